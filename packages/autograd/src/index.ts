@@ -1,0 +1,10 @@
+/**
+ * Placeholder until its issue lands: the package builds and exports its version.
+ *
+ * @example
+ * ```ts
+ * import { version } from "@strata/autograd";
+ * console.log(version); // "0.1.0"
+ * ```
+ */
+export const version = "0.1.0";

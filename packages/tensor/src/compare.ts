@@ -1,0 +1,65 @@
+import type { Tensor } from "./tensor.js";
+import { broadcastTensors } from "./views.js";
+
+/**
+ * Tolerances of {@link allClose}: `|a - b| <= atol + rtol·|b|`.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type CloseOptions } from "@strata/tensor";
+ * const loose: CloseOptions = { rtol: 1e-3, atol: 1e-6 };
+ * console.log(tensor([1]).allClose(tensor([1.0001]), loose)); // true
+ * ```
+ */
+export interface CloseOptions {
+  /** Relative tolerance, default 1e-5. */
+  rtol?: number;
+  /** Absolute tolerance, default 1e-8. */
+  atol?: number;
+  /** Whether NaNs in the same places count as equal, default false. */
+  equalNaN?: boolean;
+}
+
+/**
+ * Whether `a` and `b` have the same shape and equal values (dtypes may differ; NaN ≠ NaN).
+ *
+ * @example
+ * ```ts
+ * import { tensor, equals } from "@strata/tensor";
+ * console.log(equals(tensor([1, 2]), tensor([1, 2], { dtype: "int32" }))); // true
+ * ```
+ */
+export function equals(a: Tensor, b: Tensor): boolean {
+  if (a.ndim !== b.ndim || a.shape.some((n, i) => n !== b.shape[i])) return false;
+  const x = a.toTypedArray();
+  const y = b.toTypedArray();
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * Whether `|a - b| <= atol + rtol·|b|` holds for every element after broadcasting the two
+ * (as numpy's `allclose`). Throws a ShapeError when the shapes do not broadcast.
+ *
+ * @example
+ * ```ts
+ * import { tensor, allClose } from "@strata/tensor";
+ * console.log(allClose(tensor([1, 2]), tensor([1, 2 + 1e-7]))); // true
+ * ```
+ */
+export function allClose(a: Tensor, b: Tensor | number, options: CloseOptions = {}): boolean {
+  const { rtol = 1e-5, atol = 1e-8, equalNaN = false } = options;
+  if (typeof b === "number") {
+    const values = a.toTypedArray();
+    return values.every((x) => close(x, b, rtol, atol, equalNaN));
+  }
+  const [x, y] = broadcastTensors("allClose", a, b).map((t) => t.toTypedArray());
+  for (let i = 0; i < x!.length; i++) if (!close(x![i]!, y![i]!, rtol, atol, equalNaN)) return false;
+  return true;
+}
+
+function close(x: number, y: number, rtol: number, atol: number, equalNaN: boolean): boolean {
+  if (Number.isNaN(x) || Number.isNaN(y)) return equalNaN && Number.isNaN(x) && Number.isNaN(y);
+  if (x === y) return true;
+  return Math.abs(x - y) <= atol + rtol * Math.abs(y);
+}

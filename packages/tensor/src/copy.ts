@@ -1,0 +1,33 @@
+import ndarray from "ndarray";
+import ops from "ndarray-ops";
+import { allocate, type DType } from "./dtype.js";
+import { Tensor } from "./tensor.js";
+
+/** A new row-major tensor with the elements of `t` in `dtype` (default: its own). */
+export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
+  const out = allocate(dtype, t.size);
+  if (t.size === 0) return new Tensor(out, t.shape);
+  if (dtype === "bool" && t.dtype !== "bool") {
+    // a Uint8Array would keep 2 as 2 and 0.5 as 0: a mask needs `x != 0`
+    ops.neqs(ndarray(out, [...t.shape]), t.nd, 0);
+  } else if (t.isContiguous && dtype === t.dtype) {
+    out.set(t.data.subarray(t.offset, t.offset + t.size));
+  } else {
+    ops.assign(ndarray(out, [...t.shape]), t.nd);
+  }
+  return new Tensor(out, t.shape);
+}
+
+/**
+ * `x` converted to `dtype`, always a new tensor. Explicit, so it may narrow: floats to `int32`
+ * truncate toward zero, any dtype to `bool` is `x != 0`, `float64` to `float32` rounds to nearest.
+ *
+ * @example
+ * ```ts
+ * import { tensor, cast } from "@strata/tensor";
+ * console.log(cast(tensor([-1.7, 0, 2.5]), "int32").toArray()); // [-1, 0, 2]
+ * ```
+ */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  return contiguousCopy(x, dtype);
+}

@@ -1,0 +1,266 @@
+import { allocate, dtypeOfArray, isDType, isFloatDType, type DataArray, type DType } from "./dtype.js";
+import { DTypeError, ShapeError, ValueError } from "./errors.js";
+import { checkShape, formatShape, shapeSize, type Shape } from "./shape.js";
+import { Tensor, type NestedArray } from "./tensor.js";
+
+/**
+ * What {@link tensor} accepts: a number or boolean (a scalar), nested arrays of them, or a typed
+ * array (flat, or reshaped by `shape`).
+ *
+ * @example
+ * ```ts
+ * import { tensor, type TensorValues } from "@strata/tensor";
+ * const v: TensorValues = [[1, 2], [3, 4]];
+ * console.log(tensor(v).shape); // [2, 2]
+ * ```
+ */
+export type TensorValues = number | boolean | NestedValues | ArrayLike<number>;
+/**
+ * Nested arrays of numbers or booleans, every level rectangular.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type NestedValues } from "@strata/tensor";
+ * const mask: NestedValues = [[true, false]];
+ * console.log(tensor(mask).dtype); // "bool"
+ * ```
+ */
+export type NestedValues = readonly (number | boolean | NestedValues)[];
+
+/**
+ * Options shared by the creators: the dtype (default `float32`, or the typed array's own dtype,
+ * or `bool` for booleans) and, for {@link tensor}, a shape to give flat values.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type CreateOptions } from "@strata/tensor";
+ * const opts: CreateOptions = { dtype: "float64", shape: [2, 2] };
+ * console.log(tensor([1, 2, 3, 4], opts).shape); // [2, 2]
+ * ```
+ */
+export interface CreateOptions {
+  dtype?: DType;
+  shape?: Shape;
+}
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (!isDType(dtype)) throw new DTypeError(`${op}: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`);
+  return dtype;
+}
+
+function inferShape(values: NestedValues | number | boolean, path: string): number[] {
+  if (!Array.isArray(values)) return [];
+  const shape = [values.length];
+  if (values.length === 0) return shape;
+  const inner = inferShape(values[0] as NestedValues, `${path}[0]`);
+  for (let i = 1; i < values.length; i++) {
+    const other = inferShape(values[i] as NestedValues, `${path}[${i}]`);
+    if (other.length !== inner.length || other.some((n, k) => n !== inner[k])) {
+      throw new ShapeError(`tensor: ragged nested array: ${path}[0] has shape ${formatShape(inner)} but ${path}[${i}] has shape ${formatShape(other)}`);
+    }
+  }
+  return shape.concat(inner);
+}
+
+function fill(out: DataArray, values: NestedValues | number | boolean, dtype: DType, at: { i: number }): void {
+  if (Array.isArray(values)) {
+    for (const v of values) fill(out, v as NestedValues, dtype, at);
+    return;
+  }
+  if (typeof values !== "number" && typeof values !== "boolean") {
+    throw new DTypeError(`tensor: element ${at.i} is ${typeof values} ${String(values)}; expected a number or boolean`);
+  }
+  const v = Number(values);
+  if (dtype === "int32" && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
+    throw new DTypeError(`tensor: element ${at.i} is ${v}, which int32 cannot hold; cast explicitly if truncation is meant`);
+  }
+  out[at.i++] = dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
+}
+
+function hasBoolean(values: unknown): boolean {
+  if (typeof values === "boolean") return true;
+  return Array.isArray(values) && values.length > 0 && hasBoolean(values[0]);
+}
+
+/**
+ * A new tensor holding a copy of `values`: a scalar, nested arrays (rectangular), or a typed
+ * array. The dtype is `options.dtype`, else the typed array's, else `bool` for booleans, else
+ * `float32`. `options.shape` reshapes flat values. Values that the dtype cannot hold (1.5 as
+ * int32) are a DTypeError; ragged nesting is a ShapeError.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "@strata/tensor";
+ * const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float64" });
+ * console.log(x.shape, x.dtype); // [2, 3] "float64"
+ * console.log(tensor([1, 2, 3, 4], { shape: [2, 2] }).toArray()); // [[1, 2], [3, 4]]
+ * ```
+ */
+export function tensor(values: TensorValues, options: CreateOptions = {}): Tensor {
+  if (ArrayBuffer.isView(values)) return fromTypedArray(values as DataArray, options);
+  const nested = typeof values === "object" && !Array.isArray(values) ? Array.from(values as ArrayLike<number>) : values;
+  const dtype = checkDType("tensor", options.dtype ?? (hasBoolean(nested) ? "bool" : "float32"));
+  const inferred = inferShape(nested as NestedValues, "values");
+  const size = shapeSize(inferred);
+  const shape = options.shape ? checkShape("tensor", [...options.shape]) : inferred;
+  if (shapeSize(shape) !== size) {
+    throw new ShapeError(`tensor: ${size} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`);
+  }
+  const out = allocate(dtype, size);
+  fill(out, nested as NestedValues, dtype, { i: 0 });
+  return new Tensor(out, shape);
+}
+
+function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
+  const dtype = checkDType("tensor", options.dtype ?? dtypeOfArray(values));
+  const shape = checkShape("tensor", [...(options.shape ?? [values.length])]);
+  if (shapeSize(shape) !== values.length) {
+    throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`);
+  }
+  const out = allocate(dtype, values.length);
+  if (dtype === dtypeOfArray(values)) out.set(values);
+  else for (let i = 0; i < values.length; i++) fill(out, values[i]!, dtype, { i });
+  return new Tensor(out, shape);
+}
+
+/**
+ * A tensor of `shape` with every element `value` (`NaN` and `±Infinity` need a float dtype).
+ *
+ * @example
+ * ```ts
+ * import { full } from "@strata/tensor";
+ * console.log(full([2], 7, { dtype: "int32" }).toArray()); // [7, 7]
+ * ```
+ */
+export function full(shape: Shape, value: number | boolean, options: { dtype?: DType } = {}): Tensor {
+  checkShape("full", shape);
+  const dtype = checkDType("full", options.dtype ?? (typeof value === "boolean" ? "bool" : "float32"));
+  const v = Number(value);
+  if (dtype === "int32" && !Number.isInteger(v)) throw new DTypeError(`full: value ${v} is not an int32`);
+  const out = allocate(dtype, shapeSize(shape));
+  out.fill(dtype === "bool" ? Number(v !== 0) : v);
+  return new Tensor(out, shape);
+}
+
+/**
+ * A tensor of zeros.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "@strata/tensor";
+ * console.log(zeros([2, 3]).toArray()); // [[0, 0, 0], [0, 0, 0]]
+ * ```
+ */
+export function zeros(shape: Shape, options: { dtype?: DType } = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+/**
+ * A tensor of ones.
+ *
+ * @example
+ * ```ts
+ * import { ones } from "@strata/tensor";
+ * console.log(ones([3], { dtype: "int32" }).toArray()); // [1, 1, 1]
+ * ```
+ */
+export function ones(shape: Shape, options: { dtype?: DType } = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/**
+ * Zeros with the shape and dtype of `t` (or the dtype given).
+ *
+ * @example
+ * ```ts
+ * import { tensor, zerosLike } from "@strata/tensor";
+ * console.log(zerosLike(tensor([[1, 2]])).toArray()); // [[0, 0]]
+ * ```
+ */
+export function zerosLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
+  return full(t.shape, 0, { dtype: options.dtype ?? t.dtype });
+}
+
+/**
+ * Ones with the shape and dtype of `t` (or the dtype given).
+ *
+ * @example
+ * ```ts
+ * import { tensor, onesLike } from "@strata/tensor";
+ * console.log(onesLike(tensor([5, 6])).toArray()); // [1, 1]
+ * ```
+ */
+export function onesLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
+  return full(t.shape, 1, { dtype: options.dtype ?? t.dtype });
+}
+
+/**
+ * Evenly spaced values `start, start + step, …` below `stop` (above it for a negative step).
+ * `arange(stop)` starts at 0. The dtype defaults to `int32` when all arguments are integers,
+ * else `float32`.
+ *
+ * @example
+ * ```ts
+ * import { arange } from "@strata/tensor";
+ * console.log(arange(4).toArray(), arange(1, 2, 0.25).toArray()); // [0, 1, 2, 3] [1, 1.25, 1.5, 1.75]
+ * ```
+ */
+export function arange(stop: number, options?: { dtype?: DType }): Tensor;
+export function arange(start: number, stop: number, step?: number, options?: { dtype?: DType }): Tensor;
+export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?: { dtype?: DType }): Tensor {
+  const [start, stop, step, options] = typeof b === "number" ? [a, b, c ?? 1, d ?? {}] : [0, a, 1, b ?? {}];
+  for (const v of [start, stop, step]) {
+    if (!Number.isFinite(v)) throw new ValueError(`arange: start, stop and step must be finite, got ${start}, ${stop}, ${step}`);
+  }
+  if (step === 0) throw new ValueError("arange: step must not be 0");
+  const integral = [start, stop, step].every(Number.isInteger);
+  const dtype = checkDType("arange", options.dtype ?? (integral ? "int32" : "float32"));
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const out = allocate(dtype, n);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  return new Tensor(out, [n]);
+}
+
+/**
+ * `num` evenly spaced values from `start` to `stop`, both included (float32 by default).
+ *
+ * @example
+ * ```ts
+ * import { linspace } from "@strata/tensor";
+ * console.log(linspace(0, 1, 5).toArray()); // [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
+export function linspace(start: number, stop: number, num: number, options: { dtype?: DType } = {}): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
+  const dtype = checkDType("linspace", options.dtype ?? "float32");
+  if (!isFloatDType(dtype)) throw new DTypeError(`linspace: dtype ${dtype} cannot hold fractional steps; use float32 or float64`);
+  const out = allocate(dtype, num);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) out[i] = i === num - 1 ? stop : start + i * step;
+  return new Tensor(out, [num]);
+}
+
+/**
+ * The `n × m` identity matrix (`m` defaults to `n`): ones on the diagonal, zeros elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { eye } from "@strata/tensor";
+ * console.log(eye(2).toArray()); // [[1, 0], [0, 1]]
+ * ```
+ */
+export function eye(n: number, m: number = n, options: { dtype?: DType } = {}): Tensor {
+  const out = zeros([n, m], options);
+  for (let i = 0; i < Math.min(n, m); i++) out.data[i * m + i] = 1;
+  return out;
+}
+
+/** Internal: wraps a freshly computed buffer as a tensor of `shape`, checking its length. */
+export function fromBuffer(data: DataArray, shape: Shape): Tensor {
+  if (data.length !== shapeSize(shape)) {
+    throw new ShapeError(`fromBuffer: ${data.length} elements do not fill shape ${formatShape(shape)}`);
+  }
+  return new Tensor(data, shape);
+}
+
+export type { NestedArray };

@@ -1,0 +1,150 @@
+import { DTypeError } from "./errors.js";
+
+/**
+ * The element types a tensor can hold. `float32` is the default; `float64` is supported
+ * everywhere; `int32` holds indices and labels; `bool` holds masks (stored as bytes 0 and 1).
+ *
+ * @example
+ * ```ts
+ * import { zeros, type DType } from "@strata/tensor";
+ * const d: DType = "float64";
+ * console.log(zeros([2], { dtype: d }).dtype); // "float64"
+ * ```
+ */
+export type DType = "float32" | "float64" | "int32" | "bool";
+
+/**
+ * The typed arrays behind each dtype: `float32` → Float32Array, `float64` → Float64Array,
+ * `int32` → Int32Array, `bool` → Uint8Array.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type DataArray } from "@strata/tensor";
+ * const data: DataArray = tensor([1, 2]).data;
+ * console.log(data instanceof Float32Array); // true
+ * ```
+ */
+export type DataArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Every dtype, from the narrowest to the widest in the promotion order.
+ *
+ * @example
+ * ```ts
+ * import { DTYPES } from "@strata/tensor";
+ * console.log(DTYPES.join(", ")); // "bool, int32, float32, float64"
+ * ```
+ */
+export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/**
+ * Whether `value` names a dtype.
+ *
+ * @example
+ * ```ts
+ * import { isDType } from "@strata/tensor";
+ * console.log(isDType("float32"), isDType("int64")); // true false
+ * ```
+ */
+export function isDType(value: unknown): value is DType {
+  return typeof value === "string" && Object.hasOwn(RANK, value);
+}
+
+/**
+ * Whether a dtype holds floating-point numbers (`float32`, `float64`).
+ *
+ * @example
+ * ```ts
+ * import { isFloatDType } from "@strata/tensor";
+ * console.log(isFloatDType("float64"), isFloatDType("int32")); // true false
+ * ```
+ */
+export function isFloatDType(dtype: DType): boolean {
+  return dtype === "float32" || dtype === "float64";
+}
+
+/**
+ * The dtype of the result of a binary operation on two tensors: the wider of the two in the order
+ * `bool < int32 < float32 < float64`. It never narrows, so nothing is silently downcast:
+ *
+ * |           | bool    | int32   | float32 | float64 |
+ * |-----------|---------|---------|---------|---------|
+ * | bool      | bool    | int32   | float32 | float64 |
+ * | int32     | int32   | int32   | float32 | float64 |
+ * | float32   | float32 | float32 | float32 | float64 |
+ * | float64   | float64 | float64 | float64 | float64 |
+ *
+ * `int32` with `float32` gives `float32` (as in PyTorch): a float32 holds every int32 up to 2^24
+ * exactly. Arithmetic ops then lift a `bool` result to `int32`, and true division and the
+ * transcendental functions lift integer results to `float32` (see each op).
+ *
+ * @example
+ * ```ts
+ * import { promoteTypes } from "@strata/tensor";
+ * console.log(promoteTypes("int32", "float64")); // "float64"
+ * ```
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * The dtype of a binary operation between a tensor of `dtype` and a plain JavaScript number.
+ * Numbers are "weak": they take the tensor's dtype, except that a fractional number with an
+ * `int32` or `bool` tensor gives `float32`, and an integer with a `bool` tensor gives `int32`.
+ *
+ * @example
+ * ```ts
+ * import { resultTypeWithScalar } from "@strata/tensor";
+ * console.log(resultTypeWithScalar("int32", 0.5)); // "float32"
+ * console.log(resultTypeWithScalar("float64", 2)); // "float64"
+ * ```
+ */
+export function resultTypeWithScalar(dtype: DType, value: number): DType {
+  if (isFloatDType(dtype)) return dtype;
+  if (!Number.isInteger(value)) return "float32";
+  return dtype === "bool" ? "int32" : dtype;
+}
+
+/**
+ * A new zero-filled typed array of `size` elements for `dtype`.
+ *
+ * @example
+ * ```ts
+ * import { allocate } from "@strata/tensor";
+ * console.log(allocate("int32", 3)); // Int32Array(3) [0, 0, 0]
+ * ```
+ */
+export function allocate(dtype: DType, size: number): DataArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(size);
+    case "float64":
+      return new Float64Array(size);
+    case "int32":
+      return new Int32Array(size);
+    case "bool":
+      return new Uint8Array(size);
+  }
+}
+
+/**
+ * The dtype that a typed array holds; Uint8Array is read as `bool`. Other arrays are rejected.
+ *
+ * @example
+ * ```ts
+ * import { dtypeOfArray } from "@strata/tensor";
+ * console.log(dtypeOfArray(new Float64Array(2))); // "float64"
+ * ```
+ */
+export function dtypeOfArray(array: ArrayBufferView): DType {
+  if (array instanceof Float32Array) return "float32";
+  if (array instanceof Float64Array) return "float64";
+  if (array instanceof Int32Array) return "int32";
+  if (array instanceof Uint8Array) return "bool";
+  throw new DTypeError(
+    `dtypeOfArray: unsupported array type ${array.constructor.name}; expected Float32Array, Float64Array, Int32Array or Uint8Array`,
+  );
+}

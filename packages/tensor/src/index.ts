@@ -1,0 +1,14 @@
+export { StrataError, ShapeError, DTypeError, ValueError } from "./errors.js";
+export { type DType, type DataArray, DTYPES, isDType, isFloatDType, promoteTypes, resultTypeWithScalar, allocate, dtypeOfArray } from "./dtype.js";
+export { type Shape, formatShape, shapeSize, contiguousStrides, broadcastShapes } from "./shape.js";
+export { Tensor, type NestedArray } from "./tensor.js";
+export { type SliceArg, broadcastTensors } from "./views.js";
+export { tensor, full, zeros, ones, zerosLike, onesLike, arange, linspace, eye, type TensorValues, type NestedValues, type CreateOptions } from "./create.js";
+export { cast } from "./copy.js";
+export { equals, allClose, type CloseOptions } from "./compare.js";
+export * from "./elementwise.js";
+export * from "./reduce.js";
+export * from "./linalg.js";
+export * from "./join.js";
+export * from "./random.js";
+export * from "./interop.js";

@@ -1,0 +1,124 @@
+import { ShapeError, ValueError } from "./errors.js";
+
+/**
+ * A tensor's shape: the length of each axis, outermost first.
+ *
+ * @example
+ * ```ts
+ * import { zeros, type Shape } from "@strata/tensor";
+ * const s: Shape = [2, 3];
+ * console.log(zeros(s).size); // 6
+ * ```
+ */
+export type Shape = readonly number[];
+
+/**
+ * A shape written as in error messages: `(3,4)`; a scalar's shape is `()`.
+ *
+ * @example
+ * ```ts
+ * import { formatShape } from "@strata/tensor";
+ * console.log(formatShape([3, 4])); // "(3,4)"
+ * ```
+ */
+export function formatShape(shape: Shape): string {
+  return `(${shape.join(",")})`;
+}
+
+/**
+ * The number of elements of a shape: the product of its lengths (1 for a scalar).
+ *
+ * @example
+ * ```ts
+ * import { shapeSize } from "@strata/tensor";
+ * console.log(shapeSize([2, 3, 4])); // 24
+ * ```
+ */
+export function shapeSize(shape: Shape): number {
+  let size = 1;
+  for (const n of shape) size *= n;
+  return size;
+}
+
+/**
+ * Row-major (C order) strides of a shape: the last axis has stride 1.
+ *
+ * @example
+ * ```ts
+ * import { contiguousStrides } from "@strata/tensor";
+ * console.log(contiguousStrides([2, 3, 4])); // [12, 4, 1]
+ * ```
+ */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = stride;
+    stride *= shape[i]!;
+  }
+  return strides;
+}
+
+/** Rejects anything but a list of non-negative integers, naming `op`. */
+export function checkShape(op: string, shape: unknown): number[] {
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(`${op}: expected a shape (an array of non-negative integers), got ${String(shape)}`);
+  }
+  for (const n of shape) {
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      throw new ShapeError(`${op}: shape [${shape.join(", ")}] has ${String(n)}; expected non-negative integers`);
+    }
+  }
+  return shape as number[];
+}
+
+/**
+ * The numpy broadcast of several shapes: aligned at the right, each axis must be equal or 1.
+ * Throws a ShapeError naming `op` and the shapes when they do not broadcast.
+ *
+ * @example
+ * ```ts
+ * import { broadcastShapes } from "@strata/tensor";
+ * console.log(broadcastShapes("add", [3, 1], [4])); // [3, 4]
+ * ```
+ */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(ndim).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const axis = ndim - s.length + i;
+      const n = s[i]!;
+      const m = out[axis]!;
+      if (m === 1) out[axis] = n;
+      else if (n !== 1 && n !== m) {
+        throw new ShapeError(
+          `${op}: shapes ${shapes.map(formatShape).join(" and ")} do not broadcast: axis ${axis - ndim} has lengths ${m} and ${n}`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** An axis in `[-ndim, ndim)` made non-negative; out of range is a ValueError naming `op`. */
+export function normalizeAxis(op: string, axis: number, ndim: number): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+    throw new ValueError(`${op}: axis ${axis} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? "" : "s"}; expected an integer in [${-ndim}, ${ndim - 1}]`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/**
+ * Axes given as one number, a list, or nothing (all axes), made non-negative, sorted and checked
+ * for repeats.
+ */
+export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, ndim: number): number[] {
+  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axis === "number" ? [axis] : [...axis];
+  const out = list.map((a) => normalizeAxis(op, a, ndim)).sort((a, b) => a - b);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] === out[i - 1]) throw new ValueError(`${op}: axis ${out[i]} is repeated in [${list.join(", ")}]`);
+  }
+  return out;
+}

@@ -1,0 +1,252 @@
+import ndarray from "ndarray";
+import type { NdArray } from "ndarray";
+import type { DataArray, DType } from "./dtype.js";
+import { dtypeOfArray } from "./dtype.js";
+import { ValueError } from "./errors.js";
+import { contiguousStrides, formatShape, shapeSize, type Shape } from "./shape.js";
+import * as views from "./views.js";
+import type { SliceArg } from "./views.js";
+import * as ew from "./elementwise.js";
+import * as red from "./reduce.js";
+import type { AxisOptions, ArgOptions } from "./reduce.js";
+import { matmul } from "./linalg.js";
+import { cast, contiguousCopy } from "./copy.js";
+import { formatTensor } from "./format.js";
+import { allClose, equals, type CloseOptions } from "./compare.js";
+
+/**
+ * What `toArray()` returns: a number for a scalar, nested arrays otherwise (`bool` reads as 0/1).
+ *
+ * @example
+ * ```ts
+ * import { tensor, type NestedArray } from "@strata/tensor";
+ * const rows: NestedArray = tensor([[1, 2], [3, 4]]).toArray();
+ * console.log(rows); // [[1, 2], [3, 4]]
+ * ```
+ */
+export type NestedArray = number | NestedArray[];
+
+/**
+ * An n-dimensional array: a strided view `(data, shape, strides, offset)` over a typed array.
+ * The element at index `(i0, …, ik)` is `data[offset + Σ ij·strides[j]]`. Views (reshape of
+ * contiguous data, transpose, slice, squeeze, unsqueeze, broadcastTo) share `data`; ops return new
+ * tensors and never change their inputs.
+ *
+ * Create tensors with {@link tensor}, {@link zeros} and friends rather than the constructor.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "@strata/tensor";
+ * const a = tensor([[1, 2, 3], [4, 5, 6]]);
+ * console.log(a.shape, a.T.shape, a.T.get(2, 1)); // [2, 3] [3, 2] 6
+ * ```
+ */
+export class Tensor {
+  /** The element type. */
+  readonly dtype: DType;
+  /** The length of each axis. */
+  readonly shape: readonly number[];
+  /** How far apart, in elements of `data`, neighbours along each axis are (0 for broadcast axes). */
+  readonly strides: readonly number[];
+  /** Index in `data` of the first element. */
+  readonly offset: number;
+  /** The buffer, possibly shared with other views. */
+  readonly data: DataArray;
+  /** Number of elements: the product of `shape`. */
+  readonly size: number;
+  #nd: NdArray<DataArray> | undefined;
+
+  /**
+   * Wraps a buffer without copying. Callers guarantee that every index the view can reach lies in
+   * `data`; the public creators check this.
+   *
+   * @internal
+   */
+  constructor(data: DataArray, shape: Shape, strides?: Shape, offset = 0) {
+    this.data = data;
+    this.dtype = dtypeOfArray(data);
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
+    this.offset = offset;
+    this.size = shapeSize(shape);
+  }
+
+  /** Number of axes. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Whether the elements lie in row-major order without gaps from `offset` on. */
+  get isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      const n = this.shape[i]!;
+      if (n !== 1 && this.strides[i] !== expected) return this.size === 0;
+      expected *= n;
+    }
+    return true;
+  }
+
+  /**
+   * The ndarray view over the same memory (cached; no copy).
+   *
+   * @internal
+   */
+  get nd(): NdArray<DataArray> {
+    this.#nd ??= ndarray(this.data, [...this.shape], [...this.strides], this.offset);
+    return this.#nd;
+  }
+
+  /** The element at one index per axis; negative indices count from the end. */
+  get(...index: number[]): number {
+    if (index.length !== this.ndim) {
+      throw new ValueError(`get: expected ${this.ndim} indices for shape ${formatShape(this.shape)}, got ${index.length}`);
+    }
+    let at = this.offset;
+    for (let i = 0; i < index.length; i++) {
+      const n = this.shape[i]!;
+      let k = index[i]!;
+      if (!Number.isInteger(k) || k < -n || k >= n) {
+        throw new ValueError(`get: index ${k} is out of range for axis ${i} of length ${n} in shape ${formatShape(this.shape)}`);
+      }
+      if (k < 0) k += n;
+      at += k * this.strides[i]!;
+    }
+    return this.data[at]!;
+  }
+
+  /** The value of a one-element tensor, as a number. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new ValueError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)} (${this.size} elements)`);
+    }
+    return this.get(...new Array<number>(this.ndim).fill(0));
+  }
+
+  /** The elements in row-major order, in a new typed array of this dtype. */
+  toTypedArray(): DataArray {
+    return contiguousCopy(this).data;
+  }
+
+  /** The elements as nested arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const flat = this.toTypedArray();
+    const build = (axis: number, start: number): NestedArray => {
+      if (axis === this.ndim) return flat[start]!;
+      const n = this.shape[axis]!;
+      const step = shapeSize(this.shape.slice(axis + 1));
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) out[i] = build(axis + 1, start + i * step);
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A numpy-like print with shape and dtype; large tensors are summarised with `…`. */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  /** Same shape and the same values (dtypes may differ; NaN never equals NaN). */
+  equals(other: Tensor): boolean {
+    return equals(this, other);
+  }
+
+  /** `|a - b| <= atol + rtol·|b|` elementwise, with broadcasting; defaults rtol 1e-5, atol 1e-8. */
+  allClose(other: Tensor | number, options?: CloseOptions): boolean {
+    return allClose(this, other, options);
+  }
+
+  /** This tensor if contiguous, else a row-major copy. */
+  contiguous(): Tensor {
+    return this.isContiguous ? this : contiguousCopy(this);
+  }
+  /** A row-major copy that shares nothing with this tensor. */
+  clone(): Tensor {
+    return contiguousCopy(this);
+  }
+  /** A copy converted to `dtype` (explicit, so it may narrow; floats to int32 truncate toward zero). */
+  cast(dtype: DType): Tensor {
+    return cast(this, dtype);
+  }
+
+  /** Same data in a new shape; a view when contiguous, else a copy. One length may be -1. */
+  reshape(shape: Shape): Tensor {
+    return views.reshape(this, shape);
+  }
+  /** The axes reordered by `perm` (default: reversed); a view. */
+  transpose(perm?: readonly number[]): Tensor {
+    return views.transpose(this, perm);
+  }
+  /** All axes reversed (the matrix transpose for 2-D); a view. */
+  get T(): Tensor {
+    return views.transpose(this);
+  }
+  /** One argument per axis: `[start, stop, step?]`, a number to pick (drops the axis), or null to keep. */
+  slice(...ranges: SliceArg[]): Tensor {
+    return views.slice(this, ...ranges);
+  }
+  /** Drops length-1 axes (all, or the ones named); a view. */
+  squeeze(axis?: number | readonly number[]): Tensor {
+    return views.squeeze(this, axis);
+  }
+  /** Inserts a length-1 axis at `axis`; a view. */
+  unsqueeze(axis: number): Tensor {
+    return views.unsqueeze(this, axis);
+  }
+  /** Numpy broadcasting to `shape` with stride 0 on repeated axes; a view. */
+  broadcastTo(shape: Shape): Tensor {
+    return views.broadcastTo(this, shape);
+  }
+  /** Like broadcastTo, but -1 keeps an axis's length (PyTorch's `expand`); a view. */
+  expand(shape: Shape): Tensor {
+    return views.expand(this, shape);
+  }
+  /** All elements in one axis (a view when contiguous). */
+  flatten(): Tensor {
+    return views.reshape(this, [this.size]);
+  }
+
+  add(other: Tensor | number): Tensor { return ew.add(this, other); }
+  sub(other: Tensor | number): Tensor { return ew.sub(this, other); }
+  mul(other: Tensor | number): Tensor { return ew.mul(this, other); }
+  div(other: Tensor | number): Tensor { return ew.div(this, other); }
+  pow(other: Tensor | number): Tensor { return ew.pow(this, other); }
+  maximum(other: Tensor | number): Tensor { return ew.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor { return ew.minimum(this, other); }
+  eq(other: Tensor | number): Tensor { return ew.eq(this, other); }
+  ne(other: Tensor | number): Tensor { return ew.ne(this, other); }
+  lt(other: Tensor | number): Tensor { return ew.lt(this, other); }
+  le(other: Tensor | number): Tensor { return ew.le(this, other); }
+  gt(other: Tensor | number): Tensor { return ew.gt(this, other); }
+  ge(other: Tensor | number): Tensor { return ew.ge(this, other); }
+  neg(): Tensor { return ew.neg(this); }
+  abs(): Tensor { return ew.abs(this); }
+  sign(): Tensor { return ew.sign(this); }
+  exp(): Tensor { return ew.exp(this); }
+  log(): Tensor { return ew.log(this); }
+  log1p(): Tensor { return ew.log1p(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  square(): Tensor { return ew.square(this); }
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  sin(): Tensor { return ew.sin(this); }
+  cos(): Tensor { return ew.cos(this); }
+  relu(): Tensor { return ew.relu(this); }
+  leakyRelu(alpha?: number): Tensor { return ew.leakyRelu(this, alpha); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  tanh(): Tensor { return ew.tanh(this); }
+  softplus(): Tensor { return ew.softplus(this); }
+  clip(min: number, max: number): Tensor { return ew.clip(this, min, max); }
+
+  sum(options?: AxisOptions): Tensor { return red.sum(this, options); }
+  mean(options?: AxisOptions): Tensor { return red.mean(this, options); }
+  max(options?: AxisOptions): Tensor { return red.max(this, options); }
+  min(options?: AxisOptions): Tensor { return red.min(this, options); }
+  argmax(options?: ArgOptions): Tensor { return red.argmax(this, options); }
+  argmin(options?: ArgOptions): Tensor { return red.argmin(this, options); }
+  logSumExp(options?: AxisOptions): Tensor { return red.logSumExp(this, options); }
+  softmax(options: { axis: number }): Tensor { return red.softmax(this, options); }
+  logSoftmax(options: { axis: number }): Tensor { return red.logSoftmax(this, options); }
+
+  matmul(other: Tensor): Tensor { return matmul(this, other); }
+}

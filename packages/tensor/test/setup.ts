@@ -1,0 +1,2 @@
+// Shared test setup: nothing yet beyond the matchers below.
+export {};
