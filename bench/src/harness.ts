@@ -1,0 +1,46 @@
+// Timing harness shared by every benchmark: warm-up, repetitions, median/min/max.
+
+/** Timing of one workload, in milliseconds per call. */
+export interface Timing {
+  name: string;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  reps: number;
+}
+
+/** Whether `--quick` was passed: fewer repetitions, for a run under a minute. */
+export const quick = process.argv.includes("--quick");
+
+/**
+ * Times `fn` after `warmup` untimed calls; repeats until `reps` calls or `budgetMs` elapsed
+ * (at least 3 calls).
+ */
+export function time(name: string, fn: () => unknown, options: { warmup?: number; reps?: number; budgetMs?: number } = {}): Timing {
+  const { warmup = quick ? 1 : 3, reps = quick ? 5 : 15, budgetMs = quick ? 500 : 3000 } = options;
+  for (let i = 0; i < warmup; i++) fn();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < reps && (samples.length < 3 || performance.now() - start < budgetMs)) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { name, medianMs: samples[Math.floor(samples.length / 2)]!, minMs: samples[0]!, maxMs: samples.at(-1)!, reps: samples.length };
+}
+
+/** Prints rows as an aligned table. */
+export function printTable(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === "number" ? format(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? "").length)));
+  console.log(`\n${title}`);
+  for (const [k, r] of cells.entries()) {
+    console.log(r.map((c, i) => String(c).padStart(widths[i]!)).join("  "));
+    if (k === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+}
+
+function format(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
