@@ -1,4 +1,10 @@
 /**
+ * Reverse-mode automatic differentiation over @strata/tensor (arrives with its issue).
+ *
+ * @packageDocumentation
+ * @module @strata/autograd
+ */
+/**
  * Placeholder until its issue lands: the package builds and exports its version.
  *
  * @example

@@ -1,4 +1,10 @@
 /**
+ * Layers, losses and the deep L-layer network (arrives with its issue).
+ *
+ * @packageDocumentation
+ * @module @strata/nn
+ */
+/**
  * Placeholder until its issue lands: the package builds and exports its version.
  *
  * @example

@@ -1,4 +1,10 @@
 /**
+ * Optimisers and schedules (arrive with their issue).
+ *
+ * @packageDocumentation
+ * @module @strata/optim
+ */
+/**
  * Placeholder until its issue lands: the package builds and exports its version.
  *
  * @example

@@ -1,3 +1,9 @@
+/**
+ * Strided tensors on ndarray: creation, views without copies, broadcasting elementwise ops, reductions, matmul, seeded random numbers and gl-matrix interop.
+ *
+ * @packageDocumentation
+ * @module @strata/tensor
+ */
 export { StrataError, ShapeError, DTypeError, ValueError } from "./errors.js";
 export { type DType, type DataArray, DTYPES, isDType, isFloatDType, promoteTypes, resultTypeWithScalar, allocate, dtypeOfArray } from "./dtype.js";
 export { type Shape, formatShape, shapeSize, contiguousStrides, broadcastShapes } from "./shape.js";
