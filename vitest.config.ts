@@ -5,7 +5,7 @@ const ci = Boolean(process.env.CI);
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "bench/test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "bench/test/**/*.test.ts", "test/**/*.test.ts"],
     setupFiles: ["./packages/tensor/test/setup.ts"],
     testTimeout: 60_000,
     reporters: ci ? ["default", "json"] : ["default"],

@@ -18,3 +18,4 @@ export * from "./linalg.js";
 export * from "./join.js";
 export * from "./random.js";
 export * from "./interop.js";
+export * from "./format.js";
