@@ -97,7 +97,9 @@ function hasBoolean(values: unknown): boolean {
  * ```
  */
 export function tensor(values: TensorValues, options: CreateOptions = {}): Tensor {
-  if (ArrayBuffer.isView(values)) return fromTypedArray(values as DataArray, options);
+  // Typed arrays Strata has no dtype for (Int16Array, Uint8ClampedArray, …) are read as plain
+  // array-likes below, as TensorValues promises, instead of failing in dtypeOfArray.
+  if (isDataArray(values)) return fromTypedArray(values, options);
   const nested = typeof values === "object" && !Array.isArray(values) ? Array.from(values as ArrayLike<number>) : values;
   const dtype = checkDType("tensor", options.dtype ?? (hasBoolean(nested) ? "bool" : "float32"));
   const inferred = inferShape(nested as NestedValues, "values");
@@ -111,6 +113,10 @@ export function tensor(values: TensorValues, options: CreateOptions = {}): Tenso
   return new Tensor(out, shape);
 }
 
+function isDataArray(values: unknown): values is DataArray {
+  return values instanceof Float32Array || values instanceof Float64Array || values instanceof Int32Array || values instanceof Uint8Array;
+}
+
 function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
   const dtype = checkDType("tensor", options.dtype ?? dtypeOfArray(values));
   const shape = checkShape("tensor", [...(options.shape ?? [values.length])]);
@@ -118,7 +124,8 @@ function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
     throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`);
   }
   const out = allocate(dtype, values.length);
-  if (dtype === dtypeOfArray(values)) out.set(values);
+  // A Uint8Array may hold any byte; a bool tensor must hold only 0 and 1, so it goes through fill.
+  if (dtype === dtypeOfArray(values) && dtype !== "bool") out.set(values);
   else for (let i = 0; i < values.length; i++) fill(out, values[i]!, dtype, { i });
   return new Tensor(out, shape);
 }
@@ -136,7 +143,9 @@ export function full(shape: Shape, value: number | boolean, options: { dtype?: D
   checkShape("full", shape);
   const dtype = checkDType("full", options.dtype ?? (typeof value === "boolean" ? "bool" : "float32"));
   const v = Number(value);
-  if (dtype === "int32" && !Number.isInteger(v)) throw new DTypeError(`full: value ${v} is not an int32`);
+  if (dtype === "int32" && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
+    throw new DTypeError(`full: value ${v} is not an int32 (an integer in [-2147483648, 2147483647])`);
+  }
   const out = allocate(dtype, shapeSize(shape));
   out.fill(dtype === "bool" ? Number(v !== 0) : v);
   return new Tensor(out, shape);
@@ -197,7 +206,8 @@ export function onesLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
 /**
  * Evenly spaced values `start, start + step, …` below `stop` (above it for a negative step).
  * `arange(stop)` starts at 0. The dtype defaults to `int32` when all arguments are integers,
- * else `float32`.
+ * else `float32`; an explicit `int32` with fractional values is a DTypeError, and `bool` holds
+ * `value != 0`.
  *
  * @example
  * ```ts
@@ -216,8 +226,14 @@ export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?
   const integral = [start, stop, step].every(Number.isInteger);
   const dtype = checkDType("arange", options.dtype ?? (integral ? "int32" : "float32"));
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  // Only start and step decide whether the values are whole; a fractional stop is fine.
+  if (dtype === "int32" && n > 0 && !(Number.isInteger(start) && (n === 1 || Number.isInteger(step)))) {
+    throw new DTypeError(`arange: start ${start} and step ${step} give fractional values, which int32 cannot hold; use a float dtype`);
+  }
   const out = allocate(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  // bool holds only 0 and 1: any non-zero value is true (a Uint8Array would keep 2 as 2).
+  if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = start + i * step !== 0 ? 1 : 0;
+  else for (let i = 0; i < n; i++) out[i] = start + i * step;
   return new Tensor(out, [n]);
 }
 
@@ -236,7 +252,9 @@ export function linspace(start: number, stop: number, num: number, options: { dt
   if (!isFloatDType(dtype)) throw new DTypeError(`linspace: dtype ${dtype} cannot hold fractional steps; use float32 or float64`);
   const out = allocate(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) out[i] = i === num - 1 ? stop : start + i * step;
+  // The last value is exactly `stop` (no rounding drift), except for num = 1, which is `start`
+  // as in numpy.
+  for (let i = 0; i < num; i++) out[i] = i === num - 1 && num > 1 ? stop : start + i * step;
   return new Tensor(out, [num]);
 }
 

@@ -142,7 +142,7 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** A numpy-like print with shape and dtype; large tensors are summarised with `…`. */
+  /** A numpy-like print with shape and dtype; large tensors are summarised with `...`. */
   toString(): string {
     return formatTensor(this);
   }

@@ -134,6 +134,11 @@ export function broadcastTo(t: Tensor, shape: Shape): Tensor {
 /** PyTorch's expand: broadcastTo where -1 keeps the corresponding length of `t`. */
 export function expand(t: Tensor, shape: Shape): Tensor {
   const lead = shape.length - t.ndim;
+  // -1 means "keep": a new leading axis has no length to keep, so say so here rather than let
+  // broadcastTo report a negative length under its own name.
+  if (shape.some((n, i) => n === -1 && i < lead)) {
+    throw new ShapeError(`expand: cannot expand ${formatShape(t.shape)} to [${shape.join(", ")}]: -1 is only allowed on the last ${t.ndim} axes, which exist in the tensor`);
+  }
   const target = shape.map((n, i) => (n === -1 && i >= lead ? t.shape[i - lead]! : n));
   return broadcastTo(t, target);
 }
