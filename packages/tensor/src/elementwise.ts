@@ -1,47 +1,418 @@
-// CONTRACT STUB: signatures fixed by the tensor-core author; bodies to be implemented.
+// Elementwise ops: each function here fixes an op's contract in its documentation; the checks,
+// dtype rules and broadcasting live in ./kernels/apply.ts, the loops in ./kernels/elementwise.ts.
 import type { Tensor } from "./tensor.js";
+import { binary, clamp, leaky, select, unary } from "./kernels/apply.js";
 
-/** A tensor or a plain number (a "weak" scalar: see resultTypeWithScalar). */
+/**
+ * A tensor or a plain number. A number is a "weak" scalar: it adopts the tensor's dtype (see
+ * {@link resultTypeWithScalar}); a number alone acts as a 0-d float32 tensor.
+ * @example
+ * ```ts
+ * import { add, tensor, type TensorLike } from "@strata/tensor";
+ * const two: TensorLike = 2;
+ * console.log(add(tensor([1, 2], { dtype: "int32" }), two).dtype); // "int32"
+ * ```
+ */
 export type TensorLike = Tensor | number;
 
-const todo = (op: string): never => {
-  throw new Error(`${op}: not implemented yet`);
-};
+/**
+ * `a + b` elementwise with numpy broadcasting. Dtype: the promotion of `a` and `b` (bool + bool
+ * gives int32; int32 wraps on overflow). Throws ShapeError when the shapes do not broadcast,
+ * DTypeError for an argument that is neither a Tensor nor a number, or for a number outside the
+ * int32 range with an int32 result.
+ * @example
+ * ```ts
+ * import { add, tensor } from "@strata/tensor";
+ * console.log(add(tensor([[1], [2]]), tensor([10, 20, 30])).toArray()); // [[11, 21, 31], [12, 22, 32]]
+ * ```
+ */
+export function add(a: TensorLike, b: TensorLike): Tensor { return binary("add", a, b, "arith"); }
 
-export function add(a: TensorLike, b: TensorLike): Tensor { return todo("add"); }
-export function sub(a: TensorLike, b: TensorLike): Tensor { return todo("sub"); }
-export function mul(a: TensorLike, b: TensorLike): Tensor { return todo("mul"); }
-export function div(a: TensorLike, b: TensorLike): Tensor { return todo("div"); }
-export function pow(a: TensorLike, b: TensorLike): Tensor { return todo("pow"); }
-export function maximum(a: TensorLike, b: TensorLike): Tensor { return todo("maximum"); }
-export function minimum(a: TensorLike, b: TensorLike): Tensor { return todo("minimum"); }
-export function eq(a: TensorLike, b: TensorLike): Tensor { return todo("eq"); }
-export function ne(a: TensorLike, b: TensorLike): Tensor { return todo("ne"); }
-export function lt(a: TensorLike, b: TensorLike): Tensor { return todo("lt"); }
-export function le(a: TensorLike, b: TensorLike): Tensor { return todo("le"); }
-export function gt(a: TensorLike, b: TensorLike): Tensor { return todo("gt"); }
-export function ge(a: TensorLike, b: TensorLike): Tensor { return todo("ge"); }
-export function logicalAnd(a: TensorLike, b: TensorLike): Tensor { return todo("logicalAnd"); }
-export function logicalOr(a: TensorLike, b: TensorLike): Tensor { return todo("logicalOr"); }
-export function logicalNot(x: TensorLike): Tensor { return todo("logicalNot"); }
-export function neg(x: TensorLike): Tensor { return todo("neg"); }
-export function abs(x: TensorLike): Tensor { return todo("abs"); }
-export function sign(x: TensorLike): Tensor { return todo("sign"); }
-export function exp(x: TensorLike): Tensor { return todo("exp"); }
-export function log(x: TensorLike): Tensor { return todo("log"); }
-export function log1p(x: TensorLike): Tensor { return todo("log1p"); }
-export function sqrt(x: TensorLike): Tensor { return todo("sqrt"); }
-export function square(x: TensorLike): Tensor { return todo("square"); }
-export function reciprocal(x: TensorLike): Tensor { return todo("reciprocal"); }
-export function sin(x: TensorLike): Tensor { return todo("sin"); }
-export function cos(x: TensorLike): Tensor { return todo("cos"); }
-export function relu(x: TensorLike): Tensor { return todo("relu"); }
-export function leakyRelu(x: TensorLike, alpha?: number): Tensor { return todo("leakyRelu"); }
-export function sigmoid(x: TensorLike): Tensor { return todo("sigmoid"); }
-export function tanh(x: TensorLike): Tensor { return todo("tanh"); }
-export function softplus(x: TensorLike): Tensor { return todo("softplus"); }
-export function floor(x: TensorLike): Tensor { return todo("floor"); }
-export function ceil(x: TensorLike): Tensor { return todo("ceil"); }
-export function round(x: TensorLike): Tensor { return todo("round"); }
-export function where(cond: TensorLike, a: TensorLike, b: TensorLike): Tensor { return todo("where"); }
-export function clip(x: TensorLike, min: number, max: number): Tensor { return todo("clip"); }
+/**
+ * `a - b` elementwise with broadcasting. Dtype and errors as {@link add}.
+ * @example
+ * ```ts
+ * import { sub, tensor } from "@strata/tensor";
+ * console.log(sub(10, tensor([1, 2])).toArray()); // [9, 8]
+ * ```
+ */
+export function sub(a: TensorLike, b: TensorLike): Tensor { return binary("sub", a, b, "arith"); }
+
+/**
+ * `a · b` elementwise with broadcasting. Dtype and errors as {@link add}; int32 products wrap
+ * modulo 2^32 exactly (as numpy's int32).
+ * @example
+ * ```ts
+ * import { mul, tensor } from "@strata/tensor";
+ * const y = mul(tensor([1, 2, 3], { dtype: "int32" }), 2);
+ * console.log(y.toArray(), y.dtype); // [2, 4, 6] "int32"
+ * ```
+ */
+export function mul(a: TensorLike, b: TensorLike): Tensor { return binary("mul", a, b, "arith"); }
+
+/**
+ * True division `a / b` with broadcasting; `x/0` is ±Infinity or NaN as in IEEE 754. Dtype:
+ * float32 for int32 and bool inputs, else the promotion. Errors as {@link add}.
+ * @example
+ * ```ts
+ * import { div, tensor } from "@strata/tensor";
+ * const y = div(tensor([1, 3], { dtype: "int32" }), 2);
+ * console.log(y.toArray(), y.dtype); // [0.5, 1.5] "float32"
+ * ```
+ */
+export function div(a: TensorLike, b: TensorLike): Tensor { return binary("div", a, b, "float"); }
+
+/**
+ * `a ** b` elementwise with broadcasting, as `Math.pow` (so `1 ** NaN` is NaN, and a negative
+ * base with a fractional exponent is NaN). Dtype: float32 for int32 and bool inputs, else the
+ * promotion. Errors as {@link add}.
+ * @example
+ * ```ts
+ * import { pow, tensor } from "@strata/tensor";
+ * console.log(pow(tensor([2, 3]), 2).toArray(), pow(2, tensor([3])).toArray()); // [4, 9] [8]
+ * ```
+ */
+export function pow(a: TensorLike, b: TensorLike): Tensor { return binary("pow", a, b, "float"); }
+
+/**
+ * The larger of `a` and `b` elementwise, with broadcasting; NaN wins (as numpy's `maximum`).
+ * Dtype and errors as {@link add}.
+ * @example
+ * ```ts
+ * import { maximum, tensor } from "@strata/tensor";
+ * console.log(maximum(tensor([1, 5]), tensor([4, 2])).toArray()); // [4, 5]
+ * ```
+ */
+export function maximum(a: TensorLike, b: TensorLike): Tensor { return binary("maximum", a, b, "arith"); }
+
+/**
+ * The smaller of `a` and `b` elementwise, with broadcasting; NaN wins. Dtype and errors as
+ * {@link add}.
+ * @example
+ * ```ts
+ * import { minimum, tensor } from "@strata/tensor";
+ * console.log(minimum(tensor([1, 5]), tensor([4, 2])).toArray()); // [1, 2]
+ * ```
+ */
+export function minimum(a: TensorLike, b: TensorLike): Tensor { return binary("minimum", a, b, "arith"); }
+
+/**
+ * `a == b` elementwise with broadcasting, comparing the numeric values (NaN equals nothing).
+ * Dtype: bool. Throws ShapeError when the shapes do not broadcast, DTypeError for an argument
+ * that is neither a Tensor nor a number.
+ * @example
+ * ```ts
+ * import { eq, tensor } from "@strata/tensor";
+ * const m = eq(tensor([1, 2, 3]), 2);
+ * console.log(m.toArray(), m.dtype); // [0, 1, 0] "bool"
+ * ```
+ */
+export function eq(a: TensorLike, b: TensorLike): Tensor { return binary("eq", a, b, "bool"); }
+
+/**
+ * `a != b` elementwise with broadcasting (NaN differs from everything). Dtype: bool. Errors as
+ * {@link eq}.
+ * @example
+ * ```ts
+ * import { ne, tensor } from "@strata/tensor";
+ * console.log(ne(tensor([1, 2, 3]), 2).toArray()); // [1, 0, 1]
+ * ```
+ */
+export function ne(a: TensorLike, b: TensorLike): Tensor { return binary("ne", a, b, "bool"); }
+
+/**
+ * `a < b` elementwise with broadcasting (false where either is NaN). Dtype: bool. Errors as {@link eq}.
+ * @example
+ * ```ts
+ * import { lt, tensor } from "@strata/tensor";
+ * console.log(lt(tensor([1, 2, 3]), 2).toArray()); // [1, 0, 0]
+ * ```
+ */
+export function lt(a: TensorLike, b: TensorLike): Tensor { return binary("lt", a, b, "bool"); }
+
+/**
+ * `a <= b` elementwise with broadcasting. Dtype: bool. Errors as {@link eq}.
+ * @example
+ * ```ts
+ * import { le, tensor } from "@strata/tensor";
+ * console.log(le(tensor([1, 2, 3]), 2).toArray()); // [1, 1, 0]
+ * ```
+ */
+export function le(a: TensorLike, b: TensorLike): Tensor { return binary("le", a, b, "bool"); }
+
+/**
+ * `a > b` elementwise with broadcasting. Dtype: bool. Errors as {@link eq}.
+ * @example
+ * ```ts
+ * import { gt, tensor } from "@strata/tensor";
+ * console.log(gt(tensor([1, 2, 3]), 2).toArray()); // [0, 0, 1]
+ * ```
+ */
+export function gt(a: TensorLike, b: TensorLike): Tensor { return binary("gt", a, b, "bool"); }
+
+/**
+ * `a >= b` elementwise with broadcasting. Dtype: bool. Errors as {@link eq}.
+ * @example
+ * ```ts
+ * import { ge, tensor } from "@strata/tensor";
+ * console.log(ge(tensor([1, 2, 3]), 2).toArray()); // [0, 1, 1]
+ * ```
+ */
+export function ge(a: TensorLike, b: TensorLike): Tensor { return binary("ge", a, b, "bool"); }
+
+/**
+ * Logical and with broadcasting; an operand is true where it is not 0 (NaN is true). Dtype:
+ * bool. Errors as {@link eq}.
+ * @example
+ * ```ts
+ * import { logicalAnd, tensor } from "@strata/tensor";
+ * console.log(logicalAnd(tensor([true, true, false]), tensor([2, 0, 2])).toArray()); // [1, 0, 0]
+ * ```
+ */
+export function logicalAnd(a: TensorLike, b: TensorLike): Tensor { return binary("logicalAnd", a, b, "bool"); }
+
+/**
+ * Logical or with broadcasting; an operand is true where it is not 0. Dtype: bool. Errors as {@link eq}.
+ * @example
+ * ```ts
+ * import { logicalOr, tensor } from "@strata/tensor";
+ * console.log(logicalOr(tensor([true, false, false]), tensor([0, 3, 0])).toArray()); // [1, 1, 0]
+ * ```
+ */
+export function logicalOr(a: TensorLike, b: TensorLike): Tensor { return binary("logicalOr", a, b, "bool"); }
+
+/**
+ * Logical not: true where `x` is 0 (NaN counts as true, so its negation is false). Dtype: bool.
+ * Errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { logicalNot, tensor } from "@strata/tensor";
+ * console.log(logicalNot(tensor([0, 2, NaN])).toArray()); // [1, 0, 0]
+ * ```
+ */
+export function logicalNot(x: TensorLike): Tensor { return unary("logicalNot", x, "bool"); }
+
+/**
+ * `-x`. Dtype: as `x`, bool gives int32. Errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { neg, tensor } from "@strata/tensor";
+ * console.log(neg(tensor([1, -2])).toArray()); // [-1, 2]
+ * ```
+ */
+export function neg(x: TensorLike): Tensor { return unary("neg", x, "arith"); }
+
+/**
+ * `|x|`. Dtype: as `x`, bool gives int32. Errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { abs, tensor } from "@strata/tensor";
+ * console.log(abs(tensor([-1.5, 2])).toArray()); // [1.5, 2]
+ * ```
+ */
+export function abs(x: TensorLike): Tensor { return unary("abs", x, "arith"); }
+
+/**
+ * -1, 0 or 1 by the sign of `x` (NaN stays NaN). Dtype: as `x`, bool gives int32. Errors as
+ * {@link exp}.
+ * @example
+ * ```ts
+ * import { sign, tensor } from "@strata/tensor";
+ * console.log(sign(tensor([-3, 0, 2])).toArray()); // [-1, 0, 1]
+ * ```
+ */
+export function sign(x: TensorLike): Tensor { return unary("sign", x, "arith"); }
+
+/**
+ * `e^x`. Dtype: float32 for int32 and bool, else as `x`. Throws DTypeError unless `x` is a
+ * Tensor or a number.
+ * @example
+ * ```ts
+ * import { exp, tensor } from "@strata/tensor";
+ * console.log(exp(tensor([0, 1], { dtype: "float64" })).toArray()); // [1, 2.718281828459045]
+ * ```
+ */
+export function exp(x: TensorLike): Tensor { return unary("exp", x, "float"); }
+
+/**
+ * Natural logarithm; `log(0)` is -Infinity, negative `x` gives NaN. Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { log, tensor } from "@strata/tensor";
+ * console.log(log(tensor([1, Math.E], { dtype: "float64" })).toArray()); // [0, 1]
+ * ```
+ */
+export function log(x: TensorLike): Tensor { return unary("log", x, "float"); }
+
+/**
+ * `log(1 + x)`, accurate for tiny `x` where `log(add(1, x))` loses every digit. Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { log1p, tensor } from "@strata/tensor";
+ * console.log(log1p(tensor([0, 1e-20], { dtype: "float64" })).toArray()); // [0, 1e-20]
+ * ```
+ */
+export function log1p(x: TensorLike): Tensor { return unary("log1p", x, "float"); }
+
+/**
+ * Square root; negative `x` gives NaN. Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { sqrt, tensor } from "@strata/tensor";
+ * console.log(sqrt(tensor([4, 9])).toArray()); // [2, 3]
+ * ```
+ */
+export function sqrt(x: TensorLike): Tensor { return unary("sqrt", x, "float"); }
+
+/**
+ * `x · x`. Dtype: as `x`, bool gives int32 (int32 wraps on overflow). Errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { square, tensor } from "@strata/tensor";
+ * console.log(square(tensor([-3, 2], { dtype: "int32" })).toArray()); // [9, 4]
+ * ```
+ */
+export function square(x: TensorLike): Tensor { return unary("square", x, "arith"); }
+
+/**
+ * `1 / x` (±Infinity at 0). Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { reciprocal, tensor } from "@strata/tensor";
+ * console.log(reciprocal(tensor([2, 4], { dtype: "int32" })).toArray()); // [0.5, 0.25]
+ * ```
+ */
+export function reciprocal(x: TensorLike): Tensor { return unary("reciprocal", x, "float"); }
+
+/**
+ * Sine of `x` in radians. Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { sin, tensor } from "@strata/tensor";
+ * console.log(sin(tensor([0, Math.PI / 2], { dtype: "float64" })).toArray()); // [0, 1]
+ * ```
+ */
+export function sin(x: TensorLike): Tensor { return unary("sin", x, "float"); }
+
+/**
+ * Cosine of `x` in radians. Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { cos, tensor } from "@strata/tensor";
+ * console.log(cos(tensor([0, Math.PI], { dtype: "float64" })).toArray()); // [1, -1]
+ * ```
+ */
+export function cos(x: TensorLike): Tensor { return unary("cos", x, "float"); }
+
+/**
+ * `max(x, 0)` (NaN stays NaN; negative inputs give +0). Dtype: as `x`, bool gives int32. Errors
+ * as {@link exp}.
+ * @example
+ * ```ts
+ * import { relu, tensor } from "@strata/tensor";
+ * console.log(relu(tensor([-1, 0, 2])).toArray()); // [0, 0, 2]
+ * ```
+ */
+export function relu(x: TensorLike): Tensor { return unary("relu", x, "arith"); }
+
+/**
+ * `x > 0 ? x : alpha · x`, alpha 0.01 by default. Dtype and errors as {@link exp}; ValueError when
+ * `alpha` is not a finite number.
+ * @example
+ * ```ts
+ * import { leakyRelu, tensor } from "@strata/tensor";
+ * console.log(leakyRelu(tensor([-2, 3]), 0.5).toArray()); // [-1, 3]
+ * ```
+ */
+export function leakyRelu(x: TensorLike, alpha = 0.01): Tensor { return leaky(x, alpha); }
+
+/**
+ * `1 / (1 + e^-x)`, computed so that no exponential overflows: ±1e4 give exactly 1 and 0, never
+ * NaN. Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { sigmoid, tensor } from "@strata/tensor";
+ * console.log(sigmoid(tensor([0, -1e4, 1e4])).toArray()); // [0.5, 0, 1]
+ * ```
+ */
+export function sigmoid(x: TensorLike): Tensor { return unary("sigmoid", x, "float"); }
+
+/**
+ * Hyperbolic tangent (±1 for large |x|). Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { tanh, tensor } from "@strata/tensor";
+ * console.log(tanh(tensor([0, 1e4, -1e4])).toArray()); // [0, 1, -1]
+ * ```
+ */
+export function tanh(x: TensorLike): Tensor { return unary("tanh", x, "float"); }
+
+/**
+ * `log(1 + e^x)`, computed as `max(x, 0) + log1p(e^-|x|)` so that it neither overflows for large
+ * `x` (softplus(1e4) = 1e4) nor loses the tail for very negative `x`. Dtype and errors as {@link exp}.
+ * @example
+ * ```ts
+ * import { softplus, tensor } from "@strata/tensor";
+ * console.log(softplus(tensor([0, -1e4, 1e4], { dtype: "float64" })).toArray()); // [0.6931471805599453, 0, 10000]
+ * ```
+ */
+export function softplus(x: TensorLike): Tensor { return unary("softplus", x, "float"); }
+
+/**
+ * The largest integer `<= x`. Dtype: as `x` (floats stay floats), bool gives int32. Errors as
+ * {@link exp}.
+ * @example
+ * ```ts
+ * import { floor, tensor } from "@strata/tensor";
+ * console.log(floor(tensor([-1.5, 1.5])).toArray()); // [-2, 1]
+ * ```
+ */
+export function floor(x: TensorLike): Tensor { return unary("floor", x, "arith"); }
+
+/**
+ * The smallest integer `>= x`. Dtype and errors as {@link floor}.
+ * @example
+ * ```ts
+ * import { ceil, tensor } from "@strata/tensor";
+ * console.log(ceil(tensor([-1.5, 1.5])).toArray()); // [-1, 2]
+ * ```
+ */
+export function ceil(x: TensorLike): Tensor { return unary("ceil", x, "arith"); }
+
+/**
+ * The nearest integer, halves to the even neighbour as in numpy and PyTorch ("banker's
+ * rounding": 0.5 → 0, 1.5 → 2, 2.5 → 2), unlike `Math.round`, which rounds halves up. Dtype and
+ * errors as {@link floor}.
+ * @example
+ * ```ts
+ * import { round, tensor } from "@strata/tensor";
+ * console.log(round(tensor([0.5, 1.5, 2.5, -1.5, 2.6])).toArray()); // [0, 2, 2, -2, 3]
+ * ```
+ */
+export function round(x: TensorLike): Tensor { return unary("round", x, "arith"); }
+
+/**
+ * `cond ? a : b` elementwise, broadcasting all three. `cond` must be a bool tensor (or a
+ * boolean). Dtype: the promotion of `a` and `b` (numbers weak; bool with bool stays bool).
+ * Throws DTypeError for a non-bool `cond` (write `x.ne(0)` to use a number as a mask), ShapeError
+ * when the shapes do not broadcast.
+ * @example
+ * ```ts
+ * import { where, tensor } from "@strata/tensor";
+ * const x = tensor([-1, 2, -3]);
+ * console.log(where(x.gt(0), x, 0).toArray()); // [0, 2, 0]
+ * ```
+ */
+export function where(cond: TensorLike | boolean, a: TensorLike, b: TensorLike): Tensor { return select(cond, a, b); }
+
+/**
+ * `min(max(x, min), max)` elementwise (NaN stays NaN); ±Infinity leaves a side open. Dtype: as
+ * `x` (bool gives int32), float32 when `x` is int32 or bool and a finite bound is fractional.
+ * Throws ValueError unless `min <= max` (both numbers, not NaN).
+ * @example
+ * ```ts
+ * import { clip, tensor } from "@strata/tensor";
+ * console.log(clip(tensor([-2, 0.5, 3]), 0, 1).toArray()); // [0, 0.5, 1]
+ * ```
+ */
+export function clip(x: TensorLike, min: number, max: number): Tensor { return clamp(x, min, max); }
