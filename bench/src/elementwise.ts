@@ -7,22 +7,12 @@
 //   naive        a hand-written double loop with explicit strides
 // and the last two again writing into one preallocated output, to show what allocation costs.
 // A second table compares kernel styles: a hand-written loop per op against one closure factory.
-import { createRequire } from "node:module";
-import { add, exp, randn, relu, rng, sigmoid, zeros, type Tensor } from "@strata/tensor";
+import ops from "ndarray-ops";
+import type { NdArray } from "ndarray";
+import { add, exp, randn, relu, rng, sigmoid, toNdarray, zeros, type Tensor } from "@strata/tensor";
 import { printTable, quick, time } from "./harness.js";
 
-type Nd = Tensor["nd"];
-/** The few ndarray-ops routines used here (the package is a dependency of @strata/tensor only). */
-interface NdOps {
-  add(o: Nd, a: Nd, b: Nd): unknown;
-  maxs(o: Nd, a: Nd, s: number): unknown;
-  exp(o: Nd, a: Nd): unknown;
-  neg(o: Nd, a: Nd): unknown;
-  expeq(o: Nd): unknown;
-  addseq(o: Nd, s: number): unknown;
-  recipeq(o: Nd): unknown;
-}
-const ops = createRequire(import.meta.resolve("@strata/tensor"))("ndarray-ops") as NdOps;
+type Nd = NdArray;
 
 /** One measured workload. */
 export interface ElementwiseResult {
@@ -70,13 +60,13 @@ function workloads(n: number, m: number, layout: "contiguous" | "transposed"): W
   const [bs0, bs1] = b.strides as [number, number];
   const [ad, bd, cd] = [a.data as F32, b.data as F32, col.data as F32];
   return [
-    { op: "add", bytes: 12 * N, strata: () => add(a, b), ndops: (out) => ops.add(out().nd, a.nd, b.nd), naive: (f32) => naiveAdd(n, m, f32(), ad, as0, as1, bd, bs0, bs1) },
-    { op: "add (n,m)+(n,1)", bytes: 8 * N + 4 * n, strata: () => add(a, col), ndops: (out) => ops.add(out().nd, a.nd, colView.nd), naive: (f32) => naiveAdd(n, m, f32(), ad, as0, as1, cd, 1, 0) },
-    { op: "relu", bytes: 8 * N, strata: () => relu(a), ndops: (out) => ops.maxs(out().nd, a.nd, 0), naive: (f32) => naiveRelu(n, m, f32(), ad, as0, as1) },
-    { op: "exp", bytes: 8 * N, strata: () => exp(a), ndops: (out) => ops.exp(out().nd, a.nd), naive: (f32) => naiveExp(n, m, f32(), ad, as0, as1) },
+    { op: "add", bytes: 12 * N, strata: () => add(a, b), ndops: (out) => ops.add(toNdarray(out()), toNdarray(a), toNdarray(b)), naive: (f32) => naiveAdd(n, m, f32(), ad, as0, as1, bd, bs0, bs1) },
+    { op: "add (n,m)+(n,1)", bytes: 8 * N + 4 * n, strata: () => add(a, col), ndops: (out) => ops.add(toNdarray(out()), toNdarray(a), toNdarray(colView)), naive: (f32) => naiveAdd(n, m, f32(), ad, as0, as1, cd, 1, 0) },
+    { op: "relu", bytes: 8 * N, strata: () => relu(a), ndops: (out) => ops.maxs(toNdarray(out()), toNdarray(a), 0), naive: (f32) => naiveRelu(n, m, f32(), ad, as0, as1) },
+    { op: "exp", bytes: 8 * N, strata: () => exp(a), ndops: (out) => ops.exp(toNdarray(out()), toNdarray(a)), naive: (f32) => naiveExp(n, m, f32(), ad, as0, as1) },
     {
       op: "sigmoid", bytes: 8 * N, strata: () => sigmoid(a),
-      ndops: (out) => { const o = out().nd; ops.neg(o, a.nd); ops.expeq(o); ops.addseq(o, 1); ops.recipeq(o); },
+      ndops: (out) => { const o = toNdarray(out()); ops.neg(o, toNdarray(a)); ops.expeq(o); ops.addseq(o, 1); ops.recipeq(o); },
       naive: (f32) => naiveSigmoid(n, m, f32(), ad, as0, as1),
     },
   ];

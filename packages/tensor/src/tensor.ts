@@ -10,6 +10,7 @@ import * as ew from "./elementwise.js";
 import * as red from "./reduce.js";
 import type { AxisOptions, ArgOptions } from "./reduce.js";
 import { matmul } from "./linalg.js";
+import { gather, type GatherOptions } from "./join.js";
 import { cast, contiguousCopy } from "./copy.js";
 import { formatTensor } from "./format.js";
 import { allClose, equals, type CloseOptions } from "./compare.js";
@@ -151,7 +152,6 @@ export class Tensor {
   equals(other: Tensor): boolean {
     return equals(this, other);
   }
-
   /** `|a - b| <= atol + rtol·|b|` elementwise, with broadcasting; defaults rtol 1e-5, atol 1e-8. */
   allClose(other: Tensor | number, options?: CloseOptions): boolean {
     return allClose(this, other, options);
@@ -206,47 +206,98 @@ export class Tensor {
   flatten(): Tensor {
     return views.reshape(this, [this.size]);
   }
-
+  /** `add(this, other)` with broadcasting: see {@link ew.add | add}. */
   add(other: Tensor | number): Tensor { return ew.add(this, other); }
+  /** `sub(this, other)` with broadcasting: see {@link ew.sub | sub}. */
   sub(other: Tensor | number): Tensor { return ew.sub(this, other); }
+  /** `mul(this, other)` with broadcasting: see {@link ew.mul | mul}. */
   mul(other: Tensor | number): Tensor { return ew.mul(this, other); }
+  /** `div(this, other)` with broadcasting: see {@link ew.div | div}. */
   div(other: Tensor | number): Tensor { return ew.div(this, other); }
+  /** `pow(this, other)` with broadcasting: see {@link ew.pow | pow}. */
   pow(other: Tensor | number): Tensor { return ew.pow(this, other); }
+  /** `maximum(this, other)` with broadcasting: see {@link ew.maximum | maximum}. */
   maximum(other: Tensor | number): Tensor { return ew.maximum(this, other); }
+  /** `minimum(this, other)` with broadcasting: see {@link ew.minimum | minimum}. */
   minimum(other: Tensor | number): Tensor { return ew.minimum(this, other); }
+  /** `eq(this, other)` with broadcasting: see {@link ew.eq | eq}. */
   eq(other: Tensor | number): Tensor { return ew.eq(this, other); }
+  /** `ne(this, other)` with broadcasting: see {@link ew.ne | ne}. */
   ne(other: Tensor | number): Tensor { return ew.ne(this, other); }
+  /** `lt(this, other)` with broadcasting: see {@link ew.lt | lt}. */
   lt(other: Tensor | number): Tensor { return ew.lt(this, other); }
+  /** `le(this, other)` with broadcasting: see {@link ew.le | le}. */
   le(other: Tensor | number): Tensor { return ew.le(this, other); }
+  /** `gt(this, other)` with broadcasting: see {@link ew.gt | gt}. */
   gt(other: Tensor | number): Tensor { return ew.gt(this, other); }
+  /** `ge(this, other)` with broadcasting: see {@link ew.ge | ge}. */
   ge(other: Tensor | number): Tensor { return ew.ge(this, other); }
+  /** `logicalAnd(this, other)` with broadcasting: see {@link ew.logicalAnd | logicalAnd}. */
+  logicalAnd(other: Tensor | number): Tensor { return ew.logicalAnd(this, other); }
+  /** `logicalOr(this, other)` with broadcasting: see {@link ew.logicalOr | logicalOr}. */
+  logicalOr(other: Tensor | number): Tensor { return ew.logicalOr(this, other); }
+  /** `neg(this)`: see {@link ew.neg | neg}. */
   neg(): Tensor { return ew.neg(this); }
+  /** `abs(this)`: see {@link ew.abs | abs}. */
   abs(): Tensor { return ew.abs(this); }
+  /** `sign(this)`: see {@link ew.sign | sign}. */
   sign(): Tensor { return ew.sign(this); }
+  /** `exp(this)`: see {@link ew.exp | exp}. */
   exp(): Tensor { return ew.exp(this); }
+  /** `log(this)`: see {@link ew.log | log}. */
   log(): Tensor { return ew.log(this); }
+  /** `log1p(this)`: see {@link ew.log1p | log1p}. */
   log1p(): Tensor { return ew.log1p(this); }
+  /** `sqrt(this)`: see {@link ew.sqrt | sqrt}. */
   sqrt(): Tensor { return ew.sqrt(this); }
+  /** `square(this)`: see {@link ew.square | square}. */
   square(): Tensor { return ew.square(this); }
+  /** `reciprocal(this)`: see {@link ew.reciprocal | reciprocal}. */
   reciprocal(): Tensor { return ew.reciprocal(this); }
+  /** `sin(this)`: see {@link ew.sin | sin}. */
   sin(): Tensor { return ew.sin(this); }
+  /** `cos(this)`: see {@link ew.cos | cos}. */
   cos(): Tensor { return ew.cos(this); }
+  /** `relu(this)`: see {@link ew.relu | relu}. */
   relu(): Tensor { return ew.relu(this); }
-  leakyRelu(alpha?: number): Tensor { return ew.leakyRelu(this, alpha); }
+  /** `sigmoid(this)`: see {@link ew.sigmoid | sigmoid}. */
   sigmoid(): Tensor { return ew.sigmoid(this); }
+  /** `tanh(this)`: see {@link ew.tanh | tanh}. */
   tanh(): Tensor { return ew.tanh(this); }
+  /** `softplus(this)`: see {@link ew.softplus | softplus}. */
   softplus(): Tensor { return ew.softplus(this); }
+  /** `floor(this)`: see {@link ew.floor | floor}. */
+  floor(): Tensor { return ew.floor(this); }
+  /** `ceil(this)`: see {@link ew.ceil | ceil}. */
+  ceil(): Tensor { return ew.ceil(this); }
+  /** `round(this)`: see {@link ew.round | round}. */
+  round(): Tensor { return ew.round(this); }
+  /** `logicalNot(this)`: see {@link ew.logicalNot | logicalNot}. */
+  logicalNot(): Tensor { return ew.logicalNot(this); }
+  /** `leakyRelu(this, alpha)`: see {@link ew.leakyRelu | leakyRelu}. */
+  leakyRelu(alpha?: number): Tensor { return ew.leakyRelu(this, alpha); }
+  /** `clip(this, min, max)`: see {@link ew.clip | clip}. */
   clip(min: number, max: number): Tensor { return ew.clip(this, min, max); }
-
+  /** `sum(this, options)`: see {@link red.sum | sum}. */
   sum(options?: AxisOptions): Tensor { return red.sum(this, options); }
+  /** `mean(this, options)`: see {@link red.mean | mean}. */
   mean(options?: AxisOptions): Tensor { return red.mean(this, options); }
+  /** `max(this, options)`: see {@link red.max | max}. */
   max(options?: AxisOptions): Tensor { return red.max(this, options); }
+  /** `min(this, options)`: see {@link red.min | min}. */
   min(options?: AxisOptions): Tensor { return red.min(this, options); }
-  argmax(options?: ArgOptions): Tensor { return red.argmax(this, options); }
-  argmin(options?: ArgOptions): Tensor { return red.argmin(this, options); }
+  /** `logSumExp(this, options)`: see {@link red.logSumExp | logSumExp}. */
   logSumExp(options?: AxisOptions): Tensor { return red.logSumExp(this, options); }
+  /** `argmax(this, options)`: see {@link red.argmax | argmax}. */
+  argmax(options?: ArgOptions): Tensor { return red.argmax(this, options); }
+  /** `argmin(this, options)`: see {@link red.argmin | argmin}. */
+  argmin(options?: ArgOptions): Tensor { return red.argmin(this, options); }
+  /** `softmax(this, {axis})`: see {@link red.softmax | softmax}. */
   softmax(options: { axis: number }): Tensor { return red.softmax(this, options); }
+  /** `logSoftmax(this, {axis})`: see {@link red.logSoftmax | logSoftmax}. */
   logSoftmax(options: { axis: number }): Tensor { return red.logSoftmax(this, options); }
-
+  /** `matmul(this, other)`: see {@link matmul}. */
   matmul(other: Tensor): Tensor { return matmul(this, other); }
+  /** `gather(this, indices, options)`: see {@link gather}. */
+  gather(indices: Tensor, options?: GatherOptions): Tensor { return gather(this, indices, options); }
 }
