@@ -59,7 +59,10 @@ export function layouts(t: Tensor): { name: string; t: Tensor }[] {
     bigIdx.forEach((i, ax) => (p += i * big.strides[ax]!));
     big.data[p] = at(t, idx);
   }
-  const strided = big.slice(...t.shape.map((n, ax) => (ax === t.ndim - 1 ? ([2 * n - 1, null, -2] as const) : ([1, null, 2] as const))));
+  // An empty last axis must stay empty: start -1 would otherwise pick the pad element.
+  const strided = big.slice(
+    ...t.shape.map((n, ax) => (ax !== t.ndim - 1 ? ([1, null, 2] as const) : n === 0 ? ([0, 0] as const) : ([2 * n - 1, null, -2] as const))),
+  );
   return [
     { name: "contiguous", t: contiguous },
     { name: "transposed", t: transposed },
