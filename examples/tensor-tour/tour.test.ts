@@ -33,6 +33,7 @@ describe("tensor tour", () => {
   it("draws the same numbers for the same seed", () => {
     const again = new Map(tour().map((s) => [s.title, s.value]));
     expect(again.get("W = randn([2, 3], { rng })")!.equals(get("W = randn([2, 3], { rng })"))).toBe(true);
-    expect(tour(8)[12]!.value.equals(get("W = randn([2, 3], { rng })"))).toBe(false);
+    const otherSeed = tour(8).find((s) => s.title === "W = randn([2, 3], { rng })")!.value;
+    expect(otherSeed.equals(get("W = randn([2, 3], { rng })"))).toBe(false);
   });
 });
