@@ -116,9 +116,10 @@ export function unsqueeze(t: Tensor, axis: number): Tensor {
   return view(t, shape, strides, t.offset);
 }
 
-/** Numpy broadcasting of `t` to exactly `shape`: new and length-1 axes get stride 0. */
+/** Numpy broadcasting of `t` to exactly `shape`: new and length-1 axes get stride 0. `t` itself when it already has that shape. */
 export function broadcastTo(t: Tensor, shape: Shape): Tensor {
   checkShape("broadcastTo", shape);
+  if (shape.length === t.ndim && shape.every((n, i) => n === t.shape[i])) return t;
   const lead = shape.length - t.ndim;
   const fits = lead >= 0 && t.shape.every((n, i) => n === 1 || n === shape[lead + i]);
   if (!fits) {
@@ -146,5 +147,5 @@ export function expand(t: Tensor, shape: Shape): Tensor {
 /** Broadcasts several tensors to their common shape (views). */
 export function broadcastTensors(op: string, ...ts: Tensor[]): Tensor[] {
   const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
-  return ts.map((t) => (t.shape.length === shape.length && t.shape.every((n, i) => n === shape[i]) ? t : broadcastTo(t, shape)));
+  return ts.map((t) => broadcastTo(t, shape));
 }

@@ -91,47 +91,29 @@ export function gemmWorkspace(m: number, n: number, k: number): GemmWorkspace {
   };
 }
 
-/** Packs rows [i0, i0+mc) × k [p0, p0+kc) of A into `ap` from 0, as MR-row strips, k-major. */
-function packA(a: StridedMatrix, i0: number, mc: number, p0: number, kc: number, ap: Float64Array): void {
-  const { data, rowStride: rs, colStride: cs } = a;
-  let q = 0;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const rows = Math.min(MR, mc - ir);
-    let at = a.offset + (i0 + ir) * rs + p0 * cs;
-    if (rows === MR) {
+/**
+ * Packs rows [r0, r0+rows) × k [p0, p0+kc) of `x` into `dst` from `q`, as 4-row strips, k-major
+ * (one column of 4 per k step). A's row strips are packed as they are; B's column strips are the
+ * row strips of Bᵀ, which is B read with its two strides swapped (MR = NR = 4 makes one packer
+ * serve both).
+ */
+function packStrips(x: StridedMatrix, r0: number, rows: number, p0: number, kc: number, dst: Float64Array, q: number): void {
+  const { data, rowStride: rs, colStride: cs } = x;
+  for (let ir = 0; ir < rows; ir += MR) {
+    const live = Math.min(MR, rows - ir);
+    let at = x.offset + (r0 + ir) * rs + p0 * cs;
+    if (live === MR) {
       for (let p = 0; p < kc; p++, at += cs) {
-        ap[q] = data[at]!;
-        ap[q + 1] = data[at + rs]!;
-        ap[q + 2] = data[at + 2 * rs]!;
-        ap[q + 3] = data[at + 3 * rs]!;
+        dst[q] = data[at]!;
+        dst[q + 1] = data[at + rs]!;
+        dst[q + 2] = data[at + 2 * rs]!;
+        dst[q + 3] = data[at + 3 * rs]!;
         q += MR;
       }
     } else {
       // the last strip of a block: missing rows are zeros so the micro-kernel needs no edge case
       for (let p = 0; p < kc; p++, at += cs) {
-        for (let r = 0; r < MR; r++) ap[q++] = r < rows ? data[at + r * rs]! : 0;
-      }
-    }
-  }
-}
-
-/** Packs k [p0, p0+kc) × columns [j0, j0+nc) of B into `bp` from `q`, as NR-column strips, k-major. */
-function packB(b: StridedMatrix, p0: number, kc: number, j0: number, nc: number, bp: Float64Array, q: number): void {
-  const { data, rowStride: rs, colStride: cs } = b;
-  for (let jr = 0; jr < nc; jr += NR) {
-    const cols = Math.min(NR, nc - jr);
-    let at = b.offset + p0 * rs + (j0 + jr) * cs;
-    if (cols === NR) {
-      for (let p = 0; p < kc; p++, at += rs) {
-        bp[q] = data[at]!;
-        bp[q + 1] = data[at + cs]!;
-        bp[q + 2] = data[at + 2 * cs]!;
-        bp[q + 3] = data[at + 3 * cs]!;
-        q += NR;
-      }
-    } else {
-      for (let p = 0; p < kc; p++, at += rs) {
-        for (let j = 0; j < NR; j++) bp[q++] = j < cols ? data[at + j * cs]! : 0;
+        for (let r = 0; r < MR; r++) dst[q++] = r < live ? data[at + r * rs]! : 0;
       }
     }
   }
@@ -179,15 +161,16 @@ export function blockedGemm(
   ws: GemmWorkspace,
 ): void {
   const { panels, bStart, c, ldc } = ws;
+  const bT: StridedMatrix = { data: b.data, offset: b.offset, rowStride: b.colStride, colStride: b.rowStride };
   c.fill(0, 0, roundUp(m, MR) * ldc);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      packB(b, pc, kc, jc, nc, panels, bStart);
+      packStrips(bT, jc, nc, pc, kc, panels, bStart);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        packA(a, ic, mc, pc, kc, panels);
+        packStrips(a, ic, mc, pc, kc, panels, 0);
         // NR strips outside, MR strips inside: one B strip is reused from L1 by every A strip
         for (let jr = 0; jr < nc; jr += NR) {
           const pb = bStart + jr * kc;

@@ -18,6 +18,7 @@ import { shapeSize, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { contiguousCopy } from "../copy.js";
 import { whereKernel, type BinaryKernel, type UnaryKernel } from "./elementwise.js";
+import { forEachIndex } from "./strided.js";
 
 /** A tensor broadcastable to the output's shape, or a plain number. */
 export type Operand = Tensor | number;
@@ -62,19 +63,8 @@ function plan(shape: Shape, ts: readonly Tensor[]): Plan {
 
 /** Calls `visit(o0, offsets)` for each inner block, in row-major order of the outer axes. */
 function forEachBlock(shape: Shape, p: Plan, ts: readonly Tensor[], visit: (o0: number, offsets: number[]) => void): void {
-  const offsets = ts.map((t) => t.offset);
-  const index = new Array<number>(p.split).fill(0);
-  const count = shapeSize(shape.slice(0, p.split));
-  for (let k = 0; k < count; k++) {
-    visit(k * p.block, offsets);
-    for (let ax = p.split - 1; ax >= 0; ax--) {
-      const len = shape[ax]!;
-      for (let j = 0; j < ts.length; j++) offsets[j]! += ts[j]!.strides[ax]!;
-      if (++index[ax]! < len) break;
-      for (let j = 0; j < ts.length; j++) offsets[j]! -= ts[j]!.strides[ax]! * len;
-      index[ax] = 0;
-    }
-  }
+  const strides = ts.map((t) => t.strides);
+  forEachIndex(shape.slice(0, p.split), strides, ts.map((t) => t.offset), (k, offsets) => visit(k * p.block, offsets));
 }
 
 const useBlocks = (p: Plan): boolean => p.split === 0 || p.block >= MIN_BLOCK;
@@ -90,9 +80,6 @@ function rows(shape: Shape): Plan & { axis: number } {
 }
 const wrap = (out: DataArray, shape: Shape) => ndarray(out, [...shape]);
 const valueOf = (x: Operand): number | undefined => (typeof x === "number" ? x : x.size === 1 ? x.data[x.offset] : undefined);
-const viewAs = (t: Tensor, shape: Shape): Tensor =>
-  t.ndim === shape.length && t.shape.every((n, i) => n === shape[i]) ? t : t.broadcastTo(shape);
-const rowMajor = (t: Tensor): Tensor => (t.isContiguous ? t : contiguousCopy(t));
 
 /** `out = f(x; p, q)` elementwise; `x` has the output's shape. */
 export function mapUnary(k: UnaryKernel, out: DataArray, shape: Shape, x: Tensor, p = 0, q = 0): void {
@@ -152,10 +139,10 @@ export function mapBinary(k: BinaryKernel, out: DataArray, shape: Shape, a: Oper
     if (out.length > 1) out.fill(out[0]!);
     return;
   }
-  if (sb !== undefined) return mapScalar(k, out, shape, viewAs(a as Tensor, shape), sb, false);
-  if (sa !== undefined) return mapScalar(k, out, shape, viewAs(b as Tensor, shape), sa, true);
-  const A = viewAs(a as Tensor, shape);
-  const B = viewAs(b as Tensor, shape);
+  if (sb !== undefined) return mapScalar(k, out, shape, (a as Tensor).broadcastTo(shape), sb, false);
+  if (sa !== undefined) return mapScalar(k, out, shape, (b as Tensor).broadcastTo(shape), sa, true);
+  const A = (a as Tensor).broadcastTo(shape);
+  const B = (b as Tensor).broadcastTo(shape);
   if (A.isContiguous && B.isContiguous) return k.vv(out.length, out, 0, A.data, A.offset, B.data, B.offset);
   const pl = plan(shape, [A, B]);
   if (useBlocks(pl)) {
@@ -172,8 +159,8 @@ export function mapBinary(k: BinaryKernel, out: DataArray, shape: Shape, a: Oper
   } else if (k.nd) {
     k.nd(wrap(out, shape), A.nd, B.nd);
   } else {
-    const ra = rowMajor(A);
-    const rb = rowMajor(B);
+    const ra = A.contiguous();
+    const rb = B.contiguous();
     k.vv(out.length, out, 0, ra.data, ra.offset, rb.data, rb.offset);
   }
 }
@@ -183,9 +170,9 @@ export function mapWhere(out: DataArray, shape: Shape, c: Tensor, a: Operand, b:
   if (out.length === 0) return;
   // Numbers become one-element arrays read with step 0, like any constant operand.
   const asTensor = (x: Operand): Tensor => (typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x);
-  let ts = [c, asTensor(a), asTensor(b)].map((t) => viewAs(t, shape));
+  let ts = [c, asTensor(a), asTensor(b)].map((t) => t.broadcastTo(shape));
   const r = rows(shape);
-  if (!useBlocks(plan(shape, ts)) && r.block < MIN_ROW) ts = ts.map(rowMajor);
+  if (!useBlocks(plan(shape, ts)) && r.block < MIN_ROW) ts = ts.map((t) => t.contiguous());
   const pl = plan(shape, ts);
   const blocks = useBlocks(pl);
   const [C, A, B] = ts as [Tensor, Tensor, Tensor];

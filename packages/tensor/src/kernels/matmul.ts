@@ -5,6 +5,7 @@
 // workers) can replace `batchedMatmul` with the same signature without touching callers.
 import type { DataArray } from "../dtype.js";
 import { blockedGemm, gemmWorkspace, type GemmWorkspace, type StridedMatrix } from "./gemm.js";
+import { forEachIndex } from "./strided.js";
 
 /**
  * One operand as the kernel sees it: a strided matrix plus one stride per batch axis of the
@@ -45,20 +46,11 @@ export function batchedMatmul(
   const scratch = scratchFor(m, n, k);
   const aAt: StridedMatrix = { data: a.data, offset: a.offset, rowStride: a.rowStride, colStride: a.colStride };
   const bAt: StridedMatrix = { data: b.data, offset: b.offset, rowStride: b.rowStride, colStride: b.colStride };
-  // an odometer over the batch index keeps both offsets up to date without recomputing them
-  const index = new Array<number>(batchShape.length).fill(0);
-  for (let t = 0; t < batch; t++) {
+  forEachIndex(batchShape, [a.batchStrides, b.batchStrides], [a.offset, b.offset], (t, [aOffset, bOffset]) => {
+    aAt.offset = aOffset!;
+    bAt.offset = bOffset!;
     product(m, n, k, aAt, bAt, out, t * m * n, scratch);
-    for (let ax = batchShape.length - 1; ax >= 0; ax--) {
-      const len = batchShape[ax]!;
-      aAt.offset += a.batchStrides[ax]!;
-      bAt.offset += b.batchStrides[ax]!;
-      if (++index[ax]! < len) break;
-      aAt.offset -= len * a.batchStrides[ax]!;
-      bAt.offset -= len * b.batchStrides[ax]!;
-      index[ax] = 0;
-    }
-  }
+  });
 }
 
 /** Scratch for one product: packing buffers for the blocked kernel, or one row for the plain loop. */

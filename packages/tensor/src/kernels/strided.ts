@@ -143,6 +143,34 @@ export class RowCursor {
  * seen runs: measured 0.3-1 GB/s instead of ~4 GB/s for one 1e7-element sum. Many short calls
  * get the function optimised normally. Summing per chunk also shortens rounding chains.
  */
+/**
+ * Calls `visit(k, offsets)` for every index of `shape` in row-major order, `k` counting from 0,
+ * with `offsets[j] = base[j] + Σ_ax index[ax]·strides[j][ax]` kept up to date by an odometer
+ * (one add per operand per step, no multiplication). `strides[j]` may be longer than `shape`;
+ * only its first `shape.length` entries are read. `offsets` is reused between calls.
+ */
+export function forEachIndex(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  base: readonly number[],
+  visit: (k: number, offsets: number[]) => void,
+): void {
+  const offsets = [...base];
+  const index = new Array<number>(shape.length).fill(0);
+  let count = 1;
+  for (const n of shape) count *= n;
+  for (let k = 0; k < count; k++) {
+    visit(k, offsets);
+    for (let ax = shape.length - 1; ax >= 0; ax--) {
+      const len = shape[ax]!;
+      for (let j = 0; j < offsets.length; j++) offsets[j]! += strides[j]![ax]!;
+      if (++index[ax]! < len) break;
+      for (let j = 0; j < offsets.length; j++) offsets[j]! -= strides[j]![ax]! * len;
+      index[ax] = 0;
+    }
+  }
+}
+
 export const CHUNK = 4096;
 /** A strided input split into kept axes (one output each) and reduced axes. */
 export interface ReduceSource {
