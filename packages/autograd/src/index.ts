@@ -1,16 +1,18 @@
 /**
- * Reverse-mode automatic differentiation over @strata/tensor (arrives with its issue).
+ * Reverse-mode automatic differentiation over @strata/tensor: variables that record the ops applied
+ * to them, a derivative table with one row per primitive, gradients of any order, custom functions
+ * with their own backward, functional `grad`, and `gradcheck` against finite differences.
  *
  * @packageDocumentation
  * @module @strata/autograd
  */
-/**
- * Placeholder until its issue lands: the package builds and exports its version.
- *
- * @example
- * ```ts
- * import { version } from "@strata/autograd";
- * console.log(version); // "0.1.0"
- * ```
- */
-export const version = "0.1.0";
+export { Variable, variable, type Operand, type BackwardOptions, type HookHandle, type VariableOptions } from "./variable.js";
+export type { GradHook, GradValue } from "./node.js";
+export { isGradEnabled, noGrad, enableGrad } from "./mode.js";
+export { gradients, type GradientsOptions } from "./engine.js";
+export * from "./ops.js";
+export { type Primitive, type PrimitiveAttrs, primitives } from "./rules.js";
+export { defineFunction, type FunctionContext, type FunctionSpec } from "./function.js";
+export { grad, valueAndGrad, type GradOptions, type GradResult } from "./grad.js";
+export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck.js";
+export { toDot } from "./graph.js";

@@ -1,12 +1,12 @@
 /**
- * Strided tensors on ndarray: creation, views without copies, broadcasting elementwise ops, reductions, matmul, seeded random numbers and gl-matrix interop.
+ * Strided tensors on ndarray: creation, views without copies, broadcasting elementwise ops, in-place writes with version counters, reductions, matmul, seeded random numbers and gl-matrix interop.
  *
  * @packageDocumentation
  * @module @strata/tensor
  */
 export { StrataError, ShapeError, DTypeError, ValueError } from "./errors.js";
 export { type DType, type DataArray, DTYPES, isDType, isFloatDType, promoteTypes, resultTypeWithScalar, allocate, dtypeOfArray } from "./dtype.js";
-export { type Shape, formatShape, shapeSize, contiguousStrides, broadcastShapes } from "./shape.js";
+export { type Shape, formatShape, shapeSize, contiguousStrides, broadcastShapes, normalizeAxis, normalizeAxes } from "./shape.js";
 export { Tensor, type NestedArray } from "./tensor.js";
 export { type SliceArg, broadcastTensors } from "./views.js";
 export { tensor, full, zeros, ones, zerosLike, onesLike, arange, linspace, eye, type TensorValues, type NestedValues, type CreateOptions } from "./create.js";
@@ -16,6 +16,9 @@ export * from "./elementwise.js";
 export * from "./reduce.js";
 export * from "./linalg.js";
 export * from "./join.js";
+export * from "./scatter.js";
+export * from "./inplace.js";
+export { bumpVersion } from "./version.js";
 export * from "./random.js";
 export * from "./interop.js";
 export * from "./format.js";

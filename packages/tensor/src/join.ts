@@ -8,6 +8,7 @@ import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { contiguousStrides, formatShape, normalizeAxis, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { unsqueeze } from "./views.js";
+import { position, readIndices, requireInt32 } from "./indices.js";
 
 /**
  * Options of {@link concat} and {@link stack}.
@@ -54,23 +55,6 @@ export interface OneHotOptions {
 export interface GatherOptions {
   /** The axis of `x` that `indices` select along (negative counts from the end); default 0. */
   axis?: number;
-}
-
-/** `k` as a row-major multi-index of `shape`, written like a shape: `(1,2)`. For messages. */
-function position(k: number, shape: readonly number[]): string {
-  const idx = new Array<number>(shape.length);
-  for (let ax = shape.length - 1; ax >= 0; ax--) {
-    const n = shape[ax]!;
-    idx[ax] = k % n;
-    k = Math.floor(k / n);
-  }
-  return formatShape(idx);
-}
-
-function requireInt32(op: string, what: string, t: Tensor): void {
-  if (t.dtype !== "int32") {
-    throw new DTypeError(`${op}: ${what} must be int32, got ${t.dtype}; convert them with .cast("int32") (floats truncate toward zero)`);
-  }
 }
 
 function requireNonEmpty(op: string, tensors: readonly Tensor[]): Tensor {
@@ -265,15 +249,7 @@ export function gather(x: Tensor, indices: Tensor, options: GatherOptions = {}):
   const post = x.shape.slice(axis + 1);
   const shape = [...pre, ...indices.shape, ...post];
   const data = allocate(x.dtype, shapeSize(shape));
-  const picks = indices.toTypedArray();
-  for (let k = 0; k < picks.length; k++) {
-    const v = picks[k]!;
-    if (v < -n || v >= n) {
-      throw new ValueError(
-        `gather: index ${v} at position ${position(k, indices.shape)} of indices ${formatShape(indices.shape)} is out of range for axis ${options.axis ?? 0} of length ${n} in x ${formatShape(x.shape)}; expected ${-n} <= index < ${n}`,
-      );
-    }
-  }
+  const picks = readIndices("gather", indices, options.axis ?? 0, x, n);
   if (data.length === 0) return new Tensor(data, shape);
 
   const postSize = shapeSize(post);

@@ -101,7 +101,14 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   return out;
 }
 
-/** An axis in `[-ndim, ndim)` made non-negative; out of range is a ValueError naming `op`. */
+/**
+ * An axis in `[-ndim, ndim)` made non-negative; out of range is a ValueError naming `op`.
+ * @example
+ * ```ts
+ * import { normalizeAxis } from "@strata/tensor";
+ * console.log(normalizeAxis("sum", -1, 3)); // 2
+ * ```
+ */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     throw new ValueError(`${op}: axis ${axis} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? "" : "s"}; expected an integer in [${-ndim}, ${ndim - 1}]`);
@@ -111,7 +118,12 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 
 /**
  * Axes given as one number, a list, or nothing (all axes), made non-negative, sorted and checked
- * for repeats.
+ * for repeats (ValueError naming `op`).
+ * @example
+ * ```ts
+ * import { normalizeAxes } from "@strata/tensor";
+ * console.log(normalizeAxes("sum", [-1, 0], 3), normalizeAxes("sum", undefined, 2)); // [0, 2] [0, 1]
+ * ```
  */
 export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, ndim: number): number[] {
   if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);

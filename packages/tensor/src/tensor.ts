@@ -14,6 +14,10 @@ import { gather, type GatherOptions } from "./join.js";
 import { cast, contiguousCopy } from "./copy.js";
 import { formatTensor } from "./format.js";
 import { allClose, equals, type CloseOptions } from "./compare.js";
+import * as inplace from "./inplace.js";
+import type { InPlaceOptions } from "./inplace.js";
+import { indexAdd, type IndexAddOptions } from "./scatter.js";
+import { bufferVersion } from "./version.js";
 
 /**
  * What `toArray()` returns: a number for a scalar, nested arrays otherwise (`bool` reads as 0/1).
@@ -75,6 +79,27 @@ export class Tensor {
   /** Number of axes. */
   get ndim(): number {
     return this.shape.length;
+  }
+
+  /**
+   * Counts the in-place writes made through Strata's in-place functions ({@link assign},
+   * {@link addInPlace}, {@link fill}, …, and {@link bumpVersion}) to this tensor's buffer, through
+   * any view of it: a slice, a transpose and the tensor they came from share one counter. 0 for a
+   * fresh buffer; a copy (clone(), contiguous() of a strided view, any op's result) starts at 0.
+   * Raw writes to `.data` are not counted unless the writer calls {@link bumpVersion}. Autograd
+   * records it when it saves a tensor and refuses to backpropagate if it has changed.
+   *
+   * @example
+   * ```ts
+   * import { zeros } from "@strata/tensor";
+   * const x = zeros([2, 2]);
+   * const row = x.slice(0);
+   * row.fill(1);
+   * console.log(x.version, row.version, x.T.version, x.clone().version); // 1 1 1 0
+   * ```
+   */
+  get version(): number {
+    return bufferVersion(this.data);
   }
 
   /** Whether the elements lie in row-major order without gaps from `offset` on. */
@@ -300,4 +325,18 @@ export class Tensor {
   matmul(other: Tensor): Tensor { return matmul(this, other); }
   /** `gather(this, indices, options)`: see {@link gather}. */
   gather(indices: Tensor, options?: GatherOptions): Tensor { return gather(this, indices, options); }
+  /** `indexAdd(this, indices, updates, options)`, a new tensor: see {@link indexAdd}. */
+  indexAdd(indices: Tensor, updates: Tensor, options?: IndexAddOptions): Tensor { return indexAdd(this, indices, updates, options); }
+  /** `assign(this, source)`: writes in place and returns this; see {@link inplace.assign | assign}. */
+  assign(source: Tensor | number): Tensor { return inplace.assign(this, source); }
+  /** `addInPlace(this, other, options)`: `this += alpha·other`, returns this; see {@link inplace.addInPlace | addInPlace}. */
+  addInPlace(other: Tensor | number, options?: InPlaceOptions): Tensor { return inplace.addInPlace(this, other, options); }
+  /** `subInPlace(this, other, options)`: `this -= alpha·other`, returns this; see {@link inplace.subInPlace | subInPlace}. */
+  subInPlace(other: Tensor | number, options?: InPlaceOptions): Tensor { return inplace.subInPlace(this, other, options); }
+  /** `mulInPlace(this, other)`: `this *= other`, returns this; see {@link inplace.mulInPlace | mulInPlace}. */
+  mulInPlace(other: Tensor | number): Tensor { return inplace.mulInPlace(this, other); }
+  /** `divInPlace(this, other)`: `this /= other`, returns this; see {@link inplace.divInPlace | divInPlace}. */
+  divInPlace(other: Tensor | number): Tensor { return inplace.divInPlace(this, other); }
+  /** `fill(this, value)`: every element set to `value`, returns this; see {@link inplace.fill | fill}. */
+  fill(value: number | boolean): Tensor { return inplace.fill(this, value); }
 }

@@ -1,0 +1,126 @@
+// Custom ops with a hand-written backward, recorded like primitives.
+import { Tensor, ValueError, isFloatDType } from "@strata/tensor";
+import { Node, type GradValue } from "./node.js";
+import { isGradEnabled, noGrad } from "./mode.js";
+import { valueOf } from "./record.js";
+import { Variable, type Operand } from "./variable.js";
+
+/**
+ * What a custom function's `forward` and `backward` share for one call.
+ *
+ * @typeParam S - the type of {@link FunctionContext.state}.
+ * @example
+ * ```ts
+ * import { defineFunction, mul, variable, type FunctionContext } from "@strata/autograd";
+ * import type { Tensor } from "@strata/tensor";
+ * const scale = defineFunction<number>({
+ *   name: "scale",
+ *   forward(ctx: FunctionContext<number>, x, k) {
+ *     ctx.state = k as number; // plain values travel in state
+ *     return (x as Tensor).mul(k);
+ *   },
+ *   backward: (ctx, g) => [mul(g, ctx.state!), null],
+ * });
+ * console.log(scale(variable([1, 2]), 3).toArray()); // [3, 6]
+ * ```
+ */
+export interface FunctionContext<S = unknown> {
+  /** Keeps tensors for backward: inputs and the output keep their place in the graph; the change of a saved tensor in place is detected. */
+  save(...tensors: Tensor[]): void;
+  /** The saved tensors as variables, in the order saved (in backward). */
+  readonly saved: readonly Variable[];
+  /** For each input, whether its gradient is wanted (in backward): skip the others. */
+  readonly needsInputGrad: readonly boolean[];
+  /** Any other values forward wants backward to have. */
+  state: S | undefined;
+}
+
+/** The definition of a custom op; see {@link defineFunction}. */
+export interface FunctionSpec<S = unknown> {
+  /** Names the op in graphs and messages. */
+  name: string;
+  /** Computes the output from the inputs' values (tensors, or numbers passed as such); runs without recording. */
+  forward(ctx: FunctionContext<S>, ...inputs: (Tensor | number)[]): Tensor;
+  /**
+   * Returns dL/d(input) for each input (null for none) from `grad` = dL/d(output). Written with
+   * this package's ops, the gradients can themselves be differentiated (`createGraph`).
+   * A gradient may have the output's broadcast shape; it is summed down to the input's shape.
+   */
+  backward(ctx: FunctionContext<S>, grad: Variable): readonly GradValue[];
+}
+
+class Context<S> implements FunctionContext<S> {
+  saved: Variable[] = [];
+  needsInputGrad: readonly boolean[] = [];
+  state: S | undefined = undefined;
+  #pending: Tensor[] = [];
+  save(...tensors: Tensor[]): void {
+    this.#pending.push(...tensors);
+  }
+  /** Maps what forward saved to variables: an input's or the output's own, else a constant. */
+  bind(operands: readonly Operand[], output: Variable): void {
+    this.saved = this.#pending.map((t) => {
+      if (t === output.data) return output;
+      const input = operands.find((o): o is Variable => o instanceof Variable && o.data === t);
+      return input ?? new Variable(t);
+    });
+    this.#pending = [];
+  }
+}
+
+/**
+ * Defines an op with its own backward, in the shape of PyTorch's `autograd.Function`: `forward`
+ * computes on tensors and saves with `ctx.save(...)` what `backward` needs; `backward` returns
+ * one gradient per input. The result takes variables, tensors and numbers, and returns a variable
+ * that records the op when an input requires gradients. One output.
+ *
+ * @throws ValueError when forward does not return a Tensor, or backward returns the wrong number of gradients.
+ * @example
+ * ```ts
+ * import { defineFunction, mul, variable } from "@strata/autograd";
+ * import type { Tensor } from "@strata/tensor";
+ * // cube(x) = x³, with d/dx = 3x²
+ * const cube = defineFunction({
+ *   name: "cube",
+ *   forward(ctx, x) {
+ *     const t = x as Tensor;
+ *     ctx.save(t);
+ *     return t.mul(t).mul(t);
+ *   },
+ *   backward(ctx, g) {
+ *     const [x] = ctx.saved;
+ *     return [mul(g, mul(3, mul(x!, x!)))];
+ *   },
+ * });
+ * const x = variable([1, 2], { requiresGrad: true });
+ * cube(x).sum().backward();
+ * console.log(x.grad?.toArray()); // [3, 12]
+ * ```
+ */
+export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: Operand[]) => Variable {
+  return (...operands: Operand[]): Variable => {
+    const ctx = new Context<S>();
+    const out = noGrad(() => spec.forward(ctx, ...operands.map(valueOf)));
+    if (!(out instanceof Tensor)) {
+      throw new ValueError(`defineFunction(${spec.name}): forward returned ${String(out)}; expected a Tensor`);
+    }
+    const tracks = isGradEnabled() && isFloatDType(out.dtype) && operands.some((o) => o instanceof Variable && o.requiresGrad);
+    if (!tracks) return new Variable(out);
+    const arity = operands.length;
+    const backward = (g: Variable, needs: readonly boolean[]) => {
+      ctx.needsInputGrad = needs;
+      const grads = spec.backward(ctx, g);
+      if (!Array.isArray(grads) || grads.length !== arity) {
+        throw new ValueError(`defineFunction(${spec.name}): backward returned ${Array.isArray(grads) ? `${grads.length} gradients` : String(grads)} for ${arity} inputs; expected an array with one entry (or null) per input`);
+      }
+      return grads;
+    };
+    const next = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o.accumulator() : null));
+    const metas = operands.map((o) => (typeof o === "number" ? null : { shape: o.shape, dtype: o.dtype }));
+    const pending = new Node(spec.name, next, metas, { shape: out.shape, dtype: out.dtype }, backward, []);
+    const y = new Variable(out, pending);
+    ctx.bind(operands, y);
+    for (const v of ctx.saved) pending.save(v);
+    return y;
+  };
+}

@@ -1,0 +1,87 @@
+// Functional differentiation: functions that return gradients instead of filling `.grad`.
+import { DTypeError, ValueError, formatShape, full, isFloatDType } from "@strata/tensor";
+import { gradients } from "./engine.js";
+import { enableGrad, isGradEnabled } from "./mode.js";
+import { asVariable } from "./record.js";
+import { Variable, type Operand } from "./variable.js";
+
+/** Options of {@link grad} and {@link valueAndGrad}. */
+export interface GradOptions<N extends number | readonly number[] = number | readonly number[]> {
+  /** Which arguments to differentiate with respect to: one index (default 0) or a list. */
+  argnums?: N;
+}
+
+/** One gradient for a single `argnums`, a list for a list. */
+export type GradResult<N> = N extends readonly number[] ? Variable[] : Variable;
+
+type ScalarFn = (...args: Variable[]) => Variable;
+
+function evaluate(fn: ScalarFn, args: readonly Operand[], argnums: number | readonly number[]): { value: Variable; grads: Variable[] } {
+  const picks = typeof argnums === "number" ? [argnums] : [...argnums];
+  picks.forEach((k) => {
+    if (!Number.isInteger(k) || k < 0 || k >= args.length) {
+      throw new ValueError(`grad: argnums ${k} is out of range for ${args.length} arguments`);
+    }
+  });
+  // A variable that already requires gradients is used as it is, so that an enclosing grad sees
+  // through this one (gradients of gradients); anything else becomes a fresh leaf.
+  const nested = picks.some((k) => args[k] instanceof Variable && (args[k] as Variable).requiresGrad) && isGradEnabled();
+  const inputs = args.map((a, k) => {
+    const v = asVariable(a);
+    if (!picks.includes(k) || v.requiresGrad) return v;
+    if (!isFloatDType(v.dtype)) throw new DTypeError(`grad: argument ${k} is ${v.dtype}; only float32 and float64 arguments can be differentiated`);
+    return new Variable(v.data, null, true);
+  });
+  const value = enableGrad(() => fn(...inputs));
+  if (!(value instanceof Variable) || value.size !== 1) {
+    throw new ValueError(`grad: the function must return a one-element Variable, got ${value instanceof Variable ? `shape ${formatShape(value.shape)}` : String(value)}; reduce it (sum, mean), or use gradients() with gradOutputs`);
+  }
+  const wrt = picks.map((k) => inputs[k]!);
+  const grads = value.requiresGrad
+    ? gradients([value], wrt, { createGraph: nested })
+    : wrt.map((v) => new Variable(full(v.shape, 0, { dtype: v.dtype })));
+  return { value: nested ? value : value.detach(), grads };
+}
+
+/**
+ * Turns a scalar function into the function that returns its gradient (JAX's `grad`): with
+ * `argnums` a number (default 0) one gradient, with a list one per listed argument. The function
+ * receives every argument as a variable. Gradients nest: `grad(grad(f))` differentiates twice,
+ * because a differentiated argument that already requires gradients keeps its graph.
+ *
+ * @throws ValueError when `fn` does not return a one-element variable or `argnums` is out of range.
+ * @throws DTypeError when a differentiated argument is not float.
+ * @example
+ * ```ts
+ * import { grad, mul, sum, type Variable } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const f = (x: Variable) => sum(mul(mul(x, x), x)); // Σ x³
+ * console.log(grad(f)(tensor([1, 2])).toArray()); // [3, 12]
+ * console.log(grad((x) => sum(grad(f)(x)))(tensor([1, 2])).toArray()); // [6, 12]
+ * ```
+ */
+export function grad<N extends number | readonly number[] = number>(fn: ScalarFn, options: GradOptions<N> = {}): (...args: Operand[]) => GradResult<N> {
+  const argnums = options.argnums ?? 0;
+  return (...args) => {
+    const { grads } = evaluate(fn, args, argnums);
+    return (typeof argnums === "number" ? grads[0]! : grads) as GradResult<N>;
+  };
+}
+
+/**
+ * Like {@link grad}, and also returns the function's value: `{ value, grad }`.
+ * @example
+ * ```ts
+ * import { valueAndGrad, mul, sum } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const { value, grad } = valueAndGrad((x) => sum(mul(x, x)))(tensor([3, 4]));
+ * console.log(value.item(), grad.toArray()); // 25 [6, 8]
+ * ```
+ */
+export function valueAndGrad<N extends number | readonly number[] = number>(fn: ScalarFn, options: GradOptions<N> = {}): (...args: Operand[]) => { value: Variable; grad: GradResult<N> } {
+  const argnums = options.argnums ?? 0;
+  return (...args) => {
+    const { value, grads } = evaluate(fn, args, argnums);
+    return { value, grad: (typeof argnums === "number" ? grads[0]! : grads) as GradResult<N> };
+  };
+}

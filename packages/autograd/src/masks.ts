@@ -1,0 +1,82 @@
+// Ops whose results are constants: comparisons, logical ops and arg-reductions give bool or int32
+// values, which carry no gradient. They accept variables so that expressions read the same.
+import * as T from "@strata/tensor";
+import type { ArgOptions } from "@strata/tensor";
+import { asVariable, valueOf } from "./record.js";
+import { Variable, type Operand } from "./variable.js";
+
+const constant = (t: T.Tensor): Variable => new Variable(t);
+
+/**
+ * `a == b` elementwise with broadcasting: a bool variable without gradient (usable in {@link where}).
+ * @example
+ * ```ts
+ * import { eq, variable } from "@strata/autograd";
+ * console.log(eq(variable([1, 2]), 2).toArray()); // [0, 1]
+ * ```
+ */
+export function eq(a: Operand, b: Operand): Variable { return constant(T.eq(valueOf(a), valueOf(b))); }
+/**
+ * `a != b` elementwise; see {@link eq}.
+ * @example
+ * ```ts
+ * import { ne, variable } from "@strata/autograd";
+ * console.log(ne(variable([1, 2]), 2).toArray()); // [1, 0]
+ * ```
+ */
+export function ne(a: Operand, b: Operand): Variable { return constant(T.ne(valueOf(a), valueOf(b))); }
+/**
+ * `a < b` elementwise; see {@link eq}.
+ * @example
+ * ```ts
+ * import { lt, variable } from "@strata/autograd";
+ * console.log(lt(variable([1, 2]), 2).toArray()); // [1, 0]
+ * ```
+ */
+export function lt(a: Operand, b: Operand): Variable { return constant(T.lt(valueOf(a), valueOf(b))); }
+/**
+ * `a <= b` elementwise; see {@link eq}.
+ * @example
+ * ```ts
+ * import { le, variable } from "@strata/autograd";
+ * console.log(le(variable([1, 3]), 2).toArray()); // [1, 0]
+ * ```
+ */
+export function le(a: Operand, b: Operand): Variable { return constant(T.le(valueOf(a), valueOf(b))); }
+/**
+ * `a > b` elementwise; see {@link eq}.
+ * @example
+ * ```ts
+ * import { gt, variable } from "@strata/autograd";
+ * console.log(gt(variable([1, 3]), 2).toArray()); // [0, 1]
+ * ```
+ */
+export function gt(a: Operand, b: Operand): Variable { return constant(T.gt(valueOf(a), valueOf(b))); }
+/**
+ * `a >= b` elementwise; see {@link eq}.
+ * @example
+ * ```ts
+ * import { ge, variable } from "@strata/autograd";
+ * console.log(ge(variable([1, 2]), 2).toArray()); // [0, 1]
+ * ```
+ */
+export function ge(a: Operand, b: Operand): Variable { return constant(T.ge(valueOf(a), valueOf(b))); }
+
+/**
+ * Index of the maximum along `axis` (of the flattened value when omitted): an int32 constant.
+ * @example
+ * ```ts
+ * import { argmax, variable } from "@strata/autograd";
+ * console.log(argmax(variable([[1, 9], [5, 2]]), { axis: 1 }).toArray()); // [1, 0]
+ * ```
+ */
+export function argmax(x: Operand, options?: ArgOptions): Variable { return constant(T.argmax(asVariable(x).data, options)); }
+/**
+ * Index of the minimum along `axis`; see {@link argmax}.
+ * @example
+ * ```ts
+ * import { argmin, variable } from "@strata/autograd";
+ * console.log(argmin(variable([[1, 9], [5, 2]]), { axis: 1 }).toArray()); // [0, 1]
+ * ```
+ */
+export function argmin(x: Operand, options?: ArgOptions): Variable { return constant(T.argmin(asVariable(x).data, options)); }

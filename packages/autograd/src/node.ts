@@ -1,0 +1,88 @@
+// A node of the recorded graph: the backward function of one op (or the gradient accumulator of
+// one leaf), its edges to the nodes of its inputs, and the values its backward needs.
+import { ValueError, formatShape, type DType, type Shape, type Tensor } from "@strata/tensor";
+import type { Variable } from "./variable.js";
+
+/** What a backward function may hand back for one input: a gradient, or null for none (zero). */
+export type GradValue = Variable | Tensor | null | undefined;
+
+/**
+ * Computes the gradients of the node's inputs from the gradient `g` of its output. `needs[i]`
+ * says whether input `i`'s gradient is wanted; entries that are not wanted are ignored.
+ */
+export type BackwardFn = (g: Variable, needs: readonly boolean[]) => readonly GradValue[];
+
+/** Replaces (returns a tensor) or inspects (returns nothing) the gradient flowing into a variable. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+/** Shape and dtype of one input, kept so the engine can reduce and cast its gradient. */
+export interface InputMeta {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+let sequence = 0;
+
+/** @internal */
+export class Node {
+  /** Creation order; later nodes run first among those ready. */
+  readonly id = sequence++;
+  /** For each input, the node its gradient flows to (null: the input needs no gradient). */
+  readonly next: readonly (Node | null)[];
+  /** Hooks registered on the variable this node produces (or on the leaf it accumulates into). */
+  readonly hooks: GradHook[] = [];
+  /** Set by `retainGrad()` on a non-leaf: the variable whose `.grad` receives this node's gradient. */
+  retained: Variable | null = null;
+  #backward: BackwardFn | null;
+  #saved: readonly { v: Variable; version: number }[];
+  #freed = false;
+
+  constructor(
+    readonly name: string,
+    next: readonly (Node | null)[],
+    readonly inputs: readonly (InputMeta | null)[],
+    readonly output: InputMeta,
+    backward: BackwardFn | null,
+    saved: readonly Variable[],
+    /** The leaf this node accumulates into; null for op nodes. */
+    readonly leaf: Variable | null = null,
+  ) {
+    this.next = next;
+    this.#backward = backward;
+    this.#saved = saved.map((v) => ({ v, version: v.data.version }));
+  }
+
+  get freed(): boolean {
+    return this.#freed;
+  }
+
+  /** Runs the backward function after checking that nothing it saved changed in place. */
+  run(g: Variable, needs: readonly boolean[]): readonly GradValue[] {
+    if (this.#freed || this.#backward === null) {
+      throw new ValueError(
+        `backward: the graph through ${this.name} was freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward through it again`,
+      );
+    }
+    for (const [k, { v, version }] of this.#saved.entries()) {
+      if (v.data.version !== version) {
+        throw new ValueError(
+          `backward: a tensor of shape ${formatShape(v.shape)} (${v.dtype}) saved by ${this.name} (saved value ${k}) was modified in place after ${this.name} used it (version ${version}, now ${v.data.version}); the gradient would be wrong. Change a copy (clone()) or compute the change out of place`,
+        );
+      }
+    }
+    return this.#backward(g, needs);
+  }
+
+  /** Saves one more value for backward (the op's own output, known only after the node). */
+  save(v: Variable): void {
+    this.#saved = [...this.#saved, { v, version: v.data.version }];
+  }
+
+  /** Drops the saved values and the backward function, so their memory can be reclaimed. */
+  release(): void {
+    if (this.leaf !== null) return;
+    this.#freed = true;
+    this.#backward = null;
+    this.#saved = [];
+  }
+}

@@ -1,0 +1,209 @@
+// Composite ops: values and gradients against results worked out by hand, stability at extreme
+// inputs, and gradcheck in float64 (contiguous and strided inputs).
+import { describe, expect, it } from "vitest";
+import {
+  Variable, argmax, clip, div, dot, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
+  mul, outer, relu, sigmoid, softmax, square, squeeze, stack, sub, sum, sumTo, unsqueeze, variable, exp,
+} from "@strata/autograd";
+import { ShapeError, ValueError, randn, rng, tensor, type Tensor } from "@strata/tensor";
+
+const f64 = { dtype: "float64" as const };
+const leaf = (values: number[] | number[][], dtype: "float32" | "float64" = "float64") => variable(values, { requiresGrad: true, dtype });
+const gradOf = (x: Variable): number[] => Array.from(x.grad!.toTypedArray() as ArrayLike<number>);
+
+describe("hand-worked composite expressions", () => {
+  it("f(x, y) = Σ (x·y + eˣ/y): ∂f/∂x = y + eˣ/y, ∂f/∂y = x - eˣ/y²", () => {
+    const x = leaf([0, 1]);
+    const y = leaf([1, 2]);
+    sum(mul(x, y).add(div(exp(x), y))).backward();
+    expect(gradOf(x)).toAllClose([2, 2 + Math.E / 2], { rtol: 1e-15 });
+    expect(gradOf(y)).toAllClose([-1, 1 - Math.E / 4], { rtol: 1e-15 });
+  });
+
+  it("sub, div and square: d(a - b) = (1, -1); d(a/b) = (1/b, -a/b²); d(x²) = 2x", () => {
+    const a = leaf([3, -6]);
+    const b = leaf([2, 4]);
+    sum(sub(a, b)).add(sum(div(a, b))).add(sum(square(a))).backward();
+    expect(gradOf(a)).toEqual([1 + 1 / 2 + 6, 1 + 1 / 4 - 12]);
+    expect(gradOf(b)).toEqual([-1 - 3 / 4, -1 + 6 / 16]);
+  });
+
+  it("a one-hidden-unit network by hand: y = w2·relu(w1·x + b1)", () => {
+    const w1 = leaf([[2]]);
+    const b1 = leaf([[-1]]);
+    const w2 = leaf([[3]]);
+    const x = tensor([[1.5, 0.25]], f64); // pre-activations 2, -0.5: the second column is cut by relu
+    const y = sum(matmul(w2, relu(matmul(w1, x).add(b1))));
+    expect(y.item()).toBe(6);
+    y.backward();
+    expect(gradOf(w2)).toEqual([2]);
+    expect(gradOf(w1)).toEqual([3 * 1.5]);
+    expect(gradOf(b1)).toEqual([3]);
+  });
+
+  it("mean divides by the number of reduced elements", () => {
+    const x = leaf([[1, 2, 3], [4, 5, 6]]);
+    const m = mean(x, { axis: [0, 1] });
+    expect(m.item()).toBe(3.5);
+    mean(x, { axis: 1 }).sum().backward();
+    expect(gradOf(x)).toEqual(new Array(6).fill(1 / 3));
+  });
+});
+
+describe("activations", () => {
+  it("relu: gradient 1 above 0, 0 at and below 0", () => {
+    const x = leaf([-1, 0, 2]);
+    relu(x).sum().backward();
+    expect(gradOf(x)).toEqual([0, 0, 1]);
+  });
+
+  it("leakyRelu keeps the dtype's precision of alpha", () => {
+    const x = leaf([-2, 3]);
+    const y = leakyRelu(x, 0.1);
+    expect(y.toArray()).toEqual([-2 * 0.1, 3]);
+    y.sum().backward();
+    expect(gradOf(x)).toEqual([0.1, 1]);
+  });
+
+  it("sigmoid: accurate in the tails, finite gradient at ±1000", () => {
+    const x = leaf([-40, -1000, 0, 1000]);
+    const s = sigmoid(x);
+    const [tail, far, mid, top] = Array.from(s.data.toTypedArray() as ArrayLike<number>);
+    expect(tail! / (1 / (1 + Math.exp(40)))).toBeCloseTo(1, 12);
+    expect([far, mid, top]).toEqual([0, 0.5, 1]);
+    s.sum().backward();
+    expect(gradOf(x)).toAllClose([Math.exp(-40) / (1 + Math.exp(-40)) ** 2, 0, 0.25, 0], { rtol: 1e-10, atol: 0 });
+  });
+
+  it("clip: gradient 1 inside, bounds included, 0 outside; bad bounds throw", () => {
+    const x = leaf([-1, 0, 0.5, 1, 2]);
+    clip(x, 0, 1).sum().backward();
+    expect(gradOf(x)).toEqual([0, 1, 1, 1, 0]);
+    expect(() => clip(x, 1, 0)).toThrow(/clip: expected min <= max, got min = 1 and max = 0/);
+  });
+});
+
+describe("softmax family", () => {
+  it("logSumExp is finite at ±1e4 and its gradient is the softmax", () => {
+    const x = leaf([[1e4, 1e4], [-1e4, -1e4 + Math.log(3)]]);
+    const y = logSumExp(x, { axis: 1 });
+    expect(y.data.sub(tensor([1e4 + Math.log(2), -1e4 + Math.log(4)], f64)).abs().max().item()).toBeLessThan(1e-9);
+    y.sum().backward();
+    expect(gradOf(x)).toAllClose([0.5, 0.5, 0.25, 0.75], { rtol: 1e-12 });
+  });
+
+  it("logSumExp over all axes, keepDims, and a row of -Infinity", () => {
+    const x = leaf([[0, Math.log(3)], [-Infinity, 0]]);
+    expect(logSumExp(x).item()).toBeCloseTo(Math.log(5), 14);
+    expect(logSumExp(x, { axis: 1, keepDims: true }).shape).toEqual([2, 1]);
+    const y = logSumExp(x, { axis: 1 });
+    expect(y.toArray()).toAllClose([Math.log(4), 0], { rtol: 1e-15 });
+    y.sum().backward();
+    expect(gradOf(x)).toAllClose([0.25, 0.75, 0, 1], { rtol: 1e-15 });
+  });
+
+  it("softmax rows sum to 1; the gradient of their sum is 0; finite at ±1e4", () => {
+    const x = leaf([[1e4, -1e4, 0], [1, 2, 3]]);
+    const p = softmax(x, { axis: 1 });
+    expect(p.sum({ axis: 1 }).toArray()).toAllClose([1, 1], { rtol: 1e-15 });
+    expect(p.data.slice(0).toArray()).toEqual([1, 0, 0]);
+    p.sum().backward();
+    expect(Math.max(...gradOf(x).map(Math.abs))).toBeLessThan(1e-15);
+  });
+
+  it("logSoftmax equals log(softmax) where both are finite and stays finite where softmax underflows", () => {
+    const x = randn([3, 5], { rng: rng(4), dtype: "float64" });
+    expect(logSoftmax(x, { axis: 1 }).data).toAllClose(x.softmax({ axis: 1 }).log(), { rtol: 1e-13 });
+    const extreme = logSoftmax(tensor([0, -1e4], f64), { axis: 0 });
+    expect(extreme.toArray()).toEqual([0, -1e4]);
+  });
+});
+
+describe("shapes and products", () => {
+  it("matmul with 1-D operands drops the vector axis, as numpy does", () => {
+    const A = leaf([[1, 2], [3, 4], [5, 6]]);
+    const v = leaf([1, -1]);
+    const u = leaf([1, 0, 2]);
+    expect(matmul(A, v).toArray()).toEqual([-1, -1, -1]);
+    expect(matmul(u, A).toArray()).toEqual([11, 14]);
+    matmul(u, matmul(A, v)).backward(); // uᵀAv: ∂/∂u = Av, ∂/∂v = Aᵀu, ∂/∂A = u vᵀ
+    expect(gradOf(u)).toEqual([-1, -1, -1]);
+    expect(gradOf(v)).toEqual([11, 14]);
+    expect(gradOf(A)).toEqual([1, -1, 0, 0, 2, -2]);
+    expect(() => matmul(variable(2), A)).toThrow(ShapeError);
+  });
+
+  it("dot, outer and stack", () => {
+    const a = leaf([1, 2, 3]);
+    const b = leaf([4, 5, 6]);
+    expect(dot(a, b).item()).toBe(32);
+    expect(outer(a, b.slice([0, 2])).toArray()).toEqual([[4, 5], [8, 10], [12, 15]]);
+    expect(stack([a, b], { axis: 1 }).toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(() => dot(a, b.slice([0, 2]))).toThrow(/dot: expected two 1-D operands of equal length, got \(3\) and \(2\)/);
+    expect(() => stack([a, b.slice([0, 2])])).toThrow(/stack: operand 1 has shape \(2\)/);
+  });
+
+  it("squeeze, unsqueeze and flatten route gradients back to the original shape", () => {
+    const x = leaf([[[1], [2]], [[3], [4]]]);
+    const y = unsqueeze(flatten(squeeze(x, 2)), 0);
+    expect(y.shape).toEqual([1, 4]);
+    mul(y, tensor([[1, 2, 3, 4]], f64)).sum().backward();
+    expect(x.grad!.shape).toEqual([2, 2, 1]);
+    expect(gradOf(x)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("sumTo inverts broadcasting and rejects shapes that do not broadcast", () => {
+    const x = leaf([[1, 2, 3], [4, 5, 6]]);
+    expect(sumTo(x, [3]).toArray()).toEqual([5, 7, 9]);
+    expect(sumTo(x, [1, 1]).toArray()).toEqual([[21]]);
+    expect(() => sumTo(x, [2])).toThrow(ShapeError);
+  });
+
+  it("comparisons and argmax give constants without gradient", () => {
+    const x = leaf([1, 3, 2]);
+    const mask = gt(x, 1.5);
+    expect(mask.dtype).toBe("bool");
+    expect(mask.requiresGrad).toBe(false);
+    expect(argmax(x).item()).toBe(1);
+  });
+});
+
+describe("gradcheck of every composite in float64, contiguous and strided", () => {
+  const r = rng(99);
+  const a = randn([3, 4], { rng: r, ...f64 });
+  const b = randn([3, 4], { rng: r, ...f64 }).abs().add(0.5);
+  const layouts = (t: Tensor): [string, Tensor][] => [["contiguous", t], ["strided", t.T.contiguous().T.slice(null, [null, null, -1])]];
+  const composites: [string, (x: Variable, y: Variable) => Variable][] = [
+    ["sub", (x, y) => sub(x, y)],
+    ["div", (x, y) => div(x, y)],
+    ["square", (x) => square(x)],
+    ["relu", (x) => relu(x)],
+    ["leakyRelu", (x) => leakyRelu(x, 0.2)],
+    ["sigmoid", (x) => sigmoid(x)],
+    ["clip", (x) => clip(x, -0.5, 0.5)],
+    ["mean over axis 1", (x) => mean(x, { axis: 1 })],
+    ["logSumExp over axis 0", (x) => logSumExp(x, { axis: 0 })],
+    ["softmax over axis 1", (x) => softmax(x, { axis: 1 })],
+    ["logSoftmax over axis 0", (x) => logSoftmax(x, { axis: 0 })],
+    ["matmul xᵀ·y", (x, y) => matmul(x.T, y)],
+    ["dot of rows", (x, y) => dot(x.slice(0), y.slice(1))],
+    ["outer of columns", (x, y) => outer(x.slice(null, 0), y.slice(null, 2))],
+    ["stack", (x, y) => stack([x, y], { axis: 1 })],
+    ["sumTo (1,4)", (x) => sumTo(x, [1, 4])],
+  ];
+  for (const [name, fn] of composites) {
+    for (const [layout, x] of layouts(a)) {
+      it(`${name} (${layout})`, () => {
+        // Keep clip's and relu's inputs off their kinks, where finite differences straddle the corner.
+        const nearKink = Array.from(x.toTypedArray() as ArrayLike<number>).some((v) => Math.abs(Math.abs(v) - 0.5) < 1e-3 || Math.abs(v) < 1e-3);
+        expect(nearKink).toBe(false);
+        expect(gradcheck(fn, [x, b]).passed).toBe(true);
+      });
+    }
+  }
+
+  it("reports bad arguments with the op's name", () => {
+    expect(() => mean(variable([1, 2]), { axis: 2 })).toThrow(ValueError);
+    expect(() => softmax(variable([[1, 2]]), { axis: 3 })).toThrow(/axis 3 is out of range/);
+  });
+});
