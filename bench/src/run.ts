@@ -1,13 +1,18 @@
-// Runs every benchmark in this folder; `--quick` for a short run, `--json FILE` to save results.
+// Runs every benchmark in this folder; `--quick` for a short run, `--only NAME` for one suite,
+// `--json FILE` to save results.
 import { writeFileSync } from "node:fs";
 import { quick } from "./harness.js";
 import { run as elementwise } from "./elementwise.js";
 import { run as matmul } from "./matmul.js";
 import { run as reduce } from "./reduce.js";
+import { run as autograd } from "./autograd.js";
 
-const suites: Record<string, () => Promise<unknown>> = { matmul, elementwise, reduce };
+const suites: Record<string, () => Promise<unknown>> = { matmul, elementwise, reduce, autograd };
 
 const results: Record<string, unknown> = { quick, node: process.version, date: new Date().toISOString() };
-for (const [name, run] of Object.entries(suites)) results[name] = await run();
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+if (only !== undefined && !(only in suites)) throw new Error(`bench: unknown suite ${only}; expected one of ${Object.keys(suites).join(", ")}`);
+for (const [name, run] of Object.entries(suites)) if (only === undefined || only === name) results[name] = await run();
 const jsonAt = process.argv.indexOf("--json");
 if (jsonAt >= 0 && process.argv[jsonAt + 1]) writeFileSync(process.argv[jsonAt + 1]!, JSON.stringify(results, null, 2));

@@ -109,7 +109,12 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
   const { needed, deps } = plan(roots.map(([n]) => n), targets);
   const buffers = new Map<Node, Variable>();
   const captured = new Map<Node, Variable>();
-  return withGradMode(createGraph, () => {
+  // Check every node before running any, so that a stale or freed graph fails before any .grad
+  // changes; accumulate and free only once the whole pass has succeeded.
+  for (const node of needed) if (node.leaf === null && node.next.some((m) => m !== null && needed.has(m))) node.check();
+  const accumulations: [Variable, Variable][] = [];
+  const ran: Node[] = [];
+  const result = withGradMode(createGraph, () => {
     const push = (node: Node, g: Variable | null) => {
       if (g !== null) {
         const prev = buffers.get(node);
@@ -124,8 +129,8 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
       buffers.delete(node);
       if (g !== null) g = applyHooks(node, g);
       if (g !== null && targets !== "leaves" && targets.has(node)) captured.set(node, g);
-      if (g !== null && node.leaf !== null && targets === "leaves") node.leaf.accumulateGrad(g, createGraph);
-      if (g !== null && node.retained !== null && targets === "leaves") node.retained.accumulateGrad(g, createGraph);
+      if (g !== null && node.leaf !== null && targets === "leaves") accumulations.push([node.leaf, g]);
+      if (g !== null && node.retained !== null && targets === "leaves") accumulations.push([node.retained, g]);
       const needs = node.next.map((m) => m !== null && needed.has(m));
       if (g !== null && node.leaf === null && needs.some(Boolean)) {
         const grads = node.run(g, needs);
@@ -134,7 +139,7 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
           if (m && needs[i] && gi != null) push(m, reduceTo(asGradient(gi, node.name), node.inputs[i]!, node.name, i));
         });
       }
-      if (!retainGraph) node.release();
+      ran.push(node);
       // Sorted by creation, so that among the nodes ready the most recent runs first and the
       // buffers of a deep chain are freed as it goes.
       for (const m of node.next) {
@@ -146,6 +151,9 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
     }
     return captured;
   });
+  withGradMode(createGraph, () => accumulations.forEach(([v, g]) => v.accumulateGrad(g, createGraph)));
+  if (!retainGraph) for (const node of ran) node.release();
+  return result;
 }
 
 function insertById(ready: Node[], node: Node): void {
@@ -176,6 +184,12 @@ function requireGrad(v: Variable, op: string, what: string): void {
       `${op}: ${what} does not require gradients: no input it was computed from has requiresGrad: true, or it was computed inside noGrad()`,
     );
   }
+}
+
+/** Whether `v` depends on a leaf requiring gradients other than those in `except`. @internal */
+export function reachesLeafOutside(v: Variable, except: ReadonlySet<Node>): boolean {
+  const { order } = plan([v.accumulator()], "leaves");
+  return order.some((node) => node.leaf !== null && !except.has(node));
 }
 
 /** The engine behind {@link Variable.backward}. @internal */

@@ -1,6 +1,6 @@
 // Functional differentiation: functions that return gradients instead of filling `.grad`.
 import { DTypeError, ValueError, formatShape, full, isFloatDType } from "@strata/tensor";
-import { gradients } from "./engine.js";
+import { gradients, reachesLeafOutside } from "./engine.js";
 import { enableGrad, isGradEnabled } from "./mode.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
@@ -16,6 +16,8 @@ export type GradResult<N> = N extends readonly number[] ? Variable[] : Variable;
 
 type ScalarFn = (...args: Variable[]) => Variable;
 
+const asVariableOrNull = (a: Operand | undefined): Variable | null => (a instanceof Variable ? a : null);
+
 function evaluate(fn: ScalarFn, args: readonly Operand[], argnums: number | readonly number[]): { value: Variable; grads: Variable[] } {
   const picks = typeof argnums === "number" ? [argnums] : [...argnums];
   picks.forEach((k) => {
@@ -25,22 +27,26 @@ function evaluate(fn: ScalarFn, args: readonly Operand[], argnums: number | read
   });
   // A variable that already requires gradients is used as it is, so that an enclosing grad sees
   // through this one (gradients of gradients); anything else becomes a fresh leaf.
-  const nested = picks.some((k) => args[k] instanceof Variable && (args[k] as Variable).requiresGrad) && isGradEnabled();
   const inputs = args.map((a, k) => {
     const v = asVariable(a);
     if (!picks.includes(k) || v.requiresGrad) return v;
     if (!isFloatDType(v.dtype)) throw new DTypeError(`grad: argument ${k} is ${v.dtype}; only float32 and float64 arguments can be differentiated`);
     return new Variable(v.data, null, true);
   });
+  const fresh = new Set(inputs.filter((v, k) => picks.includes(k) && v !== asVariableOrNull(args[k])).map((v) => v.accumulator()));
   const value = enableGrad(() => fn(...inputs));
   if (!(value instanceof Variable) || value.size !== 1) {
     throw new ValueError(`grad: the function must return a one-element Variable, got ${value instanceof Variable ? `shape ${formatShape(value.shape)}` : String(value)}; reduce it (sum, mean), or use gradients() with gradOutputs`);
   }
+  // Keep the graph of the gradients when the value depends on a leaf this call did not create
+  // (an enclosing grad's argument, a parameter the function closes over): something outside may
+  // differentiate them again.
+  const createGraph = isGradEnabled() && value.requiresGrad && reachesLeafOutside(value, fresh);
   const wrt = picks.map((k) => inputs[k]!);
   const grads = value.requiresGrad
-    ? gradients([value], wrt, { createGraph: nested })
+    ? gradients([value], wrt, { createGraph })
     : wrt.map((v) => new Variable(full(v.shape, 0, { dtype: v.dtype })));
-  return { value: nested ? value : value.detach(), grads };
+  return { value: createGraph ? value : value.detach(), grads };
 }
 
 /**

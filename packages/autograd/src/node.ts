@@ -56,9 +56,9 @@ export class Node {
     return this.#freed;
   }
 
-  /** Runs the backward function after checking that nothing it saved changed in place. */
-  run(g: Variable, needs: readonly boolean[]): readonly GradValue[] {
-    if (this.#freed || this.#backward === null) {
+  /** Throws if the graph here was freed or a saved tensor changed in place since it was saved. */
+  check(): void {
+    if (this.#freed || (this.leaf === null && this.#backward === null)) {
       throw new ValueError(
         `backward: the graph through ${this.name} was freed by an earlier backward(); pass { retainGraph: true } to the first backward() to run backward through it again`,
       );
@@ -70,7 +70,12 @@ export class Node {
         );
       }
     }
-    return this.#backward(g, needs);
+  }
+
+  /** Runs the backward function (after {@link Node.check}). */
+  run(g: Variable, needs: readonly boolean[]): readonly GradValue[] {
+    this.check();
+    return this.#backward!(g, needs);
   }
 
   /** Saves one more value for backward (the op's own output, known only after the node). */

@@ -105,9 +105,9 @@ export class Variable {
   /** Adds `g` to the gradient (engine use). @internal */
   accumulateGrad(g: Variable, keepGraph: boolean): void {
     if (this.#grad === null) {
-      // A fresh copy: the engine may hand the same tensor to several leaves, and optimisers change
-      // gradients in place.
-      this.#grad = keepGraph ? g : new Variable(g.data.clone());
+      // A fresh copy (a recorded one when keeping the graph): the engine may hand the same tensor
+      // to several leaves, or the caller's seed, and optimisers change gradients in place.
+      this.#grad = keepGraph ? ops.mul(g, 1) : new Variable(g.data.clone());
     } else {
       this.#grad = keepGraph ? ops.add(this.#grad, g) : new Variable(this.#grad.data.add(g.data));
     }

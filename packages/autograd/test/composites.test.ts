@@ -5,10 +5,10 @@ import {
   Variable, argmax, clip, div, dot, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
   mul, outer, relu, sigmoid, softmax, square, squeeze, stack, sub, sum, sumTo, unsqueeze, variable, exp,
 } from "@strata/autograd";
-import { ShapeError, ValueError, randn, rng, tensor, type Tensor } from "@strata/tensor";
+import { ShapeError, ValueError, randn, rng, tensor, type NestedValues, type Tensor } from "@strata/tensor";
 
 const f64 = { dtype: "float64" as const };
-const leaf = (values: number[] | number[][], dtype: "float32" | "float64" = "float64") => variable(values, { requiresGrad: true, dtype });
+const leaf = (values: NestedValues, dtype: "float32" | "float64" = "float64") => variable(values, { requiresGrad: true, dtype });
 const gradOf = (x: Variable): number[] => Array.from(x.grad!.toTypedArray() as ArrayLike<number>);
 
 describe("hand-worked composite expressions", () => {
