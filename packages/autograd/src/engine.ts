@@ -122,7 +122,7 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
       }
     };
     for (const [node, g] of roots) push(node, g);
-    const ready = roots.map(([n]) => n).filter((n, k, all) => needed.has(n) && !deps.get(n) && all.indexOf(n) === k);
+    const ready = roots.map(([n]) => n).filter((n, k, all) => needed.has(n) && !deps.get(n) && all.indexOf(n) === k).sort((a, b) => a.id - b.id);
     while (ready.length > 0) {
       const node = ready.pop()!;
       let g = buffers.get(node) ?? null;
