@@ -89,7 +89,7 @@ function asGradient(value: Variable | Tensor, op: string): Variable {
 
 function applyHooks(node: Node, g: Variable): Variable {
   let out = g;
-  for (const hook of node.hooks) {
+  for (const hook of node.hooks ?? []) {
     const replaced = hook(out.data);
     if (replaced === undefined) continue;
     if (!(replaced instanceof Tensor) || replaced.shape.join() !== out.shape.join()) {

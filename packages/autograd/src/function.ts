@@ -117,7 +117,7 @@ export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: 
     };
     const next = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o.accumulator() : null));
     const metas = operands.map((o) => (typeof o === "number" ? null : { shape: o.shape, dtype: o.dtype }));
-    const pending = new Node(spec.name, next, metas, { shape: out.shape, dtype: out.dtype }, backward, []);
+    const pending = new Node(spec.name, next, metas, { shape: out.shape, dtype: out.dtype }, { grads: backward }, []);
     const y = new Variable(out, pending);
     ctx.bind(operands, y);
     for (const v of ctx.saved) pending.save(v);

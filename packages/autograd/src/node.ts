@@ -6,11 +6,14 @@ import type { Variable } from "./variable.js";
 /** What a backward function may hand back for one input: a gradient, or null for none (zero). */
 export type GradValue = Variable | Tensor | null | undefined;
 
-/**
- * Computes the gradients of the node's inputs from the gradient `g` of its output. `needs[i]`
- * says whether input `i`'s gradient is wanted; entries that are not wanted are ignored.
- */
-export type BackwardFn = (g: Variable, needs: readonly boolean[]) => readonly GradValue[];
+/** The backward function of a node. @internal */
+export interface Backward {
+  /**
+   * The gradients of the node's inputs from the gradient `g` of its output. `needs[i]` says
+   * whether input `i`'s gradient is wanted; entries that are not wanted are ignored.
+   */
+  grads(g: Variable, needs: readonly boolean[]): readonly GradValue[];
+}
 
 /** Replaces (returns a tensor) or inspects (returns nothing) the gradient flowing into a variable. */
 export type GradHook = (grad: Tensor) => Tensor | void;
@@ -30,10 +33,10 @@ export class Node {
   /** For each input, the node its gradient flows to (null: the input needs no gradient). */
   readonly next: readonly (Node | null)[];
   /** Hooks registered on the variable this node produces (or on the leaf it accumulates into). */
-  readonly hooks: GradHook[] = [];
+  hooks: GradHook[] | null = null;
   /** Set by `retainGrad()` on a non-leaf: the variable whose `.grad` receives this node's gradient. */
   retained: Variable | null = null;
-  #backward: BackwardFn | null;
+  #backward: Backward | null;
   #saved: readonly { v: Variable; version: number }[];
   #freed = false;
 
@@ -42,7 +45,7 @@ export class Node {
     next: readonly (Node | null)[],
     readonly inputs: readonly (InputMeta | null)[],
     readonly output: InputMeta,
-    backward: BackwardFn | null,
+    backward: Backward | null,
     saved: readonly Variable[],
     /** The leaf this node accumulates into; null for op nodes. */
     readonly leaf: Variable | null = null,
@@ -75,7 +78,7 @@ export class Node {
   /** Runs the backward function (after {@link Node.check}). */
   run(g: Variable, needs: readonly boolean[]): readonly GradValue[] {
     this.check();
-    return this.#backward!(g, needs);
+    return this.#backward!.grads(g, needs);
   }
 
   /** Saves one more value for backward (the op's own output, known only after the node). */

@@ -1,7 +1,7 @@
 // Applying a primitive: run its forward kernel on the values and, when a gradient can flow, record
 // a node whose backward is the primitive's row of the derivative table.
-import { Tensor, isFloatDType } from "@strata/tensor";
-import { Node, type BackwardFn, type InputMeta } from "./node.js";
+import { Tensor, isFloatDType, type Shape } from "@strata/tensor";
+import { Node, type Backward, type InputMeta } from "./node.js";
 import { isGradEnabled } from "./mode.js";
 import { Variable, type Operand } from "./variable.js";
 import { rules, type Primitive, type PrimitiveAttrs, type Rule, type Saved, type VjpContext } from "./rules.js";
@@ -18,7 +18,32 @@ export function asVariable(x: Operand): Variable {
 }
 
 function metaOf(x: Operand): InputMeta | null {
-  return typeof x === "number" ? null : { shape: x.shape, dtype: x instanceof Variable ? x.dtype : x.dtype };
+  return typeof x === "number" ? null : { shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * The backward of one recorded primitive: its row, and what the row's vector-Jacobian products
+ * read. One object per op rather than a closure, and it holds only what the row saves: anything
+ * else it held would stay alive with the graph.
+ */
+class RowBackward<A> implements VjpContext<A>, Backward {
+  y = undefined as unknown as Variable;
+  constructor(
+    readonly rule: Rule<A>,
+    readonly x: VjpContext<A>["x"],
+    readonly attrs: A,
+    readonly shapes: readonly Shape[],
+  ) {}
+
+  grads(g: Variable, needs: readonly boolean[]): (Variable | Tensor | null)[] {
+    const { vjp } = this.rule;
+    const grads = new Array<Variable | Tensor | null>(needs.length).fill(null);
+    for (let i = 0; i < needs.length; i++) {
+      const f = typeof vjp === "function" ? vjp : vjp[i];
+      if (needs[i] && f) grads[i] = f(g, this, i);
+    }
+    return grads;
+  }
 }
 
 /** Applies primitive `name` to `operands` and records it when some operand requires a gradient. @internal */
@@ -29,25 +54,15 @@ export function record<P extends Primitive>(name: P, operands: readonly Operand[
   if (!tracks) return new Variable(out);
 
   const saves = rule.saves ?? [];
-  // Keep only what the row saves: anything else the closure held would stay alive with the graph.
   const x = operands.map((o, i) => (saves.includes(i) ? (o instanceof Tensor ? new Variable(o) : o) : undefined));
-  const shapes = operands.map((o) => (typeof o === "number" ? [] : o.shape));
-  const arity = operands.length;
-  const ctx = { x: x as readonly Saved[] as VjpContext<PrimitiveAttrs[P]>["x"], y: undefined as unknown as Variable, attrs, shapes };
-  const backward: BackwardFn = (g, needs) => {
-    const grads = new Array<Variable | Tensor | null>(arity).fill(null);
-    for (let i = 0; i < arity; i++) {
-      const vjp = typeof rule.vjp === "function" ? rule.vjp : rule.vjp[i];
-      if (needs[i] && vjp) grads[i] = vjp(g, ctx, i);
-    }
-    return grads;
-  };
+  const metas = operands.map(metaOf);
+  const backward = new RowBackward(rule, x as readonly Saved[] as VjpContext<PrimitiveAttrs[P]>["x"], attrs, metas.map((m) => m?.shape ?? []));
   const next = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o.accumulator() : null));
   const saved = x.filter((s): s is Variable => s instanceof Variable);
-  const node = new Node(name, next, operands.map(metaOf), { shape: out.shape, dtype: out.dtype }, backward, saved);
+  const node = new Node(name, next, metas, { shape: out.shape, dtype: out.dtype }, backward, saved);
   const y = new Variable(out, node);
   if (saves.includes("y")) {
-    ctx.y = y;
+    backward.y = y;
     node.save(y);
   }
   return y;

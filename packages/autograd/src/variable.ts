@@ -155,7 +155,7 @@ export class Variable {
    */
   registerHook(hook: GradHook): HookHandle {
     if (!this.requiresGrad) throw new ValueError(`registerHook: this variable does not require gradients, so no gradient will reach the hook`);
-    const hooks = this.accumulator().hooks;
+    const hooks = (this.accumulator().hooks ??= []);
     hooks.push(hook);
     return {
       remove: () => {
