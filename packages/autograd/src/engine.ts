@@ -110,10 +110,10 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
   const buffers = new Map<Node, Variable>();
   const captured = new Map<Node, Variable>();
   // Check every node before running any, so that a stale or freed graph fails before any .grad
-  // changes; accumulate and free only once the whole pass has succeeded.
+  // changes; accumulate only once the whole pass has succeeded. Nodes are freed as they run, so
+  // the activations they saved go while backward moves on to earlier layers.
   for (const node of needed) if (node.leaf === null && node.next.some((m) => m !== null && needed.has(m))) node.check();
   const accumulations: [Variable, Variable][] = [];
-  const ran: Node[] = [];
   const result = withGradMode(createGraph, () => {
     const push = (node: Node, g: Variable | null) => {
       if (g !== null) {
@@ -139,7 +139,7 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
           if (m && needs[i] && gi != null) push(m, reduceTo(asGradient(gi, node.name), node.inputs[i]!, node.name, i));
         });
       }
-      ran.push(node);
+      if (!retainGraph) node.release();
       // Sorted by creation, so that among the nodes ready the most recent runs first and the
       // buffers of a deep chain are freed as it goes.
       for (const m of node.next) {
@@ -152,7 +152,6 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
     return captured;
   });
   withGradMode(createGraph, () => accumulations.forEach(([v, g]) => v.accumulateGrad(g, createGraph)));
-  if (!retainGraph) for (const node of ran) node.release();
   return result;
 }
 
