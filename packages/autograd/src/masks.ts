@@ -80,3 +80,47 @@ export function argmax(x: Operand, options?: ArgOptions): Variable { return cons
  * ```
  */
 export function argmin(x: Operand, options?: ArgOptions): Variable { return constant(T.argmin(asVariable(x).data, options)); }
+
+/**
+ * `a && b` elementwise on bool operands (the tensor package's `logicalAnd`): a bool constant.
+ * @example
+ * ```ts
+ * import { logicalAnd, gt, lt, variable } from "@strata/autograd";
+ * const x = variable([0, 2, 5]);
+ * console.log(logicalAnd(gt(x, 1), lt(x, 4)).toArray()); // [0, 1, 0]
+ * ```
+ */
+export function logicalAnd(a: Operand, b: Operand): Variable { return constant(T.logicalAnd(valueOf(a), valueOf(b))); }
+/**
+ * `a || b` elementwise on bool operands: a bool constant.
+ * @example
+ * ```ts
+ * import { logicalOr, gt, lt, variable } from "@strata/autograd";
+ * const x = variable([0, 2, 5]);
+ * console.log(logicalOr(lt(x, 1), gt(x, 4)).toArray()); // [1, 0, 1]
+ * ```
+ */
+export function logicalOr(a: Operand, b: Operand): Variable { return constant(T.logicalOr(valueOf(a), valueOf(b))); }
+/**
+ * `!x` elementwise on a bool operand: a bool constant.
+ * @example
+ * ```ts
+ * import { logicalNot, gt, variable } from "@strata/autograd";
+ * console.log(logicalNot(gt(variable([0, 2]), 1)).toArray()); // [1, 0]
+ * ```
+ */
+export function logicalNot(x: Operand): Variable { return constant(T.logicalNot(valueOf(x))); }
+
+/**
+ * One-hot encoding of int32 labels (the tensor package's `oneHot`, classes along axis 0 by
+ * default, so labels of m examples give `(depth, m)`): a constant.
+ * @example
+ * ```ts
+ * import { oneHot } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * console.log(oneHot(tensor([2, 0], { dtype: "int32" }), 3).toArray()); // [[0, 1], [0, 0], [1, 0]]
+ * ```
+ */
+export function oneHot(indices: Operand, depth: number, options?: T.OneHotOptions): Variable {
+  return constant(T.oneHot(asVariable(indices).data, depth, options));
+}

@@ -144,4 +144,20 @@ export function sumTo(x: Operand, shape: Shape): Variable {
   return reshape(axes.length ? sum(x, { axis: axes, keepDims: true }) : x, shape);
 }
 
+/**
+ * A copy of `x` in a new contiguous buffer, computed as `x · 1` (exact for every value); the
+ * gradient passes through unchanged. Use it before changing a value in place that a graph saved.
+ * @example
+ * ```ts
+ * import { clone, variable } from "@strata/autograd";
+ * const x = variable([[1, 2], [3, 4]], { requiresGrad: true });
+ * const y = clone(x.T);
+ * y.sum().backward();
+ * console.log(y.data.isContiguous, y.toArray(), x.grad?.toArray()); // true [[1, 3], [2, 4]] [[1, 1], [1, 1]]
+ * ```
+ */
+export function clone(x: Operand): Variable {
+  return mul(x, 1);
+}
+
 export { broadcastTo as expand };

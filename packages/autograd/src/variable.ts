@@ -195,6 +195,10 @@ export class Variable {
   /** See {@link le}. */ le(other: Operand): Variable { return ops.le(this, other); }
   /** See {@link gt}. */ gt(other: Operand): Variable { return ops.gt(this, other); }
   /** See {@link ge}. */ ge(other: Operand): Variable { return ops.ge(this, other); }
+  /** See {@link logicalAnd}. */ logicalAnd(other: Operand): Variable { return ops.logicalAnd(this, other); }
+  /** See {@link logicalOr}. */ logicalOr(other: Operand): Variable { return ops.logicalOr(this, other); }
+  /** See {@link logicalNot}. */ logicalNot(): Variable { return ops.logicalNot(this); }
+  /** See {@link clone}. */ clone(): Variable { return ops.clone(this); }
   /** See {@link neg}. */ neg(): Variable { return ops.neg(this); }
   /** See {@link exp}. */ exp(): Variable { return ops.exp(this); }
   /** See {@link log}. */ log(): Variable { return ops.log(this); }

@@ -2,7 +2,7 @@
 // inputs, and gradcheck in float64 (contiguous and strided inputs).
 import { describe, expect, it } from "vitest";
 import {
-  Variable, argmax, clip, div, dot, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
+  Variable, argmax, clip, clone, div, logicalAnd, logicalNot, logicalOr, oneHot, dot, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
   mul, outer, relu, sigmoid, softmax, square, squeeze, stack, sub, sum, sumTo, unsqueeze, variable, exp,
 } from "@strata/autograd";
 import { ShapeError, ValueError, randn, rng, tensor, type NestedValues, type Tensor } from "@strata/tensor";
@@ -165,6 +165,19 @@ describe("shapes and products", () => {
     expect(mask.dtype).toBe("bool");
     expect(mask.requiresGrad).toBe(false);
     expect(argmax(x).item()).toBe(1);
+    const inside = logicalAnd(gt(x, 1.5), logicalNot(gt(x, 2.5)));
+    expect([inside.toArray(), logicalOr(gt(x, 2.5), gt(x, 10)).toArray()]).toEqual([[0, 0, 1], [0, 1, 0]]);
+    const labels = oneHot(tensor([1, 0, 1], { dtype: "int32" }), 2);
+    expect([labels.shape, labels.requiresGrad, labels.toArray()]).toEqual([[2, 3], false, [[0, 1, 0], [1, 0, 1]]]);
+  });
+
+  it("clone copies into a new contiguous buffer and passes the gradient through", () => {
+    const x = leaf([[1, 2], [3, 4]]);
+    const y = clone(x.T);
+    expect(y.data.data).not.toBe(x.data.data);
+    expect([y.data.isContiguous, y.toArray()]).toEqual([true, [[1, 3], [2, 4]]]);
+    mul(y, tensor([[1, 2], [3, 4]], f64)).sum().backward();
+    expect(x.grad!.toArray()).toEqual([[1, 3], [2, 4]]);
   });
 });
 
