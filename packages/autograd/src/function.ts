@@ -1,8 +1,8 @@
 // Custom ops with a hand-written backward, recorded like primitives.
-import { Tensor, ValueError, isFloatDType } from "@strata/tensor";
-import { Node, type GradValue } from "./node.js";
-import { isGradEnabled, noGrad } from "./mode.js";
-import { valueOf } from "./record.js";
+import { Tensor, ValueError } from "@strata/tensor";
+import type { GradValue } from "./node.js";
+import { noGrad } from "./mode.js";
+import { nodeFor, tracks, valueOf } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
 /**
@@ -104,8 +104,7 @@ export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: 
     if (!(out instanceof Tensor)) {
       throw new ValueError(`defineFunction(${spec.name}): forward returned ${String(out)}; expected a Tensor`);
     }
-    const tracks = isGradEnabled() && isFloatDType(out.dtype) && operands.some((o) => o instanceof Variable && o.requiresGrad);
-    if (!tracks) return new Variable(out);
+    if (!tracks(operands, out)) return new Variable(out);
     const arity = operands.length;
     const backward = (g: Variable, needs: readonly boolean[]) => {
       ctx.needsInputGrad = needs;
@@ -115,9 +114,7 @@ export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: 
       }
       return grads;
     };
-    const next = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o.accumulator() : null));
-    const metas = operands.map((o) => (typeof o === "number" ? null : { shape: o.shape, dtype: o.dtype }));
-    const pending = new Node(spec.name, next, metas, { shape: out.shape, dtype: out.dtype }, { grads: backward }, []);
+    const pending = nodeFor(spec.name, operands, out, { grads: backward }, []);
     const y = new Variable(out, pending);
     ctx.bind(operands, y);
     for (const v of ctx.saved) pending.save(v);

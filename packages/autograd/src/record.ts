@@ -17,8 +17,16 @@ export function asVariable(x: Operand): Variable {
   return new Variable(x instanceof Tensor ? x : new Tensor(Float32Array.of(x), []));
 }
 
-function metaOf(x: Operand): InputMeta | null {
-  return typeof x === "number" ? null : { shape: x.shape, dtype: x.dtype };
+/** Whether an op on `operands` that gave `out` is recorded: grad mode on, a float result, an input requiring gradients. @internal */
+export function tracks(operands: readonly Operand[], out: Tensor): boolean {
+  return isGradEnabled() && isFloatDType(out.dtype) && operands.some((o) => o instanceof Variable && o.requiresGrad);
+}
+
+/** The node of an op on `operands` that gave `out`: edges to the inputs that require gradients, their shapes and dtypes. @internal */
+export function nodeFor(name: string, operands: readonly Operand[], out: Tensor, backward: Backward, saved: readonly Variable[]): Node {
+  const next = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o.accumulator() : null));
+  const metas: (InputMeta | null)[] = operands.map((o) => (typeof o === "number" ? null : { shape: o.shape, dtype: o.dtype }));
+  return new Node(name, next, metas, { shape: out.shape, dtype: out.dtype }, backward, saved);
 }
 
 /**
@@ -50,16 +58,13 @@ class RowBackward<A> implements VjpContext<A>, Backward {
 export function record<P extends Primitive>(name: P, operands: readonly Operand[], attrs: PrimitiveAttrs[P]): Variable {
   const rule = rules[name] as Rule<PrimitiveAttrs[P]>;
   const out = rule.forward(operands.map(valueOf), attrs);
-  const tracks = isGradEnabled() && isFloatDType(out.dtype) && operands.some((o) => o instanceof Variable && o.requiresGrad);
-  if (!tracks) return new Variable(out);
+  if (!tracks(operands, out)) return new Variable(out);
 
   const saves = rule.saves ?? [];
   const x = operands.map((o, i) => (saves.includes(i) ? (o instanceof Tensor ? new Variable(o) : o) : undefined));
-  const metas = operands.map(metaOf);
-  const backward = new RowBackward(rule, x as readonly Saved[] as VjpContext<PrimitiveAttrs[P]>["x"], attrs, metas.map((m) => m?.shape ?? []));
-  const next = operands.map((o) => (o instanceof Variable && o.requiresGrad ? o.accumulator() : null));
-  const saved = x.filter((s): s is Variable => s instanceof Variable);
-  const node = new Node(name, next, metas, { shape: out.shape, dtype: out.dtype }, backward, saved);
+  const shapes = operands.map((o) => (typeof o === "number" ? [] : o.shape));
+  const backward = new RowBackward(rule, x as readonly Saved[] as VjpContext<PrimitiveAttrs[P]>["x"], attrs, shapes);
+  const node = nodeFor(name, operands, out, backward, x.filter((s): s is Variable => s instanceof Variable));
   const y = new Variable(out, node);
   if (saves.includes("y")) {
     backward.y = y;

@@ -10,6 +10,8 @@ import {
   add, broadcastTo, cos, div, gather, indexAdd, log, matmul, mul, neg, pow, reshape, sigmoid,
   sin, slice, sliceScatter, square, sub, transpose, where,
 } from "./ops.js";
+// Values of saved inputs, for masks that are locally constant (so not differentiated).
+import { valueOf } from "./record.js";
 
 type NoAttrs = Record<string, never>;
 interface ReduceAttrs { readonly axis: readonly number[]; readonly keepDims: boolean }
@@ -60,8 +62,6 @@ export interface Rule<A> {
 }
 
 const t = (x: Tensor | number | undefined): Tensor => x as Tensor;
-/** The value of a saved input, for masks that are locally constant (so not differentiated). */
-const value = (x: Saved): Tensor | number => (typeof x === "number" ? x : x.data);
 
 /** A unary op from its tensor kernel. */
 function unary(kernel: (x: Tensor) => Tensor, saves: readonly (0 | "y")[], vjp: Vjp<NoAttrs>): Rule<NoAttrs> {
@@ -75,7 +75,7 @@ function stepwise(kernel: (x: Tensor) => Tensor): Rule<NoAttrs> {
 
 /** The gradient share of `a` in max(a, b) (or min): 1 where it wins, ½ on ties, 0 elsewhere. */
 function winnerMask(a: Saved, b: Saved, wins: (a: Tensor | number, b: Tensor | number) => Tensor): Tensor {
-  return T.where(T.eq(value(a), value(b)), 0.5, T.cast(wins(value(a), value(b)), "float32"));
+  return T.where(T.eq(valueOf(a), valueOf(b)), 0.5, T.cast(wins(valueOf(a), valueOf(b)), "float32"));
 }
 
 /** The shape of a reduction's result with its reduced axes kept as length 1. */
@@ -92,7 +92,7 @@ function spread(g: Variable, shape: Shape, { axis, keepDims }: ReduceAttrs): Var
 function extremumVjp(g: Variable, { x: [x], y, attrs, shapes }: VjpContext<ReduceAttrs>): Variable {
   const shape = shapes[0]!;
   const yKept = y.data.reshape(keptShape(shape, attrs.axis));
-  const hits = T.cast(T.eq(t(value(x!)), yKept), y.dtype);
+  const hits = T.cast(T.eq(t(valueOf(x!)), yKept), y.dtype);
   const share = T.div(hits, T.sum(hits, { axis: [...attrs.axis], keepDims: true }));
   return mul(spread(g, shape, attrs), share);
 }
@@ -124,7 +124,7 @@ export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
   // d(1/x) = -dx / x² = -y² dx
   reciprocal: unary(T.reciprocal, ["y"], (g, { y }) => mul(g, neg(square(y)))),
   // d|x| = sign(x) dx (0 at 0, as a subgradient)
-  abs: unary(T.abs, [0], (g, { x: [x] }) => mul(g, T.sign(t(value(x))))),
+  abs: unary(T.abs, [0], (g, { x: [x] }) => mul(g, T.sign(t(valueOf(x))))),
   // d sin(x) = cos(x) dx
   sin: unary(T.sin, [0], (g, { x: [x] }) => mul(g, cos(x))),
   // d cos(x) = -sin(x) dx
@@ -149,7 +149,7 @@ export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
     saves: [0, 1, "y"],
     vjp: [
       (g, { x: [a, b] }) => mul(g, mul(b, pow(a, typeof b === "number" ? b - 1 : sub(b, 1)))),
-      (g, { x: [a], y }) => mul(g, where(T.eq(value(a), 0), 0, mul(y, log(a)))),
+      (g, { x: [a], y }) => mul(g, where(T.eq(valueOf(a), 0), 0, mul(y, log(a)))),
     ],
   },
   // d max(a, b) = [a > b] da + [a < b] db, split evenly on ties
@@ -210,12 +210,12 @@ export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
   gather: {
     forward: ([x, idx], { axis }) => T.gather(t(x), t(idx), { axis }),
     saves: [1],
-    vjp: [(g, { x: [, idx], shapes, attrs: { axis } }) => indexAdd(T.zeros(shapes[0]!, { dtype: g.dtype }), t(value(idx!)), g, { axis }), null],
+    vjp: [(g, { x: [, idx], shapes, attrs: { axis } }) => indexAdd(T.zeros(shapes[0]!, { dtype: g.dtype }), t(valueOf(idx!)), g, { axis }), null],
   },
   indexAdd: {
     forward: ([x, idx, u], { axis }) => T.indexAdd(t(x), t(idx), t(u), { axis }),
     saves: [1],
-    vjp: [(g) => g, null, (g, { x: [, idx], attrs: { axis } }) => gather(g, t(value(idx!)), { axis })],
+    vjp: [(g) => g, null, (g, { x: [, idx], attrs: { axis } }) => gather(g, t(valueOf(idx!)), { axis })],
   },
 
   // d(A·B) = dA·B + A·dB, so dL/dA = g·Bᵀ and dL/dB = Aᵀ·g (matrices: the last two axes)

@@ -5,12 +5,12 @@
 //
 // The dtype rule is the out-of-place op's: a write is allowed only when `op(target, other)` would
 // already have target's dtype, so a result is never narrowed to fit the target.
-import { isFloatDType, promoteTypes, type DataArray, type DType } from "./dtype.js";
+import { promoteTypes, type DataArray, type DType } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { contiguousCopy } from "./copy.js";
-import { describe } from "./kernels/apply.js";
+import { describe, lift, type Rule } from "./kernels/apply.js";
 import { planLoop, RowCursor } from "./kernels/strided.js";
 import { bumpVersion } from "./version.js";
 
@@ -46,8 +46,8 @@ const writers = {
   div: (n, t, p, ts, s, q, ss) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = t[p]! / s[q]!; },
 } satisfies Record<string, Writer>;
 
-/** How the out-of-place op's dtype follows from the promoted one (as in kernels/apply.ts). */
-type Kind = "copy" | "arith" | "float";
+/** How the out-of-place op's dtype follows from the promoted one: kernels/apply.ts's rules, or a plain copy. */
+type Kind = "copy" | Rule;
 
 interface Op {
   name: string;
@@ -74,9 +74,7 @@ const an = (d: DType): string => (d === "int32" ? `an ${d}` : `a ${d}`);
 const fitsInt32 = (v: number): boolean => Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 
 function resultType(kind: Kind, promoted: DType): DType {
-  if (kind === "float") return isFloatDType(promoted) ? promoted : "float32";
-  if (kind === "arith") return promoted === "bool" ? "int32" : promoted;
-  return promoted;
+  return kind === "copy" ? promoted : lift(kind, promoted);
 }
 
 function checkTarget(op: Op, target: unknown): asserts target is Tensor {

@@ -17,7 +17,8 @@ import { mapBinary, mapUnary, mapWhere } from "./map.js";
 /** How an op's result dtype follows from the promotion of its inputs (see the file comment). */
 export type Rule = "arith" | "float" | "bool";
 
-function lift(rule: Rule, dtype: DType): DType {
+/** The result dtype of an op of `rule` whose inputs promote to `dtype`. */
+export function lift(rule: Rule, dtype: DType): DType {
   if (rule === "bool") return "bool";
   if (rule === "float") return dtype === "float64" ? "float64" : "float32";
   return dtype === "bool" ? "int32" : dtype;
