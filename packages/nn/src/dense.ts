@@ -1,0 +1,129 @@
+// A fully connected layer, recorded as one op whose backward is the building blocks' own
+// linearActivationGradients: autograd and the textbook blocks share one implementation.
+import { add, defineFunction, isGradEnabled, matmul, variable, Variable, type Operand } from "@strata/autograd";
+import { ShapeError, ValueError, zeros, type DType, type Rng, type Tensor } from "@strata/tensor";
+import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
+import { linearActivationForward, linearActivationGradients } from "./blocks.js";
+import { checkLayerInput, checkWeights } from "./checks.js";
+import { defaultInit, type Initializer } from "./init.js";
+import { Module } from "./module.js";
+
+/** Options of {@link Dense}. */
+export interface DenseOptions {
+  /** g, applied to Z = W·A + b; `"identity"` by default. */
+  activation?: ActivationSpec;
+  /** How W is drawn: He for ReLU-like activations, Xavier otherwise. b starts at zero. */
+  init?: Initializer;
+  /** The generator W is drawn from; the package's default stream when omitted. */
+  rng?: Rng;
+  /** float32 (default) or float64. */
+  dtype?: DType;
+}
+
+const ops = new WeakMap<Activation, (...inputs: Operand[]) => Variable>();
+
+/** The recorded op `A = g(W·A_prev + b)` for one activation, built once per activation. */
+function denseOp(g: Activation): (...inputs: Operand[]) => Variable {
+  let op = ops.get(g);
+  if (op) return op;
+  op = defineFunction<Tensor>({
+    name: `dense(${g.name})`,
+    forward(ctx, Aprev, W, b) {
+      const { A, cache } = linearActivationForward(Aprev as Tensor, W as Tensor, b as Tensor, g, `dense(${g.name})`);
+      ctx.save(Aprev as Tensor, W as Tensor, b as Tensor);
+      ctx.state = cache.Z;
+      return A;
+    },
+    backward(ctx, dA) {
+      const [Aprev, W, b] = ctx.saved as [Variable, Variable, Variable];
+      // Under createGraph the gradients are differentiated again, so Z must be a function of the
+      // inputs rather than the saved constant: recompute it (only then).
+      const Z = isGradEnabled() ? add(matmul(W, Aprev), b) : ctx.state!;
+      const { dAprev, dW, db } = linearActivationGradients(dA, Aprev, W, Z, g, 1, ctx.needsInputGrad);
+      return [dAprev, dW, db];
+    },
+  });
+  ops.set(g, op);
+  return op;
+}
+
+/**
+ * The layer as a function: `g(W·A_prev + b)` recorded as one op whose backward is the building
+ * blocks' linearActivationBackward (with the 1/m already in the incoming gradient). What
+ * {@link Dense} calls; useful for gradcheck or for weights that live outside a module.
+ *
+ * @throws ShapeError or DTypeError as {@link linearForward} does.
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import { dense } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const W = variable([[2, -1]], { requiresGrad: true });
+ * const y = dense(tensor([[1], [3]]), W, tensor([[0.5]]), "identity");
+ * y.sum().backward();
+ * console.log(y.toArray(), W.grad?.toArray()); // [[-0.5]] [[1, 3]]
+ * ```
+ */
+export function dense(Aprev: Operand, W: Operand, b: Operand, activation: ActivationSpec = "identity"): Variable {
+  const shaped = [Aprev, W, b].map((x) => (typeof x === "number" ? null : x));
+  if (shaped.includes(null)) throw new ShapeError("dense: expected A_prev, W and b as tensors or variables, got a number");
+  checkWeights("dense", shaped[1]!, shaped[2]!);
+  checkLayerInput("dense", shaped[0]!, shaped[1]!.shape[1]!, shaped[1]!.dtype, undefined, "A_prev");
+  return denseOp(lookup(activation))(Aprev, W, b);
+}
+
+/**
+ * A fully connected layer: `A = g(W·A_prev + b)` with W (nOut, nIn), b (nOut, 1) and one column
+ * per example. Its gradient is the course's linearActivationBackward with the 1/m already in the
+ * incoming gradient: `dZ = dA * g'(Z)`, `dW = dZ·A_prevᵀ`, `db = Σ_columns dZ`, `dA_prev = Wᵀ·dZ`.
+ * {@link dense} is the same as a function. Inside a Sequential or deepNetwork it knows its layer number l and says so in errors.
+ *
+ * @throws ShapeError when the input does not have nIn rows; DTypeError when its dtype is not the weights'.
+ * @example
+ * ```ts
+ * import { Dense } from "@strata/nn";
+ * import { ones, rng } from "@strata/tensor";
+ * const layer = new Dense(3, 2, { activation: "relu", rng: rng(0) });
+ * console.log(layer.W.shape, layer.b.shape, layer.forward(ones([3, 5])).shape); // [2, 3] [2, 1] [2, 5]
+ * ```
+ */
+export class Dense extends Module {
+  /** The weights W, (nOut, nIn). */
+  readonly W: Variable;
+  /** The bias b, (nOut, 1), broadcast over the columns. */
+  readonly b: Variable;
+  /** The activation g. */
+  readonly activation: Activation;
+  /** The number of inputs n[l-1]. */
+  readonly nIn: number;
+  /** The number of units n[l]. */
+  readonly nOut: number;
+  /** The layer number l in its network (1-based), set by Sequential and deepNetwork; used in errors. */
+  layer: number | undefined = undefined;
+
+  constructor(nIn: number, nOut: number, options: DenseOptions = {}) {
+    super();
+    for (const [label, n] of [["nIn", nIn], ["nOut", nOut]] as const) {
+      if (!Number.isInteger(n) || n < 1) throw new ValueError(`Dense: ${label} must be an integer ≥ 1, got ${n}`);
+    }
+    this.nIn = nIn;
+    this.nOut = nOut;
+    this.activation = lookup(options.activation ?? "identity");
+    const init = options.init ?? defaultInit(this.activation.name);
+    const dtype = options.dtype ?? "float32";
+    this.W = variable(init.weights(nOut, nIn, { dtype, ...(options.rng && { rng: options.rng }) }), { requiresGrad: true, name: "W" });
+    this.b = variable(zeros([nOut, 1], { dtype }), { requiresGrad: true, name: "b" });
+  }
+
+  /** How errors name this layer: `Dense(layer 2)` in a network, `Dense(3→2)` alone. */
+  get label(): string {
+    return this.layer === undefined ? `Dense(${this.nIn}→${this.nOut})` : `Dense(layer ${this.layer})`;
+  }
+
+  /** `g(W·x + b)` for x of shape (nIn, m), a Tensor or Variable. */
+  forward(x: Operand): Variable {
+    if (typeof x === "number") throw new ShapeError(`${this.label}: expected input of shape (${this.nIn}, m), got the number ${x}`);
+    checkLayerInput(this.label, x, this.nIn, this.W.dtype, this.layer);
+    return denseOp(this.activation)(x, this.W, this.b);
+  }
+}

@@ -1,0 +1,76 @@
+// Inverted dropout and activation functions as layers.
+import { mul, Variable, type Operand } from "@strata/autograd";
+import * as T from "@strata/tensor";
+import { ValueError, defaultRng, type Rng, type Tensor } from "@strata/tensor";
+import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
+import { Module } from "./module.js";
+
+function toVariable(x: Operand): Variable {
+  if (x instanceof Variable) return x;
+  return new Variable(typeof x === "number" ? T.tensor(x) : x);
+}
+
+/**
+ * Inverted dropout: in training, each element is kept with probability `keep = 1 - p` and scaled by
+ * `1/keep` (so the expected output equals the input and evaluation needs no rescaling); after
+ * `eval()` the input passes through unchanged. The mask is drawn from `rng` (seeded). The course's
+ * `keep_prob` is `1 - p`.
+ *
+ * @example
+ * ```ts
+ * import { Dropout } from "@strata/nn";
+ * import { ones, rng } from "@strata/tensor";
+ * const drop = new Dropout(0.5, { rng: rng(0) });
+ * const y = drop.forward(ones([1, 6]));
+ * console.log(y.toArray()[0].every((v: number) => v === 0 || v === 2)); // true
+ * console.log(drop.eval().forward(ones([1, 3])).toArray()); // [[1, 1, 1]]
+ * ```
+ */
+export class Dropout extends Module {
+  /** The probability of dropping each element, in [0, 1]. */
+  readonly p: number;
+  readonly #rng: Rng | undefined;
+
+  constructor(p = 0.5, options: { rng?: Rng } = {}) {
+    super();
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`Dropout: p must be a probability in [0, 1], got ${String(p)}`);
+    this.p = p;
+    this.#rng = options.rng;
+  }
+
+  /** In training `x ⊙ mask / (1 - p)` with a fresh mask each call; in evaluation `x`. */
+  forward(x: Operand): Variable {
+    const v = toVariable(x);
+    if (!this.training || this.p === 0) return v;
+    const keep = 1 - this.p;
+    const draws = T.rand(v.shape, { rng: this.#rng ?? defaultRng(), dtype: "float64" });
+    const mask: Tensor = keep === 0 ? T.zerosLike(v.data) : T.lt(draws, keep).cast(v.dtype).mul(1 / keep);
+    return mul(v, mask);
+  }
+}
+
+/**
+ * An activation as a layer, for Sequential: `forward(Z) = g(Z)` with the activation's own
+ * derivative as its gradient.
+ *
+ * @example
+ * ```ts
+ * import { ActivationLayer } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * console.log(new ActivationLayer("relu").forward(tensor([[-1, 2]])).toArray()); // [[0, 2]]
+ * ```
+ */
+export class ActivationLayer extends Module {
+  /** The activation g. */
+  readonly activation: Activation;
+
+  constructor(activation: ActivationSpec) {
+    super();
+    this.activation = lookup(activation);
+  }
+
+  /** g(Z). */
+  forward(z: Operand): Variable {
+    return this.activation.forward(z);
+  }
+}

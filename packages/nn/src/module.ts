@@ -1,0 +1,142 @@
+// The base of every layer and model. Parameters and children are found on the module's own
+// fields (as PyTorch finds them through attribute assignment), so a model is plain class code.
+import { Variable, type Operand } from "@strata/autograd";
+import { ValueError, assign, formatShape, isFloatDType, type Tensor } from "@strata/tensor";
+
+/** A state dict: parameter tensors keyed by their dotted path. */
+export type StateDict = Record<string, Tensor>;
+
+/** What {@link Module.loadStateDict} did not match when `strict` is off. */
+export interface LoadResult {
+  /** Parameters of the model that the dict has no value for (left as they were). */
+  missing: string[];
+  /** Keys of the dict that name no parameter (ignored). */
+  unexpected: string[];
+}
+
+/**
+ * A layer or a model: `forward` computes the output; parameters are the leaf variables with
+ * `requiresGrad` held in the module's own fields, children the modules held there (also in arrays),
+ * found in field order. `namedParameters()` gives dotted paths (`"encoder.0.W"`).
+ *
+ * @example
+ * ```ts
+ * import { variable, type Operand, type Variable, matmul } from "@strata/autograd";
+ * import { Dense, Module } from "@strata/nn";
+ * import { ones, rng } from "@strata/tensor";
+ * class Net extends Module {
+ *   hidden = new Dense(3, 4, { activation: "tanh", rng: rng(0) });
+ *   scale = variable([[2]], { requiresGrad: true });
+ *   forward(x: Operand): Variable {
+ *     return matmul(this.scale, this.hidden.forward(x).sum({ axis: 0, keepDims: true }));
+ *   }
+ * }
+ * const net = new Net();
+ * console.log(net.namedParameters().map(([name]) => name)); // ["scale", "hidden.W", "hidden.b"]
+ * console.log(net.forward(ones([3, 5])).shape); // [1, 5]
+ * ```
+ */
+export abstract class Module {
+  /** True in training mode (the default), false after `eval()`; Dropout reads it. */
+  training = true;
+
+  /** The module's output for its input(s). */
+  abstract forward(...inputs: Operand[]): Variable;
+
+  /** The direct children with their names, in field order (an array field `layers` gives `layers.0`, …). */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Module && out.push([`${key}.${i}`, v]));
+    }
+    return out;
+  }
+
+  /** This module's own parameters (not its children's), in field order. */
+  protected ownParameters(): [string, Variable][] {
+    return Object.entries(this).filter((e): e is [string, Variable] => e[1] instanceof Variable && e[1].isLeaf && e[1].requiresGrad);
+  }
+
+  /**
+   * Every parameter with its dotted path: own ones first, then each child's under its name. A
+   * variable shared by two modules is listed once, under its first path. A subclass may name its
+   * parameters itself (deepNetwork says `W1, b1, …`) by overriding this method.
+   */
+  namedParameters(): [string, Variable][] {
+    const all = [
+      ...this.ownParameters(),
+      ...this.namedChildren().flatMap(([name, child]) => child.namedParameters().map(([path, p]): [string, Variable] => [`${name}.${path}`, p])),
+    ];
+    const seen = new Set<Variable>();
+    return all.filter(([, p]) => !seen.has(p) && Boolean(seen.add(p)));
+  }
+
+  /** Every parameter, in the order of {@link Module.namedParameters}: what an optimiser takes. */
+  parameters(): Variable[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** This module and all its descendants, depth first. */
+  modules(): Module[] {
+    return [this, ...this.namedChildren().flatMap(([, c]) => c.modules())];
+  }
+
+  /** Sets training mode (`mode`, default true) on this module and every descendant. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Sets evaluation mode: Dropout passes its input through unchanged. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears the gradient of every parameter (sets `.grad` to null). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** A copy of every parameter's value keyed by its dotted path; later training does not change it. */
+  stateDict(): StateDict {
+    const out: StateDict = {};
+    for (const [name, p] of this.namedParameters()) out[name] = p.data.clone();
+    return out;
+  }
+
+  /**
+   * Copies values from `dict` into the parameters in place (the variables an optimiser holds stay
+   * the same), casting between float dtypes. Every key is checked before anything is written: with
+   * `strict` (the default) a missing or unexpected key fails, and a value of the wrong shape always
+   * does; on failure the error lists every problem and no parameter has changed.
+   *
+   * @throws ValueError listing missing, unexpected and mis-shaped keys.
+   */
+  loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+    const strict = options.strict ?? true;
+    const params = new Map(this.namedParameters());
+    const keys = Object.keys(dict);
+    const missing = [...params.keys()].filter((k) => !Object.hasOwn(dict, k));
+    const unexpected = keys.filter((k) => !params.has(k));
+    const problems: string[] = [];
+    for (const k of keys) {
+      const p = params.get(k);
+      const v = dict[k];
+      if (p === undefined) continue;
+      if (!(v && typeof v === "object" && "shape" in v && "dtype" in v)) problems.push(`${k}: expected a Tensor, got ${String(v)}`);
+      else if (v.shape.join() !== p.shape.join()) problems.push(`${k}: the model has ${formatShape(p.shape)}, the dict ${formatShape(v.shape)}`);
+      else if (!isFloatDType(v.dtype)) problems.push(`${k}: expected float32 or float64 values, got ${v.dtype}`);
+    }
+    if (strict) {
+      if (missing.length) problems.unshift(`missing ${missing.join(", ")}`);
+      if (unexpected.length) problems.unshift(`unexpected ${unexpected.join(", ")}`);
+    }
+    if (problems.length) throw new ValueError(`loadStateDict: ${problems.join("; ")}; nothing was loaded`);
+    for (const k of keys) {
+      const p = params.get(k);
+      if (p !== undefined) assign(p.data, dict[k]!.dtype === p.dtype ? dict[k]! : dict[k]!.cast(p.dtype));
+    }
+    return { missing, unexpected };
+  }
+}

@@ -1,0 +1,81 @@
+// The course's L-layer network as a module whose parameters carry the course's names.
+import type { Variable } from "@strata/autograd";
+import type { DType, Rng } from "@strata/tensor";
+import { activation as lookup, type ActivationSpec } from "./activations.js";
+import { Dense } from "./dense.js";
+import { he, type Initializer } from "./init.js";
+import { checkLayerDims } from "./model-blocks.js";
+import { Sequential } from "./sequential.js";
+
+/** Options of {@link deepNetwork}. */
+export interface DeepNetworkOptions {
+  /** The activation of layers 1…L-1; `"relu"` by default. */
+  hidden?: ActivationSpec;
+  /** The activation of layer L; `"sigmoid"` by default. */
+  output?: ActivationSpec;
+  /** How every W is drawn, He by default as in initializeParametersDeep; b starts at zero. */
+  init?: Initializer;
+  /** The generator, drawn from layer by layer; the package's default stream when omitted. */
+  rng?: Rng;
+  /** float32 (default) or float64. */
+  dtype?: DType;
+}
+
+/**
+ * The L-layer network as a Sequential of Dense layers whose parameters are named as in the course:
+ * `W1, b1, …, WL, bL`. So its stateDict and the building blocks' parameter dict are the same thing.
+ *
+ * @example
+ * ```ts
+ * import { deepNetwork, initializeParametersDeep, scaled } from "@strata/nn";
+ * import { rng } from "@strata/tensor";
+ * const net = deepNetwork([4, 3, 1], { init: scaled(0.01), rng: rng(7) });
+ * console.log(net.namedParameters().map(([k]) => k)); // ["W1", "b1", "W2", "b2"]
+ * const same = initializeParametersDeep([4, 3, 1], { init: scaled(0.01), rng: rng(7) });
+ * console.log(net.stateDict().W2!.equals(same.W2!)); // true
+ * ```
+ */
+export class DeepNetwork extends Sequential {
+  /** The Dense layers 1…L. */
+  declare readonly layers: readonly Dense[];
+  /** The layer sizes [n0, n1, …, nL]. */
+  readonly layerDims: readonly number[];
+
+  constructor(layerDims: readonly number[], options: DeepNetworkOptions = {}) {
+    checkLayerDims("deepNetwork", layerDims);
+    const hidden = lookup(options.hidden ?? "relu");
+    const output = lookup(options.output ?? "sigmoid");
+    const L = layerDims.length - 1;
+    const layers = layerDims.slice(1).map((n, i) => new Dense(layerDims[i]!, n, {
+      activation: i + 1 === L ? output : hidden,
+      init: options.init ?? he(),
+      ...(options.rng && { rng: options.rng }),
+      ...(options.dtype && { dtype: options.dtype }),
+    }));
+    super(...layers);
+    this.layerDims = [...layerDims];
+  }
+
+  /** `W1, b1, …, WL, bL`, as the building blocks name them. */
+  override namedParameters(): [string, Variable][] {
+    return this.layers.flatMap((d, i): [string, Variable][] => [[`W${i + 1}`, d.W], [`b${i + 1}`, d.b]]);
+  }
+}
+
+/**
+ * Builds the L-layer network [n0, n1, …, nL]: Dense layers with `hidden` activations (ReLU) and an
+ * `output` activation (sigmoid) on the last; forward takes X of shape (n0, m) and returns AL (nL, m).
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy, deepNetwork } from "@strata/nn";
+ * import { ones, rng, tensor } from "@strata/tensor";
+ * const model = deepNetwork([3, 4, 1], { rng: rng(0), dtype: "float64" });
+ * const loss = binaryCrossEntropy(model.forward(ones([3, 2], { dtype: "float64" })), tensor([[1, 0]], { dtype: "float64" }));
+ * loss.backward();
+ * console.log(model.parameters().every((p) => p.grad !== null)); // true
+ * ```
+ */
+export function deepNetwork(layerDims: readonly number[], options: DeepNetworkOptions = {}): DeepNetwork {
+  return new DeepNetwork(layerDims, options);
+}
