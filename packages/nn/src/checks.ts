@@ -19,7 +19,8 @@ export function checkLayerInput(where: string, x: Shaped, nIn: number, dtype: DT
   }
   const [rows, cols] = x.shape as [number, number];
   if (rows !== nIn) {
-    const hint = cols === nIn ? `; it looks like (m, ${nIn}) with examples as rows: pass its transpose (examples are columns)` : "";
+    // Only data can arrive transposed: an inner layer's input comes from the layer before it.
+    const hint = cols === nIn && (layer === undefined || layer === 1) ? `; it looks like (m, ${nIn}) with examples as rows: pass its transpose (examples are columns)` : "";
     throw new ShapeError(`${where}: expected ${what} with ${nIn} rows${n}, got ${rows}${hint}`);
   }
   if (x.dtype !== dtype) {

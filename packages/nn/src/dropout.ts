@@ -22,7 +22,7 @@ function toVariable(x: Operand): Variable {
  * import { ones, rng } from "@strata/tensor";
  * const drop = new Dropout(0.5, { rng: rng(0) });
  * const y = drop.forward(ones([1, 6]));
- * console.log(y.toArray()[0].every((v: number) => v === 0 || v === 2)); // true
+ * console.log(y.data.toTypedArray().every((v) => v === 0 || v === 2)); // true
  * console.log(drop.eval().forward(ones([1, 3])).toArray()); // [[1, 1, 1]]
  * ```
  */

@@ -1,16 +1,24 @@
 /**
- * Layers, losses and the deep L-layer network (arrives with its issue).
+ * Layers, models, losses and the course's building blocks: the deep L-layer network
+ * (`Z[l] = W[l]·A[l-1] + b[l]`, `A[l] = g[l](Z[l])`, one column per example) both as plain
+ * functions on tensors and as modules trained by autograd, sharing one implementation of each
+ * activation's derivative and of the layer's backward.
  *
  * @packageDocumentation
  * @module @strata/nn
  */
-/**
- * Placeholder until its issue lands: the package builds and exports its version.
- *
- * @example
- * ```ts
- * import { version } from "@strata/nn";
- * console.log(version); // "0.1.0"
- * ```
- */
-export const version = "0.1.0";
+export { activation, activationNames, type Activation, type ActivationName, type ActivationSpec } from "./activations.js";
+export { linearForward, linearActivationForward, linearBackward, linearActivationBackward, type LinearCache, type LayerCache, type LinearGradients } from "./blocks.js";
+export {
+  initializeParametersDeep, modelForward, computeCost, modelBackward, updateParameters, predict,
+  type ParamDict, type GradDict, type InitializeOptions, type ModelActivations,
+} from "./model-blocks.js";
+export { scaled, he, xavier, zeros, type Initializer, type InitOptions } from "./init.js";
+export { Module, type StateDict, type LoadResult } from "./module.js";
+export { Dense, dense, type DenseOptions } from "./dense.js";
+export { Sequential } from "./sequential.js";
+export { DeepNetwork, deepNetwork, type DeepNetworkOptions } from "./network.js";
+export { Dropout, ActivationLayer } from "./dropout.js";
+export { l2Penalty } from "./penalty.js";
+export { summary, summaryRows, type SummaryRow } from "./summary.js";
+export { binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, mse, type LossOptions, type Reduction } from "./losses.js";

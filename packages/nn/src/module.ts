@@ -1,7 +1,7 @@
 // The base of every layer and model. Parameters and children are found on the module's own
 // fields (as PyTorch finds them through attribute assignment), so a model is plain class code.
 import { Variable, type Operand } from "@strata/autograd";
-import { ValueError, assign, formatShape, isFloatDType, type Tensor } from "@strata/tensor";
+import { Tensor, ValueError, assign, formatShape, isFloatDType } from "@strata/tensor";
 
 /** A state dict: parameter tensors keyed by their dotted path. */
 export type StateDict = Record<string, Tensor>;
@@ -77,9 +77,11 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** This module and all its descendants, depth first. */
+  /** This module and all its descendants, depth first, each once (a shared child is listed at its first place). */
   modules(): Module[] {
-    return [this, ...this.namedChildren().flatMap(([, c]) => c.modules())];
+    const seen = new Set<Module>();
+    const visit = (m: Module): Module[] => (seen.has(m) ? [] : (seen.add(m), [m, ...m.namedChildren().flatMap(([, c]) => visit(c))]));
+    return visit(this);
   }
 
   /** Sets training mode (`mode`, default true) on this module and every descendant. */
@@ -124,7 +126,7 @@ export abstract class Module {
       const p = params.get(k);
       const v = dict[k];
       if (p === undefined) continue;
-      if (!(v && typeof v === "object" && "shape" in v && "dtype" in v)) problems.push(`${k}: expected a Tensor, got ${String(v)}`);
+      if (!(v instanceof Tensor)) problems.push(`${k}: expected a Tensor, got ${v instanceof Variable ? "a Variable (pass its .data)" : String(v)}`);
       else if (v.shape.join() !== p.shape.join()) problems.push(`${k}: the model has ${formatShape(p.shape)}, the dict ${formatShape(v.shape)}`);
       else if (!isFloatDType(v.dtype)) problems.push(`${k}: expected float32 or float64 values, got ${v.dtype}`);
     }

@@ -28,7 +28,8 @@ function rowsOf(model: Module, rows: number, dtype: DType, out: SummaryRow[]): n
   if (model instanceof Dense) {
     if (model.nIn !== rows) {
       const n = model.layer === undefined ? "" : ` (n[${model.layer - 1}])`;
-      throw new ShapeError(`summary: ${model.label} expects input with ${model.nIn} rows${n}, but the layer before gives ${rows}`);
+      const source = model.layer === 1 || out.length === 0 ? "the input has" : "the layer before gives";
+      throw new ShapeError(`summary: ${model.label} expects input with ${model.nIn} rows${n}, but ${source} ${rows}`);
     }
     const { nIn, nOut } = model;
     out.push({ layer: `${model.label} ${model.activation.name}`, W: `(${nOut}, ${nIn})`, b: `(${nOut}, 1)`, output: `(${nOut}, m)`, parameters: nOut * nIn + nOut });
@@ -41,8 +42,9 @@ function rowsOf(model: Module, rows: number, dtype: DType, out: SummaryRow[]): n
     return rows;
   }
   // A module of the user's own: its output rows are found by running it on one zero column.
+  const modes = model.modules().map((m) => [m, m.training] as const);
   const y = noGrad(() => model.eval().forward(zeros([rows, 1], { dtype })));
-  model.train();
+  for (const [m, mode] of modes) m.training = mode;
   const outRows = y.shape[0] ?? 1;
   out.push({ layer: model.constructor.name, W: "", b: "", output: y.shape.length === 2 ? `(${outRows}, m)` : `(${y.shape.join(", ")})`, parameters: count });
   return outRows;
