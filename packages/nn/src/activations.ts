@@ -20,7 +20,8 @@ export type ActivationSpec = ActivationName | { name: "leakyRelu"; alpha: number
  * import { tensor } from "@strata/tensor";
  * const g = activation("sigmoid");
  * console.log(g.forward(tensor([0])).toArray()); // [0.5]
- * console.log(g.backward(tensor([2]), tensor([0])).toArray()); // [0.5]  (2 · σ'(0) = 2 · 0.25)
+ * // 2 · σ'(0) = 2 · 0.25
+ * console.log(g.backward(tensor([2]), tensor([0])).toArray()); // [0.5]
  * ```
  */
 export interface Activation {
@@ -135,8 +136,8 @@ export const activationNames: readonly ActivationName[] = Object.keys(builtins) 
  * import { activation } from "@strata/nn";
  * import { tensor } from "@strata/tensor";
  * const g = activation({ name: "leakyRelu", alpha: 0.1 });
- * console.log(g.forward(tensor([-2, 3])).toArray()); // [-0.2, 3]
- * console.log(g.derivative!(tensor([-2, 3])).toArray()); // [0.1, 1]
+ * console.log(g.forward(tensor([-2, 3], { dtype: "float64" })).toArray()); // [-0.2, 3]
+ * console.log(g.derivative!(tensor([-2, 3], { dtype: "float64" })).toArray()); // [0.1, 1]
  * ```
  */
 export function activation(spec: ActivationSpec): Activation {

@@ -53,7 +53,7 @@ function checkDims(name: string, nOut: number, nIn: number): void {
  * import { scaled } from "@strata/nn";
  * import { rng } from "@strata/tensor";
  * const w = scaled(0.01).weights(1, 1, { rng: rng(1), dtype: "float64" });
- * console.log(w.item()); // 0.0038138762035562107
+ * console.log(w.item()); // 0.003813876203556211
  * ```
  */
 export function scaled(factor = 0.01): Initializer {

@@ -115,10 +115,10 @@ export function bceGradient(p: Operand, y: Operand): Variable {
 /**
  * Binary cross-entropy of probabilities `AL` against labels `Y`, both `(k, m)` (examples are
  * columns): the elementwise loss `−(y·log p + (1−y)·log(1−p))`, each log clamped at −100 (see
- * {@link bceElementwise}), summed over the k rows into one loss per example, then reduced over the
+ * {@link computeCost}), summed over the k rows into one loss per example, then reduced over the
  * m examples: `"mean"` (default) `(1/m)·Σ`, the textbook cost; `"sum"` `Σ`; `"none"` the `(1, m)`
  * per-example losses. Gradient with respect to `AL`: `(p − y) / max(p(1 − p), 1e-12)` per
- * element ({@link bceGradient}), times 1/m under `"mean"`; it is written with autograd ops, so
+ * element (the textbook's dAL), times 1/m under `"mean"`; it is written with autograd ops, so
  * second derivatives exist. `Y` gets no gradient. The result has `AL`'s dtype.
  *
  * @param AL - probabilities in [0, 1], float32 or float64, shape (k, m).

@@ -123,7 +123,7 @@ function checkLabels(where: string, AL: Tensor, Y: Tensor): Tensor {
  * ```ts
  * import { computeCost } from "@strata/nn";
  * import { tensor } from "@strata/tensor";
- * console.log(computeCost(tensor([[0.8, 0.9, 0.4]]), tensor([[1, 1, 0]])).toFixed(6)); // "0.279930"
+ * console.log(computeCost(tensor([[0.8, 0.9, 0.4]]), tensor([[1, 1, 0]])).toFixed(6)); // "0.279777"
  * ```
  */
 export function computeCost(AL: Tensor, Y: Tensor): number {
@@ -179,8 +179,8 @@ export function modelBackward(AL: Tensor, Y: Tensor, caches: readonly LayerCache
  * ```ts
  * import { updateParameters } from "@strata/nn";
  * import { tensor } from "@strata/tensor";
- * const next = updateParameters({ W1: tensor([[1, 2]]), b1: tensor([[0]]) }, { dW1: tensor([[10, 10]]), db1: tensor([[1]]) }, 0.1);
- * console.log(next.W1!.toArray(), next.b1!.toArray()); // [[0, 1]] [[-0.1]]
+ * const next = updateParameters({ W1: tensor([[1, 2]]), b1: tensor([[0]]) }, { dW1: tensor([[10, 10]]), db1: tensor([[1]]) }, 0.5);
+ * console.log(next.W1!.toArray(), next.b1!.toArray()); // [[-4, -3]] [[-0.5]]
  * ```
  */
 export function updateParameters(params: ParamDict, grads: GradDict, learningRate: number): ParamDict {

@@ -126,7 +126,7 @@ export abstract class Module {
       const p = params.get(k);
       const v = dict[k];
       if (p === undefined) continue;
-      if (!(v instanceof Tensor)) problems.push(`${k}: expected a Tensor, got ${v instanceof Variable ? "a Variable (pass its .data)" : String(v)}`);
+      if (!(v instanceof Tensor)) problems.push(`${k}: expected a Tensor, got ${(v as unknown) instanceof Variable ? "a Variable (pass its .data)" : String(v)}`);
       else if (v.shape.join() !== p.shape.join()) problems.push(`${k}: the model has ${formatShape(p.shape)}, the dict ${formatShape(v.shape)}`);
       else if (!isFloatDType(v.dtype)) problems.push(`${k}: expected float32 or float64 values, got ${v.dtype}`);
     }

@@ -16,7 +16,8 @@ import type { Module } from "./module.js";
  * import { tensor } from "@strata/tensor";
  * const layer = new Dense(2, 1);
  * layer.loadStateDict({ W: tensor([[3, 4]]), b: tensor([[1]]) });
- * console.log(l2Penalty(layer, { lambda: 0.2, m: 5 }).item()); // 0.5  (0.2/10 · 25)
+ * // (0.2 / 10) · (3² + 4²)
+ * console.log(l2Penalty(layer, { lambda: 0.2, m: 5 }).item()); // 0.5
  * ```
  */
 export function l2Penalty(model: Module, options: { lambda: number; m: number }): Variable {

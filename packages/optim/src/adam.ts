@@ -1,0 +1,167 @@
+// Adam and AdamW: one update loop; they differ in where weight decay goes (into the gradient as an
+// L2 term for Adam, straight onto the parameter for AdamW) and in its default.
+import type { Variable } from "@strata/autograd";
+import { ValueError } from "@strata/tensor";
+import { Optimizer, buffer, lrRule, type FloatArray, type OptimizerSpec, type OptionValues, type ParamState, type Schema } from "./optimizer.js";
+
+/**
+ * Options of {@link Adam} and {@link AdamW}.
+ *
+ * @example
+ * ```ts
+ * import type { AdamOptions } from "@strata/optim";
+ * const options: AdamOptions = { lr: 3e-4, betas: [0.9, 0.99], amsgrad: true };
+ * console.log(options.betas); // [0.9, 0.99]
+ * ```
+ */
+export interface AdamOptions {
+  /** The learning rate: finite, >= 0 (default 1e-3). */
+  lr?: number;
+  /** β1, β2: decay rates of the moving averages of the gradient and its square, each in [0, 1) (default [0.9, 0.999]). */
+  betas?: readonly [number, number];
+  /** ε added to the denominator: finite, > 0 (default 1e-8). */
+  eps?: number;
+  /** λ: finite, >= 0. Adam adds `λ·p` to the gradient (default 0); AdamW decays `p` directly (default 1e-2). */
+  weightDecay?: number;
+  /** Use the running maximum of v̂ (AMSGrad; default false). */
+  amsgrad?: boolean;
+}
+
+const schema = (weightDecay: number) =>
+  ({
+    lr: lrRule(1e-3),
+    beta1: { type: "number", min: 0, max: 1, maxOpen: true, default: 0.9, label: "betas[0]" },
+    beta2: { type: "number", min: 0, max: 1, maxOpen: true, default: 0.999, label: "betas[1]" },
+    eps: { type: "number", min: 0, minOpen: true, default: 1e-8 },
+    weightDecay: { type: "number", min: 0, default: weightDecay },
+    amsgrad: { type: "boolean", default: false },
+  }) satisfies Schema;
+
+type AdamSchema = ReturnType<typeof schema>;
+type Options = OptionValues<AdamSchema>;
+
+const spec = (kind: string, weightDecay: number): OptimizerSpec<AdamSchema> => ({
+  kind,
+  schema: schema(weightDecay),
+  layout: (o) => ({ step: true, buffers: o.amsgrad ? ["expAvg", "expAvgSq", "maxExpAvgSq"] : ["expAvg", "expAvgSq"] }),
+});
+
+const ADAM = spec("Adam", 0);
+const ADAMW = spec("AdamW", 1e-2);
+
+/** The constructor options with `betas` spread into the state dict's `beta1`, `beta2`. */
+function flatten(kind: string, options: AdamOptions): Record<string, unknown> {
+  if (options === null || typeof options !== "object") return options;
+  const { betas, ...rest } = options;
+  if (betas === undefined) return rest;
+  if (!Array.isArray(betas) || betas.length !== 2) {
+    throw new ValueError(`${kind}: betas must be a pair [beta1, beta2], got ${Array.isArray(betas) ? `[${betas.join(", ")}]` : String(betas)}`);
+  }
+  return { ...rest, beta1: betas[0], beta2: betas[1] };
+}
+
+/**
+ * The Adam update of one parameter: t ← t+1; g ← g + λp (L2) or p ← p(1 − lr·λ) (decoupled);
+ * m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; m̂ = m/(1−β1^t); v̂ = v/(1−β2^t); with amsgrad
+ * v̂max ← max(v̂max, v̂) replaces v̂; p ← p − lr·m̂/(√v̂ + ε).
+ */
+function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray, state: ParamState): void {
+  const t = (state.step as number) + 1;
+  state.step = t;
+  const m = buffer(state, "expAvg");
+  const v = buffer(state, "expAvgSq");
+  const vmax = o.amsgrad ? buffer(state, "maxExpAvgSq") : null;
+  const { lr, beta1: b1, beta2: b2, eps } = o;
+  const l2 = decoupled ? 0 : o.weightDecay;
+  const shrink = decoupled ? 1 - lr * o.weightDecay : 1;
+  const c1 = 1 - b1 ** t;
+  const c2 = 1 - b2 ** t;
+  for (let i = 0; i < p.length; i++) {
+    let pi = p[i]!;
+    let gi = g[i]!;
+    if (l2 !== 0) gi += l2 * pi;
+    if (shrink !== 1) pi *= shrink;
+    const mi = b1 * m[i]! + (1 - b1) * gi;
+    const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let vhat = vi / c2;
+    if (vmax !== null) {
+      vhat = Math.max(vmax[i]!, vhat);
+      vmax[i] = vhat;
+    }
+    p[i] = pi - (lr * (mi / c1)) / (Math.sqrt(vhat) + eps);
+  }
+}
+
+/**
+ * Adam (Kingma & Ba), PyTorch's documented algorithm. With gradient g of parameter p, each step:
+ *
+ * ```text
+ * t ← t + 1
+ * g ← g + λ·p                        (weightDecay λ, an L2 penalty; default 0)
+ * m ← β1·m + (1 − β1)·g
+ * v ← β2·v + (1 − β2)·g²
+ * m̂ = m / (1 − β1^t),   v̂ = v / (1 − β2^t)
+ * v̂ ← v̂max ← max(v̂max, v̂)           (amsgrad)
+ * p ← p − lr·m̂ / (√v̂ + ε)
+ * ```
+ *
+ * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8. State per parameter: `step` t, `expAvg` m,
+ * `expAvgSq` v and, with amsgrad, `maxExpAvgSq` v̂max (the maximum of the bias-corrected v̂, as
+ * the documented algorithm has it). In the state dict the betas are the options `beta1`, `beta2`.
+ *
+ * @throws ValueError naming the option and value for an option out of range, e.g.
+ *   `Adam: betas[1] must be in [0, 1), got 1.2`.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import { Adam } from "@strata/optim";
+ * const w = variable([1, -2], { requiresGrad: true, dtype: "float64" });
+ * const opt = new Adam([w], { lr: 0.1 });
+ * w.mul(w).sum().backward();
+ * opt.step(); // the first step moves each weight by lr against the gradient's sign
+ * console.log(Array.from(w.data.toTypedArray(), (x) => x.toFixed(6))); // ["0.900000", "-1.900000"]
+ * ```
+ */
+export class Adam extends Optimizer {
+  constructor(params: Iterable<Variable>, options: AdamOptions = {}) {
+    super(ADAM, params, flatten("Adam", options));
+  }
+
+  /** @internal */
+  protected override update(p: FloatArray, g: FloatArray, state: ParamState): void {
+    adamUpdate(this.options as Options, false, p, g, state);
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay. Each step first shrinks the
+ * parameter, `p ← p·(1 − lr·λ)`, then takes {@link Adam}'s step with the gradient alone (λ is not
+ * added to g, so the decay is not rescaled by the moment estimates). Default weightDecay 1e-2;
+ * other options, defaults and state as Adam's.
+ *
+ * @throws ValueError naming the option and value for an option out of range.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import { AdamW } from "@strata/optim";
+ * const w = variable([10], { requiresGrad: true, dtype: "float64" });
+ * const opt = new AdamW([w], { lr: 0.1, weightDecay: 0.5 });
+ * w.grad = w.data.mul(0); // a zero gradient: only the decay acts
+ * opt.step(); // 10·(1 − 0.1·0.5)
+ * console.log(w.item()); // 9.5
+ * ```
+ */
+export class AdamW extends Optimizer {
+  constructor(params: Iterable<Variable>, options: AdamOptions = {}) {
+    super(ADAMW, params, flatten("AdamW", options));
+  }
+
+  /** @internal */
+  protected override update(p: FloatArray, g: FloatArray, state: ParamState): void {
+    adamUpdate(this.options as Options, true, p, g, state);
+  }
+}

@@ -1,0 +1,108 @@
+// Stochastic gradient descent, with momentum, dampening, Nesterov and L2 weight decay as PyTorch
+// documents them.
+import type { Variable } from "@strata/autograd";
+import { Optimizer, buffer, lrRule, type FloatArray, type OptimizerSpec, type OptionValues, type ParamState, type Schema } from "./optimizer.js";
+
+/**
+ * Options of {@link SGD}.
+ *
+ * @example
+ * ```ts
+ * import type { SGDOptions } from "@strata/optim";
+ * const options: SGDOptions = { lr: 0.1, momentum: 0.9, nesterov: true };
+ * console.log(options.lr); // 0.1
+ * ```
+ */
+export interface SGDOptions {
+  /** The learning rate: finite, >= 0. Required. */
+  lr: number;
+  /** μ, the momentum factor: finite, >= 0 (default 0: no momentum). */
+  momentum?: number;
+  /** Dampening of the momentum, in [0, 1] (default 0). */
+  dampening?: number;
+  /** Nesterov momentum (default false); needs momentum > 0 and dampening 0. */
+  nesterov?: boolean;
+  /** L2 penalty factor λ added to the gradient, `g + λ·w`: finite, >= 0 (default 0). */
+  weightDecay?: number;
+}
+
+const SCHEMA = {
+  lr: lrRule(),
+  momentum: { type: "number", min: 0, default: 0 },
+  dampening: { type: "number", min: 0, max: 1, default: 0 },
+  nesterov: { type: "boolean", default: false },
+  weightDecay: { type: "number", min: 0, default: 0 },
+} satisfies Schema;
+
+type Options = OptionValues<typeof SCHEMA>;
+
+const SPEC: OptimizerSpec<typeof SCHEMA> = {
+  kind: "SGD",
+  schema: SCHEMA,
+  constraint: (o) =>
+    o.nesterov && (o.momentum <= 0 || o.dampening !== 0)
+      ? `nesterov requires momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`
+      : null,
+  layout: (o) => ({ step: false, buffers: o.momentum !== 0 ? ["momentumBuffer"] : [] }),
+};
+
+/**
+ * Stochastic gradient descent (PyTorch's algorithm). With gradient g of parameter p, each step:
+ *
+ * ```text
+ * g ← g + λ·p                                      (weightDecay λ ≠ 0)
+ * b ← g on the first step, else μ·b + (1 − dampening)·g   (momentum μ ≠ 0)
+ * g ← nesterov ? g + μ·b : b                       (momentum μ ≠ 0)
+ * p ← p − lr·g
+ * ```
+ *
+ * The plain form (no momentum, no decay) is exactly `W = W − lr·dW`. State: `momentumBuffer` b
+ * per parameter when μ ≠ 0.
+ *
+ * @throws ValueError naming the option and its value for an option out of range (`lr` is
+ *   required), and for nesterov without momentum or with dampening; for parameters, see
+ *   {@link Optimizer}.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import { SGD } from "@strata/optim";
+ * const w = variable([1, 2], { requiresGrad: true, dtype: "float64" });
+ * const opt = new SGD([w], { lr: 0.1 });
+ * w.mul(w).sum().backward(); // dw = 2w = [2, 4]
+ * opt.step(); // w − 0.1·dw
+ * console.log(w.toArray()); // [0.8, 1.6]
+ *
+ * const v = variable([1], { requiresGrad: true, dtype: "float64" });
+ * const heavy = new SGD([v], { lr: 0.1, momentum: 0.5 });
+ * for (let i = 0; i < 2; i++) {
+ *   heavy.zeroGrad();
+ *   v.sum().backward(); // dv = 1: b = 1, then 0.5·1 + 1 = 1.5
+ *   heavy.step();
+ * }
+ * console.log(v.item()); // 0.75
+ * ```
+ */
+export class SGD extends Optimizer {
+  constructor(params: Iterable<Variable>, options: SGDOptions) {
+    super(SPEC, params, options);
+  }
+
+  /** @internal */
+  protected override update(p: FloatArray, g: FloatArray, state: ParamState, fresh: boolean): void {
+    const o = this.options as Options;
+    const b = o.momentum !== 0 ? buffer(state, "momentumBuffer") : null;
+    const { lr, weightDecay: wd, momentum: mu, nesterov } = o;
+    const keep = 1 - o.dampening;
+    for (let i = 0; i < p.length; i++) {
+      let d = g[i]!;
+      if (wd !== 0) d += wd * p[i]!;
+      if (b !== null) {
+        const m = fresh ? d : mu * b[i]! + keep * d;
+        b[i] = m;
+        d = nesterov ? d + mu * m : m;
+      }
+      p[i] = p[i]! - lr * d;
+    }
+  }
+}
