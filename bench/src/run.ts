@@ -6,8 +6,9 @@ import { run as elementwise } from "./elementwise.js";
 import { run as matmul } from "./matmul.js";
 import { run as reduce } from "./reduce.js";
 import { run as autograd } from "./autograd.js";
+import { run as nn } from "./nn.js";
 
-const suites: Record<string, () => Promise<unknown>> = { matmul, elementwise, reduce, autograd };
+const suites: Record<string, () => Promise<unknown>> = { matmul, elementwise, reduce, autograd, nn };
 
 const results: Record<string, unknown> = { quick, node: process.version, date: new Date().toISOString() };
 const onlyAt = process.argv.indexOf("--only");
