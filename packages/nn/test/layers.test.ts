@@ -1,5 +1,6 @@
 // Sequential, deepNetwork, initialisers, Dropout, ActivationLayer, l2Penalty and summary.
 import { describe, expect, it } from "vitest";
+import { errorOf } from "./helpers.js";
 import { add, gradcheck, mul, sum, variable, type Operand, type Variable } from "@strata/autograd";
 import {
   ActivationLayer, Dense, DeepNetwork, Dropout, Module, Sequential, deepNetwork, he, initializeParametersDeep, l2Penalty,
@@ -15,14 +16,6 @@ function sameBits(a: Tensor, b: Tensor): boolean {
   return true;
 }
 
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the call to throw");
-}
 
 function flat(t: Tensor): number[] {
   return Array.from(t.toTypedArray() as ArrayLike<number>);

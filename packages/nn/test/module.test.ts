@@ -1,5 +1,6 @@
 // Module: parameter discovery, modes, gradients and state dicts.
 import { describe, expect, it } from "vitest";
+import { errorOf } from "./helpers.js";
 import { matmul, mul, sum, variable, Variable, type Operand } from "@strata/autograd";
 import { ActivationLayer, Dense, Dropout, Module, Sequential, deepNetwork, type StateDict } from "@strata/nn";
 import { ValueError, addInPlace, ones, rng, tensor, type Tensor } from "@strata/tensor";
@@ -18,14 +19,6 @@ function expectDictBitwise(actual: StateDict, expected: StateDict): void {
   for (const k of Object.keys(expected)) expect(sameBits(actual[k]!, expected[k]!), k).toBe(true);
 }
 
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the call to throw");
-}
 
 class Net extends Module {
   hidden = new Dense(3, 4, { activation: "tanh", rng: rng(0), dtype: "float64" });
