@@ -1,6 +1,6 @@
 // Sequential, deepNetwork, initialisers, Dropout, ActivationLayer, l2Penalty and summary.
 import { describe, expect, it } from "vitest";
-import { errorOf } from "./helpers.js";
+import { errorOf, sameBits } from "./helpers.js";
 import { add, gradcheck, mul, sum, variable, type Operand, type Variable } from "@strata/autograd";
 import {
   ActivationLayer, Dense, DeepNetwork, Dropout, Module, Sequential, deepNetwork, he, initializeParametersDeep, l2Penalty,
@@ -8,13 +8,6 @@ import {
 } from "@strata/nn";
 import { DTypeError, ShapeError, ValueError, ones, rng, tensor, type DType, type Tensor } from "@strata/tensor";
 
-function sameBits(a: Tensor, b: Tensor): boolean {
-  if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
-  const x = a.toTypedArray();
-  const y = b.toTypedArray();
-  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
-  return true;
-}
 
 
 function flat(t: Tensor): number[] {

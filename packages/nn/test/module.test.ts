@@ -1,18 +1,10 @@
 // Module: parameter discovery, modes, gradients and state dicts.
 import { describe, expect, it } from "vitest";
-import { errorOf } from "./helpers.js";
+import { errorOf, sameBits } from "./helpers.js";
 import { matmul, mul, sum, variable, Variable, type Operand } from "@strata/autograd";
 import { ActivationLayer, Dense, Dropout, Module, Sequential, deepNetwork, type StateDict } from "@strata/nn";
 import { ValueError, addInPlace, ones, rng, tensor, type Tensor } from "@strata/tensor";
 
-/** Bitwise equality of two tensors: same dtype, shape and every element (0 and -0 told apart, NaN = NaN). */
-function sameBits(a: Tensor, b: Tensor): boolean {
-  if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
-  const x = a.toTypedArray();
-  const y = b.toTypedArray();
-  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
-  return true;
-}
 
 function expectDictBitwise(actual: StateDict, expected: StateDict): void {
   expect(Object.keys(actual)).toEqual(Object.keys(expected));
