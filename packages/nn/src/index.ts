@@ -22,3 +22,4 @@ export { Dropout, ActivationLayer } from "./dropout.js";
 export { l2Penalty } from "./penalty.js";
 export { summary, summaryRows, type SummaryRow } from "./summary.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, mse, type LossOptions, type Reduction } from "./losses.js";
+export { batches, trainTestSplit, standardize, oneHot, type Batch, type BatchOptions, type Split, type SplitOptions, type Standardized, type StandardizeOptions } from "./data.js";
