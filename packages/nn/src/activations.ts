@@ -47,6 +47,14 @@ interface Definition {
   backward?(dA: Operand, z: Operand, self: (z: Operand) => Variable): Variable;
 }
 
+/** Every activation this file made: the ones an architecture can name (a saved model can rebuild). */
+const builtIn = new WeakSet<Activation>();
+
+/** Whether `g` is one of this package's activations rather than a hand-made object. @internal */
+export function isBuiltIn(g: Activation): boolean {
+  return builtIn.has(g);
+}
+
 function define(def: Definition): Activation {
   const op = defineFunction({
     name: def.name,
@@ -60,7 +68,9 @@ function define(def: Definition): Activation {
   const backward = (dA: Operand, z: Operand): Variable =>
     def.backward ? def.backward(dA, z, op) : mul(dA, derivative!(z));
   const act: Activation = { name: def.name, forward: op, backward, ...(derivative && { derivative }) };
-  return def.alpha === undefined ? act : { ...act, alpha: def.alpha };
+  const out = def.alpha === undefined ? act : { ...act, alpha: def.alpha };
+  builtIn.add(out);
+  return out;
 }
 
 function tensorOf(z: Operand): Tensor {

@@ -231,7 +231,7 @@ function readStat(name: string, value: unknown, n: number): Float64Array {
  * import { tensor } from "@strata/tensor";
  * const train = standardize(tensor([[1, 2, 3], [5, 5, 5]], { dtype: "float64" }));
  * console.log(train.mean.toArray(), train.std.toArray()); // [[2], [5]] [[0.816496580927726], [0]]
- * console.log(train.x.toArray()[1]); // [0, 0, 0]
+ * console.log((train.x.toArray() as number[][])[1]); // [0, 0, 0]
  * const test = standardize(tensor([[2], [6]], { dtype: "float64" }), { mean: train.mean, std: train.std });
  * console.log(test.x.toArray()); // [[0], [100000000]]
  * ```

@@ -23,3 +23,8 @@ export { l2Penalty } from "./penalty.js";
 export { summary, summaryRows, type SummaryRow } from "./summary.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, mse, type LossOptions, type Reduction } from "./losses.js";
 export { batches, trainTestSplit, standardize, oneHot, type Batch, type BatchOptions, type Split, type SplitOptions, type Standardized, type StandardizeOptions } from "./data.js";
+export { encodeSafetensors, decodeSafetensors, writeSafetensors, readSafetensors, type SafetensorsContents } from "./safetensors.js";
+export {
+  architectureOf, modelFromArchitecture, save, load, saveWeights, loadWeights,
+  type Architecture, type ActivationJSON, type OptimizerStateLike, type OptimizerLike, type Checkpoint,
+} from "./serialize.js";
