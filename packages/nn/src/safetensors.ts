@@ -234,10 +234,12 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<bytes>"): Safete
  * import { tensor } from "@strata/tensor";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
+ * import { rmSync } from "node:fs";
  * const file = join(tmpdir(), `strata-doc-${process.pid}.safetensors`);
  * writeSafetensors(file, { w: tensor([[1, 2], [3, 4]], { dtype: "float64" }) }, { source: "doc" });
  * const { tensors, metadata } = readSafetensors(file);
  * console.log(tensors.w!.dtype, tensors.w!.toArray(), metadata.source); // float64 [[1, 2], [3, 4]] doc
+ * rmSync(file);
  * ```
  */
 export function writeSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
@@ -286,9 +288,11 @@ export function writeSafetensors(path: string, tensors: Record<string, Tensor>, 
  * import { arange } from "@strata/tensor";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
+ * import { rmSync } from "node:fs";
  * const file = join(tmpdir(), `strata-doc-read-${process.pid}.safetensors`);
  * writeSafetensors(file, { idx: arange(3, { dtype: "int32" }) });
  * console.log(readSafetensors(file).tensors.idx!.toArray()); // [0, 1, 2]
+ * rmSync(file);
  * ```
  */
 export function readSafetensors(path: string): SafetensorsContents {

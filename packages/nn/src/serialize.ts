@@ -197,11 +197,13 @@ const prefixed = (path: string, e: unknown): unknown =>
  * import { ones, rng } from "@strata/tensor";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
+ * import { rmSync } from "node:fs";
  * const file = join(tmpdir(), `strata-doc-save-${process.pid}.safetensors`);
  * const net = deepNetwork([2, 3, 1], { hidden: { name: "leakyRelu", alpha: 0.1 }, rng: rng(0) });
  * save(net, file);
  * const { model } = load(file);
  * console.log(model.forward(ones([2, 4])).data.toTypedArray().join() === net.forward(ones([2, 4])).data.toTypedArray().join()); // true
+ * rmSync(file);
  * ```
  */
 export function save(model: Module, path: string, options: { optimizer?: OptimizerLike } = {}): void {
@@ -287,10 +289,12 @@ function readOptimizer(json: string, tensors: Record<string, Tensor>, used: Set<
  * import { Dense, load, save } from "@strata/nn";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
+ * import { rmSync } from "node:fs";
  * const file = join(tmpdir(), `strata-doc-load-${process.pid}.safetensors`);
  * save(new Dense(3, 2, { activation: "tanh" }), file);
  * const { model, optimizerState } = load(file);
  * console.log(model instanceof Dense, (model as Dense).activation.name, optimizerState); // true tanh null
+ * rmSync(file);
  * ```
  */
 export function load(path: string): Checkpoint {
@@ -340,12 +344,14 @@ export function load(path: string): Checkpoint {
  * import { rng } from "@strata/tensor";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
+ * import { rmSync } from "node:fs";
  * const file = join(tmpdir(), `strata-doc-weights-${process.pid}.safetensors`);
  * const a = new Dense(2, 2, { rng: rng(1) });
  * const b = new Dense(2, 2, { rng: rng(2) });
  * saveWeights(a, file);
  * loadWeights(b, file);
  * console.log(b.W.data.toTypedArray().join() === a.W.data.toTypedArray().join()); // true
+ * rmSync(file);
  * ```
  */
 export function saveWeights(model: Module, path: string): void {
@@ -364,10 +370,12 @@ export function saveWeights(model: Module, path: string): void {
  * import { tensor } from "@strata/tensor";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
+ * import { rmSync } from "node:fs";
  * const file = join(tmpdir(), `strata-doc-partial-${process.pid}.safetensors`);
  * writeSafetensors(file, { W: tensor([[1, 2]]) });
  * const layer = new Dense(2, 1);
  * console.log(loadWeights(layer, file, { strict: false }).missing, layer.W.data.toArray()); // ["b"] [[1, 2]]
+ * rmSync(file);
  * ```
  */
 export function loadWeights(model: Module, path: string, options: { strict?: boolean } = {}): LoadResult {
