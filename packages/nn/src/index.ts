@@ -28,3 +28,4 @@ export {
   architectureOf, modelFromArchitecture, save, load, saveWeights, loadWeights,
   type Architecture, type ActivationJSON, type OptimizerStateLike, type OptimizerLike, type Checkpoint,
 } from "./serialize.js";
+export { fit, earlyStopping, type FitOptions, type FitOptimizer, type FitMetric, type History, type EpochLogs, type Callback, type EarlyStoppingOptions } from "./fit.js";
