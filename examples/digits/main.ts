@@ -1,6 +1,9 @@
 // Trains a 64-64-10 network on the 8x8 digits and prints the test accuracy and the wall time.
 // Flags: --epochs N (30), --batch-size N (32), --lr X (0.003), --hidden N (64), --seed N (0), --quiet.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { writeLearningCurve } from "../shared/plot.js";
 import { run } from "./run.js";
 
 const { values } = parseArgs({
@@ -23,3 +26,12 @@ console.log(`\ndigits: ${r.trainSize} training / ${r.testSize} test examples, ${
 console.log(`loss ${r.history.loss[0]!.toFixed(4)} -> ${r.history.loss.at(-1)!.toFixed(4)}`);
 console.log(`train accuracy ${pct(r.trainAccuracy)}, test accuracy ${pct(r.testAccuracy)}`);
 console.log(`wall time ${r.seconds.toFixed(2)} s`);
+
+const outDir = join(import.meta.dirname, "out");
+mkdirSync(outDir, { recursive: true });
+const plot = join(outDir, "learning-curve.svg");
+await writeLearningCurve(plot, [
+  ...r.history.loss.map((value, i) => ({ x: i + 1, value, series: "training loss" })),
+  ...(r.history.valAccuracy ?? []).map((value, i) => ({ x: i + 1, value, series: "test accuracy" })),
+], { title: "digits 64-64-10, Adam", xTitle: "epoch", yTitle: "loss / accuracy" });
+console.log(`learning curve: ${plot}`);

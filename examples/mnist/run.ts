@@ -7,7 +7,7 @@ import { deepNetwork, fit, load, save, softmaxCrossEntropy, type Module } from "
 import { Adam, CosineAnnealingLR } from "@strata/optim";
 import { argmax, rng, type Tensor } from "@strata/tensor";
 import { loadMnist } from "./mnist.js";
-import { writeLearningCurve } from "./plot.js";
+import { writeLearningCurve } from "../shared/plot.js";
 
 /** What to train on and for how long. */
 export interface MnistOptions {

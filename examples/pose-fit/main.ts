@@ -1,6 +1,9 @@
 // Fits a rigid transform (rotation + translation) to noisy 3-D point pairs by gradient descent
 // through Strata, then compares the recovered gl-matrix mat4 with the truth.
 // Flags: --n N (points), --steps N (Adam steps), --seed N.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeLearningCurve } from "../shared/plot.js";
 import { parseArgs } from "node:util";
 import type { mat4 } from "gl-matrix";
 import { run } from "./run.js";
@@ -22,3 +25,12 @@ console.log(`\nrotation error      ${res.rotationErrorDeg.toFixed(4)} deg`);
 console.log(`translation error   ${res.translationError.toExponential(3)}`);
 console.log(`max point error     ${res.maxPointError.toExponential(3)}  (estimate vs truth on the clean points)`);
 console.log(`final RMS residual  ${res.finalRms.toExponential(3)}  (noise alone gives about 0.01 * sqrt(3) = ${(0.01 * Math.sqrt(3)).toExponential(3)})`);
+
+// The loss falls over four decades, so the curve is drawn on a log scale.
+const outDir = join(import.meta.dirname, "out");
+mkdirSync(outDir, { recursive: true });
+const plot = join(outDir, "learning-curve.svg");
+await writeLearningCurve(plot, res.losses.map((loss, step) => ({ x: step, value: Math.log10(loss), series: "log10 mean squared residual" })), {
+  title: `pose-fit: ${opts.n} points, Adam`, xTitle: "step", yTitle: "log10 loss",
+});
+console.log(`learning curve: ${plot}`);
