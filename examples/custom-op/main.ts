@@ -1,5 +1,8 @@
 // Custom ops with their own backward (logCosh, huber): values, gradcheck, second derivatives,
 // and a robust line fit trained with Adam. Flags: --steps N, --seed N, --n N.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { writeLearningCurve } from "../shared/plot.js";
 import { parseArgs } from "node:util";
 import { run } from "./run.js";
 
@@ -30,3 +33,12 @@ console.log(`\nline fit with 10% outliers (true w=${res.truth.w}, b=${res.truth.
 for (const fit of res.fits) {
   console.log(`  ${fit.loss.padEnd(8)} loss ${f(fit.firstLoss, 4)} -> ${f(fit.lastLoss, 4)}   w=${f(fit.w, 3)} b=${f(fit.b, 3)}`);
 }
+
+// Each loss relative to its own start, so the three fits share one axis.
+const outDir = join(import.meta.dirname, "out");
+mkdirSync(outDir, { recursive: true });
+const plot = join(outDir, "learning-curve.svg");
+await writeLearningCurve(plot, res.fits.flatMap((fit) => fit.history.map((loss, step) => ({ x: step, value: loss / fit.firstLoss, series: fit.loss }))), {
+  title: "line fit with 10% outliers, Adam", xTitle: "step", yTitle: "loss / first loss",
+});
+console.log(`learning curve: ${plot}`);

@@ -32,6 +32,8 @@ export interface FitResult {
   lastLoss: number;
   w: number;
   b: number;
+  /** The loss at every step. */
+  history: number[];
 }
 
 export interface RunResult {
@@ -98,17 +100,15 @@ export function run(options: RunOptions = {}): RunResult {
     const w = variable(tensor([0], f64), { requiresGrad: true });
     const b = variable(tensor([0], f64), { requiresGrad: true });
     const opt = new Adam([w, b], { lr: 0.05 });
-    let firstLoss = NaN;
-    let lastLoss = NaN;
+    const history: number[] = [];
     for (let s = 0; s < steps; s++) {
       opt.zeroGrad();
       const loss = losses[name](add(mul(w, xs), b));
       loss.backward();
       opt.step();
-      if (s === 0) firstLoss = loss.item();
-      lastLoss = loss.item();
+      history.push(loss.item());
     }
-    return { loss: name, firstLoss, lastLoss, w: w.data.item(), b: b.data.item() };
+    return { loss: name, firstLoss: history[0]!, lastLoss: history.at(-1)!, w: w.data.item(), b: b.data.item(), history };
   });
 
   const arr = (v: Variable) => v.data.toArray() as number[];
