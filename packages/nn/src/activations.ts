@@ -3,6 +3,7 @@
 import { add, cast, defineFunction, gt, mul, sub, sum, variable, type Operand, type Variable } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { ValueError, type Tensor } from "@strata/tensor";
+import { tensorOf } from "./checks.js";
 
 /** The activations by name; `leakyRelu` takes its slope as `{ name: "leakyRelu", alpha }`. */
 export type ActivationName = "relu" | "leakyRelu" | "sigmoid" | "tanh" | "softmax" | "identity";
@@ -71,10 +72,6 @@ function define(def: Definition): Activation {
   const out = def.alpha === undefined ? act : { ...act, alpha: def.alpha };
   builtIn.add(out);
   return out;
-}
-
-function tensorOf(z: Operand): Tensor {
-  return typeof z === "number" ? T.tensor(z) : z instanceof T.Tensor ? z : z.data;
 }
 
 /** [Z > 0] in Z's own dtype, so float64 stays float64. */

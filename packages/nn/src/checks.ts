@@ -1,6 +1,8 @@
 // The shape and dtype checks shared by the building blocks and Dense, so both word errors alike:
 // `Dense(layer 2): expected input with 20 rows (n[1]), got 7`.
-import { DTypeError, ShapeError, formatShape, isFloatDType, type DType } from "@strata/tensor";
+import { Variable, type Operand } from "@strata/autograd";
+import * as T from "@strata/tensor";
+import { DTypeError, ShapeError, formatShape, isFloatDType, type DType, type Tensor } from "@strata/tensor";
 
 /** What a checked value looks like: a Tensor or a Variable. */
 export interface Shaped {
@@ -44,4 +46,16 @@ export function checkSameShape(where: string, what: string, x: Shaped, expected:
   if (x.shape.length !== expected.length || x.shape.some((d, i) => d !== expected[i])) {
     throw new ShapeError(`${where}: expected ${what} of shape ${formatShape(expected)}, got ${formatShape(x.shape)}`);
   }
+}
+
+/** The tensor inside an operand (a number is a 0-d tensor). */
+export function tensorOf(x: Operand): Tensor {
+  if (x instanceof Variable) return x.data;
+  return x instanceof T.Tensor ? x : T.tensor(x);
+}
+
+/** A value as error messages quote it: strings quoted, objects by their tag. */
+export function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : String(value);
 }

@@ -3,6 +3,7 @@ import {
   DTypeError, Rng, ShapeError, Tensor, ValueError, allocate, defaultRng, formatShape, gather, isFloatDType,
   oneHot as oneHotCore, permutation, tensor, type DType,
 } from "@strata/tensor";
+import { show } from "./checks.js";
 
 /** One mini-batch: the selected columns of X and Y (contiguous copies) and which examples they are. */
 export interface Batch {
@@ -59,11 +60,6 @@ export interface Standardized {
   x: Tensor;
   mean: Tensor;
   std: Tensor;
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : String(value);
 }
 
 function checkTensor(op: string, name: string, value: unknown): asserts value is Tensor {

@@ -3,12 +3,8 @@ import { mul, Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { ValueError, defaultRng, type Rng, type Tensor } from "@strata/tensor";
 import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
+import { tensorOf } from "./checks.js";
 import { Module } from "./module.js";
-
-function toVariable(x: Operand): Variable {
-  if (x instanceof Variable) return x;
-  return new Variable(typeof x === "number" ? T.tensor(x) : x);
-}
 
 /**
  * Inverted dropout: in training, each element is kept with probability `keep = 1 - p` and scaled by
@@ -40,7 +36,7 @@ export class Dropout extends Module {
 
   /** In training `x ⊙ mask / (1 - p)` with a fresh mask each call; in evaluation `x`. */
   forward(x: Operand): Variable {
-    const v = toVariable(x);
+    const v = x instanceof Variable ? x : new Variable(tensorOf(x));
     if (!this.training || this.p === 0) return v;
     const keep = 1 - this.p;
     const draws = T.rand(v.shape, { rng: this.#rng ?? defaultRng(), dtype: "float64" });

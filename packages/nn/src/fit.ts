@@ -4,6 +4,7 @@ import { Rng, ShapeError, Tensor, ValueError, formatShape } from "@strata/tensor
 import { batches } from "./data.js";
 import type { Module, StateDict } from "./module.js";
 import { reporter, type ProgressStream } from "./progress.js";
+import { show } from "./checks.js";
 
 /** What fit needs of an optimiser (an `@strata/optim` optimiser built on the model's parameters). */
 export interface FitOptimizer {
@@ -75,11 +76,6 @@ export interface History {
   epochs: number;
   /** True when a callback stopped training early. */
   stopped: boolean;
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : String(value);
 }
 
 function checkCount(name: string, v: unknown): void {

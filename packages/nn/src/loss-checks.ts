@@ -1,8 +1,8 @@
 // Input checks and shared plumbing of the losses: exact shapes, finite values, labels in range,
 // one reduction rule.
 import { Variable, cast, mul, sum, type Operand } from "@strata/autograd";
-import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError, isFloatDType, type DType } from "@strata/tensor";
+import { tensorOf } from "./checks.js";
 import type { LossOptions, Reduction } from "./losses.js";
 
 /** A shape as messages write it: `(1, 200)`. */
@@ -10,11 +10,6 @@ export function shapeText(shape: readonly number[]): string {
   return `(${shape.join(", ")})`;
 }
 
-/** The tensor inside an operand (a number is a 0-d tensor). */
-export function tensorOf(x: Operand): Tensor {
-  if (x instanceof Variable) return x.data;
-  return x instanceof Tensor ? x : T.tensor(x);
-}
 
 export function reductionOf(op: string, options: LossOptions | undefined): Reduction {
   const reduction = options?.reduction ?? "mean";

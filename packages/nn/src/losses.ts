@@ -11,8 +11,9 @@ import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError } from "@strata/tensor";
 import {
   castTo, checkFinite, checkPredictions, checkSameShape, checkUnitInterval, elementwiseArgs, findFirst, isTransposed, reduce, reductionOf,
-  sameShape, shapeText, tensorOf, tensorValue,
+  sameShape, shapeText, tensorValue,
 } from "./loss-checks.js";
+import { tensorOf } from "./checks.js";
 
 /**
  * How a loss reduces its per-example losses (each the sum over the k rows of the elementwise

@@ -1,7 +1,7 @@
 // fit: the training loop against a hand-written one, metrics, validation, callbacks, progress, errors.
 import { describe, expect, it, vi } from "vitest";
 import { noGrad } from "@strata/autograd";
-import { binaryCrossEntropy, deepNetwork, mse, softmaxCrossEntropy, type StateDict } from "@strata/nn";
+import { binaryCrossEntropy, deepNetwork, softmaxCrossEntropy, type StateDict } from "@strata/nn";
 import { SGD } from "@strata/optim";
 import { ShapeError, ValueError, rng, tensor, type Tensor } from "@strata/tensor";
 import { earlyStopping, fit, type FitOptions } from "@strata/nn";
