@@ -23,10 +23,12 @@ import { Tensor } from "./tensor.js";
  * Operands may be any views (transposed, sliced with negative steps, broadcast): the kernel reads
  * them through their strides. The result is a new contiguous tensor.
  *
- * The dtype is `promoteTypes(a.dtype, b.dtype)`. Sums are accumulated in doubles and stored once
- * in the result dtype: float32 results are rounded once at the end, and `int32 @ int32` is
- * computed in doubles and stored as int32 (exact while the sums stay below 2^53; results outside
- * the int32 range wrap like numpy's int32).
+ * The dtype is `promoteTypes(a.dtype, b.dtype)`. Float products run on the WebAssembly SIMD
+ * kernels (see {@link setKernelOptions}) and are summed in the result dtype, as in PyTorch and
+ * TensorFlow: a float32 element of the result carries a rounding error of about
+ * `k · 2^-24 · Σ|a·b|` at worst. With `setKernelOptions({ wasm: false })` float32 products are
+ * summed in doubles and rounded once. `int32 @ int32` is computed in doubles and stored as int32
+ * (exact while the sums stay below 2^53; results outside the int32 range wrap like numpy's int32).
  *
  * @throws {@link ShapeError} when an operand is 0-d (`matmul: needs operands of at least 1-D,
  * got () @ (3)`), when the inner dimensions differ (`matmul: inner dimensions differ: (3,4) @

@@ -1,9 +1,13 @@
 // The matmul kernel behind `linalg.ts`: batched C[b] = A[b]·B[b] over strided operands.
 //
 // `linalg.ts` owns the semantics (1-D promotion, shape and dtype rules, errors) and hands this
-// file plain numbers: matrix sizes, strides and buffers. A faster implementation (WebAssembly,
-// workers) can replace `batchedMatmul` with the same signature without touching callers.
+// file plain numbers: matrix sizes, strides and buffers. Float products of more than WASM_WORK
+// multiply-adds go to the WebAssembly SIMD kernels (../wasm/gemm.ts, on every thread allowed);
+// integer products, small ones and everything when they are switched off stay on the TypeScript
+// kernels below, which are also the reference the WebAssembly ones are tested against.
+import { wasmEnabled } from "../backend.js";
 import type { DataArray } from "../dtype.js";
+import { wasmGemm } from "../wasm/gemm.js";
 import { blockedGemm, gemmWorkspace, type GemmWorkspace, type StridedMatrix } from "./gemm.js";
 import { forEachIndex } from "./strided.js";
 
@@ -23,9 +27,27 @@ export interface MatmulOperand extends StridedMatrix {
 export const SMALL_WORK = 1000;
 
 /**
+ * From this many multiply-adds a product goes to the WebAssembly kernels, whose fixed cost
+ * (staging, one call) is about a microsecond.
+ */
+export const WASM_WORK = 256;
+
+/** One m × n × k product into `out` from `outOffset`. */
+type Product = (m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: DataArray, outOffset: number) => void;
+
+/** The kernel for products of this size into this buffer; the TypeScript one gets scratch once. */
+function productFor(m: number, n: number, k: number, out: DataArray): Product {
+  const float = out instanceof Float32Array || out instanceof Float64Array;
+  if (float && m * n * k >= WASM_WORK && wasmEnabled()) return (...args) => void wasmGemm(...args);
+  const scratch = scratchFor(m, n, k);
+  return (mm, nn, kk, a, b, o, at) => product(mm, nn, kk, a, b, o, at, scratch);
+}
+
+/**
  * out[b, i, j] = Σ_p A[b, i, p]·B[b, p, j] for every batch index b of `batchShape`, into `out`,
- * a fresh zero-filled row-major buffer of batch·m·n elements. Sums run in doubles; the store
- * converts to `out`'s element type (rounding for Float32Array, wrapping for Int32Array).
+ * a fresh zero-filled row-major buffer of batch·m·n elements. On the WebAssembly kernels sums run
+ * in out's float type; on the TypeScript ones in doubles, and the store converts to `out`'s
+ * element type (rounding for Float32Array, wrapping for Int32Array).
  * Broadcast operands are read through stride 0 and never copied.
  */
 export function batchedMatmul(
@@ -38,18 +60,18 @@ export function batchedMatmul(
 
   const folded = foldBatchIntoRows(batchShape, m, a, b);
   if (folded) {
-    product(folded * m, n, k, a, b, out, 0, scratchFor(folded * m, n, k));
+    productFor(folded * m, n, k, out)(folded * m, n, k, a, b, out, 0);
     return;
   }
 
   // scratch is sized once and shared by every batch element
-  const scratch = scratchFor(m, n, k);
+  const run = productFor(m, n, k, out);
   const aAt: StridedMatrix = { data: a.data, offset: a.offset, rowStride: a.rowStride, colStride: a.colStride };
   const bAt: StridedMatrix = { data: b.data, offset: b.offset, rowStride: b.rowStride, colStride: b.colStride };
   forEachIndex(batchShape, [a.batchStrides, b.batchStrides], [a.offset, b.offset], (t, [aOffset, bOffset]) => {
     aAt.offset = aOffset!;
     bAt.offset = bOffset!;
-    product(m, n, k, aAt, bAt, out, t * m * n, scratch);
+    run(m, n, k, aAt, bAt, out, t * m * n);
   });
 }
 

@@ -1,0 +1,1 @@
+export { workspaceBytes, gemmF32, gemmF64 } from "./gemm";

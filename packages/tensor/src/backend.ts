@@ -1,0 +1,86 @@
+// Which kernels run: the WebAssembly SIMD ones (default where this Node can load them) or the
+// TypeScript ones they replace, and on how many threads.
+import { ValueError } from "./errors.js";
+import { kernelThreads, setKernelThreads } from "./wasm/pool.js";
+import { wasmRuntime, wasmUnavailableReason } from "./wasm/runtime.js";
+
+/** The kernel settings {@link setKernelOptions} changes. */
+export interface KernelOptions {
+  /**
+   * Whether matrix products run on the WebAssembly SIMD kernels (default: true when they load;
+   * `STRATA_WASM=0` in the environment starts with false). The TypeScript kernels are the
+   * fallback and the reference.
+   */
+  wasm: boolean;
+  /**
+   * Threads the WebAssembly kernels may use, the calling one included (default: the machine's
+   * available parallelism, or `STRATA_THREADS`). Results do not depend on it: each output
+   * element is summed in the same order whatever the split.
+   */
+  threads: number;
+}
+
+/** {@link KernelOptions} plus what this process can do. */
+export interface KernelStatus extends KernelOptions {
+  /** Whether the WebAssembly module compiled and instantiated here. */
+  wasmAvailable: boolean;
+  /** Why it did not ("" when it did). */
+  wasmUnavailableReason: string;
+}
+
+let wasmWanted = process.env["STRATA_WASM"] !== "0";
+
+/**
+ * The current kernel settings and whether the WebAssembly kernels are available.
+ *
+ * @example
+ * ```ts
+ * import { kernelOptions } from "@strata/tensor";
+ * const { wasm, threads, wasmAvailable } = kernelOptions();
+ * console.log(wasm === wasmAvailable, threads >= 1); // true true
+ * ```
+ */
+export function kernelOptions(): KernelStatus {
+  const available = wasmRuntime() !== null;
+  return {
+    wasm: wasmWanted && available,
+    threads: kernelThreads(),
+    wasmAvailable: available,
+    wasmUnavailableReason: wasmUnavailableReason(),
+  };
+}
+
+/**
+ * Changes the kernel settings from now on; fields left out keep their values. Turning `wasm` off
+ * sends every product to the TypeScript kernels (which sum float32 products in doubles).
+ *
+ * @throws {@link ValueError} when `threads` is not an integer from 1 to 64, or when `wasm: true`
+ * is asked for where the module cannot load (the message gives the reason).
+ *
+ * @example
+ * ```ts
+ * import { kernelOptions, matmul, setKernelOptions, tensor } from "@strata/tensor";
+ * const a = tensor([[1, 2], [3, 4]]);
+ * setKernelOptions({ threads: 1 });
+ * const one = matmul(a, a);
+ * setKernelOptions({ threads: 2 });
+ * console.log(matmul(a, a).toArray(), one.toArray()); // [[7, 10], [15, 22]] [[7, 10], [15, 22]]
+ * setKernelOptions({ threads: kernelOptions().threads });
+ * ```
+ */
+export function setKernelOptions(options: Partial<KernelOptions>): void {
+  const { wasm, threads } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+    throw new ValueError(`setKernelOptions: threads must be an integer from 1 to 64, got ${threads}`);
+  }
+  if (wasm === true && wasmRuntime() === null) {
+    throw new ValueError(`setKernelOptions: the WebAssembly kernels cannot load here: ${wasmUnavailableReason()}`);
+  }
+  if (wasm !== undefined) wasmWanted = wasm;
+  if (threads !== undefined) setKernelThreads(threads);
+}
+
+/** Whether products go to the WebAssembly kernels now. @internal */
+export function wasmEnabled(): boolean {
+  return wasmWanted && wasmRuntime() !== null;
+}

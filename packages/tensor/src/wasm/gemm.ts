@@ -1,0 +1,100 @@
+// Matrix products on the WebAssembly kernels: stage the operands into the shared memory, split C
+// between threads, run, copy C out.
+//
+// Staging is a memcpy (`TypedArray.set`) of the span an operand covers whenever its strides are
+// non-negative and the span is at most twice the matrix: contiguous, transposed, sliced and
+// broadcast (stride 0) views all qualify, and the kernel then reads them through their own strides.
+// Anything else (negative steps, a small window of a big buffer) is gathered row by row.
+// `set` also converts element types, so int32 or float32 operands of a float64 product arrive as
+// float64.
+import type { DataArray } from "../dtype.js";
+import type { StridedMatrix } from "../kernels/gemm.js";
+import { kernelThreads, runParallel, type Job } from "./pool.js";
+import { memoryViews, resetArena, takeArena, wasmRuntime, type WasmRuntime } from "./runtime.js";
+
+/**
+ * Below this many multiply-adds per thread, waking a helper thread (tens of microseconds) costs
+ * more than it saves.
+ */
+export const PARALLEL_WORK = 1 << 18;
+
+/** Micro-tile sizes of the kernels: splits between threads fall on tile boundaries. */
+const TILE_ROWS = 4;
+const TILE_COLS = 8;
+
+interface Staged {
+  at: number;
+  rs: number;
+  cs: number;
+}
+
+type FloatView = Float32Array | Float64Array;
+
+const viewOf = (rt: WasmRuntime, wide: boolean): FloatView => (wide ? memoryViews(rt).f64 : memoryViews(rt).f32);
+
+function stage(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): Staged {
+  const size = wide ? 8 : 4;
+  const { data, offset, rowStride: rs, colStride: cs } = matrix;
+  if (rs >= 0 && cs >= 0) {
+    const span = (rows - 1) * rs + (cols - 1) * cs + 1;
+    if (span <= 2 * rows * cols) {
+      const at = takeArena(rt, span * size);
+      viewOf(rt, wide).set(data.subarray(offset, offset + span), at / size);
+      return { at, rs, cs };
+    }
+  }
+  const at = takeArena(rt, rows * cols * size);
+  const view = viewOf(rt, wide);
+  for (let i = 0, to = at / size; i < rows; i++) {
+    for (let j = 0, from = offset + i * rs; j < cols; j++, from += cs, to++) view[to] = data[from]!;
+  }
+  return { at, rs: cols, cs: 1 };
+}
+
+/** Splits [0, length) into `parts` ranges whose starts are multiples of `tile`. */
+function ranges(length: number, parts: number, tile: number): [number, number][] {
+  const step = Math.ceil(length / parts / tile) * tile;
+  const out: [number, number][] = [];
+  for (let start = 0; start < length; start += step) out.push([start, Math.min(length, start + step)]);
+  return out;
+}
+
+/**
+ * out[outOffset + i·n + j] = Σ_p A[i,p]·B[p,j] on the WebAssembly kernels, summed in out's
+ * element type. Returns false (and does nothing) when they do not apply: `out` is not a float
+ * array, or the module could not be loaded. Requires m, n, k ≥ 1.
+ */
+export function wasmGemm(
+  m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: DataArray, outOffset: number,
+): boolean {
+  const wide = out instanceof Float64Array;
+  if (!wide && !(out instanceof Float32Array)) return false;
+  const rt = wasmRuntime();
+  if (rt === null) return false;
+  const size = wide ? 8 : 4;
+  resetArena();
+  const A = stage(rt, wide, a, m, k);
+  const B = stage(rt, wide, b, k, n);
+  const c = takeArena(rt, m * n * size);
+  const threads = m * n * k >= PARALLEL_WORK * 2 ? kernelThreads() : 1;
+  const byColumns = n >= m;
+  const parts = byColumns ? ranges(n, threads, TILE_COLS) : ranges(m, threads, TILE_ROWS);
+  const workspace = rt.kernels.workspaceBytes(size);
+  const kernel = wide ? "gemmF64" : "gemmF32";
+  const jobs: Job[] = parts.map(([start, end]) => {
+    const [i0, rows, j0, cols] = byColumns ? [0, m, start, end - start] : [start, end - start, 0, n];
+    return {
+      kernel,
+      args: [
+        rows, cols, k,
+        A.at + i0 * A.rs * size, A.rs, A.cs,
+        B.at + j0 * B.cs * size, B.rs, B.cs,
+        c + (i0 * n + j0) * size, n, takeArena(rt, workspace),
+      ],
+    };
+  });
+  runParallel(rt, jobs);
+  const from = c / size;
+  out.set(viewOf(rt, wide).subarray(from, from + m * n), outOffset);
+  return true;
+}

@@ -1,0 +1,101 @@
+// The WebAssembly kernels' module, their one shared memory and the scratch arena in it.
+//
+// Tensors keep their data in ordinary typed arrays that the garbage collector owns, so a kernel
+// stages its operands into this memory, runs, and copies its result out. The arena is a bump
+// allocator reset at the start of every kernel call: calls are synchronous and never nested, and
+// worker threads only touch it while the main thread waits for them, so one arena is enough.
+// The memory is shared (a SharedArrayBuffer underneath) so that worker threads instantiate the
+// same module over the same bytes.
+import { kernelsWasmBase64 } from "./binary.js";
+
+/** The exports of packages/tensor/assembly (see there for the contracts). */
+export interface KernelExports {
+  workspaceBytes(size: number): number;
+  gemmF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number): void;
+  gemmF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number): void;
+}
+
+// The part of the WebAssembly JS API used here (TypeScript declares it only in its DOM library,
+// which a Node package should not pull in).
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Everything a thread needs to run the kernels: the compiled module and the shared memory. */
+export interface WasmRuntime {
+  module: object;
+  memory: WasmMemory;
+  kernels: KernelExports;
+}
+
+const PAGE = 65536;
+// A shared memory must declare a maximum; only the pages in use are committed.
+const MAX_PAGES = 65536;
+// The first page is left alone: address 0 stays unused, so a zero pointer is always a bug.
+const ARENA_START = PAGE;
+const ALIGN = 64;
+
+let runtime: WasmRuntime | null | undefined;
+let failure = "";
+
+/**
+ * The runtime, compiled on first use, or null where this Node cannot run it (no SIMD or no shared
+ * memory); `wasmUnavailableReason()` then says why.
+ */
+export function wasmRuntime(): WasmRuntime | null {
+  if (runtime !== undefined) return runtime;
+  try {
+    const module = new WebAssemblyApi.Module(Buffer.from(kernelsWasmBase64, "base64"));
+    const memory = new WebAssemblyApi.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    const instance = new WebAssemblyApi.Instance(module, { env: { memory } });
+    runtime = { module, memory, kernels: instance.exports as unknown as KernelExports };
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+    runtime = null;
+  }
+  return runtime;
+}
+
+/** Why the WebAssembly kernels could not be loaded ("" when they could). */
+export function wasmUnavailableReason(): string {
+  return failure;
+}
+
+let top = ARENA_START;
+let views: { f32: Float32Array; f64: Float64Array } | undefined;
+
+/** Forgets every region taken since the last reset (at the start of each kernel call). */
+export function resetArena(): void {
+  top = ARENA_START;
+}
+
+/** A fresh region of `bytes` bytes, 64-byte aligned, growing the memory if needed; its address. */
+export function takeArena(rt: WasmRuntime, bytes: number): number {
+  const at = Math.ceil(top / ALIGN) * ALIGN;
+  top = at + bytes;
+  const have = rt.memory.buffer.byteLength;
+  if (top > have) {
+    const pages = Math.ceil((top - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) {
+      throw new RangeError(`wasm kernels: ${top} bytes of scratch needed, more than the 4 GiB a WebAssembly memory can hold`);
+    }
+    rt.memory.grow(pages);
+  }
+  return at;
+}
+
+/** Float32 and float64 views of the whole memory, renewed after it grows. */
+export function memoryViews(rt: WasmRuntime): { f32: Float32Array; f64: Float64Array } {
+  const buffer = rt.memory.buffer;
+  if (views === undefined || views.f32.buffer !== buffer) {
+    views = { f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+  }
+  return views;
+}
