@@ -8,7 +8,7 @@ import { run as reduce } from "./reduce.js";
 import { run as autograd } from "./autograd.js";
 import { run as nn } from "./nn.js";
 
-const suites: Record<string, () => Promise<unknown>> = { matmul, elementwise, reduce, autograd, nn };
+const suites: Record<string, () => Promise<unknown>> = { matmul, elementwise, reduce, autograd, nn, compare: async () => (await import("./compare.js")).run() };
 
 const results: Record<string, unknown> = { quick, node: process.version, date: new Date().toISOString() };
 const onlyAt = process.argv.indexOf("--only");
