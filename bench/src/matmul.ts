@@ -1,7 +1,9 @@
-// Matrix product throughput: GFLOP/s = 2n³ / median time, for Strata's blocked kernel on
-// contiguous, transposed-view and float64 operands, against two plain loops on Float32Array
-// (the i-j-k textbook loop, which walks B down its columns, and the cache-friendlier i-k-j).
-import { matmul, rand, rng, type Tensor } from "@strata/tensor";
+// Matrix product throughput: GFLOP/s = 2n³ / median time, for Strata's WebAssembly SIMD kernels
+// on all threads and on one, on contiguous, transposed-view and float64 operands; for the
+// TypeScript kernels they replaced (the "before" of the speed-up); and for two plain loops on
+// Float32Array (the i-j-k textbook loop, which walks B down its columns, and the cache-friendlier
+// i-k-j).
+import { kernelOptions, matmul, rand, rng, setKernelOptions, type Tensor } from "@strata/tensor";
 import { printTable, quick, time } from "./harness.js";
 
 /** GFLOP/s of one workload at each size (null where it was skipped). */
@@ -32,12 +34,36 @@ function naiveIKJ(n: number, a: Float32Array, b: Float32Array, c: Float32Array):
 /** Runs the matmul benchmark, prints a table and returns GFLOP/s per workload and size. */
 export async function run(): Promise<MatmulResults> {
   const r = rng(42);
+  const all = kernelOptions().threads;
+  /** Runs `fn` with the kernel options given, restoring the defaults afterwards. */
+  const under = (options: { wasm?: boolean; threads?: number }, fn: () => unknown) => () => {
+    setKernelOptions(options);
+    try {
+      return fn();
+    } finally {
+      setKernelOptions({ wasm: true, threads: all });
+    }
+  };
   const workloads: { name: string; make: (n: number) => (() => unknown) | null }[] = [
     {
-      name: "strata f32",
+      name: `strata f32, ${all} threads`,
       make: (n) => {
         const [a, b] = [rand([n, n], { rng: r }), rand([n, n], { rng: r })];
         return () => matmul(a, b);
+      },
+    },
+    {
+      name: "strata f32, 1 thread",
+      make: (n) => {
+        const [a, b] = [rand([n, n], { rng: r }), rand([n, n], { rng: r })];
+        return under({ threads: 1 }, () => matmul(a, b));
+      },
+    },
+    {
+      name: "strata f32, TypeScript kernel (before)",
+      make: (n) => {
+        const [a, b] = [rand([n, n], { rng: r }), rand([n, n], { rng: r })];
+        return under({ wasm: false }, () => matmul(a, b));
       },
     },
     {
@@ -54,6 +80,13 @@ export async function run(): Promise<MatmulResults> {
       make: (n) => {
         const [a, b] = [rand([n, n], { rng: r, dtype: "float64" }), rand([n, n], { rng: r, dtype: "float64" })];
         return () => matmul(a, b);
+      },
+    },
+    {
+      name: "strata f64, 1 thread",
+      make: (n) => {
+        const [a, b] = [rand([n, n], { rng: r, dtype: "float64" }), rand([n, n], { rng: r, dtype: "float64" })];
+        return under({ threads: 1 }, () => matmul(a, b));
       },
     },
     {
@@ -84,7 +117,7 @@ export async function run(): Promise<MatmulResults> {
         continue;
       }
       // a single 1024³ naive product takes seconds: time it fewer times
-      const slow = n > 512 && w.name.startsWith("naive");
+      const slow = n > 512 && (w.name.startsWith("naive") || w.name.includes("TypeScript"));
       const t = time(`${w.name} n=${n}`, fn, slow ? { warmup: 1, reps: 3, budgetMs: 0 } : {});
       row[n] = (2 * n ** 3) / (t.medianMs * 1e6);
     }

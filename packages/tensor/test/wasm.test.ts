@@ -92,8 +92,9 @@ describe.runIf(wasmAvailable)("WebAssembly matmul against the TypeScript kernels
 });
 
 describe.runIf(wasmAvailable)("threads", () => {
-  // above the size where the work is split (rows when m > n, columns otherwise)
-  const shapes: [number, number, number][] = [[257, 300, 65], [65, 257, 1030], [3, 4100, 63], [300, 65, 300]];
+  // each at least 3M multiply-adds, so that three threads really split it (PARALLEL_WORK is 1M;
+  // rows when m > n, columns otherwise)
+  const shapes: [number, number, number][] = [[257, 300, 65], [65, 257, 1030], [3, 20000, 63], [300, 65, 300]];
 
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: 1, 2 and 3 threads give bit-identical results`, () => {

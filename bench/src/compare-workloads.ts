@@ -1,0 +1,117 @@
+// The comparison's workloads, built from seeded inputs: each builder draws its data with Strata's
+// rng(seed), builds Strata's side of the workload, and hands the same numbers (and, for networks,
+// Strata's initial weights) to the peers as plain Float32Arrays. Sizes are parameters so that the
+// correctness test can build the same workloads small.
+import { binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy } from "@strata/nn";
+import { Adam, SGD } from "@strata/optim";
+import { matmul, rand, randint, randn, relu, rng, type Tensor } from "@strata/tensor";
+import type { NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
+
+/** A workload's Strata side and the inputs the peers get. */
+export interface Built<T, S> {
+  strata: Prepared<T>;
+  spec: S;
+}
+
+/** A float32 copy of a tensor's values in row-major order. */
+export function float32Of(t: Tensor): Float32Array {
+  return Float32Array.from(t.toTypedArray());
+}
+
+/** A·B with A (n, k) and B (k, p), randn entries. */
+export function productWorkload(n: number, k: number, p: number, seed: number): Built<Tensor, ProductSpec> {
+  const r = rng(seed);
+  const a = randn([n, k], { rng: r });
+  const b = randn([k, p], { rng: r });
+  return {
+    strata: { run: () => matmul(a, b), dispose: () => {} },
+    spec: { a: float32Of(a), aShape: [n, k], b: float32Of(b), bShape: [k, p], transposeA: false },
+  };
+}
+
+/** Aᵀ·B with A stored (k, n) row-major and B (k, p): Strata multiplies the transposed view a.T,
+ * the peers pass their transpose flag or op. */
+export function transposedProductWorkload(n: number, k: number, p: number, seed: number): Built<Tensor, ProductSpec> {
+  const r = rng(seed);
+  const a = randn([k, n], { rng: r });
+  const b = randn([k, p], { rng: r });
+  return {
+    strata: { run: () => matmul(a.T, b), dispose: () => {} },
+    spec: { a: float32Of(a), aShape: [k, n], b: float32Of(b), bShape: [k, p], transposeA: true },
+  };
+}
+
+/** The initial parameters of a Strata network as plain arrays, for the peers to start from. */
+function initialParameters(parameters: { data: Tensor }[]): { weights: Float32Array[]; biases: Float32Array[] } {
+  const values = parameters.map((p) => float32Of(p.data));
+  return { weights: values.filter((_, i) => i % 2 === 0), biases: values.filter((_, i) => i % 2 === 1) };
+}
+
+/** One SGD step of `deepNetwork(layerDims, {output: "identity"})` with softmax cross-entropy:
+ * X (n0, m) randn, integer labels, lr 0.01 (the MLP of bench/src/nn.ts). */
+export function mlpWorkload(layerDims: number[], m: number, seed: number): Built<number, NetworkSpec> {
+  const r = rng(seed);
+  const X = randn([layerDims[0]!, m], { rng: r });
+  const labels = randint(0, layerDims.at(-1)!, [m], { rng: r });
+  const model = deepNetwork(layerDims, { output: "identity", rng: r });
+  const spec: NetworkSpec = {
+    layerDims, ...initialParameters(model.parameters()), X: float32Of(X), m,
+    head: { kind: "softmax", classes: Int32Array.from(labels.toTypedArray()) }, lr: 0.01,
+  };
+  const opt = new SGD(model.parameters(), { lr: spec.lr });
+  const run = (): number => {
+    opt.zeroGrad();
+    const loss = softmaxCrossEntropy(model.forward(X), labels);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+  return { strata: { run, dispose: () => {} }, spec };
+}
+
+/** One full-batch SGD step (lr 0.0075) of the course network `deepNetwork(layerDims)` (ReLU
+ * hidden layers, sigmoid output) with binary cross-entropy: X (n0, m) uniform in [0, 1), 0/1 labels. */
+export function courseWorkload(layerDims: number[], m: number, seed: number): Built<number, NetworkSpec> {
+  const r = rng(seed);
+  const X = rand([layerDims[0]!, m], { rng: r });
+  const Y = rand([1, m], { rng: r }).gt(0.5).cast("float32");
+  const model = deepNetwork(layerDims, { rng: r });
+  const spec: NetworkSpec = {
+    layerDims, ...initialParameters(model.parameters()), X: float32Of(X), m,
+    head: { kind: "sigmoid", labels: float32Of(Y) }, lr: 0.0075,
+  };
+  const opt = new SGD(model.parameters(), { lr: spec.lr });
+  const run = (): number => {
+    opt.zeroGrad();
+    const cost = binaryCrossEntropy(model.forward(X), Y);
+    cost.backward();
+    opt.step();
+    return cost.item();
+  };
+  return { strata: { run, dispose: () => {} }, spec };
+}
+
+/** relu over n randn elements. */
+export function reluWorkload(n: number, seed: number): Built<Tensor, Float32Array> {
+  const x = randn([n], { rng: rng(seed) });
+  return { strata: { run: () => relu(x), dispose: () => {} }, spec: float32Of(x) };
+}
+
+/**
+ * One training epoch with examples/mnist/run.ts's setup (deepNetwork 784-256-128-10 from rng(0),
+ * ReLU, softmax cross-entropy, Adam lr 0.001, batch 128, shuffled by rng(1), accuracy metric) on
+ * `examples` random MNIST-shaped examples: pixels uniform in [0, 1), labels uniform in 0..9. Only
+ * the training pass is timed (no validation, no cosine schedule: it changes the rate between
+ * epochs, not the cost of one). Returns the fit call itself, to be timed by the caller.
+ */
+export function mnistEpochWorkload(examples: number, seed: number): Prepared<void> {
+  const r = rng(seed);
+  const x = rand([784, examples], { rng: r });
+  const y = randint(0, 10, [examples], { rng: r });
+  const model = deepNetwork([784, 256, 128, 10], { hidden: "relu", output: "identity", rng: rng(0) });
+  const optimizer = new Adam(model.parameters(), { lr: 0.001 });
+  const run = (): void => {
+    fit(model, { x, y, loss: softmaxCrossEntropy, optimizer, epochs: 1, batchSize: 128, rng: rng(1), metrics: ["accuracy"], verbose: false });
+  };
+  return { run, dispose: () => {} };
+}

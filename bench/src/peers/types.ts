@@ -1,0 +1,105 @@
+// What every framework in the comparison (Strata and its peers) is given and must provide. The
+// inputs are plain Float32Arrays drawn once by Strata's seeded generators, so that each framework
+// computes on exactly the same numbers; each framework copies them into its own storage when a
+// workload is built, outside the timed region.
+
+/** A matrix product C = op(A)·B with op(A) = A or Aᵀ; both operands row-major. */
+export interface ProductSpec {
+  a: Float32Array;
+  /** A's stored shape [rows, cols]; with `transposeA` the product uses Aᵀ, of shape [cols, rows]. */
+  aShape: [number, number];
+  b: Float32Array;
+  bShape: [number, number];
+  transposeA: boolean;
+}
+
+/**
+ * A fully connected network and one full batch, in Strata's layout: W[l] is (n[l], n[l-1])
+ * row-major, b[l] has n[l] entries, X is (n[0], m) with one column per example. Peers that keep
+ * examples as rows transpose these while building the workload.
+ */
+export interface NetworkSpec {
+  layerDims: number[];
+  weights: Float32Array[];
+  biases: Float32Array[];
+  X: Float32Array;
+  m: number;
+  /** ReLU on hidden layers; the last layer is either logits for softmax cross-entropy over
+   * integer class labels, or a sigmoid unit with binary cross-entropy against 0/1 labels. */
+  head: { kind: "softmax"; classes: Int32Array } | { kind: "sigmoid"; labels: Float32Array };
+  lr: number;
+}
+
+/** A workload built and ready to run; `run` is what gets timed. */
+export interface Prepared<T> {
+  run(): T;
+  /** Frees what the framework allocated for this workload (tensors, compiled functions). */
+  dispose(): void;
+}
+
+/** Same, for a workload whose only way to wait for the result without copying it is a promise. */
+export interface PreparedAsync {
+  run(): Promise<void>;
+  dispose(): void;
+}
+
+/** One framework in the comparison. */
+export interface Peer {
+  /** Column id: "strata", "tfjs-cpu", "tfjs-wasm", "jax-js". */
+  id: string;
+  /** Exactly what ran: backend, threads, SIMD, jit, and why a better variant did not. */
+  label: string;
+  /** Makes this peer's backend the active one (TensorFlow.js keeps one global backend). */
+  activate(): Promise<void>;
+  /** C = op(A)·B; `run` returns C materialised in a Float32Array (row-major). */
+  product(spec: ProductSpec): Prepared<Float32Array>;
+  /** One SGD step (forward, loss, backward, update); `run` returns the loss before the update. */
+  trainingStep(spec: NetworkSpec): Prepared<number>;
+  /** max(x, 0) elementwise; `run` returns the result read back into a Float32Array. */
+  relu(x: Float32Array): Prepared<Float32Array>;
+  /** The same op, timed up to a synchronisation that forces evaluation without copying the result
+   * out; absent when the framework has no such thing. `how` says what was used. */
+  reluWithoutReadBack?(x: Float32Array): { how: string; prepared: Prepared<unknown> | PreparedAsync };
+  /** Releases the backend (threads, memory) at the end of the comparison. */
+  close(): Promise<void>;
+}
+
+/** The row-major transpose of a (rows, cols) matrix. */
+export function transposed(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j]!;
+  return out;
+}
+
+/** Class indices as a one-hot (m, k) matrix, one row per example, as the peers consume them. */
+export function oneHotRows(classes: Int32Array, k: number): Float32Array {
+  const out = new Float32Array(classes.length * k);
+  classes.forEach((c, i) => (out[i * k + c] = 1));
+  return out;
+}
+
+/** The shape of op(A)·B. */
+export function productShape(spec: ProductSpec): [number, number] {
+  const [r, c] = spec.aShape;
+  return [spec.transposeA ? c : r, spec.bShape[1]];
+}
+
+/** A short reason for a table cell from whatever was thrown. */
+export function reasonOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const firstLine = text.split("\n")[0] ?? text;
+  return firstLine.length > 60 ? `${firstLine.slice(0, 57)}...` : firstLine;
+}
+
+/** The largest |got − want| / max(1, |want|) over the elements: how far a peer's result is from
+ * Strata's (scaled so that values near zero are compared absolutely). */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!));
+    if (Number.isNaN(err)) return Infinity;
+    worst = Math.max(worst, err);
+  }
+  return worst;
+}
