@@ -74,23 +74,26 @@ function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray
   const { lr, beta1: b1, beta2: b2, eps } = o;
   const l2 = decoupled ? 0 : o.weightDecay;
   const shrink = decoupled ? 1 - lr * o.weightDecay : 1;
-  const c1 = 1 - b1 ** t;
-  const c2 = 1 - b2 ** t;
+  // the bias corrections folded into one factor and one reciprocal: a division and a square
+  // root per element instead of three divisions and a square root
+  const stepSize = lr / (1 - b1 ** t);
+  const invC2 = 1 / (1 - b2 ** t);
+  const [k1, k2] = [1 - b1, 1 - b2];
   for (let i = 0; i < p.length; i++) {
     let pi = p[i]!;
     let gi = g[i]!;
     if (l2 !== 0) gi += l2 * pi;
     if (shrink !== 1) pi *= shrink;
-    const mi = b1 * m[i]! + (1 - b1) * gi;
-    const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+    const mi = b1 * m[i]! + k1 * gi;
+    const vi = b2 * v[i]! + k2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    let vhat = vi / c2;
+    let vhat = vi * invC2;
     if (vmax !== null) {
       vhat = Math.max(vmax[i]!, vhat);
       vmax[i] = vhat;
     }
-    p[i] = pi - (lr * (mi / c1)) / (Math.sqrt(vhat) + eps);
+    p[i] = pi - (stepSize * mi) / (Math.sqrt(vhat) + eps);
   }
 }
 
