@@ -64,6 +64,14 @@ function packA<T>(mc: i32, kc: i32, a: usize, rs: i32, cs: i32, dst: usize, mr: 
   for (let s = 0; s < mc; s += mr) {
     const rows = min(mr, mc - s);
     let p = 0;
+    if (rs == 1 && rows == mr) {
+      // a column-major A (a transposed view): the strip's values at one k step are contiguous
+      for (; p < kc; p++) {
+        const from = a + <usize>((s + p * cs) * size);
+        for (let v = 0; v < mr * size; v += 16) v128.store(dst + <usize>v, v128.load(from + <usize>v));
+        dst += <usize>(mr * size);
+      }
+    }
     if (size == 4 && cs == 1 && rows == 4 && mr == 4) {
       // a row-major A: 4 k steps of the 4 rows are one 4 × 4 transpose
       for (; p + 4 <= kc; p += 4) {
