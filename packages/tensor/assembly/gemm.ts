@@ -138,73 +138,40 @@ function storeCorner<T>(tile: usize, nr: i32, rows: i32, cols: i32, c: usize, ld
   }
 }
 
-// One 4 × 8 float32 tile: C[0:4, 0:8] (+)= Σ_p Ap[p]ᵀ·Bp[p] over kc packed steps. `c` is the
-// tile's top-left in C with row stride `ldc` elements. (A 6 × 8 tile, 12 accumulators, ran at
-// 17 GFLOP/s against 28 for this one: V8 spills its registers.)
+// One 4 × (8 / sizeof T · 4) tile: C[0:4, 0:nr] (+)= Σ_p Ap[p]ᵀ·Bp[p] over kc packed steps, in
+// two v128 columns (4 × 8 for f32, 4 × 4 for f64). `c` is the tile's top-left in C with row
+// stride `ldc` elements; B advances `bstep` bytes per k step (packed: one strip row; in place: one
+// row of B). (A 6 × 8 float32 tile, 12 accumulators, ran at 17 GFLOP/s against 28 for this one:
+// V8 spills its registers.)
 @inline
-function tile32(kc: i32, ap: usize, bp: usize, bstep: usize, c: usize, ldc: i32, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+function tile<T>(kc: i32, ap: usize, bp: usize, bstep: usize, c: usize, ldc: i32, accumulate: bool): void {
+  const size = <usize>sizeof<T>();
+  let c00 = v128.splat<T>(<T>0), c01 = c00, c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
-    a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    ap += 16;
+    let a = v128.load_splat<T>(ap);
+    c00 = v128.add<T>(c00, v128.mul<T>(a, b0));
+    c01 = v128.add<T>(c01, v128.mul<T>(a, b1));
+    a = v128.load_splat<T>(ap + size);
+    c10 = v128.add<T>(c10, v128.mul<T>(a, b0));
+    c11 = v128.add<T>(c11, v128.mul<T>(a, b1));
+    a = v128.load_splat<T>(ap + 2 * size);
+    c20 = v128.add<T>(c20, v128.mul<T>(a, b0));
+    c21 = v128.add<T>(c21, v128.mul<T>(a, b1));
+    a = v128.load_splat<T>(ap + 3 * size);
+    c30 = v128.add<T>(c30, v128.mul<T>(a, b0));
+    c31 = v128.add<T>(c31, v128.mul<T>(a, b1));
+    ap += 4 * size;
     bp += bstep;
   }
-  const row = <usize>(ldc * 4);
+  const row = <usize>ldc * size;
   if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + row)); c11 = f32x4.add(c11, v128.load(c + row, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * row)); c21 = f32x4.add(c21, v128.load(c + 2 * row, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * row)); c31 = f32x4.add(c31, v128.load(c + 3 * row, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + row, c10); v128.store(c + row, c11, 16);
-  v128.store(c + 2 * row, c20); v128.store(c + 2 * row, c21, 16);
-  v128.store(c + 3 * row, c30); v128.store(c + 3 * row, c31, 16);
-}
-
-// One 4 × 4 float64 tile in f64x2 lanes, as tile32.
-@inline
-function tile64(kc: i32, ap: usize, bp: usize, bstep: usize, c: usize, ldc: i32, accumulate: bool): void {
-  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
-  let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(bp);
-    const b1 = v128.load(bp, 16);
-    let a = v128.load64_splat(ap);
-    c00 = f64x2.add(c00, f64x2.mul(a, b0));
-    c01 = f64x2.add(c01, f64x2.mul(a, b1));
-    a = v128.load64_splat(ap, 8);
-    c10 = f64x2.add(c10, f64x2.mul(a, b0));
-    c11 = f64x2.add(c11, f64x2.mul(a, b1));
-    a = v128.load64_splat(ap, 16);
-    c20 = f64x2.add(c20, f64x2.mul(a, b0));
-    c21 = f64x2.add(c21, f64x2.mul(a, b1));
-    a = v128.load64_splat(ap, 24);
-    c30 = f64x2.add(c30, f64x2.mul(a, b0));
-    c31 = f64x2.add(c31, f64x2.mul(a, b1));
-    ap += 32;
-    bp += bstep;
-  }
-  const row = <usize>(ldc * 8);
-  if (accumulate) {
-    c00 = f64x2.add(c00, v128.load(c)); c01 = f64x2.add(c01, v128.load(c, 16));
-    c10 = f64x2.add(c10, v128.load(c + row)); c11 = f64x2.add(c11, v128.load(c + row, 16));
-    c20 = f64x2.add(c20, v128.load(c + 2 * row)); c21 = f64x2.add(c21, v128.load(c + 2 * row, 16));
-    c30 = f64x2.add(c30, v128.load(c + 3 * row)); c31 = f64x2.add(c31, v128.load(c + 3 * row, 16));
+    c00 = v128.add<T>(c00, v128.load(c)); c01 = v128.add<T>(c01, v128.load(c, 16));
+    c10 = v128.add<T>(c10, v128.load(c + row)); c11 = v128.add<T>(c11, v128.load(c + row, 16));
+    c20 = v128.add<T>(c20, v128.load(c + 2 * row)); c21 = v128.add<T>(c21, v128.load(c + 2 * row, 16));
+    c30 = v128.add<T>(c30, v128.load(c + 3 * row)); c31 = v128.add<T>(c31, v128.load(c + 3 * row, 16));
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + row, c10); v128.store(c + row, c11, 16);
@@ -223,7 +190,7 @@ function blocked<T>(
   const mr = size == 4 ? MR32 : MR64;
   const ap = ws;
   const bp = ws + <usize>(MC * KC * size);
-  const tile = bp + <usize>(KC * NC * size);
+  const edge = bp + <usize>(KC * NC * size);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -255,12 +222,10 @@ function blocked<T>(
             const aStrip = ap + <usize>(ir * kc * size);
             const at = c + <usize>(((ic + ir) * ldc + jc + jr) * size);
             if (rows == mr && cols == nr) {
-              if (size == 4) tile32(kc, aStrip, bStrip, bstep, at, ldc, accumulate);
-              else tile64(kc, aStrip, bStrip, bstep, at, ldc, accumulate);
+              tile<T>(kc, aStrip, bStrip, bstep, at, ldc, accumulate);
             } else {
-              if (size == 4) tile32(kc, aStrip, bStrip, bstep, tile, nr, false);
-              else tile64(kc, aStrip, bStrip, bstep, tile, nr, false);
-              storeCorner<T>(tile, nr, rows, cols, at, ldc, accumulate);
+              tile<T>(kc, aStrip, bStrip, bstep, edge, nr, false);
+              storeCorner<T>(edge, nr, rows, cols, at, ldc, accumulate);
             }
           }
         }
