@@ -2,7 +2,8 @@
 // rng(seed), builds Strata's side of the workload, and hands the same numbers (and, for networks,
 // Strata's initial weights) to the peers as plain Float32Arrays. Sizes are parameters so that the
 // correctness test can build the same workloads small.
-import { binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy } from "@strata/nn";
+import type { Variable } from "@strata/autograd";
+import { binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
 import { matmul, rand, randint, randn, relu, rng, type Tensor } from "@strata/tensor";
 import type { NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
@@ -47,6 +48,18 @@ function initialParameters(parameters: { data: Tensor }[]): { weights: Float32Ar
   return { weights: values.filter((_, i) => i % 2 === 0), biases: values.filter((_, i) => i % 2 === 1) };
 }
 
+/** One SGD step of `model` on the loss `lossOf(output)`; returns the loss before the step. */
+function sgdStep(model: Module & { forward(x: Tensor): Variable }, lr: number, X: Tensor, lossOf: (output: Variable) => Variable): () => number {
+  const opt = new SGD(model.parameters(), { lr });
+  return () => {
+    opt.zeroGrad();
+    const loss = lossOf(model.forward(X));
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+}
+
 /** One SGD step of `deepNetwork(layerDims, {output: "identity"})` with softmax cross-entropy:
  * X (n0, m) randn, integer labels, lr 0.01 (the MLP of bench/src/nn.ts). */
 export function mlpWorkload(layerDims: number[], m: number, seed: number): Built<number, NetworkSpec> {
@@ -58,14 +71,7 @@ export function mlpWorkload(layerDims: number[], m: number, seed: number): Built
     layerDims, ...initialParameters(model.parameters()), X: float32Of(X), m,
     head: { kind: "softmax", classes: Int32Array.from(labels.toTypedArray()) }, lr: 0.01,
   };
-  const opt = new SGD(model.parameters(), { lr: spec.lr });
-  const run = (): number => {
-    opt.zeroGrad();
-    const loss = softmaxCrossEntropy(model.forward(X), labels);
-    loss.backward();
-    opt.step();
-    return loss.item();
-  };
+  const run = sgdStep(model, spec.lr, X, (logits) => softmaxCrossEntropy(logits, labels));
   return { strata: { run, dispose: () => {} }, spec };
 }
 
@@ -80,14 +86,7 @@ export function courseWorkload(layerDims: number[], m: number, seed: number): Bu
     layerDims, ...initialParameters(model.parameters()), X: float32Of(X), m,
     head: { kind: "sigmoid", labels: float32Of(Y) }, lr: 0.0075,
   };
-  const opt = new SGD(model.parameters(), { lr: spec.lr });
-  const run = (): number => {
-    opt.zeroGrad();
-    const cost = binaryCrossEntropy(model.forward(X), Y);
-    cost.backward();
-    opt.step();
-    return cost.item();
-  };
+  const run = sgdStep(model, spec.lr, X, (AL) => binaryCrossEntropy(AL, Y));
   return { strata: { run, dispose: () => {} }, spec };
 }
 

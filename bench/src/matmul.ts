@@ -34,14 +34,15 @@ function naiveIKJ(n: number, a: Float32Array, b: Float32Array, c: Float32Array):
 /** Runs the matmul benchmark, prints a table and returns GFLOP/s per workload and size. */
 export async function run(): Promise<MatmulResults> {
   const r = rng(42);
-  const all = kernelOptions().threads;
-  /** Runs `fn` with the kernel options given, restoring the defaults afterwards. */
+  const initial = kernelOptions();
+  const all = initial.threads;
+  /** Runs `fn` with the kernel options given, restoring the initial ones afterwards. */
   const under = (options: { wasm?: boolean; threads?: number }, fn: () => unknown) => () => {
     setKernelOptions(options);
     try {
       return fn();
     } finally {
-      setKernelOptions({ wasm: true, threads: all });
+      setKernelOptions({ wasm: initial.wasm, threads: all });
     }
   };
   const workloads: { name: string; make: (n: number) => (() => unknown) | null }[] = [

@@ -37,8 +37,9 @@ type Product = (m: number, n: number, k: number, a: StridedMatrix, b: StridedMat
 
 /** The kernel for products of this size into this buffer; the TypeScript one gets scratch once. */
 function productFor(m: number, n: number, k: number, out: DataArray): Product {
-  const float = out instanceof Float32Array || out instanceof Float64Array;
-  if (float && m * n * k >= WASM_WORK && wasmEnabled()) return (...args) => void wasmGemm(...args);
+  if ((out instanceof Float32Array || out instanceof Float64Array) && m * n * k >= WASM_WORK && wasmEnabled()) {
+    return (mm, nn, kk, a, b, _, at) => wasmGemm(mm, nn, kk, a, b, out, at);
+  }
   const scratch = scratchFor(m, n, k);
   return (mm, nn, kk, a, b, o, at) => product(mm, nn, kk, a, b, o, at, scratch);
 }

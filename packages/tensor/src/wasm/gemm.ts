@@ -7,10 +7,9 @@
 // Anything else (negative steps, a small window of a big buffer) is gathered row by row.
 // `set` also converts element types, so int32 or float32 operands of a float64 product arrive as
 // float64.
-import type { DataArray } from "../dtype.js";
 import type { StridedMatrix } from "../kernels/gemm.js";
 import { kernelThreads, runParallel, type Job } from "./pool.js";
-import { memoryViews, resetArena, takeArena, wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { memoryViews, resetArena, takeArena, wasmRuntime, wasmUnavailableReason, type WasmRuntime } from "./runtime.js";
 
 /**
  * Multiply-adds each thread must get before another thread is woken: a product uses
@@ -62,16 +61,15 @@ function ranges(length: number, parts: number, tile: number): [number, number][]
 
 /**
  * out[outOffset + i·n + j] = Σ_p A[i,p]·B[p,j] on the WebAssembly kernels, summed in out's
- * element type. Returns false (and does nothing) when they do not apply: `out` is not a float
- * array, or the module could not be loaded. Requires m, n, k ≥ 1.
+ * element type. The caller (kernels/matmul.ts) has checked that `out` is a float array and that
+ * the kernels are enabled, which implies they loaded. Requires m, n, k ≥ 1.
  */
 export function wasmGemm(
-  m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: DataArray, outOffset: number,
-): boolean {
+  m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: Float32Array | Float64Array, outOffset: number,
+): void {
   const wide = out instanceof Float64Array;
-  if (!wide && !(out instanceof Float32Array)) return false;
   const rt = wasmRuntime();
-  if (rt === null) return false;
+  if (rt === null) throw new Error(`wasm kernels: matmul was sent to kernels that did not load (${wasmUnavailableReason()})`);
   const size = wide ? 8 : 4;
   resetArena();
   const A = stage(rt, wide, a, m, k);
@@ -97,5 +95,4 @@ export function wasmGemm(
   runParallel(rt, jobs);
   const from = c / size;
   out.set(viewOf(rt, wide).subarray(from, from + m * n), outOffset);
-  return true;
 }

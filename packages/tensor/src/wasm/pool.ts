@@ -55,8 +55,8 @@ interface Helper {
   job: number;
 }
 
+// the runtime is created once per process, so the helpers serve the one module and memory
 let helpers: Helper[] = [];
-let helpersFor: WasmRuntime | undefined;
 // from STRATA_THREADS, else the machine's parallelism (see backend.ts, which validates changes)
 let threads = initialThreads();
 
@@ -90,13 +90,8 @@ function spawn(rt: WasmRuntime): Helper {
   return { worker, words: new Int32Array(control), args: new Float64Array(slots), job: 0 };
 }
 
-/** Helper threads for `rt`, started on first use (threads − 1 of them). */
+/** The helper threads (threads − 1 of them), started on first use. */
 function helpersOf(rt: WasmRuntime): Helper[] {
-  if (helpersFor !== rt) {
-    for (const helper of helpers) void helper.worker.terminate();
-    helpers = [];
-    helpersFor = rt;
-  }
   while (helpers.length < threads - 1) helpers.push(spawn(rt));
   return helpers;
 }
