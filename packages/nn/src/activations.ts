@@ -56,6 +56,14 @@ export function isBuiltIn(g: Activation): boolean {
   return builtIn.has(g);
 }
 
+/**
+ * The name under which the tensor package's fused Dense kernels (T.denseForward) apply g, or null
+ * for softmax and custom activations, which keep the composed ops. @internal
+ */
+export function fusedName(g: Activation): T.DenseActivation | null {
+  return builtIn.has(g) && g.name !== "softmax" ? g.name : null;
+}
+
 function define(def: Definition): Activation {
   const op = defineFunction({
     name: def.name,

@@ -4,7 +4,7 @@
 import { matmul, mul, noGrad, sum, transpose, type Operand, type Variable } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import type { Tensor } from "@strata/tensor";
-import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
+import { activation as lookup, fusedName, type Activation, type ActivationSpec } from "./activations.js";
 import { checkLayerInput, checkSameShape, checkWeights } from "./checks.js";
 
 /** What linearForward keeps for linearBackward: the layer's input and parameters. */
@@ -24,6 +24,8 @@ export interface LayerCache {
   readonly Z: Tensor;
   /** The layer's activation, so modelBackward needs no second description of the network. */
   readonly activation: Activation;
+  /** A[l] = g(Z[l]), from which sigmoid's and tanh's derivatives are read; recomputed when absent. */
+  readonly A?: Tensor;
 }
 
 /** The three gradients of one layer. */
@@ -50,9 +52,13 @@ export interface LinearGradients {
  * ```
  */
 export function linearForward(A: Tensor, W: Tensor, b: Tensor, where = "linearForward", layer?: number): { Z: Tensor; cache: LinearCache } {
+  checkLinear(where, A, W, b, layer);
+  return { Z: T.add(T.matmul(W, A), b), cache: { A, W, b } };
+}
+
+function checkLinear(where: string, A: Tensor, W: Tensor, b: Tensor, layer: number | undefined): void {
   checkWeights(where, W, b);
   checkLayerInput(where, A, W.shape[1]!, W.dtype, layer, layer === undefined ? "A" : `A${layer - 1}`);
-  return { Z: T.add(T.matmul(W, A), b), cache: { A, W, b } };
 }
 
 /**
@@ -70,8 +76,16 @@ export function linearActivationForward(
   Aprev: Tensor, W: Tensor, b: Tensor, activation: ActivationSpec, where = "linearActivationForward", layer?: number,
 ): { A: Tensor; cache: LayerCache } {
   const g = lookup(activation);
+  const fused = fusedName(g);
+  if (fused !== null) {
+    // one operation on the WebAssembly kernels: the bias and g applied while Z is in cache
+    checkLinear(where, Aprev, W, b, layer);
+    const { Z, A } = T.denseForward(W, Aprev, b, fused, { alpha: g.alpha ?? 0 });
+    return { A, cache: { linear: { A: Aprev, W, b }, Z, activation: g, A } };
+  }
   const { Z, cache } = linearForward(Aprev, W, b, where, layer);
-  return { A: noGrad(() => g.forward(Z).data), cache: { linear: cache, Z, activation: g } };
+  const A = noGrad(() => g.forward(Z).data);
+  return { A, cache: { linear: cache, Z, activation: g, A } };
 }
 
 /** Which of dA_prev, dW, db to compute. */
@@ -146,6 +160,12 @@ export function linearActivationBackward(dA: Tensor, cache: LayerCache, activati
   const { A, W } = cache.linear;
   checkSameShape(where, "dA", dA, cache.Z.shape);
   const g = lookup(activation);
+  const fused = fusedName(g);
+  if (fused !== null) {
+    const output = cache.A ?? noGrad(() => g.forward(cache.Z).data);
+    const grads = T.denseBackward(dA, A, W, cache.Z, output, fused, { alpha: g.alpha ?? 0, scale: 1 / A.shape[1]! });
+    return { dAprev: grads.dX!, dW: grads.dW!, db: grads.db! };
+  }
   const { dAprev, dW, db } = noGrad(() => linearActivationGradients(dA, A, W, cache.Z, g, 1 / A.shape[1]!));
   return { dAprev: dAprev!.data, dW: dW!.data, db: db!.data };
 }

@@ -1,8 +1,9 @@
 // A fully connected layer, recorded as one op whose backward is the building blocks' own
 // linearActivationGradients: autograd and the textbook blocks share one implementation.
 import { add, defineFunction, isGradEnabled, matmul, variable, Variable, type Operand } from "@strata/autograd";
+import * as T from "@strata/tensor";
 import { ShapeError, ValueError, zeros, type DType, type Rng, type Tensor } from "@strata/tensor";
-import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
+import { activation as lookup, fusedName, type Activation, type ActivationSpec } from "./activations.js";
 import { linearActivationForward, linearActivationGradients } from "./blocks.js";
 import { checkLayerInput, checkWeights } from "./checks.js";
 import { defaultInit, type Initializer } from "./init.js";
@@ -30,12 +31,18 @@ function denseOp(g: Activation): (...inputs: Operand[]) => Variable {
     name: `dense(${g.name})`,
     forward(ctx, Aprev, W, b) {
       const { A, cache } = linearActivationForward(Aprev as Tensor, W as Tensor, b as Tensor, g, `dense(${g.name})`);
-      ctx.save(Aprev as Tensor, W as Tensor, b as Tensor);
+      // the output too: sigmoid's and tanh's derivatives read it, and changing it in place is caught
+      ctx.save(Aprev as Tensor, W as Tensor, b as Tensor, A);
       ctx.state = cache.Z;
       return A;
     },
     backward(ctx, dA) {
-      const [Aprev, W, b] = ctx.saved as [Variable, Variable, Variable];
+      const [Aprev, W, b, A] = ctx.saved as [Variable, Variable, Variable, Variable];
+      const fused = fusedName(g);
+      if (fused !== null && !isGradEnabled()) {
+        const grads = T.denseBackward(dA.data, Aprev.data, W.data, ctx.state!, A.data, fused, { alpha: g.alpha ?? 0, needs: ctx.needsInputGrad });
+        return [grads.dX, grads.dW, grads.db];
+      }
       // Under createGraph the gradients are differentiated again, so Z must be a function of the
       // inputs rather than the saved constant: recompute it (only then).
       const Z = isGradEnabled() ? add(matmul(W, Aprev), b) : ctx.state!;

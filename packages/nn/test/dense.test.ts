@@ -82,6 +82,16 @@ describe("Dense", () => {
     expect(gradcheck((a, weights, bias) => dense(a, weights, bias, name).mul(w), [A, W, b]).passed).toBe(true);
   });
 
+  // 6·9·8 = 432 multiply-adds: above the threshold from which the fused WebAssembly kernels
+  // (T.denseForward and T.denseBackward) run the layer, when they are available
+  it.each(["relu", "sigmoid", "tanh", "identity", "leakyRelu"] as const)("dense(%s) on the fused kernels passes gradcheck in A, W and b", (name) => {
+    const A = sample([9, 8], "float64", 45);
+    const W = sample([6, 9], "float64", 46);
+    const b = sample([6, 1], "float64", 47, 0.2, 0.6);
+    const w = sample([6, 8], "float64", 48);
+    expect(gradcheck((a, weights, bias) => dense(a, weights, bias, name).mul(w), [A, W, b]).passed).toBe(true);
+  });
+
   it.each(["sigmoid", "tanh", "softmax"] as const)("dense(%s): gradients of gradients (createGraph) pass gradcheck", (name) => {
     const A = sample([3, 4], "float64", 51);
     const b = sample([2, 1], "float64", 53);

@@ -15,6 +15,7 @@ export { equals, allClose, type CloseOptions } from "./compare.js";
 export * from "./elementwise.js";
 export * from "./reduce.js";
 export * from "./linalg.js";
+export { denseForward, denseBackward, type DenseActivation, type DenseForwardOptions, type DenseBackwardOptions, type DenseGradients } from "./fused.js";
 export { type KernelOptions, type KernelStatus, kernelOptions, setKernelOptions } from "./backend.js";
 export * from "./join.js";
 export * from "./scatter.js";

@@ -13,6 +13,18 @@ import { Tensor } from "../tensor.js";
 import type { TensorLike } from "../elementwise.js";
 import { binaryKernels, unaryKernels, type BinaryKernelName, type UnaryKernelName } from "./elementwise.js";
 import { mapBinary, mapUnary, mapWhere } from "./map.js";
+import { wasmEnabled } from "../backend.js";
+import { wasmUnary, type WasmUnaryOp } from "../wasm/pointwise.js";
+
+/**
+ * Ops whose arithmetic outweighs staging (a copy in and a copy out), run on the WebAssembly
+ * kernels for contiguous float inputs of at least WASM_MAP elements. Cheap ops (add, relu, …)
+ * stay on the TypeScript loops, which two copies would only slow down.
+ */
+const WASM_UNARY: Partial<Record<UnaryKernelName, WasmUnaryOp>> = { exp: "exp", log: "log", sigmoid: "sigmoid", tanh: "tanh" };
+
+/** See WASM_UNARY; measured in bench/src/wasm-kernels.ts (bench/README). */
+export const WASM_MAP = 1 << 12;
 
 /** How an op's result dtype follows from the promotion of its inputs (see the file comment). */
 export type Rule = "arith" | "float" | "bool";
@@ -75,6 +87,11 @@ export function unary(op: UnaryKernelName, x: TensorLike, rule: Rule, dtype?: DT
   const t = typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x;
   const outType = dtype ?? lift(rule, dtypeOf(x));
   const out = allocate(outType, t.size);
+  const viaWasm = WASM_UNARY[op];
+  if (viaWasm && t.size >= WASM_MAP && t.isContiguous && t.dtype === outType && (out instanceof Float32Array || out instanceof Float64Array) && wasmEnabled()) {
+    wasmUnary(viaWasm, t.data as Float32Array | Float64Array, t.offset, out, 0, t.size);
+    return new Tensor(out, t.shape);
+  }
   mapUnary(unaryKernels[op === "square" && outType === "int32" ? "isquare" : op], out, t.shape, t, p, q);
   return new Tensor(out, t.shape);
 }

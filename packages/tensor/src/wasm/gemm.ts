@@ -22,7 +22,8 @@ export const PARALLEL_WORK = 1 << 20;
 const TILE_ROWS = 4;
 const TILE_COLS = 8;
 
-interface Staged {
+/** An operand in the memory: its address and its row and column strides in elements. */
+export interface Staged {
   at: number;
   rs: number;
   cs: number;
@@ -30,9 +31,11 @@ interface Staged {
 
 type FloatView = Float32Array | Float64Array;
 
-const viewOf = (rt: WasmRuntime, wide: boolean): FloatView => (wide ? memoryViews(rt).f64 : memoryViews(rt).f32);
+/** The float32 or float64 view of the whole memory. */
+export const viewOf = (rt: WasmRuntime, wide: boolean): FloatView => (wide ? memoryViews(rt).f64 : memoryViews(rt).f32);
 
-function stage(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): Staged {
+/** Copies a rows × cols matrix into the arena (see the header for how) and says where it is. */
+export function stage(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): Staged {
   const size = wide ? 8 : 4;
   const { data, offset, rowStride: rs, colStride: cs } = matrix;
   if (rs >= 0 && cs >= 0) {
@@ -43,6 +46,24 @@ function stage(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: numb
       return { at, rs, cs };
     }
   }
+  return gather(rt, wide, matrix, rows, cols);
+}
+
+/** Copies a rows × cols matrix into the arena in row-major order, whatever its strides. */
+export function stageRowMajor(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): number {
+  const { data, offset, rowStride, colStride } = matrix;
+  if (colStride === 1 && (rowStride === cols || rows === 1)) {
+    const size = wide ? 8 : 4;
+    const at = takeArena(rt, rows * cols * size);
+    viewOf(rt, wide).set(data.subarray(offset, offset + rows * cols), at / size);
+    return at;
+  }
+  return gather(rt, wide, matrix, rows, cols).at;
+}
+
+function gather(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): Staged {
+  const size = wide ? 8 : 4;
+  const { data, offset, rowStride: rs, colStride: cs } = matrix;
   const at = takeArena(rt, rows * cols * size);
   const view = viewOf(rt, wide);
   for (let i = 0, to = at / size; i < rows; i++) {
@@ -51,12 +72,63 @@ function stage(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: numb
   return { at, rs: cols, cs: 1 };
 }
 
+/** Copies `count` elements from address `at` into `out` at `outOffset`, times `scale`. */
+export function copyOut(rt: WasmRuntime, at: number, count: number, out: FloatView, outOffset: number, scale = 1): void {
+  const wide = out instanceof Float64Array;
+  const size = wide ? 8 : 4;
+  const from = viewOf(rt, wide).subarray(at / size, at / size + count);
+  if (scale === 1) {
+    out.set(from, outOffset);
+  } else {
+    for (let i = 0; i < count; i++) out[outOffset + i] = from[i]! * scale;
+  }
+}
+
 /** Splits [0, length) into `parts` ranges whose starts are multiples of `tile`. */
-function ranges(length: number, parts: number, tile: number): [number, number][] {
+export function ranges(length: number, parts: number, tile: number): [number, number][] {
   const step = Math.ceil(length / parts / tile) * tile;
   const out: [number, number][] = [];
   for (let start = 0; start < length; start += step) out.push([start, Math.min(length, start + step)]);
   return out;
+}
+
+/** How many threads `work` units deserve, given `per` units per thread at least. */
+export const threadsFor = (work: number, per: number): number => Math.max(1, Math.min(kernelThreads(), Math.floor(work / per)));
+
+/**
+ * The jobs of C = A·B (m × n, row stride n, at `c`) split between threads on tile boundaries, by
+ * columns when C is wide and by rows otherwise. `extra(i0, j0)` appends arguments for a block
+ * starting at row i0, column j0 (the Dense epilogue's bias and output).
+ */
+export function productJobs(
+  rt: WasmRuntime, wide: boolean, m: number, n: number, k: number, A: Staged, B: Staged, c: number,
+  kernel: Job["kernel"], extra: (i0: number, j0: number) => number[] = () => [],
+): Job[] {
+  const size = wide ? 8 : 4;
+  const threads = threadsFor(m * n * k, PARALLEL_WORK);
+  const byColumns = n >= m;
+  const parts = byColumns ? ranges(n, threads, TILE_COLS) : ranges(m, threads, TILE_ROWS);
+  const workspace = rt.kernels.workspaceBytes(size);
+  return parts.map(([start, end]) => {
+    const [i0, rows, j0, cols] = byColumns ? [0, m, start, end - start] : [start, end - start, 0, n];
+    return {
+      kernel,
+      args: [
+        rows, cols, k,
+        A.at + i0 * A.rs * size, A.rs, A.cs,
+        B.at + j0 * B.cs * size, B.rs, B.cs,
+        c + (i0 * n + j0) * size, n, takeArena(rt, workspace),
+        ...extra(i0, j0),
+      ],
+    };
+  });
+}
+
+/** The runtime, which the caller's checks (kernels enabled) imply has loaded. */
+export function loadedRuntime(op: string): WasmRuntime {
+  const rt = wasmRuntime();
+  if (rt === null) throw new Error(`wasm kernels: ${op} was sent to kernels that did not load (${wasmUnavailableReason()})`);
+  return rt;
 }
 
 /**
@@ -68,31 +140,11 @@ export function wasmGemm(
   m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: Float32Array | Float64Array, outOffset: number,
 ): void {
   const wide = out instanceof Float64Array;
-  const rt = wasmRuntime();
-  if (rt === null) throw new Error(`wasm kernels: matmul was sent to kernels that did not load (${wasmUnavailableReason()})`);
-  const size = wide ? 8 : 4;
+  const rt = loadedRuntime("matmul");
   resetArena();
   const A = stage(rt, wide, a, m, k);
   const B = stage(rt, wide, b, k, n);
-  const c = takeArena(rt, m * n * size);
-  const threads = Math.max(1, Math.min(kernelThreads(), Math.floor((m * n * k) / PARALLEL_WORK)));
-  const byColumns = n >= m;
-  const parts = byColumns ? ranges(n, threads, TILE_COLS) : ranges(m, threads, TILE_ROWS);
-  const workspace = rt.kernels.workspaceBytes(size);
-  const kernel = wide ? "gemmF64" : "gemmF32";
-  const jobs: Job[] = parts.map(([start, end]) => {
-    const [i0, rows, j0, cols] = byColumns ? [0, m, start, end - start] : [start, end - start, 0, n];
-    return {
-      kernel,
-      args: [
-        rows, cols, k,
-        A.at + i0 * A.rs * size, A.rs, A.cs,
-        B.at + j0 * B.cs * size, B.rs, B.cs,
-        c + (i0 * n + j0) * size, n, takeArena(rt, workspace),
-      ],
-    };
-  });
-  runParallel(rt, jobs);
-  const from = c / size;
-  out.set(viewOf(rt, wide).subarray(from, from + m * n), outOffset);
+  const c = takeArena(rt, m * n * (wide ? 8 : 4));
+  runParallel(rt, productJobs(rt, wide, m, n, k, A, B, c, wide ? "gemmF64" : "gemmF32"));
+  copyOut(rt, c, m * n, out, outOffset);
 }

@@ -23,7 +23,10 @@ const MAX_ARGS = 16;
 const JOB = 0;
 const DONE = 1;
 const FAILED = 2;
-const KERNELS: (keyof KernelExports)[] = ["workspaceBytes", "gemmF32", "gemmF64"];
+const KERNELS: (keyof KernelExports)[] = [
+  "workspaceBytes", "gemmF32", "gemmF64", "denseF32", "denseF64", "unaryF32", "unaryF64",
+  "activationGradF32", "activationGradF64", "reduceRowsF32", "reduceRowsF64",
+];
 
 const workerSource = `
 const { workerData } = require("node:worker_threads");

@@ -13,6 +13,14 @@ export interface KernelExports {
   workspaceBytes(size: number): number;
   gemmF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number): void;
   gemmF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number): void;
+  denseF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number, bias: number, op: number, alpha: number, aOut: number): void;
+  denseF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number, bias: number, op: number, alpha: number, aOut: number): void;
+  unaryF32(op: number, x: number, y: number, n: number, alpha: number): void;
+  unaryF64(op: number, x: number, y: number, n: number, alpha: number): void;
+  activationGradF32(op: number, dA: number, z: number, a: number, dZ: number, rows: number, cols: number, alpha: number, db: number, scale: number): void;
+  activationGradF64(op: number, dA: number, z: number, a: number, dZ: number, rows: number, cols: number, alpha: number, db: number, scale: number): void;
+  reduceRowsF32(kind: number, x: number, rows: number, cols: number, out: number): void;
+  reduceRowsF64(kind: number, x: number, rows: number, cols: number, out: number): void;
 }
 
 // The part of the WebAssembly JS API used here (TypeScript declares it only in its DOM library,

@@ -1,0 +1,169 @@
+// A Dense layer's forward and backward as single operations, so that the WebAssembly kernels can
+// stage the operands once and apply the bias, the activation and its derivative in the same pass
+// as the products (wasm/dense.ts). The TypeScript path composes the ordinary ops and is the
+// reference; both have the semantics documented below.
+import { wasmEnabled } from "./backend.js";
+import { allocate, isFloatDType } from "./dtype.js";
+import { gt, leakyRelu, mul, relu, sigmoid, sub, tanh, where } from "./elementwise.js";
+import { DTypeError, ShapeError, ValueError } from "./errors.js";
+import { WASM_WORK } from "./kernels/matmul.js";
+import { matmul } from "./linalg.js";
+import { sum } from "./reduce.js";
+import { formatShape } from "./shape.js";
+import { Tensor } from "./tensor.js";
+import { wasmDenseBackward, wasmDenseForward, type FusedActivation } from "./wasm/dense.js";
+
+/** The activations {@link denseForward} applies: g in `A = g(W·X + b)`. */
+export type DenseActivation = FusedActivation;
+
+const ACTIVATIONS: readonly DenseActivation[] = ["identity", "relu", "leakyRelu", "sigmoid", "tanh"];
+
+/** Options of {@link denseForward} and {@link denseBackward}. */
+export interface DenseForwardOptions {
+  /** leakyRelu's slope for negative inputs; 0.01 by default. */
+  alpha?: number;
+}
+
+/** Options of {@link denseBackward}. */
+export interface DenseBackwardOptions extends DenseForwardOptions {
+  /** Multiplies dW and db (the course's 1/m); 1 by default. */
+  scale?: number;
+  /** Which of [dX, dW, db] to compute; all by default. */
+  needs?: readonly boolean[];
+}
+
+/** The gradients of {@link denseBackward}, null where not asked for. */
+export interface DenseGradients {
+  dX: Tensor | null;
+  dW: Tensor | null;
+  db: Tensor | null;
+}
+
+const matrix = (t: Tensor) => ({ data: t.data, offset: t.offset, rowStride: t.strides[0]!, colStride: t.strides[1]! });
+
+function checkInputs(op: string, W: Tensor, X: Tensor, b: Tensor | null, g: DenseActivation, alpha: number): void {
+  for (const [name, t] of [["W", W], ["X", X], ...(b ? [["b", b] as const] : [])] as const) {
+    if (!(t instanceof Tensor)) throw new ShapeError(`${op}: ${name} must be a tensor`);
+    if (t.ndim !== 2) throw new ShapeError(`${op}: ${name} must be a matrix, got shape ${formatShape(t.shape)}`);
+    if (t.dtype !== W.dtype || !isFloatDType(t.dtype)) {
+      throw new DTypeError(`${op}: W, X${b ? " and b" : ""} must share one float dtype, got W ${W.dtype} and ${name} ${t.dtype}`);
+    }
+  }
+  const [n, k] = W.shape as [number, number];
+  if (X.shape[0] !== k) throw new ShapeError(`${op}: W is ${formatShape(W.shape)}, so X needs ${k} rows, got X of shape ${formatShape(X.shape)}`);
+  if (b && (b.shape[0] !== n || b.shape[1] !== 1)) throw new ShapeError(`${op}: expected b of shape (${n},1) for W of shape ${formatShape(W.shape)}, got ${formatShape(b.shape)}`);
+  if (!ACTIVATIONS.includes(g)) throw new ValueError(`${op}: unknown activation ${JSON.stringify(g)}; expected one of ${ACTIVATIONS.join(", ")}`);
+  if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new ValueError(`${op}: alpha must be a finite number, got ${String(alpha)}`);
+}
+
+/** g(Z) with the elementwise ops (the reference path). */
+function activate(Z: Tensor, g: DenseActivation, alpha: number): Tensor {
+  if (g === "relu") return relu(Z);
+  if (g === "leakyRelu") return leakyRelu(Z, alpha);
+  if (g === "sigmoid") return sigmoid(Z);
+  if (g === "tanh") return tanh(Z);
+  return Z;
+}
+
+const useKernels = (n: number, k: number, m: number): boolean => n > 0 && k > 0 && m > 0 && n * k * m >= WASM_WORK && wasmEnabled();
+
+/**
+ * A Dense layer's forward in one operation: `Z = W·X + b`, `A = g(Z)`, for W `(n, k)`, X `(k, m)`
+ * (columns are examples) and b `(n, 1)`, all of one float dtype. Returns both, since Z is what
+ * the backward needs; for the identity A is Z itself. The same values as
+ * `g(add(matmul(W, X), b))`, up to the summation order of the product (see {@link matmul}) and,
+ * for sigmoid and tanh in float32, a few units in the last place. On the WebAssembly kernels the
+ * operands are staged once and each thread adds the bias and applies g to its block of the
+ * product while it is still in cache.
+ *
+ * @throws ShapeError when W, X or b are not matrices of matching shapes; DTypeError when their
+ * dtypes differ or are not float; ValueError for an unknown activation or a non-finite alpha.
+ * @example
+ * ```ts
+ * import { denseForward, tensor } from "@strata/tensor";
+ * const W = tensor([[1, -1]]);
+ * const { Z, A } = denseForward(W, tensor([[2, 1], [3, 0]]), tensor([[0.5]]), "relu");
+ * console.log(Z.toArray(), A.toArray()); // [[-0.5, 1.5]] [[0, 1.5]]
+ * ```
+ */
+export function denseForward(W: Tensor, X: Tensor, b: Tensor, activation: DenseActivation = "identity", options: DenseForwardOptions = {}): { Z: Tensor; A: Tensor } {
+  const alpha = options.alpha ?? 0.01;
+  checkInputs("denseForward", W, X, b, activation, alpha);
+  const [n, k] = W.shape as [number, number];
+  const m = X.shape[1]!;
+  if (!useKernels(n, k, m)) {
+    const Z = matmul(W, X).add(b);
+    return { Z, A: activate(Z, activation, alpha) };
+  }
+  const zData = allocate(W.dtype, n * m) as Float32Array | Float64Array;
+  const aData = activation === "identity" ? null : (allocate(W.dtype, n * m) as Float32Array | Float64Array);
+  const bias = { data: b.data as Float32Array | Float64Array, offset: b.offset, stride: b.strides[0]! };
+  wasmDenseForward(matrix(W), matrix(X), bias, n, k, m, activation, alpha, zData, aData);
+  const Z = new Tensor(zData, [n, m]);
+  return { Z, A: aData ? new Tensor(aData, [n, m]) : Z };
+}
+
+/** dA·g'(·) with the elementwise ops (the reference path). */
+function activationGrad(dA: Tensor, Z: Tensor, A: Tensor, g: DenseActivation, alpha: number): Tensor {
+  if (g === "relu") return where(gt(Z, 0), dA, 0);
+  if (g === "leakyRelu") return where(gt(Z, 0), dA, mul(dA, alpha));
+  if (g === "sigmoid") return mul(dA, mul(A, sub(1, A)));
+  if (g === "tanh") return mul(dA, sub(1, mul(A, A)));
+  return dA;
+}
+
+/**
+ * A Dense layer's backward in one operation, from the incoming gradient dA `(n, m)` and what
+ * {@link denseForward} returned:
+ * `dZ = dA·g'(Z)`, `dW = scale·dZ·Xᵀ`, `db = scale·Σ_columns dZ` `(n, 1)`, `dX = Wᵀ·dZ`.
+ * g' is read from Z for relu (1 where Z > 0, else 0) and leakyRelu (1 or alpha), and from the
+ * output A for sigmoid (`A(1 − A)`) and tanh (`1 − A²`). `scale` is the course's 1/m (its dZ is
+ * the gradient of the summed loss); leave it at 1 when dA already carries it. On the WebAssembly
+ * kernels the operands are staged once, dZ and db come from one pass, and both products read the
+ * staged dZ, X and W through transposed strides.
+ *
+ * @throws ShapeError when dA, Z or A is not `(n, m)` or W and X do not match; DTypeError when the
+ * dtypes differ or are not float; ValueError for an unknown activation or a non-finite alpha or
+ * scale.
+ * @example
+ * ```ts
+ * import { denseBackward, denseForward, tensor } from "@strata/tensor";
+ * const [W, X, b] = [tensor([[1, -1]]), tensor([[2, 1], [3, 0]]), tensor([[0.5]])];
+ * const { Z, A } = denseForward(W, X, b, "relu");
+ * const { dX, dW, db } = denseBackward(tensor([[1, 1]]), X, W, Z, A, "relu");
+ * console.log(dW!.toArray(), db!.toArray(), dX!.toArray()); // [[1, 0]] [[1]] [[0, 1], [0, -1]]
+ * ```
+ */
+export function denseBackward(
+  dA: Tensor, X: Tensor, W: Tensor, Z: Tensor, A: Tensor, activation: DenseActivation = "identity", options: DenseBackwardOptions = {},
+): DenseGradients {
+  const { alpha = 0.01, scale = 1, needs = [true, true, true] } = options;
+  checkInputs("denseBackward", W, X, null, activation, alpha);
+  if (typeof scale !== "number" || !Number.isFinite(scale)) throw new ValueError(`denseBackward: scale must be a finite number, got ${String(scale)}`);
+  const [n, k] = W.shape as [number, number];
+  const m = X.shape[1]!;
+  for (const [name, t] of [["dA", dA], ["Z", Z], ["A", A]] as const) {
+    if (!(t instanceof Tensor) || t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== m) {
+      const got = t instanceof Tensor ? formatShape(t.shape) : typeof t;
+      throw new ShapeError(`denseBackward: expected ${name} of shape (${n},${m}) (W is ${formatShape(W.shape)}, X ${formatShape(X.shape)}), got ${got}`);
+    }
+    if (t.dtype !== W.dtype) throw new DTypeError(`denseBackward: ${name} is ${t.dtype}, expected ${W.dtype} like W`);
+  }
+  if (!useKernels(n, k, m)) {
+    const dZ = activationGrad(dA, Z, A, activation, alpha);
+    const scaled = (t: Tensor): Tensor => (scale === 1 ? t : mul(t, scale));
+    return {
+      dX: needs[0] ? matmul(W.T, dZ) : null,
+      dW: needs[1] ? scaled(matmul(dZ, X.T)) : null,
+      db: needs[2] ? scaled(sum(dZ, { axis: 1, keepDims: true })) : null,
+    };
+  }
+  const out = (wanted: boolean | undefined, size: number) => (wanted ? (allocate(W.dtype, size) as Float32Array | Float64Array) : null);
+  const outs = { dX: out(needs[0], k * m), dW: out(needs[1], n * k), db: out(needs[2], n) };
+  wasmDenseBackward({ dA: matrix(dA), Z: matrix(Z), A: matrix(A), X: matrix(X), W: matrix(W) }, n, k, m, activation, alpha, scale, outs);
+  return {
+    dX: outs.dX && new Tensor(outs.dX, [k, m]),
+    dW: outs.dW && new Tensor(outs.dW, [n, k]),
+    db: outs.db && new Tensor(outs.db, [n, 1]),
+  };
+}

@@ -1,0 +1,110 @@
+// A Dense layer's forward and backward on the WebAssembly kernels, each from one staging of its
+// operands. Forward: every thread computes its block of Z = W·X, adds the bias and applies g while
+// the block is still in cache. Backward: dZ = dA·g'(·) and db in one pass, then dW = dZ·Xᵀ and
+// dX = Wᵀ·dZ read the staged dZ, X and W in place (the transposes are stride choices).
+import type { StridedMatrix } from "../kernels/gemm.js";
+import { runParallel, type Job } from "./pool.js";
+import { copyOut, loadedRuntime, productJobs, ranges, stage, stageRowMajor, threadsFor, type Staged } from "./gemm.js";
+import { MAP_PARALLEL, UNARY_CODES } from "./pointwise.js";
+import { resetArena, takeArena } from "./runtime.js";
+
+/** The activations a fused Dense layer applies. */
+export type FusedActivation = "identity" | "relu" | "leakyRelu" | "sigmoid" | "tanh";
+
+type FloatArray = Float32Array | Float64Array;
+
+/** A column vector (n values) by its data, offset and step. */
+export interface StridedVector {
+  data: FloatArray;
+  offset: number;
+  stride: number;
+}
+
+function stageVector(wide: boolean, v: StridedVector, n: number, rt: ReturnType<typeof loadedRuntime>): number {
+  return stageRowMajor(rt, wide, { data: v.data, offset: v.offset, rowStride: v.stride, colStride: 1 }, n, 1);
+}
+
+/**
+ * Z = W·X + b and A = g(Z) for W (n × k), X (k × m), b (n values); writes Z and (unless g is the
+ * identity) A, both row-major n × m, into zOut and aOut.
+ */
+export function wasmDenseForward(
+  W: StridedMatrix, X: StridedMatrix, b: StridedVector, n: number, k: number, m: number,
+  g: FusedActivation, alpha: number, zOut: FloatArray, aOut: FloatArray | null,
+): void {
+  const wide = zOut instanceof Float64Array;
+  const size = wide ? 8 : 4;
+  const rt = loadedRuntime(`dense(${g})`);
+  resetArena();
+  const w = stage(rt, wide, W, n, k);
+  const x = stage(rt, wide, X, k, m);
+  const bias = stageVector(wide, b, n, rt);
+  const z = takeArena(rt, n * m * size);
+  const a = g === "identity" ? 0 : takeArena(rt, n * m * size);
+  const code = UNARY_CODES[g];
+  const jobs = productJobs(rt, wide, n, m, k, w, x, z, wide ? "denseF64" : "denseF32", (i0, j0) => [
+    bias + i0 * size, code, alpha, a === 0 ? 0 : a + (i0 * m + j0) * size,
+  ]);
+  runParallel(rt, jobs);
+  copyOut(rt, z, n * m, zOut, 0);
+  if (aOut !== null && a !== 0) copyOut(rt, a, n * m, aOut, 0);
+}
+
+/** The inputs of a Dense backward: the incoming gradient and what the forward kept. */
+export interface DenseBackwardInputs {
+  dA: StridedMatrix;
+  Z: StridedMatrix;
+  A: StridedMatrix;
+  X: StridedMatrix;
+  W: StridedMatrix;
+}
+
+/** Where the backward writes (null: not wanted), each row-major. */
+export interface DenseBackwardOutputs {
+  dX: FloatArray | null;
+  dW: FloatArray | null;
+  db: FloatArray | null;
+}
+
+/**
+ * dZ = dA·g'(Z) (through A for sigmoid and tanh), db = scale·Σ_columns dZ, dW = scale·dZ·Xᵀ,
+ * dX = Wᵀ·dZ for W (n × k), X (k × m), dA, Z, A (n × m).
+ */
+export function wasmDenseBackward(
+  inputs: DenseBackwardInputs, n: number, k: number, m: number, g: FusedActivation, alpha: number, scale: number, outs: DenseBackwardOutputs,
+): void {
+  const wide = (outs.dX ?? outs.dW ?? outs.db) instanceof Float64Array;
+  const size = wide ? 8 : 4;
+  const rt = loadedRuntime(`dense(${g}) backward`);
+  resetArena();
+  const dZ = stageRowMajor(rt, wide, inputs.dA, n, m);
+  const viaZ = g === "relu" || g === "leakyRelu";
+  const viaA = g === "sigmoid" || g === "tanh";
+  const z = viaZ ? stageRowMajor(rt, wide, inputs.Z, n, m) : dZ;
+  const a = viaA ? stageRowMajor(rt, wide, inputs.A, n, m) : dZ;
+  const db = outs.db ? takeArena(rt, n * size) : 0;
+  if (g !== "identity" || db !== 0) {
+    const kernel = wide ? "activationGradF64" : "activationGradF32";
+    const rows = ranges(n, threadsFor(n * m, MAP_PARALLEL), 1);
+    // in place: each element of dA is read once, then overwritten by dZ
+    const jobs: Job[] = rows.map(([i0, i1]) => {
+      const at = i0 * m * size;
+      return { kernel, args: [UNARY_CODES[g], dZ + at, z + at, a + at, dZ + at, i1 - i0, m, alpha, db === 0 ? 0 : db + i0 * size, scale] };
+    });
+    runParallel(rt, jobs);
+  }
+  const dZStaged: Staged = { at: dZ, rs: m, cs: 1 };
+  if (outs.dW) {
+    const x = stage(rt, wide, inputs.X, k, m);
+    const dW = takeArena(rt, n * k * size);
+    runParallel(rt, productJobs(rt, wide, n, k, m, dZStaged, { at: x.at, rs: x.cs, cs: x.rs }, dW, wide ? "gemmF64" : "gemmF32"));
+    copyOut(rt, dW, n * k, outs.dW, 0, scale);
+  }
+  if (outs.dX) {
+    const w = stage(rt, wide, inputs.W, n, k);
+    const dX = takeArena(rt, k * m * size);
+    runParallel(rt, productJobs(rt, wide, k, m, n, { at: w.at, rs: w.cs, cs: w.rs }, dZStaged, dX, wide ? "gemmF64" : "gemmF32"));
+    copyOut(rt, dX, k * m, outs.dX, 0);
+  }
+  if (outs.db && db !== 0) copyOut(rt, db, n, outs.db, 0);
+}
