@@ -1,5 +1,5 @@
 // The WebAssembly kernels besides matmul, each against what it replaced, in one run:
-//   1. elementwise maps (exp, log, sigmoid, tanh) and row reductions (sum, max) on float32 and
+//   1. elementwise maps (exp, log, sigmoid, tanh, relu) and row reductions (sum, max) on float32 and
 //      float64: the TypeScript kernels (wasm off, the "before"), the WebAssembly kernels on one
 //      thread and on all of them; every call stages its input and copies its result out;
 //   2. a Dense layer's forward and backward at the MLP's and the course net's layer sizes:
@@ -36,7 +36,7 @@ function pointwise(results: WasmKernelResults): void {
       const positive = rand([n], { rng: r, dtype }).add(0.5);
       const byRow = x.reshape([n / 100, 100]);
       const ops: [string, () => unknown][] = [
-        ["exp", () => exp(x)], ["log", () => log(positive)], ["sigmoid", () => sigmoid(x)], ["tanh", () => tanh(x)],
+        ["exp", () => exp(x)], ["log", () => log(positive)], ["sigmoid", () => sigmoid(x)], ["tanh", () => tanh(x)], ["relu", () => relu(x)],
       ];
       // reductions go to the kernels from WASM_REDUCE = 16384 elements only
       if (n > 16384) ops.push(["sum (all)", () => sum(x)], ["sum (rows of 100)", () => sum(byRow, { axis: 1 })], ["max (all)", () => max(x)]);

@@ -1,9 +1,9 @@
-// The ops routed to the WebAssembly kernels besides matmul: exp, log, sigmoid and tanh on
+// The ops routed to the WebAssembly kernels besides matmul: exp, log, sigmoid, tanh, relu and leakyRelu on
 // contiguous float tensors, and row reductions (sum, mean, max, min). Each is checked against the
 // TypeScript kernels (wasm off) on sizes that cross the routing threshold and the vector width,
 // on one, two and three threads, and with the values that need care (NaN, ±Inf, empty rows).
 import { afterEach, describe, expect, it } from "vitest";
-import { exp, kernelOptions, log, max, mean, min, setKernelOptions, sigmoid, sum, tanh, tensor, type Tensor } from "@strata/tensor";
+import { exp, kernelOptions, leakyRelu, log, max, mean, min, relu, setKernelOptions, sigmoid, sum, tanh, tensor, type Tensor } from "@strata/tensor";
 import { sample } from "./reference.js";
 
 const initial = kernelOptions();
@@ -56,6 +56,18 @@ describe.runIf(wasmAvailable)("exp, log, sigmoid and tanh on the WebAssembly ker
       expect(Object.is(values(tanh(x))[4], -0), "tanh(-0) is -0").toBe(true);
     });
   }
+
+  it("relu gives the TypeScript kernel's exact values (NaN kept, −0 to +0); leakyRelu within 1 ulp", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      const data = Array.from({ length: 5003 }, (_, i) => [NaN, -0, 0, Infinity, -Infinity][i % 97] ?? Math.sin(i) * 10);
+      const x = tensor(data, { dtype });
+      const got = values(relu(x));
+      const want = onTypeScript(() => values(relu(x)));
+      got.forEach((v, i) => expect(Object.is(v, want[i]), `${dtype} relu[${i}]: ${v} vs ${want[i]}`).toBe(true));
+      expect(Object.is(got[1], 0), "relu(-0) is +0").toBe(true);
+      expectUlps(leakyRelu(x, 0.2), onTypeScript(() => leakyRelu(x, 0.2)), 1, `${dtype} leakyRelu`);
+    }
+  });
 
   it("a non-contiguous input takes the TypeScript path and gives its exact values", () => {
     const x = sample([100, 90], "float32", 3).T;
