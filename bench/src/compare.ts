@@ -201,8 +201,10 @@ export async function run(): Promise<CompareResults> {
   const rows = plans(withoutReadBack);
   const cells: Record<string, Record<string, Cell>> = Object.fromEntries(rows.map((r) => [r.key, {}]));
   const kernels = kernelOptions();
-  const matmulKernels = kernels.wasm ? `WebAssembly SIMD, ${kernels.threads} thread${kernels.threads === 1 ? "" : "s"}` : "TypeScript, 1 thread";
-  const labels: Record<string, string> = { strata: `Strata (matmul: ${matmulKernels}; other ops: TypeScript, 1 thread)` };
+  const simdKernels = kernels.wasm ? `WebAssembly SIMD, ${kernels.threads} thread${kernels.threads === 1 ? "" : "s"}` : "TypeScript, 1 thread";
+  const labels: Record<string, string> = {
+    strata: `Strata (matmul, Dense layers, exp/log/sigmoid/tanh/relu, reductions: ${simdKernels}; other ops: TypeScript, 1 thread)`,
+  };
   for (const row of rows) cells[row.key]!.strata = await row.strata();
   for (const { id, load } of PEERS) {
     let peer: Peer;
