@@ -27,6 +27,7 @@ const ops = new WeakMap<Activation, (...inputs: Operand[]) => Variable>();
 function denseOp(g: Activation): (...inputs: Operand[]) => Variable {
   let op = ops.get(g);
   if (op) return op;
+  const fused = fusedName(g);
   op = defineFunction<Tensor>({
     name: `dense(${g.name})`,
     forward(ctx, Aprev, W, b) {
@@ -38,7 +39,6 @@ function denseOp(g: Activation): (...inputs: Operand[]) => Variable {
     },
     backward(ctx, dA) {
       const [Aprev, W, b, A] = ctx.saved as [Variable, Variable, Variable, Variable];
-      const fused = fusedName(g);
       if (fused !== null && !isGradEnabled()) {
         const grads = T.denseBackward(dA.data, Aprev.data, W.data, ctx.state!, A.data, fused, { alpha: g.alpha ?? 0, needs: ctx.needsInputGrad });
         return [grads.dX, grads.dW, grads.db];

@@ -6,8 +6,7 @@
 // on where it falls in a row or on how the caller splits the work between threads.
 import { expF32x4, expF64x2, logF32x4, logF64x2, sigmoidF32x4, sigmoidF64x2, tanhF32x4, tanhF64x2 } from "./vmath";
 
-// Operation codes, shared with src/wasm/pointwise.ts.
-const IDENTITY: i32 = 0;
+// Operation codes, shared with src/wasm/pointwise.ts (0 is the identity).
 const RELU: i32 = 1;
 const LEAKY_RELU: i32 = 2;
 const SIGMOID: i32 = 3;
@@ -109,6 +108,11 @@ function add<T>(a: v128, b: v128): v128 {
   return sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b);
 }
 
+@inline
+function act<T, Op>(op: Op, v: v128, alpha: v128): v128 {
+  return sizeof<T>() == 4 ? op.f32(v, alpha) : op.f64(v, alpha);
+}
+
 // ---- y = g(x) over n contiguous elements ------------------------------------------------------
 
 @inline
@@ -118,13 +122,8 @@ function mapLoop<T, Op>(op: Op, x: usize, y: usize, n: i32, alpha: T): void {
   const whole = n - n % lanes<T>();
   const end = x + <usize>n * size;
   const stop = x + <usize>whole * size;
-  if (sizeof<T>() == 4) {
-    for (; x < stop; x += 16, y += 16) v128.store(y, op.f32(v128.load(x), al));
-    for (; x < end; x += size, y += size) storeOne<T>(y, op.f32(loadOne<T>(x), al));
-  } else {
-    for (; x < stop; x += 16, y += 16) v128.store(y, op.f64(v128.load(x), al));
-    for (; x < end; x += size, y += size) storeOne<T>(y, op.f64(loadOne<T>(x), al));
-  }
+  for (; x < stop; x += 16, y += 16) v128.store(y, act<T, Op>(op, v128.load(x), al));
+  for (; x < end; x += size, y += size) storeOne<T>(y, act<T, Op>(op, loadOne<T>(x), al));
 }
 
 @inline
@@ -149,11 +148,6 @@ export function unaryF64(op: i32, x: usize, y: usize, n: i32, alpha: f64): void 
 }
 
 // ---- Dense epilogue: Z += b (one bias per row), A = g(Z) ---------------------------------------
-
-@inline
-function act<T, Op>(op: Op, v: v128, alpha: v128): v128 {
-  return sizeof<T>() == 4 ? op.f32(v, alpha) : op.f64(v, alpha);
-}
 
 @inline
 function epilogueLoop<T, Op>(op: Op, z: usize, a: usize, rows: i32, cols: i32, ld: i32, bias: usize, alpha: T): void {

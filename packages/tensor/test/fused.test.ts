@@ -6,24 +6,13 @@ import {
   DTypeError, ShapeError, ValueError, cast, denseBackward, denseForward, kernelOptions, matmul, setKernelOptions, tensor,
   type DenseActivation, type Tensor,
 } from "@strata/tensor";
-import { sample } from "./reference.js";
+import { onTypeScript, sample } from "./reference.js";
 
 const initial = kernelOptions();
 afterEach(() => setKernelOptions({ wasm: initial.wasm, threads: initial.threads }));
 
 const ACTS: DenseActivation[] = ["identity", "relu", "leakyRelu", "sigmoid", "tanh"];
 const ALPHA = 0.1;
-
-/** Runs `f` on the TypeScript kernels. */
-function onTypeScript<T>(f: () => T): T {
-  const was = kernelOptions().wasm;
-  setKernelOptions({ wasm: false });
-  try {
-    return f();
-  } finally {
-    setKernelOptions({ wasm: was });
-  }
-}
 
 const f64 = (t: Tensor): Float64Array => Float64Array.from(t.toTypedArray());
 

@@ -1,6 +1,6 @@
 // Independent references for tests: element access goes through shape/strides/offset by hand,
 // never through the kernels under test.
-import { tensor, zeros, Tensor, type DType } from "@strata/tensor";
+import { kernelOptions, setKernelOptions, tensor, zeros, Tensor, type DType } from "@strata/tensor";
 
 /** Every index of `shape` in row-major order. */
 export function* indices(shape: readonly number[]): Generator<number[]> {
@@ -73,4 +73,15 @@ export function layouts(t: Tensor): { name: string; t: Tensor }[] {
 /** A broadcast view of `t` to `shape`, built from the library's broadcastTo (checked in views tests). */
 export function broadcastView(t: Tensor, shape: readonly number[]): Tensor {
   return t.broadcastTo(shape);
+}
+
+/** `f()` on the TypeScript kernels (the reference for the WebAssembly ones), then the options back. */
+export function onTypeScript<T>(f: () => T): T {
+  const was = kernelOptions().wasm;
+  setKernelOptions({ wasm: false });
+  try {
+    return f();
+  } finally {
+    setKernelOptions({ wasm: was });
+  }
 }

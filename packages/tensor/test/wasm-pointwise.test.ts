@@ -4,19 +4,10 @@
 // on one, two and three threads, and with the values that need care (NaN, ±Inf, empty rows).
 import { afterEach, describe, expect, it } from "vitest";
 import { exp, kernelOptions, leakyRelu, log, max, mean, min, relu, setKernelOptions, sigmoid, sum, tanh, tensor, type Tensor } from "@strata/tensor";
-import { sample } from "./reference.js";
+import { onTypeScript, sample } from "./reference.js";
 
 const initial = kernelOptions();
 afterEach(() => setKernelOptions({ wasm: initial.wasm, threads: initial.threads }));
-
-function onTypeScript<T>(f: () => T): T {
-  setKernelOptions({ wasm: false });
-  try {
-    return f();
-  } finally {
-    setKernelOptions({ wasm: initial.wasm });
-  }
-}
 
 const values = (t: Tensor): number[] => Array.from(t.toTypedArray());
 

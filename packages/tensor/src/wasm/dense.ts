@@ -20,10 +20,6 @@ export interface StridedVector {
   stride: number;
 }
 
-function stageVector(wide: boolean, v: StridedVector, n: number, rt: ReturnType<typeof loadedRuntime>): number {
-  return stageRowMajor(rt, wide, { data: v.data, offset: v.offset, rowStride: v.stride, colStride: 1 }, n, 1);
-}
-
 /**
  * Z = W·X + b and A = g(Z) for W (n × k), X (k × m), b (n values); writes Z and (unless g is the
  * identity) A, both row-major n × m, into zOut and aOut.
@@ -38,7 +34,7 @@ export function wasmDenseForward(
   resetArena();
   const w = stage(rt, wide, W, n, k);
   const x = stage(rt, wide, X, k, m);
-  const bias = stageVector(wide, b, n, rt);
+  const bias = stageRowMajor(rt, wide, { data: b.data, offset: b.offset, rowStride: b.stride, colStride: 1 }, n, 1);
   const z = takeArena(rt, n * m * size);
   const a = g === "identity" ? 0 : takeArena(rt, n * m * size);
   const code = UNARY_CODES[g];
@@ -73,7 +69,7 @@ export interface DenseBackwardOutputs {
 export function wasmDenseBackward(
   inputs: DenseBackwardInputs, n: number, k: number, m: number, g: FusedActivation, alpha: number, scale: number, outs: DenseBackwardOutputs,
 ): void {
-  const wide = (outs.dX ?? outs.dW ?? outs.db) instanceof Float64Array;
+  const wide = inputs.W.data instanceof Float64Array;
   const size = wide ? 8 : 4;
   const rt = loadedRuntime(`dense(${g}) backward`);
   resetArena();
