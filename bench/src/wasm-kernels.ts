@@ -2,11 +2,14 @@
 //   1. elementwise maps (exp, log, sigmoid, tanh, relu) and row reductions (sum, max) on float32 and
 //      float64: the TypeScript kernels (wasm off, the "before"), the WebAssembly kernels on one
 //      thread and on all of them; every call stages its input and copies its result out;
-//   2. a Dense layer's forward and backward at the MLP's and the course net's layer sizes:
+//   2. binary arithmetic (add with same shapes, a bias (n,1) and a repeated row; mul by a number
+//      float32 can and cannot hold) on float32 and float64: TypeScript against the kernels;
+//   3. a Dense layer's forward and backward at the MLP's and the course net's layer sizes:
 //      composed ops (matmul on the WebAssembly kernels, then bias, activation, its derivative and
 //      the sums as separate TypeScript passes: the "before") against denseForward + denseBackward.
 import {
-  add, denseBackward, denseForward, exp, gt, kernelOptions, log, matmul, max, mul, rand, randn, relu, rng, setKernelOptions, sigmoid, sum, tanh, where,
+  add, denseBackward, denseForward, exp, gt, kernelOptions, log, matmul, max, maximum, mul, rand, randn, relu, rng, setKernelOptions, sigmoid, sub, sum, tanh,
+  where,
   type DenseActivation, type Tensor,
 } from "@strata/tensor";
 import { printTable, quick, time } from "./harness.js";
@@ -57,6 +60,33 @@ function pointwise(results: WasmKernelResults): void {
   );
 }
 
+function arithmetic(results: WasmKernelResults): void {
+  const r = rng(4);
+  const rows: (string | number)[][] = [];
+  const sizes = quick ? [102400, 1024000] : [4096, 16384, 102400, 1024000];
+  for (const dtype of ["float32", "float64"] as const) {
+    for (const n of sizes) {
+      const [a, b] = [randn([n / 64, 64], { rng: r, dtype }), randn([n / 64, 64], { rng: r, dtype })];
+      const [bias, row] = [randn([n / 64, 1], { rng: r, dtype }), randn([64], { rng: r, dtype })];
+      const ops: [string, () => unknown][] = [
+        ["a + b", () => add(a, b)], ["a − bias (n,1)", () => sub(a, bias)], ["a · row (m,)", () => mul(a, row)],
+        ["a · 2", () => mul(a, 2)], ["a · 0.1", () => mul(a, 0.1)], ["maximum(a, 0)", () => maximum(a, 0)],
+      ];
+      for (const [op, fn] of ops) {
+        const ts = time(`${op} ts`, under({ wasm: false }, fn)).medianMs;
+        const wasm = time(`${op} wasm`, fn).medianMs;
+        results[`${op} ${dtype} ${n}`] = { typescript: ts, wasm };
+        rows.push([op, dtype, n, ts * 1000, wasm * 1000, `${(ts / wasm).toFixed(2)}x`]);
+      }
+    }
+  }
+  printTable(
+    "WebAssembly binary arithmetic, (n/64)×64 operands (µs per call, median; operands staged and result copied out every call, one thread)",
+    ["op", "dtype", "elements", "TypeScript (before)", "wasm", "speed-up"],
+    rows,
+  );
+}
+
 /** The layer's forward and backward from separate ops: what nn ran before the fused kernels. */
 function composed(W: Tensor, X: Tensor, b: Tensor, dA: Tensor, g: DenseActivation): unknown {
   const Z = add(matmul(W, X), b);
@@ -94,7 +124,7 @@ function dense(results: WasmKernelResults): void {
   );
 }
 
-/** Runs both tables and returns their medians. */
+/** Runs the three tables and returns their medians. */
 export async function run(): Promise<WasmKernelResults> {
   const results: WasmKernelResults = {};
   if (!initial.wasmAvailable) {
@@ -102,6 +132,7 @@ export async function run(): Promise<WasmKernelResults> {
     return results;
   }
   pointwise(results);
+  arithmetic(results);
   dense(results);
   return results;
 }

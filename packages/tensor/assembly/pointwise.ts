@@ -4,6 +4,7 @@
 // Every loop walks whole vectors and finishes a row's last lanes one element at a time through
 // the same vector code (the element splatted, lane 0 kept), so an element's result never depends
 // on where it falls in a row or on how the caller splits the work between threads.
+import { lanes, loadOne, splat, storeOne, tag } from "./simd";
 import { expF32x4, expF64x2, logF32x4, logF64x2, sigmoidF32x4, sigmoidF64x2, tanhF32x4, tanhF64x2 } from "./vmath";
 
 // Operation codes, shared with src/wasm/pointwise.ts (0 is the identity).
@@ -17,36 +18,6 @@ const LOG: i32 = 6;
 // Reduction codes (0 is the sum).
 const MAX: i32 = 1;
 const MIN: i32 = 2;
-
-@inline
-function lanes<T>(): i32 {
-  return 16 / <i32>sizeof<T>();
-}
-
-@inline
-function splat<T>(x: T): v128 {
-  return sizeof<T>() == 4 ? f32x4.splat(<f32>x) : f64x2.splat(<f64>x);
-}
-
-@inline
-function loadOne<T>(at: usize): v128 {
-  return sizeof<T>() == 4 ? v128.load32_splat(at) : v128.load64_splat(at);
-}
-
-@inline
-function storeOne<T>(at: usize, v: v128): void {
-  if (sizeof<T>() == 4) v128.store32_lane(at, v, 0);
-  else v128.store64_lane(at, v, 0);
-}
-
-// Each operation is a class used as a type tag: its methods are inlined into a loop of its own,
-// instantiated per class, and never touch `this` (a null reference is passed). With the operation
-// passed as a number instead, binaryen merged the per-operation loops back into one that
-// dispatched on it, and evaluated relu and leakyRelu, on every element.
-@inline
-function tag<Op>(): Op {
-  return changetype<Op>(0);
-}
 
 @final
 class Identity {

@@ -14,6 +14,7 @@ import type { TensorLike } from "../elementwise.js";
 import { binaryKernels, unaryKernels, type BinaryKernelName, type UnaryKernelName } from "./elementwise.js";
 import { mapBinary, mapUnary, mapWhere } from "./map.js";
 import { wasmEnabled } from "../backend.js";
+import { binaryOnWasm } from "./wasm-binary.js";
 import { wasmUnary, type WasmUnaryOp } from "../wasm/pointwise.js";
 
 /**
@@ -80,6 +81,7 @@ export function binary(op: BinaryKernelName, a: TensorLike, b: TensorLike, rule:
   if (rule === "arith") checkIntScalar(op, dtype, a, b);
   const shape = broadcastShapes(op, shapeOf(a), shapeOf(b));
   const out = allocate(dtype, shapeSize(shape));
+  if (binaryOnWasm(op, a, b, out, shape)) return new Tensor(out, shape);
   mapBinary(binaryKernels[op === "mul" && dtype === "int32" ? "imul" : op], out, shape, a, b);
   return new Tensor(out, shape);
 }

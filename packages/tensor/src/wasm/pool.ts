@@ -18,6 +18,9 @@ export interface Job {
   args: number[];
 }
 
+/** How many calls of each kernel have been started; tests check the routing with it. @internal */
+export const kernelRuns: Partial<Record<keyof KernelExports, number>> = {};
+
 const MAX_ARGS = 16;
 // Int32 control words per worker: job counter, done counter, failure flag.
 const JOB = 0;
@@ -25,7 +28,7 @@ const DONE = 1;
 const FAILED = 2;
 const KERNELS: (keyof KernelExports)[] = [
   "workspaceBytes", "gemmF32", "gemmF64", "denseF32", "denseF64", "unaryF32", "unaryF64",
-  "activationGradF32", "activationGradF64", "reduceRowsF32", "reduceRowsF64",
+  "activationGradF32", "activationGradF64", "reduceRowsF32", "reduceRowsF64", "binaryF32", "binaryF64",
 ];
 
 const workerSource = `
@@ -124,6 +127,7 @@ export function runParallel(rt: WasmRuntime, jobs: readonly Job[]): void {
   if (jobs.length > pool.length + 1) throw new RangeError(`wasm kernels: ${jobs.length} jobs for ${pool.length + 1} threads`);
   for (let i = 1; i < jobs.length; i++) post(pool[i - 1]!, jobs[i]!);
   const [own] = jobs;
+  if (own) kernelRuns[own.kernel] = (kernelRuns[own.kernel] ?? 0) + 1;
   let error: unknown;
   try {
     if (own) (rt.kernels[own.kernel] as (...args: number[]) => void)(...own.args);

@@ -21,6 +21,8 @@ export interface KernelExports {
   activationGradF64(op: number, dA: number, z: number, a: number, dZ: number, rows: number, cols: number, alpha: number, db: number, scale: number): void;
   reduceRowsF32(kind: number, x: number, rows: number, cols: number, out: number): void;
   reduceRowsF64(kind: number, x: number, rows: number, cols: number, out: number): void;
+  binaryF32(op: number, layout: number, a: number, b: number, y: number, rows: number, cols: number, bRow: number): void;
+  binaryF64(op: number, layout: number, a: number, b: number, y: number, rows: number, cols: number, bRow: number): void;
 }
 
 // The part of the WebAssembly JS API used here (TypeScript declares it only in its DOM library,

@@ -1,0 +1,78 @@
+// Which binary ops go to the WebAssembly kernels (../wasm/arith.ts), and how their operands line
+// up there: one operand contiguous with the output's shape, the other the same, a number, one
+// value per row of the output (a bias (n,1) against (n,m)) or one row repeated ((m,) against (n,m)).
+import { shapeSize, type Shape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import type { TensorLike } from "../elementwise.js";
+import { wasmEnabled } from "../backend.js";
+import { wasmBinary, type OtherOperand, type WasmBinaryOp } from "../wasm/arith.js";
+import type { DataArray } from "../dtype.js";
+import type { BinaryKernelName } from "./elementwise.js";
+
+const WASM_BINARY: Partial<Record<BinaryKernelName, WasmBinaryOp>> = {
+  add: "add", sub: "sub", mul: "mul", div: "div", maximum: "maximum", minimum: "minimum",
+};
+
+/**
+ * Output elements from which a binary op is staged to the kernels. Measured on float32 add in
+ * bench/src/wasm-kernels.ts (bench/README).
+ */
+export const WASM_BINARY_MIN = 1 << 12;
+
+const isFull = (x: TensorLike, shape: Shape, out: DataArray): x is Tensor =>
+  x instanceof Tensor && x.isContiguous && x.dtype === dtypeOfOut(out) && x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]);
+
+const dtypeOfOut = (out: DataArray): string => (out instanceof Float64Array ? "float64" : "float32");
+
+/** Whether axes [from, to) of t are row-major contiguous (axes of length 1 ignored). */
+function rowMajor(t: Tensor, shape: Shape, from: number, to: number): boolean {
+  let expected = 1;
+  for (let ax = to - 1; ax >= from; ax--) {
+    if (shape[ax] === 1) continue;
+    if (t.strides[ax] !== expected) return false;
+    expected *= shape[ax]!;
+  }
+  return true;
+}
+
+/** Whether t repeats along every axis of [from, to). */
+const constant = (t: Tensor, shape: Shape, from: number, to: number): boolean =>
+  t.strides.slice(from, to).every((s, i) => s === 0 || shape[from + i] === 1);
+
+/** How `x`, broadcast to `shape`, lines up with a rows × cols block of the output; null if it does not. */
+function layoutOf(x: TensorLike, shape: Shape, out: DataArray): (OtherOperand & { rows: number; cols: number }) | null {
+  const n = out.length;
+  if (typeof x === "number" || x.size === 1) {
+    const value = typeof x === "number" ? x : x.data[x.offset]!;
+    return { values: value, offset: 0, rowStep: 0, spread: true, rows: 1, cols: n };
+  }
+  if (x.dtype !== dtypeOfOut(out)) return null;
+  const t = x.broadcastTo(shape);
+  const values = t.data as Float32Array | Float64Array;
+  if (t.isContiguous) return { values, offset: t.offset, rowStep: n, spread: false, rows: 1, cols: n };
+  for (let k = 1; k < shape.length; k++) {
+    const rows = shapeSize(shape.slice(0, k));
+    const cols = n / rows;
+    if (constant(t, shape, k, shape.length) && rowMajor(t, shape, 0, k)) return { values, offset: t.offset, rowStep: 1, spread: true, rows, cols };
+    if (constant(t, shape, 0, k) && rowMajor(t, shape, k, shape.length)) return { values, offset: t.offset, rowStep: 0, spread: false, rows, cols };
+  }
+  return null;
+}
+
+/**
+ * Runs `out = a ∘ b` on the kernels and returns true when the op, the dtypes, the size and the
+ * operands' layout allow it; returns false, having done nothing, otherwise.
+ */
+export function binaryOnWasm(op: BinaryKernelName, a: TensorLike, b: TensorLike, out: DataArray, shape: Shape): boolean {
+  const kernel = WASM_BINARY[op];
+  if (!kernel || out.length < WASM_BINARY_MIN || !(out instanceof Float32Array || out instanceof Float64Array) || !wasmEnabled()) return false;
+  for (const swapped of [false, true]) {
+    const [x, y] = swapped ? [b, a] : [a, b];
+    if (!isFull(x, shape, out)) continue;
+    const other = layoutOf(y, shape, out);
+    if (other === null) continue;
+    wasmBinary(kernel, swapped, x.data as Float32Array | Float64Array, x.offset, other, out, other.rows, other.cols);
+    return true;
+  }
+  return false;
+}
