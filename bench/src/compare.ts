@@ -203,7 +203,7 @@ export async function run(): Promise<CompareResults> {
   const kernels = kernelOptions();
   const simdKernels = kernels.wasm ? `WebAssembly SIMD, ${kernels.threads} thread${kernels.threads === 1 ? "" : "s"}` : "TypeScript, 1 thread";
   const labels: Record<string, string> = {
-    strata: `Strata (matmul, Dense layers, exp/log/sigmoid/tanh/relu, reductions: ${simdKernels}; other ops: TypeScript, 1 thread)`,
+    strata: `Strata (matmul, Dense layers, exp/log/sigmoid/tanh/relu, add/sub/mul/div/maximum/minimum, reductions: ${simdKernels}; other ops: TypeScript, 1 thread)`,
   };
   for (const row of rows) cells[row.key]!.strata = await row.strata();
   for (const { id, load } of PEERS) {
