@@ -8,7 +8,8 @@ import { format } from "node:util";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
 const root = join(import.meta.dirname, "..");
-const outDir = join(root, ".doc-examples");
+// one directory per run, so that runs side by side do not delete each other's files
+const outDir = join(root, ".doc-examples", String(process.pid));
 
 interface Example {
   name: string;
@@ -54,7 +55,7 @@ mkdirSync(outDir, { recursive: true });
 for (const ex of examples) writeFileSync(join(outDir, ex.file), `${ex.code}\nexport {};\n`);
 writeFileSync(
   join(outDir, "tsconfig.json"),
-  JSON.stringify({ extends: "../tsconfig.base.json", compilerOptions: { noUnusedLocals: false }, include: ["./*.ts"] }),
+  JSON.stringify({ extends: "../../tsconfig.base.json", compilerOptions: { noUnusedLocals: false }, include: ["./*.ts"] }),
 );
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
