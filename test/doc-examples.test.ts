@@ -1,4 +1,5 @@
-// Every `@example` in the packages' sources is extracted, type-checked and run; where a
+// Every `@example` in the packages' sources, and each guide in docs/guide (its ```ts blocks in
+// order, as one program), is extracted, type-checked and run; where a
 // `console.log(...)` line ends in `// expected`, the printed text must match it (spaces and
 // quotes ignored), so the docs cannot drift from what the code does.
 import { execFileSync } from "node:child_process";
@@ -24,6 +25,17 @@ function sourceFiles(dir: string): string[] {
   );
 }
 
+function example(name: string, code: string[]): Example {
+  const expected = code.filter((l) => l.includes("console.log(")).map((l) => /\/\/\s*(.+)$/.exec(l)?.[1] ?? null);
+  return { name, file: `${name.replace(/[^A-Za-z0-9]+/g, "_")}.ts`, code: code.join("\n"), expected };
+}
+
+/** A guide's ```ts blocks, in order, as one program: each step builds on the ones before. */
+function guide(path: string): Example {
+  const blocks = [...readFileSync(path, "utf8").matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  return example(relative(root, path), blocks.join("\n").split("\n"));
+}
+
 function extract(path: string): Example[] {
   const text = readFileSync(path, "utf8");
   const out: Example[] = [];
@@ -39,16 +51,18 @@ function extract(path: string): Example[] {
         inside = false;
         afterTag = false;
         const lineNo = text.slice(0, m.index).split("\n").length;
-        const name = `${relative(root, path)}:${lineNo}#${out.length}`;
-        const expected = code.filter((l) => l.includes("console.log(")).map((l) => /\/\/\s*(.+)$/.exec(l)?.[1] ?? null);
-        out.push({ name, file: `${name.replace(/[^A-Za-z0-9]+/g, "_")}.ts`, code: code.join("\n"), expected });
+        out.push(example(`${relative(root, path)}:${lineNo}#${out.length}`, code));
       } else if (inside) code.push(line);
     }
   }
   return out;
 }
 
-const examples = readdirSync(join(root, "packages")).flatMap((pkg) => sourceFiles(join(root, "packages", pkg, "src")).flatMap(extract));
+const guides = join(root, "docs", "guide");
+const examples = [
+  ...readdirSync(join(root, "packages")).flatMap((pkg) => sourceFiles(join(root, "packages", pkg, "src")).flatMap(extract)),
+  ...readdirSync(guides).filter((f) => f.endsWith(".md")).map((f) => guide(join(guides, f))),
+];
 
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
