@@ -174,8 +174,16 @@ export function buffer(state: ParamState, name: string): FloatArray {
  * Updates are in place: each parameter keeps its identity and its `data` tensor, whose values
  * change, so the model that holds the variables sees the new values. The write counts in the
  * tensor's version, so a backward through a graph that saved the old value throws instead of
- * computing a wrong gradient.
+ * computing a wrong gradient. A parameter's state buffers have its shape and dtype, e.g.
+ * (n[l], n[l-1]) for W[l].
  *
+ * @throws ValueError from the constructor (which every subclass runs first) when `params` is not
+ *   an iterable, is empty, holds something that is not a Variable (a Tensor gets a hint to wrap
+ *   it), a variable that is not a leaf requiring gradients, the same variable twice, or a
+ *   variable with overlapping elements (stride 0 on an axis longer than 1, as a broadcast view
+ *   has); and when the options are not an object, name an unknown option, leave out a required
+ *   one (SGD's `lr`), hold a value out of its range, or combine options that do not go together
+ *   (SGD's `nesterov` without momentum), each named in the message.
  * @example
  * ```ts
  * import { variable } from "@strata/autograd";

@@ -34,6 +34,8 @@ const show = (x: unknown): string => (typeof x === "string" ? JSON.stringify(x) 
  * `optimizer.lr` to the schedule's closed form at that epoch (so changes made to `lr` in between
  * are overwritten). Call it once per epoch, after the epoch's optimiser steps.
  *
+ * @throws ValueError from the constructor (which every subclass runs first) when `optimizer` is
+ *   not an {@link Optimizer} (SGD, Adam, AdamW, RMSprop).
  * @example
  * ```ts
  * import { variable } from "@strata/autograd";
