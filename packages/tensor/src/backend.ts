@@ -4,7 +4,19 @@ import { ValueError } from "./errors.js";
 import { kernelThreads, setKernelThreads } from "./wasm/pool.js";
 import { wasmRuntime, wasmUnavailableReason } from "./wasm/runtime.js";
 
-/** The kernel settings {@link setKernelOptions} changes. */
+/**
+ * The kernel settings {@link setKernelOptions} changes (it takes any subset of them) and
+ * {@link kernelOptions} reports.
+ *
+ * @example
+ * ```ts
+ * import { kernelOptions, setKernelOptions, type KernelOptions } from "@strata/tensor";
+ * const saved: KernelOptions = kernelOptions();
+ * setKernelOptions({ threads: 1 });
+ * console.log(kernelOptions().threads); // 1
+ * setKernelOptions({ threads: saved.threads });
+ * ```
+ */
 export interface KernelOptions {
   /**
    * Whether matrix products run on the WebAssembly SIMD kernels (default: true when they load;
@@ -20,7 +32,17 @@ export interface KernelOptions {
   threads: number;
 }
 
-/** {@link KernelOptions} plus what this process can do. */
+/**
+ * What {@link kernelOptions} returns: the {@link KernelOptions} in force plus what this process
+ * can do. `wasm` is true only when `wasmAvailable` is.
+ *
+ * @example
+ * ```ts
+ * import { kernelOptions, type KernelStatus } from "@strata/tensor";
+ * const status: KernelStatus = kernelOptions();
+ * console.log(status.wasmAvailable === (status.wasmUnavailableReason === ""), !status.wasm || status.wasmAvailable); // true true
+ * ```
+ */
 export interface KernelStatus extends KernelOptions {
   /** Whether the WebAssembly module compiled and instantiated here. */
   wasmAvailable: boolean;
@@ -31,7 +53,10 @@ export interface KernelStatus extends KernelOptions {
 let wasmWanted = process.env["STRATA_WASM"] !== "0";
 
 /**
- * The current kernel settings and whether the WebAssembly kernels are available.
+ * The current kernel settings and whether the WebAssembly kernels are available (a new object
+ * each call; changing it changes nothing, use {@link setKernelOptions}). The first call may
+ * compile the WebAssembly module; a failure to load is reported in `wasmUnavailableReason`,
+ * not thrown. Never throws.
  *
  * @example
  * ```ts

@@ -21,7 +21,8 @@ export interface CloseOptions {
 }
 
 /**
- * Whether `a` and `b` have the same shape and equal values (dtypes may differ; NaN ≠ NaN).
+ * Whether `a` and `b` have the same shape and equal values at every index (dtypes and layouts
+ * may differ; NaN ≠ NaN). Different shapes give false, not an error. Never throws.
  *
  * @example
  * ```ts
@@ -39,7 +40,10 @@ export function equals(a: Tensor, b: Tensor): boolean {
 
 /**
  * Whether `|a - b| <= atol + rtol·|b|` holds for every element after broadcasting the two
- * (as numpy's `allclose`). Throws a ShapeError when the shapes do not broadcast.
+ * (as numpy's `allclose`); a number `b` is compared with every element of `a`. NaN is close
+ * only to NaN, and only with `equalNaN`.
+ *
+ * @throws ShapeError when `b` is a tensor whose shape does not broadcast with that of `a`.
  *
  * @example
  * ```ts

@@ -1,6 +1,7 @@
 import ndarray from "ndarray";
 import ops from "ndarray-ops";
-import { allocate, type DType } from "./dtype.js";
+import { allocate, isDType, unknownDType, type DType } from "./dtype.js";
+import { DTypeError } from "./errors.js";
 import { Tensor } from "./tensor.js";
 
 /** A new row-major tensor with the elements of `t` in `dtype` (default: its own). */
@@ -19,8 +20,12 @@ export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
 }
 
 /**
- * `x` converted to `dtype`, always a new tensor. Explicit, so it may narrow: floats to `int32`
- * truncate toward zero, any dtype to `bool` is `x != 0`, `float64` to `float32` rounds to nearest.
+ * `x` converted to `dtype`, always a new contiguous tensor of the shape of `x`. Explicit, so it
+ * may narrow: floats to `int32` truncate toward zero, then wrap modulo 2^32 beyond the int32 range
+ * (NaN and ±Infinity become 0); any dtype to `bool` is `x != 0` (NaN is true); `float64` to
+ * `float32` rounds to nearest.
+ *
+ * @throws DTypeError when `dtype` is not one of {@link DTYPES} (possible from untyped JavaScript).
  *
  * @example
  * ```ts
@@ -29,5 +34,6 @@ export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
  * ```
  */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  if (!isDType(dtype)) throw new DTypeError(unknownDType("cast", dtype));
   return contiguousCopy(x, dtype);
 }

@@ -1,4 +1,4 @@
-import { allocate, dtypeOfArray, isDType, isFloatDType, type DataArray, type DType } from "./dtype.js";
+import { allocate, dtypeOfArray, isDType, isFloatDType, unknownDType, type DataArray, type DType } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { checkShape, formatShape, shapeSize, type Shape } from "./shape.js";
 import { Tensor, type NestedArray } from "./tensor.js";
@@ -44,7 +44,7 @@ export interface CreateOptions {
 }
 
 function checkDType(op: string, dtype: unknown): DType {
-  if (!isDType(dtype)) throw new DTypeError(`${op}: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`);
+  if (!isDType(dtype)) throw new DTypeError(unknownDType(op, dtype));
   return dtype;
 }
 
@@ -85,8 +85,13 @@ function hasBoolean(values: unknown): boolean {
 /**
  * A new tensor holding a copy of `values`: a scalar, nested arrays (rectangular), or a typed
  * array. The dtype is `options.dtype`, else the typed array's, else `bool` for booleans, else
- * `float32`. `options.shape` reshapes flat values. Values that the dtype cannot hold (1.5 as
- * int32) are a DTypeError; ragged nesting is a ShapeError.
+ * `float32`. The shape is the nesting's (`[]` for a scalar, `(n)` for a flat or typed array), or
+ * `options.shape`, which must hold exactly as many elements. `bool` stores `value != 0`.
+ *
+ * @throws DTypeError when `options.dtype` is not a dtype, an element is neither a number nor a
+ * boolean, or an element does not fit an int32 result (not an integer, or outside the int32 range).
+ * @throws ShapeError for ragged nesting, an `options.shape` that is not a list of non-negative
+ * integers, or one whose size differs from the number of values.
  *
  * @example
  * ```ts
@@ -131,7 +136,13 @@ function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
 }
 
 /**
- * A tensor of `shape` with every element `value` (`NaN` and `±Infinity` need a float dtype).
+ * A tensor of `shape` with every element `value` (`NaN` and `±Infinity` need a float dtype). The
+ * dtype is `options.dtype`, else `bool` for a boolean `value`, else `float32`; `bool` stores
+ * `value != 0`.
+ *
+ * @throws ShapeError when `shape` is not a list of non-negative integers.
+ * @throws DTypeError when `options.dtype` is not a dtype, or the dtype is int32 and `value` is not
+ * an integer in the int32 range.
  *
  * @example
  * ```ts
@@ -140,11 +151,16 @@ function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
  * ```
  */
 export function full(shape: Shape, value: number | boolean, options: { dtype?: DType } = {}): Tensor {
-  checkShape("full", shape);
-  const dtype = checkDType("full", options.dtype ?? (typeof value === "boolean" ? "bool" : "float32"));
+  return filled("full", shape, value, options.dtype);
+}
+
+/** `full`, with errors naming `op` (zeros, ones, zerosLike, onesLike, eye). */
+function filled(op: string, shape: Shape, value: number | boolean, dtypeOption: DType | undefined): Tensor {
+  checkShape(op, shape);
+  const dtype = checkDType(op, dtypeOption ?? (typeof value === "boolean" ? "bool" : "float32"));
   const v = Number(value);
   if (dtype === "int32" && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
-    throw new DTypeError(`full: value ${v} is not an int32 (an integer in [-2147483648, 2147483647])`);
+    throw new DTypeError(`${op}: value ${v} is not an int32 (an integer in [-2147483648, 2147483647])`);
   }
   const out = allocate(dtype, shapeSize(shape));
   out.fill(dtype === "bool" ? Number(v !== 0) : v);
@@ -152,7 +168,11 @@ export function full(shape: Shape, value: number | boolean, options: { dtype?: D
 }
 
 /**
- * A tensor of zeros.
+ * A tensor of `shape` filled with 0, `float32` unless `options.dtype` says otherwise:
+ * `full(shape, 0, options)`.
+ *
+ * @throws ShapeError when `shape` is not a list of non-negative integers.
+ * @throws DTypeError when `options.dtype` is not a dtype.
  *
  * @example
  * ```ts
@@ -161,11 +181,15 @@ export function full(shape: Shape, value: number | boolean, options: { dtype?: D
  * ```
  */
 export function zeros(shape: Shape, options: { dtype?: DType } = {}): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options.dtype);
 }
 
 /**
- * A tensor of ones.
+ * A tensor of `shape` filled with 1, `float32` unless `options.dtype` says otherwise:
+ * `full(shape, 1, options)`.
+ *
+ * @throws ShapeError when `shape` is not a list of non-negative integers.
+ * @throws DTypeError when `options.dtype` is not a dtype.
  *
  * @example
  * ```ts
@@ -174,11 +198,14 @@ export function zeros(shape: Shape, options: { dtype?: DType } = {}): Tensor {
  * ```
  */
 export function ones(shape: Shape, options: { dtype?: DType } = {}): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options.dtype);
 }
 
 /**
- * Zeros with the shape and dtype of `t` (or the dtype given).
+ * Zeros with the shape and dtype of `t` (or the dtype given): a new contiguous tensor, whatever
+ * the layout of `t`.
+ *
+ * @throws DTypeError when `options.dtype` is not a dtype.
  *
  * @example
  * ```ts
@@ -187,11 +214,14 @@ export function ones(shape: Shape, options: { dtype?: DType } = {}): Tensor {
  * ```
  */
 export function zerosLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
-  return full(t.shape, 0, { dtype: options.dtype ?? t.dtype });
+  return filled("zerosLike", t.shape, 0, options.dtype ?? t.dtype);
 }
 
 /**
- * Ones with the shape and dtype of `t` (or the dtype given).
+ * Ones with the shape and dtype of `t` (or the dtype given): a new contiguous tensor, whatever
+ * the layout of `t`.
+ *
+ * @throws DTypeError when `options.dtype` is not a dtype.
  *
  * @example
  * ```ts
@@ -200,14 +230,20 @@ export function zerosLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
  * ```
  */
 export function onesLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
-  return full(t.shape, 1, { dtype: options.dtype ?? t.dtype });
+  return filled("onesLike", t.shape, 1, options.dtype ?? t.dtype);
 }
 
 /**
  * Evenly spaced values `start, start + step, …` below `stop` (above it for a negative step).
  * `arange(stop)` starts at 0. The dtype defaults to `int32` when all arguments are integers,
- * else `float32`; an explicit `int32` with fractional values is a DTypeError, and `bool` holds
- * `value != 0`.
+ * else `float32`; `bool` holds `value != 0`. The result has shape `(n)` with
+ * `n = max(0, ceil((stop − start) / step))`, element `i` being `start + i·step`.
+ *
+ * @throws ValueError when `start`, `stop` or `step` is not finite, or `step` is 0.
+ * @throws DTypeError when `options.dtype` is not a dtype, or the result is int32 and its values
+ * are fractional (a fractional `start`, or a fractional `step` with more than one value) or
+ * `start` or the last value lies outside the int32 range (`arange(3e9, 3e9 + 2)`; pass
+ * `{ dtype: "float64" }`).
  *
  * @example
  * ```ts
@@ -230,6 +266,14 @@ export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?
   if (dtype === "int32" && n > 0 && !(Number.isInteger(start) && (n === 1 || Number.isInteger(step)))) {
     throw new DTypeError(`arange: start ${start} and step ${step} give fractional values, which int32 cannot hold; use a float dtype`);
   }
+  // The values run from start to the last one, so checking both ends keeps int32 from wrapping.
+  if (dtype === "int32" && n > 0) {
+    for (const [what, v] of [["start", start], ["last value", start + (n - 1) * step]] as const) {
+      if (v < -2147483648 || v > 2147483647) {
+        throw new DTypeError(`arange: ${what} ${v} is outside the int32 range of an int32 result; pass { dtype: "float64" }`);
+      }
+    }
+  }
   const out = allocate(dtype, n);
   // bool holds only 0 and 1: any non-zero value is true (a Uint8Array would keep 2 as 2).
   if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = start + i * step !== 0 ? 1 : 0;
@@ -238,7 +282,12 @@ export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?
 }
 
 /**
- * `num` evenly spaced values from `start` to `stop`, both included (float32 by default).
+ * `num` evenly spaced values from `start` to `stop`, both included (float32 by default): a
+ * tensor of shape `(num)` whose element `i` is `start + i·(stop − start)/(num − 1)`, the last
+ * exactly `stop`; `num = 1` gives `[start]`.
+ *
+ * @throws ValueError when `start` or `stop` is not finite, or `num` is not a non-negative integer.
+ * @throws DTypeError when `options.dtype` is not a dtype, or is not float32 or float64.
  *
  * @example
  * ```ts
@@ -247,6 +296,9 @@ export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?
  * ```
  */
 export function linspace(start: number, stop: number, num: number, options: { dtype?: DType } = {}): Tensor {
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new ValueError(`linspace: start and stop must be finite, got ${String(start)}, ${String(stop)}`);
+  }
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const dtype = checkDType("linspace", options.dtype ?? "float32");
   if (!isFloatDType(dtype)) throw new DTypeError(`linspace: dtype ${dtype} cannot hold fractional steps; use float32 or float64`);
@@ -259,7 +311,11 @@ export function linspace(start: number, stop: number, num: number, options: { dt
 }
 
 /**
- * The `n × m` identity matrix (`m` defaults to `n`): ones on the diagonal, zeros elsewhere.
+ * The `n × m` identity matrix (`m` defaults to `n`): a tensor of shape `(n,m)` with ones on the
+ * diagonal (`i = j`) and zeros elsewhere, `float32` unless `options.dtype` says otherwise.
+ *
+ * @throws ShapeError when `n` or `m` is not a non-negative integer.
+ * @throws DTypeError when `options.dtype` is not a dtype.
  *
  * @example
  * ```ts
@@ -268,7 +324,10 @@ export function linspace(start: number, stop: number, num: number, options: { dt
  * ```
  */
 export function eye(n: number, m: number = n, options: { dtype?: DType } = {}): Tensor {
-  const out = zeros([n, m], options);
+  for (const [name, v] of [["n", n], ["m", m]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new ShapeError(`eye: ${name} is ${String(v)}; expected a non-negative integer`);
+  }
+  const out = filled("eye", [n, m], 0, options.dtype);
   for (let i = 0; i < Math.min(n, m); i++) out.data[i * m + i] = 1;
   return out;
 }

@@ -1,4 +1,4 @@
-import { DTypeError } from "./errors.js";
+import { DTypeError, ValueError } from "./errors.js";
 
 /**
  * The element types a tensor can hold. `float32` is the default; `float64` is supported
@@ -40,7 +40,7 @@ export const DTYPES: readonly DType[] = ["bool", "int32", "float32", "float64"];
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
 /**
- * Whether `value` names a dtype.
+ * Whether `value` names a dtype: one of the strings in {@link DTYPES} (a type guard). Never throws.
  *
  * @example
  * ```ts
@@ -53,7 +53,7 @@ export function isDType(value: unknown): value is DType {
 }
 
 /**
- * Whether a dtype holds floating-point numbers (`float32`, `float64`).
+ * Whether a dtype holds floating-point numbers (`float32`, `float64`). Never throws.
  *
  * @example
  * ```ts
@@ -78,7 +78,7 @@ export function isFloatDType(dtype: DType): boolean {
  *
  * `int32` with `float32` gives `float32` (as in PyTorch): a float32 holds every int32 up to 2^24
  * exactly. Arithmetic ops then lift a `bool` result to `int32`, and true division and the
- * transcendental functions lift integer results to `float32` (see each op).
+ * transcendental functions lift integer results to `float32` (see each op). Never throws.
  *
  * @example
  * ```ts
@@ -94,6 +94,7 @@ export function promoteTypes(a: DType, b: DType): DType {
  * The dtype of a binary operation between a tensor of `dtype` and a plain JavaScript number.
  * Numbers are "weak": they take the tensor's dtype, except that a fractional number with an
  * `int32` or `bool` tensor gives `float32`, and an integer with a `bool` tensor gives `int32`.
+ * (NaN and ±Infinity count as fractional.) Never throws.
  *
  * @example
  * ```ts
@@ -109,7 +110,13 @@ export function resultTypeWithScalar(dtype: DType, value: number): DType {
 }
 
 /**
- * A new zero-filled typed array of `size` elements for `dtype`.
+ * A new zero-filled typed array of `size` elements for `dtype` (the array type listed in
+ * {@link DataArray}).
+ *
+ * @throws DTypeError when `dtype` is not one of {@link DTYPES} (possible from untyped JavaScript).
+ * @throws ValueError when `size` is not a non-negative integer.
+ * @throws RangeError (from the typed-array constructor) when `size` is more elements than a
+ * typed array can hold.
  *
  * @example
  * ```ts
@@ -118,6 +125,7 @@ export function resultTypeWithScalar(dtype: DType, value: number): DType {
  * ```
  */
 export function allocate(dtype: DType, size: number): DataArray {
+  if (!(Number.isInteger(size) && size >= 0)) throw new ValueError(`allocate: size ${String(size)} is not a non-negative integer`);
   switch (dtype) {
     case "float32":
       return new Float32Array(size);
@@ -127,11 +135,21 @@ export function allocate(dtype: DType, size: number): DataArray {
       return new Int32Array(size);
     case "bool":
       return new Uint8Array(size);
+    default:
+      throw new DTypeError(unknownDType("allocate", dtype));
   }
 }
 
+/** Internal: the message for a `dtype` that is not one of DTYPES, naming `op`. */
+export function unknownDType(op: string, dtype: unknown): string {
+  return `${op}: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`;
+}
+
 /**
- * The dtype that a typed array holds; Uint8Array is read as `bool`. Other arrays are rejected.
+ * The dtype that a typed array holds; Uint8Array (and its subclasses, such as Node's Buffer) is
+ * read as `bool`.
+ *
+ * @throws DTypeError for any other view: Int16Array, Uint8ClampedArray, a DataView, ….
  *
  * @example
  * ```ts

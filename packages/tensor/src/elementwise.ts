@@ -16,10 +16,12 @@ import { binary, clamp, leaky, select, unary } from "./kernels/apply.js";
 export type TensorLike = Tensor | number;
 
 /**
- * `a + b` elementwise with numpy broadcasting. Dtype: the promotion of `a` and `b` (bool + bool
- * gives int32; int32 wraps on overflow). Throws ShapeError when the shapes do not broadcast,
- * DTypeError for an argument that is neither a Tensor nor a number, or for a number outside the
- * int32 range with an int32 result.
+ * `a + b` elementwise with numpy broadcasting: the result has the broadcast shape of `a` and `b`
+ * (a number counts as 0-d). Dtype: the promotion of `a` and `b` (bool + bool gives int32; int32
+ * wraps on overflow).
+ * @throws DTypeError when an operand is neither a Tensor nor a number, or an int32 result meets a
+ *   number outside the int32 range.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { add, tensor } from "@strata/tensor";
@@ -29,7 +31,10 @@ export type TensorLike = Tensor | number;
 export function add(a: TensorLike, b: TensorLike): Tensor { return binary("add", a, b, "arith"); }
 
 /**
- * `a - b` elementwise with broadcasting. Dtype and errors as {@link add}.
+ * `a - b` elementwise with broadcasting. Shape and dtype as {@link add}.
+ * @throws DTypeError when an operand is neither a Tensor nor a number, or an int32 result meets a
+ *   number outside the int32 range.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { sub, tensor } from "@strata/tensor";
@@ -39,8 +44,11 @@ export function add(a: TensorLike, b: TensorLike): Tensor { return binary("add",
 export function sub(a: TensorLike, b: TensorLike): Tensor { return binary("sub", a, b, "arith"); }
 
 /**
- * `a · b` elementwise with broadcasting. Dtype and errors as {@link add}; int32 products wrap
+ * `a · b` elementwise with broadcasting. Shape and dtype as {@link add}; int32 products wrap
  * modulo 2^32 exactly (as numpy's int32).
+ * @throws DTypeError when an operand is neither a Tensor nor a number, or an int32 result meets a
+ *   number outside the int32 range.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { mul, tensor } from "@strata/tensor";
@@ -51,8 +59,10 @@ export function sub(a: TensorLike, b: TensorLike): Tensor { return binary("sub",
 export function mul(a: TensorLike, b: TensorLike): Tensor { return binary("mul", a, b, "arith"); }
 
 /**
- * True division `a / b` with broadcasting; `x/0` is ±Infinity or NaN as in IEEE 754. Dtype:
- * float32 for int32 and bool inputs, else the promotion. Errors as {@link add}.
+ * True division `a / b` with broadcasting (shape as {@link add}); `x/0` is ±Infinity or NaN as in
+ * IEEE 754. Dtype: float32 for int32 and bool inputs, else the promotion.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { div, tensor } from "@strata/tensor";
@@ -63,9 +73,11 @@ export function mul(a: TensorLike, b: TensorLike): Tensor { return binary("mul",
 export function div(a: TensorLike, b: TensorLike): Tensor { return binary("div", a, b, "float"); }
 
 /**
- * `a ** b` elementwise with broadcasting, as `Math.pow` (so `1 ** NaN` is NaN, and a negative
- * base with a fractional exponent is NaN). Dtype: float32 for int32 and bool inputs, else the
- * promotion. Errors as {@link add}.
+ * `a ** b` elementwise with broadcasting (shape as {@link add}), as `Math.pow` (so `1 ** NaN` is
+ * NaN, and a negative base with a fractional exponent is NaN). Dtype: float32 for int32 and bool
+ * inputs, else the promotion.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { pow, tensor } from "@strata/tensor";
@@ -76,7 +88,10 @@ export function pow(a: TensorLike, b: TensorLike): Tensor { return binary("pow",
 
 /**
  * The larger of `a` and `b` elementwise, with broadcasting; NaN wins (as numpy's `maximum`).
- * Dtype and errors as {@link add}.
+ * Shape and dtype as {@link add}.
+ * @throws DTypeError when an operand is neither a Tensor nor a number, or an int32 result meets a
+ *   number outside the int32 range.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { maximum, tensor } from "@strata/tensor";
@@ -86,8 +101,11 @@ export function pow(a: TensorLike, b: TensorLike): Tensor { return binary("pow",
 export function maximum(a: TensorLike, b: TensorLike): Tensor { return binary("maximum", a, b, "arith"); }
 
 /**
- * The smaller of `a` and `b` elementwise, with broadcasting; NaN wins. Dtype and errors as
+ * The smaller of `a` and `b` elementwise, with broadcasting; NaN wins. Shape and dtype as
  * {@link add}.
+ * @throws DTypeError when an operand is neither a Tensor nor a number, or an int32 result meets a
+ *   number outside the int32 range.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { minimum, tensor } from "@strata/tensor";
@@ -97,9 +115,10 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor { return binary("m
 export function minimum(a: TensorLike, b: TensorLike): Tensor { return binary("minimum", a, b, "arith"); }
 
 /**
- * `a == b` elementwise with broadcasting, comparing the numeric values (NaN equals nothing).
- * Dtype: bool. Throws ShapeError when the shapes do not broadcast, DTypeError for an argument
- * that is neither a Tensor nor a number.
+ * `a == b` elementwise with broadcasting (shape as {@link add}), comparing the numeric values (NaN
+ * equals nothing). Dtype: bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { eq, tensor } from "@strata/tensor";
@@ -110,8 +129,10 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor { return binary("m
 export function eq(a: TensorLike, b: TensorLike): Tensor { return binary("eq", a, b, "bool"); }
 
 /**
- * `a != b` elementwise with broadcasting (NaN differs from everything). Dtype: bool. Errors as
- * {@link eq}.
+ * `a != b` elementwise with broadcasting (NaN differs from everything). Shape as {@link add};
+ * dtype: bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { ne, tensor } from "@strata/tensor";
@@ -121,7 +142,10 @@ export function eq(a: TensorLike, b: TensorLike): Tensor { return binary("eq", a
 export function ne(a: TensorLike, b: TensorLike): Tensor { return binary("ne", a, b, "bool"); }
 
 /**
- * `a < b` elementwise with broadcasting (false where either is NaN). Dtype: bool. Errors as {@link eq}.
+ * `a < b` elementwise with broadcasting (false where either is NaN). Shape as {@link add}; dtype:
+ * bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { lt, tensor } from "@strata/tensor";
@@ -131,7 +155,10 @@ export function ne(a: TensorLike, b: TensorLike): Tensor { return binary("ne", a
 export function lt(a: TensorLike, b: TensorLike): Tensor { return binary("lt", a, b, "bool"); }
 
 /**
- * `a <= b` elementwise with broadcasting. Dtype: bool. Errors as {@link eq}.
+ * `a <= b` elementwise with broadcasting (false where either is NaN). Shape as {@link add};
+ * dtype: bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { le, tensor } from "@strata/tensor";
@@ -141,7 +168,10 @@ export function lt(a: TensorLike, b: TensorLike): Tensor { return binary("lt", a
 export function le(a: TensorLike, b: TensorLike): Tensor { return binary("le", a, b, "bool"); }
 
 /**
- * `a > b` elementwise with broadcasting. Dtype: bool. Errors as {@link eq}.
+ * `a > b` elementwise with broadcasting (false where either is NaN). Shape as {@link add}; dtype:
+ * bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { gt, tensor } from "@strata/tensor";
@@ -151,7 +181,10 @@ export function le(a: TensorLike, b: TensorLike): Tensor { return binary("le", a
 export function gt(a: TensorLike, b: TensorLike): Tensor { return binary("gt", a, b, "bool"); }
 
 /**
- * `a >= b` elementwise with broadcasting. Dtype: bool. Errors as {@link eq}.
+ * `a >= b` elementwise with broadcasting (false where either is NaN). Shape as {@link add};
+ * dtype: bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { ge, tensor } from "@strata/tensor";
@@ -161,8 +194,10 @@ export function gt(a: TensorLike, b: TensorLike): Tensor { return binary("gt", a
 export function ge(a: TensorLike, b: TensorLike): Tensor { return binary("ge", a, b, "bool"); }
 
 /**
- * Logical and with broadcasting; an operand is true where it is not 0 (NaN is true). Dtype:
- * bool. Errors as {@link eq}.
+ * Logical and with broadcasting; an operand is true where it is not 0 (NaN is true). Shape as
+ * {@link add}; dtype: bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { logicalAnd, tensor } from "@strata/tensor";
@@ -172,7 +207,10 @@ export function ge(a: TensorLike, b: TensorLike): Tensor { return binary("ge", a
 export function logicalAnd(a: TensorLike, b: TensorLike): Tensor { return binary("logicalAnd", a, b, "bool"); }
 
 /**
- * Logical or with broadcasting; an operand is true where it is not 0. Dtype: bool. Errors as {@link eq}.
+ * Logical or with broadcasting; an operand is true where it is not 0 (NaN is true). Shape as
+ * {@link add}; dtype: bool.
+ * @throws DTypeError when an operand is neither a Tensor nor a number.
+ * @throws ShapeError when the shapes do not broadcast.
  * @example
  * ```ts
  * import { logicalOr, tensor } from "@strata/tensor";
@@ -182,8 +220,9 @@ export function logicalAnd(a: TensorLike, b: TensorLike): Tensor { return binary
 export function logicalOr(a: TensorLike, b: TensorLike): Tensor { return binary("logicalOr", a, b, "bool"); }
 
 /**
- * Logical not: true where `x` is 0 (NaN counts as true, so its negation is false). Dtype: bool.
- * Errors as {@link exp}.
+ * Logical not: true where `x` is 0 (NaN counts as true, so its negation is false). Shape as
+ * {@link exp}; dtype: bool.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { logicalNot, tensor } from "@strata/tensor";
@@ -193,7 +232,9 @@ export function logicalOr(a: TensorLike, b: TensorLike): Tensor { return binary(
 export function logicalNot(x: TensorLike): Tensor { return unary("logicalNot", x, "bool"); }
 
 /**
- * `-x`. Dtype: as `x`, bool gives int32. Errors as {@link exp}.
+ * `-x`. Shape as {@link exp}; dtype: as `x`, bool gives int32 (int32 wraps: `-(-2^31)` is
+ * `-2^31`).
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { neg, tensor } from "@strata/tensor";
@@ -203,7 +244,8 @@ export function logicalNot(x: TensorLike): Tensor { return unary("logicalNot", x
 export function neg(x: TensorLike): Tensor { return unary("neg", x, "arith"); }
 
 /**
- * `|x|`. Dtype: as `x`, bool gives int32. Errors as {@link exp}.
+ * `|x|`. Shape as {@link exp}; dtype: as `x`, bool gives int32.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { abs, tensor } from "@strata/tensor";
@@ -213,8 +255,9 @@ export function neg(x: TensorLike): Tensor { return unary("neg", x, "arith"); }
 export function abs(x: TensorLike): Tensor { return unary("abs", x, "arith"); }
 
 /**
- * -1, 0 or 1 by the sign of `x` (NaN stays NaN). Dtype: as `x`, bool gives int32. Errors as
- * {@link exp}.
+ * -1, 0 or 1 by the sign of `x` (NaN stays NaN). Shape as {@link exp}; dtype: as `x`, bool
+ * gives int32.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { sign, tensor } from "@strata/tensor";
@@ -224,8 +267,9 @@ export function abs(x: TensorLike): Tensor { return unary("abs", x, "arith"); }
 export function sign(x: TensorLike): Tensor { return unary("sign", x, "arith"); }
 
 /**
- * `e^x`. Dtype: float32 for int32 and bool, else as `x`. Throws DTypeError unless `x` is a
- * Tensor or a number.
+ * `e^x` elementwise: the result has the shape of `x` (0-d for a number). Dtype: float32 for
+ * int32 and bool, else as `x`.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { exp, tensor } from "@strata/tensor";
@@ -235,7 +279,8 @@ export function sign(x: TensorLike): Tensor { return unary("sign", x, "arith"); 
 export function exp(x: TensorLike): Tensor { return unary("exp", x, "float"); }
 
 /**
- * Natural logarithm; `log(0)` is -Infinity, negative `x` gives NaN. Dtype and errors as {@link exp}.
+ * Natural logarithm; `log(0)` is -Infinity, negative `x` gives NaN. Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { log, tensor } from "@strata/tensor";
@@ -245,7 +290,9 @@ export function exp(x: TensorLike): Tensor { return unary("exp", x, "float"); }
 export function log(x: TensorLike): Tensor { return unary("log", x, "float"); }
 
 /**
- * `log(1 + x)`, accurate for tiny `x` where `log(add(1, x))` loses every digit. Dtype and errors as {@link exp}.
+ * `log(1 + x)`, accurate for tiny `x` where `log(add(1, x))` loses every digit. Shape and dtype
+ * as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { log1p, tensor } from "@strata/tensor";
@@ -255,7 +302,8 @@ export function log(x: TensorLike): Tensor { return unary("log", x, "float"); }
 export function log1p(x: TensorLike): Tensor { return unary("log1p", x, "float"); }
 
 /**
- * Square root; negative `x` gives NaN. Dtype and errors as {@link exp}.
+ * Square root; negative `x` gives NaN. Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { sqrt, tensor } from "@strata/tensor";
@@ -265,7 +313,8 @@ export function log1p(x: TensorLike): Tensor { return unary("log1p", x, "float")
 export function sqrt(x: TensorLike): Tensor { return unary("sqrt", x, "float"); }
 
 /**
- * `x · x`. Dtype: as `x`, bool gives int32 (int32 wraps on overflow). Errors as {@link exp}.
+ * `x · x`. Shape as {@link exp}; dtype: as `x`, bool gives int32 (int32 wraps on overflow).
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { square, tensor } from "@strata/tensor";
@@ -275,7 +324,8 @@ export function sqrt(x: TensorLike): Tensor { return unary("sqrt", x, "float"); 
 export function square(x: TensorLike): Tensor { return unary("square", x, "arith"); }
 
 /**
- * `1 / x` (±Infinity at 0). Dtype and errors as {@link exp}.
+ * `1 / x` (±Infinity at 0). Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { reciprocal, tensor } from "@strata/tensor";
@@ -285,7 +335,8 @@ export function square(x: TensorLike): Tensor { return unary("square", x, "arith
 export function reciprocal(x: TensorLike): Tensor { return unary("reciprocal", x, "float"); }
 
 /**
- * Sine of `x` in radians. Dtype and errors as {@link exp}.
+ * Sine of `x` in radians. Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { sin, tensor } from "@strata/tensor";
@@ -295,7 +346,8 @@ export function reciprocal(x: TensorLike): Tensor { return unary("reciprocal", x
 export function sin(x: TensorLike): Tensor { return unary("sin", x, "float"); }
 
 /**
- * Cosine of `x` in radians. Dtype and errors as {@link exp}.
+ * Cosine of `x` in radians. Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { cos, tensor } from "@strata/tensor";
@@ -305,8 +357,9 @@ export function sin(x: TensorLike): Tensor { return unary("sin", x, "float"); }
 export function cos(x: TensorLike): Tensor { return unary("cos", x, "float"); }
 
 /**
- * `max(x, 0)` (NaN stays NaN; negative inputs give +0). Dtype: as `x`, bool gives int32. Errors
- * as {@link exp}.
+ * `max(x, 0)` (NaN stays NaN; negative inputs give +0). Shape as {@link exp}; dtype: as `x`,
+ * bool gives int32.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { relu, tensor } from "@strata/tensor";
@@ -316,8 +369,9 @@ export function cos(x: TensorLike): Tensor { return unary("cos", x, "float"); }
 export function relu(x: TensorLike): Tensor { return unary("relu", x, "arith"); }
 
 /**
- * `x > 0 ? x : alpha · x`, alpha 0.01 by default. Dtype and errors as {@link exp}; ValueError when
- * `alpha` is not a finite number.
+ * `x > 0 ? x : alpha · x`, alpha 0.01 by default. Shape and dtype as {@link exp}.
+ * @throws ValueError when `alpha` is not a finite number (checked first).
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { leakyRelu, tensor } from "@strata/tensor";
@@ -328,7 +382,8 @@ export function leakyRelu(x: TensorLike, alpha = 0.01): Tensor { return leaky(x,
 
 /**
  * `1 / (1 + e^-x)`, computed so that no exponential overflows: ±1e4 give exactly 1 and 0, never
- * NaN. Dtype and errors as {@link exp}.
+ * NaN. Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { sigmoid, tensor } from "@strata/tensor";
@@ -338,7 +393,8 @@ export function leakyRelu(x: TensorLike, alpha = 0.01): Tensor { return leaky(x,
 export function sigmoid(x: TensorLike): Tensor { return unary("sigmoid", x, "float"); }
 
 /**
- * Hyperbolic tangent (±1 for large |x|). Dtype and errors as {@link exp}.
+ * Hyperbolic tangent (±1 for large |x|). Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { tanh, tensor } from "@strata/tensor";
@@ -349,7 +405,8 @@ export function tanh(x: TensorLike): Tensor { return unary("tanh", x, "float"); 
 
 /**
  * `log(1 + e^x)`, computed as `max(x, 0) + log1p(e^-|x|)` so that it neither overflows for large
- * `x` (softplus(1e4) = 1e4) nor loses the tail for very negative `x`. Dtype and errors as {@link exp}.
+ * `x` (softplus(1e4) = 1e4) nor loses the tail for very negative `x`. Shape and dtype as {@link exp}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { softplus, tensor } from "@strata/tensor";
@@ -359,8 +416,9 @@ export function tanh(x: TensorLike): Tensor { return unary("tanh", x, "float"); 
 export function softplus(x: TensorLike): Tensor { return unary("softplus", x, "float"); }
 
 /**
- * The largest integer `<= x`. Dtype: as `x` (floats stay floats), bool gives int32. Errors as
- * {@link exp}.
+ * The largest integer `<= x`. Shape as {@link exp}; dtype: as `x` (floats stay floats), bool
+ * gives int32.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { floor, tensor } from "@strata/tensor";
@@ -370,7 +428,8 @@ export function softplus(x: TensorLike): Tensor { return unary("softplus", x, "f
 export function floor(x: TensorLike): Tensor { return unary("floor", x, "arith"); }
 
 /**
- * The smallest integer `>= x`. Dtype and errors as {@link floor}.
+ * The smallest integer `>= x`. Shape and dtype as {@link floor}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { ceil, tensor } from "@strata/tensor";
@@ -381,8 +440,9 @@ export function ceil(x: TensorLike): Tensor { return unary("ceil", x, "arith"); 
 
 /**
  * The nearest integer, halves to the even neighbour as in numpy and PyTorch ("banker's
- * rounding": 0.5 → 0, 1.5 → 2, 2.5 → 2), unlike `Math.round`, which rounds halves up. Dtype and
- * errors as {@link floor}.
+ * rounding": 0.5 → 0, 1.5 → 2, 2.5 → 2), unlike `Math.round`, which rounds halves up. Shape and
+ * dtype as {@link floor}.
+ * @throws DTypeError when `x` is neither a Tensor nor a number.
  * @example
  * ```ts
  * import { round, tensor } from "@strata/tensor";
@@ -392,10 +452,12 @@ export function ceil(x: TensorLike): Tensor { return unary("ceil", x, "arith"); 
 export function round(x: TensorLike): Tensor { return unary("round", x, "arith"); }
 
 /**
- * `cond ? a : b` elementwise, broadcasting all three. `cond` must be a bool tensor (or a
- * boolean). Dtype: the promotion of `a` and `b` (numbers weak; bool with bool stays bool).
- * Throws DTypeError for a non-bool `cond` (write `x.ne(0)` to use a number as a mask), ShapeError
- * when the shapes do not broadcast.
+ * `cond ? a : b` elementwise, broadcasting all three: the result has the broadcast shape of
+ * `cond`, `a` and `b`. `cond` must be a bool tensor (or a boolean); write `x.ne(0)` to use numbers
+ * as a mask. Dtype: the promotion of `a` and `b` (numbers weak; bool with bool stays bool).
+ * @throws DTypeError when `cond` is neither a bool tensor nor a boolean, when `a` or `b` is
+ *   neither a Tensor nor a number, or when an int32 result meets a number outside the int32 range.
+ * @throws ShapeError when the three shapes do not broadcast.
  * @example
  * ```ts
  * import { where, tensor } from "@strata/tensor";
@@ -406,9 +468,13 @@ export function round(x: TensorLike): Tensor { return unary("round", x, "arith")
 export function where(cond: TensorLike | boolean, a: TensorLike, b: TensorLike): Tensor { return select(cond, a, b); }
 
 /**
- * `min(max(x, min), max)` elementwise (NaN stays NaN); ±Infinity leaves a side open. Dtype: as
- * `x` (bool gives int32), float32 when `x` is int32 or bool and a finite bound is fractional.
- * Throws ValueError unless `min <= max` (both numbers, not NaN).
+ * `min(max(x, min), max)` elementwise (NaN stays NaN); ±Infinity leaves a side open. Shape as
+ * {@link exp}. Dtype: as `x` (bool gives int32), float32 when `x` is int32 or bool and a finite
+ * bound is fractional.
+ * @throws DTypeError when `x` is neither a Tensor nor a number, or when the result is int32 and a
+ *   finite bound lies outside the int32 range (`clip(x, 3e9, 4e9)` on an int32 `x`; cast `x` to
+ *   float64 first).
+ * @throws ValueError unless `min` and `max` are numbers with `min <= max` (NaN fails).
  * @example
  * ```ts
  * import { clip, tensor } from "@strata/tensor";

@@ -1,6 +1,7 @@
 /**
  * Base class of every error Strata throws on purpose. Catch this to tell Strata's own diagnostics
- * apart from bugs.
+ * apart from bugs. `new StrataError(message)` keeps the message and sets `name` to the class's
+ * own name (`"ShapeError"` for a subclass). Never throws.
  *
  * @example
  * ```ts
@@ -17,7 +18,8 @@ export class StrataError extends Error {
 
 /**
  * Thrown when shapes do not fit an operation: the message names the op, the shapes, and what was
- * expected, for example `matmul: inner dimensions differ: (3,4) @ (5,2)`.
+ * expected, for example `matmul: inner dimensions differ: (3,4) @ (5,2)`. Constructed as
+ * {@link StrataError}. Never throws.
  *
  * @example
  * ```ts
@@ -28,7 +30,9 @@ export class StrataError extends Error {
 export class ShapeError extends StrataError {}
 
 /**
- * Thrown when an operation does not accept a dtype, or a value does not fit the requested dtype.
+ * Thrown when an operation does not accept a dtype, or a value does not fit the requested dtype
+ * (the elementwise and in-place ops also report an operand that is neither a Tensor nor a number
+ * this way). Constructed as {@link StrataError}. Never throws.
  *
  * @example
  * ```ts
@@ -40,7 +44,7 @@ export class DTypeError extends StrataError {}
 
 /**
  * Thrown when an argument's value is out of its domain (an axis out of range, a negative size, an
- * index past the end).
+ * index past the end). Constructed as {@link StrataError}. Never throws.
  *
  * @example
  * ```ts

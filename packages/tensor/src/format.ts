@@ -16,7 +16,7 @@ import type { Tensor } from "./tensor.js";
  * ```
  */
 export interface FormatOptions {
-  /** Most decimals shown for floats (fixed and scientific), default 4. */
+  /** Most decimals shown for floats (fixed and scientific), an integer in [0, 100], default 4. */
   precision?: number;
   /** Summarise when the tensor has more elements than this, default 1000. */
   threshold?: number;
@@ -30,9 +30,10 @@ const PREFIX = "tensor(";
 /** Marks the elided middle of a summarised axis in the lists of shown indices. */
 const GAP = -1;
 
-function checkOption(name: string, value: number, min: number): void {
-  const ok = value === Infinity ? name === "lineWidth" || name === "threshold" : Number.isInteger(value) && value >= min;
-  if (!ok) throw new ValueError(`formatTensor: ${name} must be an integer >= ${min}, got ${String(value)}`);
+function checkOption(name: string, value: number, min: number, max = Infinity): void {
+  const ok = value === Infinity ? name === "lineWidth" || name === "threshold" : Number.isInteger(value) && value >= min && value <= max;
+  const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+  if (!ok) throw new ValueError(`formatTensor: ${name} must be an integer ${range}, got ${String(value)}`);
 }
 
 /** Digits after the point once trailing zeros are dropped ("1.5000" → 1, "2.0000" → 0). */
@@ -134,7 +135,11 @@ function formatterFor(dtype: DType, values: number[], precision: number): (v: nu
  * `2·edgeItems` shows its first and last `edgeItems` (3) entries around `...`; the format and
  * widths are then chosen from the shown entries only. Rows longer than `lineWidth` (75) wrap.
  * A 0-d tensor prints its value, `tensor(5., shape=(), dtype=float32)`; an empty one prints
- * `tensor([], shape=(0,3), dtype=float32)`.
+ * `tensor([], shape=(0,3), dtype=float32)`. Any shape and layout prints without a copy.
+ *
+ * @throws ValueError when `precision` is not an integer in [0, 100] (the limit of `toFixed`),
+ *   `threshold` not an integer >= 0, `edgeItems` not an integer >= 1, or `lineWidth` not an
+ *   integer >= 1 (`threshold` and `lineWidth` may be Infinity).
  *
  * @example
  * ```ts
@@ -147,7 +152,7 @@ function formatterFor(dtype: DType, values: number[], precision: number): (v: nu
  */
 export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
   const { precision = 4, threshold = 1000, edgeItems = 3, lineWidth = 75 } = options;
-  checkOption("precision", precision, 0);
+  checkOption("precision", precision, 0, 100);
   checkOption("threshold", threshold, 0);
   checkOption("edgeItems", edgeItems, 1);
   checkOption("lineWidth", lineWidth, 1);

@@ -13,18 +13,55 @@ import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { wasmDenseBackward, wasmDenseForward, type FusedActivation } from "./wasm/dense.js";
 
-/** The activations {@link denseForward} applies: g in `A = g(W·X + b)`. */
+/**
+ * The activations {@link denseForward} applies, g in `A = g(W·X + b)`, and whose derivative
+ * {@link denseBackward} uses: `"identity"` (`g(z) = z`), `"relu"` (`max(z, 0)`), `"leakyRelu"`
+ * (`z > 0 ? z : alpha·z`), `"sigmoid"` (`1 / (1 + e^-z)`) and `"tanh"`. Each is elementwise, so
+ * A has Z's shape.
+ *
+ * @example
+ * ```ts
+ * import { denseForward, tensor, type DenseActivation } from "@strata/tensor";
+ * const g: DenseActivation = "sigmoid";
+ * const { Z, A } = denseForward(tensor([[1, -1]]), tensor([[3, 5], [1, 1]]), tensor([[-2]]), g);
+ * console.log(Z.toArray(), A.toArray()); // [[0, 2]] [[0.5, 0.8807970881462097]]
+ * ```
+ */
 export type DenseActivation = FusedActivation;
 
 const ACTIVATIONS: readonly DenseActivation[] = ["identity", "relu", "leakyRelu", "sigmoid", "tanh"];
 
-/** Options of {@link denseForward} and {@link denseBackward}. */
+/**
+ * Options of {@link denseForward} (and, extended, of {@link denseBackward}).
+ *
+ * @example
+ * ```ts
+ * import { denseForward, tensor, type DenseForwardOptions } from "@strata/tensor";
+ * const gentle: DenseForwardOptions = { alpha: 0.5 };
+ * const { A } = denseForward(tensor([[1, -1]]), tensor([[2, 1], [3, 0]]), tensor([[0.5]]), "leakyRelu", gentle);
+ * console.log(A.toArray()); // [[-0.25, 1.5]]
+ * ```
+ */
 export interface DenseForwardOptions {
   /** leakyRelu's slope for negative inputs; 0.01 by default. */
   alpha?: number;
 }
 
-/** Options of {@link denseBackward}. */
+/**
+ * Options of {@link denseBackward}: the leakyRelu slope `alpha`, the factor `scale` on dW and db,
+ * and which gradients to compute (`needs[0]` for dX, `needs[1]` for dW, `needs[2]` for db; a
+ * missing or false entry skips it).
+ *
+ * @example
+ * ```ts
+ * import { denseBackward, denseForward, tensor, type DenseBackwardOptions } from "@strata/tensor";
+ * const [W, X, b] = [tensor([[1, -1]]), tensor([[2, 1], [3, 0]]), tensor([[0.5]])];
+ * const { Z, A } = denseForward(W, X, b, "relu");
+ * const opts: DenseBackwardOptions = { scale: 0.5, needs: [false, true, true] };
+ * const { dX, dW, db } = denseBackward(tensor([[1, 1]]), X, W, Z, A, "relu", opts);
+ * console.log(dX, dW!.toArray(), db!.toArray()); // null [[0.5, 0]] [[0.5]]
+ * ```
+ */
 export interface DenseBackwardOptions extends DenseForwardOptions {
   /** Multiplies dW and db (the course's 1/m); 1 by default. */
   scale?: number;
@@ -32,10 +69,25 @@ export interface DenseBackwardOptions extends DenseForwardOptions {
   needs?: readonly boolean[];
 }
 
-/** The gradients of {@link denseBackward}, null where not asked for. */
+/**
+ * The gradients {@link denseBackward} returns, each null where not asked for: for W `(n, k)` and
+ * X `(k, m)`, dX is `(k, m)`, dW `(n, k)` and db `(n, 1)`, all of W's dtype.
+ *
+ * @example
+ * ```ts
+ * import { denseBackward, denseForward, tensor, type DenseGradients } from "@strata/tensor";
+ * const [W, X, b] = [tensor([[1, -1]]), tensor([[2, 1], [3, 0]]), tensor([[0.5]])];
+ * const { Z, A } = denseForward(W, X, b, "relu");
+ * const grads: DenseGradients = denseBackward(tensor([[1, 1]]), X, W, Z, A, "relu");
+ * console.log(grads.dX!.shape, grads.dW!.shape, grads.db!.shape); // [2, 2] [1, 2] [1, 1]
+ * ```
+ */
 export interface DenseGradients {
+  /** The gradient with respect to X, `Wᵀ·dZ`, `(k, m)`. */
   dX: Tensor | null;
+  /** The gradient with respect to W, `scale·dZ·Xᵀ`, `(n, k)`. */
   dW: Tensor | null;
+  /** The gradient with respect to b, `scale·Σ_columns dZ`, `(n, 1)`. */
   db: Tensor | null;
 }
 

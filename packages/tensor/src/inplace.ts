@@ -251,8 +251,16 @@ export function addInPlace(target: Tensor, other: Tensor | number, options?: InP
 }
 
 /**
- * `target -= alpha·other` in place (`alpha` default 1): a gradient step is
- * `subInPlace(w, grad, { alpha: lr })`. Rounding, dtypes, errors and views as {@link addInPlace}.
+ * `target -= alpha·other` in place (`alpha` default 1), with `other` broadcast to `target.shape`
+ * (the target keeps its shape): a gradient step is `subInPlace(w, grad, { alpha: lr })`. Returns
+ * `target` and counts one write in its version. Rounding, dtypes and views as {@link addInPlace}.
+ *
+ * @throws ValueError when `target` has overlapping elements (a stride-0 axis of length > 1), or
+ *   `alpha` is not a finite number.
+ * @throws DTypeError when `target` is not a Tensor or `other` is neither a Tensor nor a number;
+ *   when `sub(target, other)` would not have `target.dtype` (a bool target, a wider `other`); or,
+ *   for an int32 target, when a number `other` or `alpha` is not an int32 value.
+ * @throws ShapeError naming both shapes when `other` does not broadcast to `target.shape`.
  *
  * @example
  * ```ts
@@ -267,8 +275,15 @@ export function subInPlace(target: Tensor, other: Tensor | number, options?: InP
 }
 
 /**
- * `target *= other` in place, with `other` broadcast to `target.shape`; int32 products wrap
- * modulo 2^32 exactly as {@link mul}'s. Dtypes, errors and views as {@link addInPlace}.
+ * `target *= other` in place, with `other` broadcast to `target.shape` (the target keeps its
+ * shape); int32 products wrap modulo 2^32 exactly as {@link mul}'s. Returns `target` and counts
+ * one write in its version. Dtypes and views as {@link addInPlace}.
+ *
+ * @throws ValueError when `target` has overlapping elements (a stride-0 axis of length > 1).
+ * @throws DTypeError when `target` is not a Tensor or `other` is neither a Tensor nor a number;
+ *   when `mul(target, other)` would not have `target.dtype` (a bool target, a wider `other`); or
+ *   when a number `other` is not an int32 value for an int32 target.
+ * @throws ShapeError naming both shapes when `other` does not broadcast to `target.shape`.
  *
  * @example
  * ```ts
@@ -283,9 +298,15 @@ export function mulInPlace(target: Tensor, other: Tensor | number): Tensor {
 }
 
 /**
- * `target /= other` in place (true division; `x/0` is ±Infinity or NaN). Since {@link div} of
- * integers is float32, an int32 or bool target is always a DTypeError; a float target takes an
- * operand that promotes to its dtype. Errors and views as {@link addInPlace}.
+ * `target /= other` in place (true division; `x/0` is ±Infinity or NaN), with `other` broadcast
+ * to `target.shape` (the target keeps its shape). Since {@link div} of integers is float32, an
+ * int32 or bool target is always a DTypeError; a float target takes an operand that promotes to
+ * its dtype. Returns `target` and counts one write in its version; views as {@link addInPlace}.
+ *
+ * @throws ValueError when `target` has overlapping elements (a stride-0 axis of length > 1).
+ * @throws DTypeError when `target` is not a Tensor or `other` is neither a Tensor nor a number,
+ *   when `target` is int32 or bool, or when `other` is float64 and `target` float32.
+ * @throws ShapeError naming both shapes when `other` does not broadcast to `target.shape`.
  *
  * @example
  * ```ts
@@ -302,8 +323,13 @@ export function divInPlace(target: Tensor, other: Tensor | number): Tensor {
 /**
  * Sets every element of `target` to `value` in place (`true` is 1, `false` 0), through its
  * strides. The value must be representable in `target.dtype` (an integer in the int32 range for
- * int32, 0 or 1 for bool). Returns `target`, counting one write in its version; overlapping
- * targets are refused as in {@link assign}.
+ * int32, 0 or 1 for bool; any number for a float dtype, float32 rounding it). `target` keeps its
+ * shape. Returns `target`, counting one write in its version.
+ *
+ * @throws ValueError when `target` has overlapping elements (a stride-0 axis of length > 1, as in a
+ *   broadcastTo view), as in {@link assign}.
+ * @throws DTypeError when `target` is not a Tensor, `value` is neither a number nor a boolean, or
+ *   `value` is not representable in `target.dtype`.
  *
  * @example
  * ```ts

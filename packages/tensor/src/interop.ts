@@ -2,6 +2,7 @@
 // Tensor); gl-matrix values are small Float32Arrays that gl-matrix mutates in place, so those copy.
 import ndarray from "ndarray";
 import type { NdArray } from "ndarray";
+import ops from "ndarray-ops";
 import { mat2, mat3, mat4, quat, vec2, vec3, vec4 } from "gl-matrix";
 import type { ReadonlyMat2, ReadonlyMat3, ReadonlyMat4, ReadonlyQuat, ReadonlyVec2, ReadonlyVec3, ReadonlyVec4 } from "gl-matrix";
 import type { DataArray } from "./dtype.js";
@@ -21,8 +22,17 @@ function typeName(data: unknown): string {
  * A tensor over the same memory as the ndarray `a`: its `data`, `shape`, `stride` and `offset`
  * are taken as they are, so writes through either one show in the other and no element is copied.
  * The dtype follows the data: Float32Array → `float32`, Float64Array → `float64`, Int32Array →
- * `int32`, Uint8Array → `bool` (values should be 0 or 1). Other data (plain arrays, Int16Array,
- * Uint8ClampedArray, …) is a DTypeError; a view that reaches outside its data is a ValueError.
+ * `int32`, Uint8Array → `bool`. The tensor has the ndarray's shape and strides.
+ *
+ * A `bool` tensor holds only 0 and 1. Where `tensor()` copies a Uint8Array and so stores
+ * `value != 0`, fromNdarray shares the memory and cannot normalise it: a Uint8Array view holding
+ * any other byte is refused (later writes through the ndarray are not checked).
+ *
+ * @throws DTypeError when the data is anything else (a plain array, Int16Array,
+ *   Uint8ClampedArray, …).
+ * @throws ValueError when the ndarray is inconsistent (as many strides as axes, integer lengths
+ *   >= 0, integer strides and offset are required), the view reaches indices outside its data, or
+ *   the data is a Uint8Array and an element of the view is neither 0 nor 1.
  *
  * @example
  * ```ts
@@ -58,12 +68,19 @@ export function fromNdarray(a: NdArray): Tensor {
       throw new ValueError(`fromNdarray: the view ${formatShape(shape)} with stride [${strides.join(", ")}] and offset ${offset} reaches indices ${lo}..${hi}, outside data of length ${data.length}`);
     }
   }
-  return new Tensor(data as DataArray, shape, strides, offset);
+  const t = new Tensor(data as DataArray, shape, strides, offset);
+  // Only the elements of the view are read, through its strides.
+  const max = t.dtype === "bool" && t.size > 0 ? ops.sup(t.nd) : 0;
+  if (max > 1) {
+    throw new ValueError(`fromNdarray: Uint8Array data is read as bool, which holds only 0 and 1, but the view holds ${max}; write 0 and 1 into the data first (fromNdarray shares memory, so it cannot store value != 0 in a copy as tensor() does)`);
+  }
+  return t;
 }
 
 /**
  * An ndarray over the same memory as `t` (its buffer, shape, strides and offset; no copy):
- * writes through either one show in the other. A `bool` tensor gives Uint8Array data.
+ * writes through either one show in the other; it has the tensor's shape (a 0-d tensor gives a
+ * 0-d ndarray). A `bool` tensor gives Uint8Array data. Never throws.
  *
  * @example
  * ```ts
@@ -123,6 +140,9 @@ function toFlat<V extends { [i: number]: number }>(op: string, t: Tensor, n: num
 /**
  * A new float32 tensor of shape (2) with the values of a gl-matrix `vec2` (a copy).
  *
+ * @throws ShapeError when `v` does not hold exactly 2 values (gl-matrix's types admit any
+ *   indexed collection).
+ *
  * @example
  * ```ts
  * import { vec2 } from "gl-matrix";
@@ -136,6 +156,9 @@ export function fromVec2(v: ReadonlyVec2): Tensor {
 /**
  * A new float32 tensor of shape (3) with the values of a gl-matrix `vec3` (a copy).
  *
+ * @throws ShapeError when `v` does not hold exactly 3 values (gl-matrix's types admit any
+ *   indexed collection).
+ *
  * @example
  * ```ts
  * import { vec3 } from "gl-matrix";
@@ -148,6 +171,9 @@ export function fromVec3(v: ReadonlyVec3): Tensor {
 }
 /**
  * A new float32 tensor of shape (4) with the values of a gl-matrix `vec4` (a copy).
+ *
+ * @throws ShapeError when `v` does not hold exactly 4 values (gl-matrix's types admit any
+ *   indexed collection).
  *
  * @example
  * ```ts
@@ -163,7 +189,9 @@ export function fromVec4(v: ReadonlyVec4): Tensor {
 /**
  * The values of a float32 or float64 tensor of shape (2) (any view) copied into a gl-matrix
  * `vec2`: `out` if given, else a new one (`vec2.create()`, a Float32Array by default).
- * Another shape is a ShapeError, another dtype a DTypeError.
+ *
+ * @throws ShapeError when `t` does not have shape (2).
+ * @throws DTypeError when `t` is neither float32 nor float64.
  *
  * @example
  * ```ts
@@ -176,7 +204,10 @@ export function toVec2(t: Tensor, out: vec2 = vec2.create()): vec2 {
 }
 /**
  * The values of a float32 or float64 tensor of shape (3) (any view) copied into a gl-matrix
- * `vec3`: `out` if given, else a new one. Another shape is a ShapeError, another dtype a DTypeError.
+ * `vec3`: `out` if given, else a new one.
+ *
+ * @throws ShapeError when `t` does not have shape (3).
+ * @throws DTypeError when `t` is neither float32 nor float64.
  *
  * @example
  * ```ts
@@ -189,7 +220,10 @@ export function toVec3(t: Tensor, out: vec3 = vec3.create()): vec3 {
 }
 /**
  * The values of a float32 or float64 tensor of shape (4) (any view) copied into a gl-matrix
- * `vec4`: `out` if given, else a new one. Another shape is a ShapeError, another dtype a DTypeError.
+ * `vec4`: `out` if given, else a new one.
+ *
+ * @throws ShapeError when `t` does not have shape (4).
+ * @throws DTypeError when `t` is neither float32 nor float64.
  *
  * @example
  * ```ts
@@ -202,8 +236,11 @@ export function toVec4(t: Tensor, out: vec4 = vec4.create()): vec4 {
 }
 
 /**
- * The (2,2) float32 tensor of a gl-matrix `mat2` (a copy). gl-matrix stores matrices
- * column-major, so element (i, j) of the tensor, row i and column j of the matrix, is `m[j*2 + i]`.
+ * The (2,2) float32 tensor of a gl-matrix `mat2` (a copy of its 4 values). gl-matrix
+ * stores matrices column-major, so element (i, j) of the tensor, row i and column j of the
+ * matrix, is `m[j*2 + i]`.
+ *
+ * @throws ShapeError when `m` does not hold exactly 4 values.
  *
  * @example
  * ```ts
@@ -216,8 +253,11 @@ export function fromMat2(m: ReadonlyMat2): Tensor {
   return fromColumnMajor("fromMat2", m, 2);
 }
 /**
- * The (3,3) float32 tensor of a gl-matrix `mat3` (a copy). gl-matrix stores matrices
- * column-major, so element (i, j) of the tensor, row i and column j of the matrix, is `m[j*3 + i]`.
+ * The (3,3) float32 tensor of a gl-matrix `mat3` (a copy of its 9 values). gl-matrix
+ * stores matrices column-major, so element (i, j) of the tensor, row i and column j of the
+ * matrix, is `m[j*3 + i]`.
+ *
+ * @throws ShapeError when `m` does not hold exactly 9 values.
  *
  * @example
  * ```ts
@@ -231,10 +271,12 @@ export function fromMat3(m: ReadonlyMat3): Tensor {
   return fromColumnMajor("fromMat3", m, 3);
 }
 /**
- * The (4,4) float32 tensor of a gl-matrix `mat4` (a copy). gl-matrix stores matrices
- * column-major, so element (i, j) of the tensor, row i and column j of the mathematical matrix,
- * is `m[j*4 + i]`: a translation lands in column 3, and `matmul(fromMat4(m), v)` transforms `v`
- * as `vec4.transformMat4` does.
+ * The (4,4) float32 tensor of a gl-matrix `mat4` (a copy of its 16 values). gl-matrix
+ * stores matrices column-major, so element (i, j) of the tensor, row i and column j of the
+ * mathematical matrix, is `m[j*4 + i]`: a translation lands in column 3, and
+ * `matmul(fromMat4(m), v)` transforms `v` as `vec4.transformMat4` does.
+ *
+ * @throws ShapeError when `m` does not hold exactly 16 values.
  *
  * @example
  * ```ts
@@ -251,7 +293,10 @@ export function fromMat4(m: ReadonlyMat4): Tensor {
 /**
  * The inverse of {@link fromMat2}: a float32 or float64 (2,2) tensor (any view) copied into a
  * gl-matrix `mat2` in column-major order (`out[j*2 + i] = t[i, j]`), `out` if given, else a new
- * one. Another shape is a ShapeError, another dtype a DTypeError.
+ * one.
+ *
+ * @throws ShapeError when `t` does not have shape (2,2).
+ * @throws DTypeError when `t` is neither float32 nor float64.
  *
  * @example
  * ```ts
@@ -265,7 +310,10 @@ export function toMat2(t: Tensor, out: mat2 = mat2.create()): mat2 {
 /**
  * The inverse of {@link fromMat3}: a float32 or float64 (3,3) tensor (any view) copied into a
  * gl-matrix `mat3` in column-major order (`out[j*3 + i] = t[i, j]`), `out` if given, else a new
- * one. Another shape is a ShapeError, another dtype a DTypeError.
+ * one.
+ *
+ * @throws ShapeError when `t` does not have shape (3,3).
+ * @throws DTypeError when `t` is neither float32 nor float64.
  *
  * @example
  * ```ts
@@ -279,8 +327,10 @@ export function toMat3(t: Tensor, out: mat3 = mat3.create()): mat3 {
 /**
  * The inverse of {@link fromMat4}: a float32 or float64 (4,4) tensor (any view) copied into a
  * gl-matrix `mat4` in column-major order (`out[j*4 + i] = t[i, j]`, so column 3 of the tensor
- * becomes gl-matrix's translation `out[12..14]`), `out` if given, else a new one. Another shape is
- * a ShapeError (`toMat4: expected shape (4,4), got (3,4)`), another dtype a DTypeError.
+ * becomes gl-matrix's translation `out[12..14]`), `out` if given, else a new one.
+ *
+ * @throws ShapeError when `t` does not have shape (4,4) (`toMat4: expected shape (4,4), got (3,4)`).
+ * @throws DTypeError when `t` is neither float32 nor float64.
  *
  * @example
  * ```ts
@@ -297,6 +347,8 @@ export function toMat4(t: Tensor, out: mat4 = mat4.create()): mat4 {
  * A new float32 tensor of shape (4) with a gl-matrix quaternion in gl-matrix's order
  * `[x, y, z, w]` (the scalar part last). A copy.
  *
+ * @throws ShapeError when `q` does not hold exactly 4 values.
+ *
  * @example
  * ```ts
  * import { quat } from "gl-matrix";
@@ -309,8 +361,10 @@ export function fromQuat(q: ReadonlyQuat): Tensor {
 }
 /**
  * A float32 or float64 tensor of shape (4), read as `[x, y, z, w]`, copied into a gl-matrix
- * `quat` (`out` if given, else a new one). It is not normalised. Another shape is a ShapeError,
- * another dtype a DTypeError.
+ * `quat` (`out` if given, else a new one). It is not normalised.
+ *
+ * @throws ShapeError when `t` does not have shape (4).
+ * @throws DTypeError when `t` is neither float32 nor float64.
  *
  * @example
  * ```ts

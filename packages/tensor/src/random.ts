@@ -11,7 +11,11 @@ let defaultStream = new Rng(0);
 
 /**
  * Reseeds the default stream that {@link rand}, {@link randn}, {@link randint} and
- * {@link permutation} draw from when given no `rng` (it starts as `rng(0)` when the module loads).
+ * {@link permutation} draw from when given no `rng` (it starts as `rng(0)` when the module loads):
+ * the stream becomes a new `rng(seed)`. An Rng that {@link defaultRng} returned earlier is not
+ * reseeded.
+ *
+ * @throws ValueError when `seed` is not a safe integer (`|seed| <= 2^53 - 1`).
  *
  * @example
  * ```ts
@@ -28,6 +32,7 @@ export function manualSeed(seed: number): void {
 
 /**
  * The default stream itself (not a copy): drawing from it advances what the creators see next.
+ * After {@link manualSeed} it returns the new stream. Never throws.
  *
  * @example
  * ```ts
@@ -98,7 +103,13 @@ export interface RandOptions {
  * (other float dtypes on request; int32 and bool are a DTypeError: use {@link randint}). Each
  * element takes one draw: a float32 takes `u = (nextUint32() >>> 8)·2^-24`, a float64
  * `u = uniform()`, and the value is `low + (high − low)·u`, rounded to the dtype; a value that
- * rounding pushes up to `high` is replaced by the largest value below it.
+ * rounding pushes up to `high` is replaced by the largest value below it. Elements are drawn in
+ * row-major order.
+ *
+ * @throws ShapeError when `shape` is not a list of non-negative integers.
+ * @throws DTypeError when `options.dtype` is not float32 or float64.
+ * @throws ValueError when `options.rng` is not an {@link Rng}, `low` or `high` is not a finite
+ *   number, `low >= high`, or `high - low` overflows to Infinity.
  *
  * @example
  * ```ts
@@ -149,7 +160,13 @@ export interface RandnOptions {
 
 /**
  * A tensor of `shape` with normal values `mean + std·z`, `z` from {@link Rng.normal}, in row-major
- * order; float32 by default, float64 on request (other dtypes are a DTypeError).
+ * order; float32 by default, float64 on request. `std = 0` gives `mean` everywhere (and still
+ * draws).
+ *
+ * @throws ShapeError when `shape` is not a list of non-negative integers.
+ * @throws DTypeError when `options.dtype` is not float32 or float64.
+ * @throws ValueError when `options.rng` is not an {@link Rng}, `mean` or `std` is not a finite
+ *   number, or `std < 0`.
  *
  * @example
  * ```ts
@@ -173,7 +190,12 @@ export function randn(shape: Shape, options: RandnOptions = {}): Tensor {
 
 /**
  * An int32 tensor of `shape` with integers uniform in `[low, high)` (high excluded), drawn by
- * {@link Rng.int} without modulo bias. Needs `-2^31 <= low < high <= 2^31`.
+ * {@link Rng.int} without modulo bias, in row-major order: element = `low + int(high − low)`.
+ * Needs `-2^31 <= low < high <= 2^31`.
+ *
+ * @throws ValueError when `low` or `high` is not an integer in `[-2^31, 2^31]`, `low >= high`, or
+ *   `options.rng` is not an {@link Rng}.
+ * @throws ShapeError when `shape` is not a list of non-negative integers.
  *
  * @example
  * ```ts
@@ -196,6 +218,9 @@ export function randint(low: number, high: number, shape: Shape, options: { rng?
 /**
  * A random ordering of `0, 1, …, n − 1` as an int32 tensor of shape `(n)`: `arange(n)` shuffled
  * by {@link Rng.shuffle}.
+ *
+ * @throws ValueError when `n` is not an integer in `[0, 2^31 - 1]`, or `options.rng` is not an
+ *   {@link Rng}.
  *
  * @example
  * ```ts

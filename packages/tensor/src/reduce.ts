@@ -144,7 +144,9 @@ function floatResult(dtype: DType): DType {
 
 /**
  * The sum of the elements over `axis`: `out[k] = Σ_r x[k, r]` for kept index k and reduced
- * index r. Float32 inputs are accumulated in float64 and rounded once at the end.
+ * index r. Float32 inputs are accumulated in float64 and rounded once at the end. Shape:
+ * `x.shape` without the reduced axes, or with them kept at length 1 under `keepDims` (so `()`
+ * when every axis is reduced without it).
  *
  * Dtype: `bool` and `int32` give `int32` (wrapping modulo 2^32 on overflow, as int32 arithmetic);
  * floats keep their dtype. The sum over an empty axis is 0. The order of additions follows the
@@ -171,7 +173,7 @@ export function sum(x: Tensor, options?: AxisOptions): Tensor {
 
 /**
  * The arithmetic mean over `axis`: `sum(x, {axis}) / n`, n the number of reduced elements,
- * computed in float64 and rounded once.
+ * computed in float64 and rounded once. Shape as {@link sum}.
  *
  * Dtype: `bool` and `int32` give `float32`; floats keep their dtype.
  *
@@ -205,7 +207,7 @@ function extreme(op: "max" | "min", x: Tensor, options: AxisOptions | undefined)
 
 /**
  * The largest element over `axis`. NaN propagates: a slice containing NaN has maximum NaN (as in
- * numpy and PyTorch). Dtype: the input's (a `bool` maximum is "any").
+ * numpy and PyTorch). Shape as {@link sum}. Dtype: the input's (a `bool` maximum is "any").
  *
  * @param options - {@link AxisOptions}: `axis` (default all) and `keepDims` (default false).
  * @throws ValueError when a reduced axis has length 0, or an axis is out of range, repeated, or
@@ -225,8 +227,8 @@ export function max(x: Tensor, options?: AxisOptions): Tensor {
 }
 
 /**
- * The smallest element over `axis`. NaN propagates, as in {@link max}. Dtype: the input's (a
- * `bool` minimum is "all").
+ * The smallest element over `axis`. NaN propagates, as in {@link max}. Shape as {@link sum}.
+ * Dtype: the input's (a `bool` minimum is "all").
  *
  * @param options - {@link AxisOptions}: `axis` (default all) and `keepDims` (default false).
  * @throws ValueError when a reduced axis has length 0, or an axis is out of range, repeated, or
@@ -258,7 +260,9 @@ function arg(op: ArgKind, x: Tensor, options: ArgOptions | undefined): Tensor {
 /**
  * The index of the largest element along `axis`, or, with `axis` omitted, its index in the
  * row-major flattening of `x`. Ties give the first occurrence; a NaN counts as the largest (the
- * first NaN's index), matching {@link max}. Dtype: `int32`.
+ * first NaN's index), matching {@link max}. Dtype: `int32`. Shape: `x.shape` without `axis`
+ * (kept at length 1 under `keepDims`); with `axis` omitted, `()` (every axis of length 1 under
+ * `keepDims`).
  *
  * @param options - {@link ArgOptions}: `axis` (default: flattened) and `keepDims` (default false).
  * @throws ValueError when the axis (or, flattened, any axis) has length 0, or the axis is out of
@@ -280,7 +284,7 @@ export function argmax(x: Tensor, options?: ArgOptions): Tensor {
 /**
  * The index of the smallest element along `axis` (row-major flat index when omitted). Ties give
  * the first occurrence; a NaN counts as the smallest (first NaN's index), matching {@link min}.
- * Dtype: `int32`.
+ * Dtype: `int32`. Shape as {@link argmax}.
  *
  * @param options - {@link ArgOptions}: `axis` (default: flattened) and `keepDims` (default false).
  * @throws ValueError when the axis (or, flattened, any axis) has length 0, or the axis is out of
@@ -303,7 +307,7 @@ export function argmin(x: Tensor, options?: ArgOptions): Tensor {
  * maximum of the slice (the -1 removes the maximum's own term exactly, before summing), so
  * logits of ±1e4 give finite, accurate results. A slice of all -Infinity gives
  * -Infinity (not NaN), one containing +Infinity gives +Infinity, NaN propagates, and an empty
- * slice gives -Infinity (the log of an empty sum).
+ * slice gives -Infinity (the log of an empty sum). Shape as {@link sum}.
  *
  * Dtype: `bool` and `int32` give `float32`; floats keep their dtype (float32 is computed in
  * float64 and rounded once).
@@ -355,7 +359,8 @@ function normalize(op: NormalizeKind, x: Tensor, options: { axis: number } | und
  * `axis` is required: Strata stores examples as columns, so class scores usually lie along axis 0
  * and a default of -1 would silently normalise the wrong way.
  *
- * Dtype: `bool` and `int32` give `float32`; floats keep their dtype. The result is contiguous.
+ * Dtype: `bool` and `int32` give `float32`; floats keep their dtype. The result is contiguous and
+ * has the shape of `x`.
  *
  * @throws ValueError when `axis` is missing, not a number, or out of range.
  *
@@ -376,7 +381,8 @@ export function softmax(x: Tensor, options: { axis: number }): Tensor {
  * classes get large finite negative values instead of -Infinity. Non-finite slices are NaN as in
  * softmax. `axis` is required (see {@link softmax}).
  *
- * Dtype: `bool` and `int32` give `float32`; floats keep their dtype. The result is contiguous.
+ * Dtype: `bool` and `int32` give `float32`; floats keep their dtype. The result is contiguous and
+ * has the shape of `x`.
  *
  * @throws ValueError when `axis` is missing, not a number, or out of range.
  *

@@ -98,6 +98,9 @@ export interface MutableArrayLike<T> {
  * `normal()` uses Marsaglia's polar method and keeps the second deviate of each pair as a spare,
  * which is part of {@link Rng.state}, so a checkpointed generator resumes exactly.
  *
+ * @throws ValueError from the constructor when `seed` is not a safe integer (the message names
+ *   `rng`).
+ *
  * @example
  * ```ts
  * import { Rng } from "@strata/tensor";
@@ -180,6 +183,8 @@ export class Rng {
    * A uniform integer in [0, n) for an integer `1 <= n <= 2^53`, without modulo bias: draws that
    * fall in the incomplete last block of `n` values (the top `2^32 mod n` of the 32-bit range, or
    * of the 53-bit range when n > 2^32) are rejected and redrawn. Always consumes at least one draw.
+   *
+   * @throws ValueError when `n` is not an integer in `[1, 2^53]`.
    */
   int(n: number): number {
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > TWO_53) {
@@ -261,13 +266,17 @@ export class Rng {
 
 /**
  * A new {@link Rng} seeded with `seed`, any safe integer (negative and beyond 2^32 included; other
- * values are a ValueError). Same seed, same numbers, on every machine.
+ * values are a ValueError). Same seed, same numbers, on every machine. `rng(seed)` is
+ * `new Rng(seed)`.
  *
  * Seeding reads the seed as a 64-bit two's-complement integer `hi·2^32 + lo` and fills the four
  * xoshiro128** words from two splitmix32 streams (a Weyl sequence `x + k·inc` mixed by
  * MurmurHash3's fmix32): `A` over `lo` with increment 0x9E3779B9 and `B` over `hi` with
  * increment 0xBB67AE85, giving `[A1, A2^B1, A3^B2, A4^B3]`. Distinct seeds give distinct,
  * well-mixed, non-zero states.
+ *
+ * @throws ValueError when `seed` is not a safe integer (`|seed| <= 2^53 - 1`): a fraction, NaN,
+ *   ±Infinity or a larger integer.
  *
  * @example
  * ```ts

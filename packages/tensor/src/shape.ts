@@ -13,7 +13,7 @@ import { ShapeError, ValueError } from "./errors.js";
 export type Shape = readonly number[];
 
 /**
- * A shape written as in error messages: `(3,4)`; a scalar's shape is `()`.
+ * A shape written as in error messages: `(3,4)`; a scalar's shape is `()`. Never throws.
  *
  * @example
  * ```ts
@@ -26,7 +26,9 @@ export function formatShape(shape: Shape): string {
 }
 
 /**
- * The number of elements of a shape: the product of its lengths (1 for a scalar).
+ * The number of elements of a shape: the product of its lengths (1 for a scalar). The lengths
+ * are not checked (`shapeSize([-1, 2])` is -2): every tensor construction calls this, so shapes
+ * are checked where they enter instead (the creators, reshape). Never throws.
  *
  * @example
  * ```ts
@@ -41,7 +43,8 @@ export function shapeSize(shape: Shape): number {
 }
 
 /**
- * Row-major (C order) strides of a shape: the last axis has stride 1.
+ * Row-major (C order) strides of a shape, in elements: the last axis has stride 1 and axis `i`
+ * has the product of the lengths after it. One stride per axis; `[]` for a scalar. Never throws.
  *
  * @example
  * ```ts
@@ -74,7 +77,11 @@ export function checkShape(op: string, shape: unknown): number[] {
 
 /**
  * The numpy broadcast of several shapes: aligned at the right, each axis must be equal or 1.
- * Throws a ShapeError naming `op` and the shapes when they do not broadcast.
+ * The result has as many axes as the longest shape, each the length that is not 1 (1 if all
+ * are). `op` only names the caller in the error message. The lengths themselves are not checked.
+ *
+ * @throws ShapeError naming `op`, the shapes and the axis when two shapes have different lengths
+ * on one axis and neither is 1.
  *
  * @example
  * ```ts
@@ -102,7 +109,9 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 }
 
 /**
- * An axis in `[-ndim, ndim)` made non-negative; out of range is a ValueError naming `op`.
+ * An axis in `[-ndim, ndim)` made non-negative: `axis < 0 ? axis + ndim : axis`.
+ *
+ * @throws ValueError naming `op` when `axis` is not an integer or lies outside `[-ndim, ndim)`.
  * @example
  * ```ts
  * import { normalizeAxis } from "@strata/tensor";
@@ -117,8 +126,11 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
 }
 
 /**
- * Axes given as one number, a list, or nothing (all axes), made non-negative, sorted and checked
- * for repeats (ValueError naming `op`).
+ * Axes given as one number, a list, or nothing (all axes, `[0, …, ndim-1]`), each made
+ * non-negative as by {@link normalizeAxis}, then sorted ascending.
+ *
+ * @throws ValueError naming `op` when an axis is not an integer or is out of range, or when two
+ * axes name the same one (`0` and `-3` for `ndim` 3).
  * @example
  * ```ts
  * import { normalizeAxes } from "@strata/tensor";

@@ -37,7 +37,10 @@ export type NestedArray = number | NestedArray[];
  * contiguous data, transpose, slice, squeeze, unsqueeze, broadcastTo) share `data`; ops return new
  * tensors and never change their inputs.
  *
- * Create tensors with {@link tensor}, {@link zeros} and friends rather than the constructor.
+ * Create tensors with {@link tensor}, {@link zeros} and friends rather than the constructor. The
+ * constructor is internal and trusts its arguments (it does not check that the view stays inside
+ * `data`; the creators do). Never throws on construction; each method throws as the function it
+ * forwards to.
  *
  * @example
  * ```ts

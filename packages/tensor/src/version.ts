@@ -25,7 +25,7 @@ export function bufferVersion(data: DataArray): number {
  * or autograd cannot tell that a tensor it saved has changed.
  *
  * Tensors over disjoint parts of one ArrayBuffer share a counter too, so a write to one of them
- * may be reported as a change to the other; it never goes unreported.
+ * may be reported as a change to the other; it never goes unreported. Never throws.
  *
  * @example
  * ```ts

@@ -144,7 +144,21 @@ export function expand(t: Tensor, shape: Shape): Tensor {
   return broadcastTo(t, target);
 }
 
-/** Broadcasts several tensors to their common shape (views). */
+/**
+ * Broadcasts several tensors to their common shape, `broadcastShapes(op, ...shapes)`: one tensor
+ * per input, in order, each a view of the same data as {@link Tensor.broadcastTo} gives (stride 0
+ * on the repeated axes; the input itself when it already has that shape). Nothing is copied.
+ * `op` only names the caller in the error message.
+ *
+ * @throws ShapeError naming `op` and the shapes when they do not broadcast (numpy rules).
+ * @example
+ * ```ts
+ * import { broadcastTensors, tensor } from "@strata/tensor";
+ * const both = broadcastTensors("demo", tensor([[1], [2]]), tensor([10, 20, 30]));
+ * console.log(both.map((t) => t.shape), both.map((t) => t.strides)); // [[2, 3], [2, 3]] [[1, 0], [0, 1]]
+ * console.log(both[1]!.toArray()); // [[10, 20, 30], [10, 20, 30]]
+ * ```
+ */
 export function broadcastTensors(op: string, ...ts: Tensor[]): Tensor[] {
   const shape = broadcastShapes(op, ...ts.map((t) => t.shape));
   return ts.map((t) => broadcastTo(t, shape));

@@ -139,6 +139,20 @@ describe("zeros, ones, full and the *Like forms", () => {
     expect(onesLike(x, { dtype: "float64" }).dtype).toBe("float64");
     expect(onesLike(x).toArray()).toEqual([[1], [1], [1]]);
   });
+
+  it("name themselves, not full, in their errors", () => {
+    expect(() => zeros([2, -1])).toThrow(/^zeros: shape \[2, -1\] has -1/);
+    expect(() => ones([0.5])).toThrow(ShapeError);
+    expect(() => ones([0.5])).toThrow(/^ones: shape \[0.5\] has 0.5/);
+    expect(() => zeros([1], { dtype: "uint8" as DType })).toThrow(/^zeros: unknown dtype uint8; expected float32, float64, int32 or bool/);
+    const x = tensor([1, 2]);
+    expect(() => zerosLike(x, { dtype: "int64" as DType })).toThrow(DTypeError);
+    expect(() => zerosLike(x, { dtype: "int64" as DType })).toThrow(/^zerosLike: unknown dtype int64/);
+    expect(() => onesLike(x, { dtype: "int64" as DType })).toThrow(/^onesLike: unknown dtype int64/);
+    expect(() => full([-1], 0)).toThrow(/^full: shape \[-1\] has -1/);
+    expect(zerosLike(x, { dtype: "int32" }).toArray()).toEqual([0, 0]);
+    expect(onesLike(x, { dtype: "bool" }).toArray()).toEqual([1, 1]);
+  });
 });
 
 describe("arange", () => {
@@ -179,6 +193,20 @@ describe("arange", () => {
     expect(() => arange(Infinity)).toThrow(/arange: start, stop and step must be finite/);
     expect(() => arange(0, NaN)).toThrow(ValueError);
   });
+
+  it("refuses an int32 result whose start or last value is outside the int32 range, instead of wrapping", () => {
+    expect(() => arange(3e9, 3e9 + 2)).toThrow(DTypeError);
+    expect(() => arange(3e9, 3e9 + 2)).toThrow('arange: start 3000000000 is outside the int32 range of an int32 result; pass { dtype: "float64" }');
+    expect(() => arange(2 ** 31 - 2, 2 ** 31 + 1)).toThrow(/^arange: last value 2147483648 is outside the int32 range/);
+    expect(() => arange(-(2 ** 31) + 1, -(2 ** 31) - 2, -1)).toThrow(/^arange: last value -2147483649 is outside/);
+    expect(() => arange(0, 6e9, 3e9, { dtype: "int32" })).toThrow(DTypeError);
+    // The neighbours: values at the edges of int32, an empty range, a float dtype, a big step.
+    expect(arange(2 ** 31 - 3, 2 ** 31).toArray()).toEqual([2147483645, 2147483646, 2147483647]);
+    expect(arange(-(2 ** 31), -(2 ** 31) + 2).toArray()).toEqual([-2147483648, -2147483647]);
+    expect(arange(3e9, 3e9).toArray()).toEqual([]);
+    expect(arange(3e9, 3e9 + 2, 1, { dtype: "float64" }).toArray()).toEqual([3e9, 3e9 + 1]);
+    expect(arange(0, 3e9, 2e9).toArray()).toEqual([0, 2e9]);
+  });
 });
 
 describe("linspace", () => {
@@ -200,6 +228,14 @@ describe("linspace", () => {
     expect(() => linspace(0, 1, 2.5)).toThrow(ValueError);
     expect(() => linspace(0, 1, 3, { dtype: "int32" })).toThrow(DTypeError);
   });
+
+  it("rejects a non-finite start or stop instead of giving NaN", () => {
+    expect(() => linspace(-Infinity, Infinity, 3)).toThrow(ValueError);
+    expect(() => linspace(-Infinity, Infinity, 3)).toThrow("linspace: start and stop must be finite, got -Infinity, Infinity");
+    expect(() => linspace(0, NaN, 2)).toThrow(/linspace: start and stop must be finite, got 0, NaN/);
+    expect(() => linspace(Infinity, 1, 1)).toThrow(ValueError);
+    expect(linspace(-1e30, 1e30, 3, { dtype: "float64" }).toArray()).toEqual([-1e30, 0, 1e30]);
+  });
 });
 
 describe("eye", () => {
@@ -211,5 +247,14 @@ describe("eye", () => {
     expect(eye(2, undefined, { dtype: "bool" }).toArray()).toEqual([[1, 0], [0, 1]]);
     expect(eye(0).shape).toEqual([0, 0]);
     expect(eye(1).dtype).toBe("float32");
+  });
+
+  it("rejects a negative or fractional size with a ShapeError naming eye and the argument", () => {
+    expect(() => eye(-1)).toThrow(ShapeError);
+    expect(() => eye(-1)).toThrow("eye: n is -1; expected a non-negative integer");
+    expect(() => eye(2, 1.5)).toThrow(/^eye: m is 1.5; expected a non-negative integer/);
+    expect(() => eye(NaN)).toThrow(/^eye: n is NaN/);
+    expect(() => eye(2, 2, { dtype: "int64" as DType })).toThrow(/^eye: unknown dtype int64/);
+    expect(eye(1, 0).shape).toEqual([1, 0]);
   });
 });

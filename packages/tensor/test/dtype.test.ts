@@ -1,7 +1,7 @@
 // dtype promotion and helpers, against an independent statement of the order and a table written
 // out by hand.
 import { describe, expect, it } from "vitest";
-import { DTYPES, isDType, isFloatDType, promoteTypes, resultTypeWithScalar, allocate, dtypeOfArray, DTypeError, type DType } from "@strata/tensor";
+import { DTYPES, isDType, isFloatDType, promoteTypes, resultTypeWithScalar, allocate, dtypeOfArray, DTypeError, ValueError, type DType } from "@strata/tensor";
 
 // The documented order: a result is never narrower than either operand.
 const ORDER: DType[] = ["bool", "int32", "float32", "float64"];
@@ -94,5 +94,15 @@ describe("dtypeOfArray and allocate", () => {
       expect(allocate(d, 0).length).toBe(0);
     }
     expect(allocate("float32", 2)).not.toBe(allocate("float32", 2));
+  });
+
+  it("allocate refuses an unknown dtype and a size that is not a non-negative integer", () => {
+    expect(() => allocate("int64" as DType, 2)).toThrow(DTypeError);
+    expect(() => allocate("int64" as DType, 2)).toThrow("allocate: unknown dtype int64; expected float32, float64, int32 or bool");
+    expect(() => allocate("float32", 2.5)).toThrow(ValueError);
+    expect(() => allocate("float32", 2.5)).toThrow("allocate: size 2.5 is not a non-negative integer");
+    expect(() => allocate("int32", -1)).toThrow(/^allocate: size -1 is not a non-negative integer/);
+    expect(() => allocate("bool", NaN)).toThrow(ValueError);
+    expect(allocate("float64", 3).length).toBe(3);
   });
 });

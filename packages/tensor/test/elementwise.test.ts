@@ -293,6 +293,18 @@ describe("clip", () => {
     expect(() => st.clip(ones([2]), 2, 1)).toThrow(/clip: expected numbers with min <= max, got min=2 and max=1/);
     expect(() => st.clip(ones([2]), NaN, 1)).toThrow(/min=NaN/);
   });
+  it("refuses a finite bound outside the int32 range for an int32 result, but keeps infinite bounds", () => {
+    const i = tensor([-5, 0, 2, 9], { dtype: "int32" });
+    expect(() => st.clip(i, 3e9, 4e9)).toThrow(DTypeError);
+    expect(() => st.clip(i, 3e9, 4e9)).toThrow("clip: 3000000000 is outside the int32 range of an int32 result; cast the tensor to float64 first");
+    expect(() => st.clip(i, -(2 ** 31) - 1, 0)).toThrow(/^clip: -2147483649 is outside the int32 range/);
+    expect(() => st.clip(tensor([true]), 0, 2 ** 31)).toThrow(/^clip: 2147483648 is outside/);
+    expect(st.clip(i, -Infinity, Infinity).toArray()).toEqual([-5, 0, 2, 9]);
+    expect(st.clip(i, -Infinity, 1).dtype).toBe("int32");
+    expect(st.clip(i, -(2 ** 31), 2 ** 31 - 1).toArray()).toEqual([-5, 0, 2, 9]);
+    expect(st.clip(i.cast("float64"), 3e9, 4e9).toArray()).toEqual([3e9, 3e9, 3e9, 3e9]);
+    expect(st.clip(i, 0.5, 3e9).toArray()).toEqual([0.5, 0.5, 2, 9]);
+  });
 });
 
 describe("numerics", () => {

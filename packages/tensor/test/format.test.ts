@@ -203,4 +203,13 @@ describe("formatTensor options", () => {
     expect(() => formatTensor(arange(3), { edgeItems: 0 })).toThrow(/^formatTensor: edgeItems must be an integer >= 1, got 0/);
     expect(() => formatTensor(arange(3), { lineWidth: 2.5 })).toThrow(ValueError);
   });
+
+  it("limits precision to 0..100 (toFixed's range) with its own ValueError", () => {
+    expect(() => formatTensor(tensor([1 / 3]), { precision: 101 })).toThrow(ValueError);
+    expect(() => formatTensor(tensor([1 / 3]), { precision: 101 })).toThrow(/^formatTensor: precision must be an integer in \[0, 100\], got 101$/);
+    expect(() => formatTensor(tensor([1e-9]), { precision: 200 })).toThrow(ValueError);
+    expect(() => formatTensor(tensor([1]), { precision: Infinity })).toThrow(/precision must be an integer in \[0, 100\], got Infinity/);
+    expect(formatTensor(tensor([0.5]), { precision: 100 })).toBe("tensor([0.5], shape=(1), dtype=float32)");
+    expect(formatTensor(tensor([1e-9], { dtype: "float64" }), { precision: 100 })).toMatch(/^tensor\(\[1\.0{15}\d+e-09\], shape=\(1\), dtype=float64\)$/);
+  });
 });

@@ -92,6 +92,20 @@ describe("fromNdarray / toNdarray share memory", () => {
     expect(fromNdarray(ndarray(new Float32Array(0), [0, 3])).shape).toEqual([0, 3]);
   });
 
+  it("fromNdarray refuses Uint8Array data holding bytes other than 0 and 1 (it shares memory, so it cannot normalise)", () => {
+    expect(() => fromNdarray(ndarray(new Uint8Array([0, 1, 2, 3])))).toThrow(ValueError);
+    expect(() => fromNdarray(ndarray(new Uint8Array([0, 1, 2, 3])))).toThrow(/^fromNdarray: Uint8Array data is read as bool, which holds only 0 and 1, but the view holds 3/);
+    expect(fromNdarray(ndarray(new Uint8Array([1]), [])).item()).toBe(1);
+    // Only the elements of the view count: every other byte of this data is 7.
+    const data = new Uint8Array([1, 7, 0, 7, 1, 7]);
+    const t = fromNdarray(ndarray(data, [3], [2], 0));
+    expect(t.dtype).toBe("bool");
+    expect(t.data).toBe(data);
+    expect(t.toArray()).toEqual([1, 0, 1]);
+    expect(() => fromNdarray(ndarray(data, [3], [2], 1))).toThrow(/the view holds 7/);
+    expect(fromNdarray(ndarray(new Uint8Array([1, 2]), [0])).shape).toEqual([0]);
+  });
+
   it("toNdarray: a view over the tensor's buffer with its strides and offset", () => {
     const t = arange(12, { dtype: "float32" }).reshape([3, 4]);
     const a = toNdarray(t);

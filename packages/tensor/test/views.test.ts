@@ -1,7 +1,7 @@
 // Views, copies and reads of Tensor, against values worked out by hand or by index arithmetic on
 // the raw buffer (`at`), and the buffer-sharing contract: views share `data`, copies do not.
 import { describe, expect, it } from "vitest";
-import { tensor, arange, zeros, cast, equals, allClose, ShapeError, ValueError, Tensor, type SliceArg } from "@strata/tensor";
+import { tensor, arange, zeros, cast, equals, allClose, DTypeError, ShapeError, ValueError, Tensor, type DType, type SliceArg } from "@strata/tensor";
 import { at, flatValues, indices, layouts, sample } from "./reference.js";
 
 /** Python's slice rule for one axis, written out independently: the source indices it selects. */
@@ -292,6 +292,14 @@ describe("contiguous, clone and cast", () => {
     const same = f.cast("float64");
     expect(same.data).not.toBe(f.data);
     expect(f.cast("float32").get(0)).toBe(Math.fround(-1.7));
+  });
+
+  it("cast refuses an unknown dtype with a DTypeError listing the dtypes", () => {
+    const x = tensor([1, 2]);
+    expect(() => cast(x, "int64" as DType)).toThrow(DTypeError);
+    expect(() => cast(x, "int64" as DType)).toThrow("cast: unknown dtype int64; expected float32, float64, int32 or bool");
+    expect(() => x.cast(undefined as unknown as DType)).toThrow(/^cast: unknown dtype undefined/);
+    expect(cast(x, "int32").toArray()).toEqual([1, 2]);
   });
 });
 

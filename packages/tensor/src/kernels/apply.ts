@@ -124,9 +124,12 @@ export function clamp(x: TensorLike, min: number, max: number): Tensor {
   if (typeof min !== "number" || typeof max !== "number" || !(min <= max)) {
     throw new ValueError(`clip: expected numbers with min <= max, got min=${describe(min)} and max=${describe(max)}`);
   }
-  // An infinite bound clips nothing, so it must not turn an int32 tensor into float32.
+  // An infinite bound clips nothing, so it must not turn an int32 tensor into float32, nor be
+  // refused by the int32 range check that finite bounds get.
   const bound = (d: DType, v: number): DType => (Number.isFinite(v) ? resultTypeWithScalar(d, v) : d);
-  return unary("clip", x, "arith", lift("arith", bound(bound(dtypeOf(x), min), max)), min, max);
+  const dtype = lift("arith", bound(bound(dtypeOf(x), min), max));
+  checkIntScalar("clip", dtype, ...[min, max].filter(Number.isFinite));
+  return unary("clip", x, "arith", dtype, min, max);
 }
 
 /** `leakyRelu`'s checks and dtype (see its documentation). */
