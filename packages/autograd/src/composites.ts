@@ -2,14 +2,38 @@
 // gradients (of any order) follow from the primitives'. Masks that are locally constant (where
 // x > 0, the running maximum) are computed on values and enter as constants.
 import * as T from "@strata/tensor";
-import { ValueError, normalizeAxes, type AxisOptions } from "@strata/tensor";
+import { DTypeError, ValueError, formatShape, isFloatDType, normalizeAxes, type AxisOptions } from "@strata/tensor";
 import { add, exp, log, mul, neg, reciprocal, softplus, where } from "./elementwise.js";
-import { reshape, sum } from "./structural.js";
+import { cast, reshape, sum } from "./structural.js";
 import { asVariable, valueOf } from "./record.js";
 import type { Operand, Variable } from "./variable.js";
 
+const shapeOf = (x: Operand): readonly number[] => (typeof x === "number" ? [] : x.shape);
+
+/** Whether `x` is an int32 or bool tensor or variable (beside it, an integer number is int32). */
+const isIntOperand = (x: Operand): boolean => typeof x !== "number" && !isFloatDType(x.dtype);
+
 /**
- * `a - b` with broadcasting, as `a + (-b)` (exact: IEEE subtraction is that sum).
+ * The tensor package's checks of an arithmetic op `op` on `a` and `b`, made under `op`'s name
+ * before the ops it is built from could fail under theirs: the shapes broadcast, and a number
+ * beside an int32 or bool operand (an int32 result) lies in the int32 range.
+ */
+function checkArith(op: string, a: Operand, b: Operand): void {
+  T.broadcastShapes(op, shapeOf(a), shapeOf(b));
+  for (const [n, other] of [[a, b], [b, a]] as const) {
+    if (typeof n === "number" && isIntOperand(other) && Number.isInteger(n) && (n < -2147483648 || n > 2147483647)) {
+      throw new DTypeError(`${op}: ${n} is outside the int32 range of an int32 result; cast the tensor to float64 first`);
+    }
+  }
+}
+
+/**
+ * `a - b` with broadcasting, as `a + (-b)` (exact: IEEE subtraction is that sum; int32 wraps, as
+ * in the tensor package's `sub`). Derivatives: 1 and -1. The result has the broadcast shape; each
+ * gradient is summed back to its input's shape. Dtype: as {@link add}.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
+ * @throws DTypeError when an int32 or bool operand meets a number outside the int32 range (the
+ *   result would be int32); `b = -2147483648` is inside it, so `sub(int32, -2147483648)` works.
  * @example
  * ```ts
  * import { sub, variable } from "@strata/autograd";
@@ -19,12 +43,18 @@ import type { Operand, Variable } from "./variable.js";
  * ```
  */
 export function sub(a: Operand, b: Operand): Variable {
-  return add(a, typeof b === "number" ? -b : neg(b));
+  checkArith("sub", a, b);
+  // In int32, -b wraps: -(-2147483648) is -2147483648, and a + that is a - b modulo 2^32.
+  return add(a, typeof b === "number" ? (isIntOperand(a) && Number.isInteger(b) ? -b | 0 : -b) : neg(b));
 }
 
 /**
  * `a / b` with broadcasting, as `a · (1/b)`: within one rounding of the correctly rounded quotient.
- * Derivatives: `1/b` and `-a/b²`.
+ * Derivatives: `1/b` and `-a/b²`. The result has the broadcast shape; each gradient is summed back
+ * to its input's shape. Dtype: as the tensor package's `div`: float32 when both operands are int32,
+ * bool or numbers (an int32 `a` over a number `b` is computed in float64, then rounded), else the
+ * promotion.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { div, variable } from "@strata/autograd";
@@ -34,11 +64,13 @@ export function sub(a: Operand, b: Operand): Variable {
  * ```
  */
 export function div(a: Operand, b: Operand): Variable {
-  return mul(a, typeof b === "number" ? 1 / b : reciprocal(b));
+  T.broadcastShapes("div", shapeOf(a), shapeOf(b));
+  if (typeof b !== "number") return mul(a, reciprocal(b));
+  return isIntOperand(a) ? cast(mul(cast(a, "float64"), 1 / b), "float32") : mul(a, 1 / b);
 }
 
 /**
- * `x²` as `x · x`. Derivative: `2x`.
+ * `x²` as `x · x`, elementwise (bool gives int32). Derivative: `2x`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { square, variable } from "@strata/autograd";
@@ -57,7 +89,8 @@ function positive(x: Operand): T.Tensor {
 }
 
 /**
- * `max(x, 0)` as `where(x > 0, x, 0)`. Derivative: 1 for `x > 0`, 0 otherwise (0 at 0).
+ * `max(x, 0)` as `where(x > 0, x, 0)`, elementwise. Derivative: 1 for `x > 0`, 0 otherwise (0 at
+ * 0). Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { relu, variable } from "@strata/autograd";
@@ -71,7 +104,9 @@ export function relu(x: Operand): Variable {
 }
 
 /**
- * `x` for `x > 0`, `alpha·x` otherwise (default `alpha` 0.01). Derivative: 1 or `alpha`.
+ * `x` for `x > 0`, `alpha·x` otherwise (default `alpha` 0.01), elementwise. Derivative: 1 or
+ * `alpha`. Shape: `x`'s. Dtype: as the tensor package's `leakyRelu`: int32 and bool give float32.
+ * @throws ValueError when `alpha` is not a finite number (NaN, ±Infinity).
  * @example
  * ```ts
  * import { leakyRelu, variable } from "@strata/autograd";
@@ -81,12 +116,15 @@ export function relu(x: Operand): Variable {
  * ```
  */
 export function leakyRelu(x: Operand, alpha = 0.01): Variable {
-  return where(positive(x), x, mul(x, alpha));
+  if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new ValueError(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
+  const v = isIntOperand(x) ? cast(x, "float32") : x;
+  return where(positive(v), v, mul(v, alpha));
 }
 
 /**
  * The logistic function `σ(x) = 1/(1 + e⁻ˣ)`, as `exp(-softplus(-x))`: finite, and accurate in
- * relative terms, for every `x` (σ(-40) ≈ 4.2e-18, not 0). Derivative: `σ(x)(1 - σ(x))`.
+ * relative terms, for every `x` (σ(-40) ≈ 4.2e-18, not 0). Derivative: `σ(x)(1 - σ(x))`. Shape:
+ * `x`'s. Never throws.
  * @example
  * ```ts
  * import { sigmoid, variable } from "@strata/autograd";
@@ -100,8 +138,10 @@ export function sigmoid(x: Operand): Variable {
 }
 
 /**
- * `min(max(x, min), max)`. Derivative: 1 where `min <= x <= max` (bounds included), 0 outside.
- * @throws ValueError unless `min <= max`.
+ * `min(max(x, min), max)`, elementwise. Derivative: 1 where `min <= x <= max` (bounds included), 0
+ * outside. Shape: `x`'s.
+ * @throws ValueError unless `min <= max` (NaN bounds fail this).
+ * @throws DTypeError when `x` is int32 or bool and a bound is an integer outside the int32 range.
  * @example
  * ```ts
  * import { clip, variable } from "@strata/autograd";
@@ -116,14 +156,23 @@ export function clip(x: Operand, min: number, max: number): Variable {
   return where(T.lt(v, min), min, where(T.gt(v, max), max, x));
 }
 
-/** How many elements each result element of a reduction over `options.axis` covers. */
-function countOf(x: Operand, options: AxisOptions): number {
-  const shape = typeof x === "number" ? [] : x.shape;
-  return normalizeAxes("mean", options.axis, shape.length).reduce((n: number, k: number) => n * shape[k]!, 1);
+/** How many elements each result element of `mean` over `options.axis` covers (at least one). */
+function countOf(x: Variable, options: AxisOptions): number {
+  const axes = normalizeAxes("mean", options.axis, x.ndim);
+  const empty = axes.find((k) => x.shape[k] === 0);
+  if (empty !== undefined) {
+    throw new ValueError(`mean: cannot reduce over axis ${empty} of length 0 in ${formatShape(x.shape)}; expected a non-empty axis (mean of nothing is undefined)`);
+  }
+  return axes.reduce((n, k) => n * x.shape[k]!, 1);
 }
 
 /**
- * Mean over `axis` (one, several, or all when omitted), as `sum · (1/n)`. Derivative: `1/n`.
+ * Mean over `axis` (one, several, or all when omitted), as `sum · (1/n)` with `n` the number of
+ * elements reduced. Derivative: `1/n`. Shape: as {@link sum}. Dtype: as the tensor package's
+ * `mean`: int32 and bool give float32 (summed in float64, then rounded). A number `x` is a 0-d
+ * constant.
+ * @throws ValueError when a reduced axis has length 0 (the mean of nothing is undefined), or an
+ *   axis is out of range, repeated, or not an integer.
  * @example
  * ```ts
  * import { mean, variable } from "@strata/autograd";
@@ -134,18 +183,44 @@ function countOf(x: Operand, options: AxisOptions): number {
  * ```
  */
 export function mean(x: Operand, options: AxisOptions = {}): Variable {
-  return mul(sum(x, options), 1 / countOf(x, options));
+  const v = asVariable(x);
+  const n = countOf(v, options);
+  return isFloatDType(v.dtype) ? mul(sum(v, options), 1 / n) : cast(mul(sum(cast(v, "float64"), options), 1 / n), "float32");
 }
 
-/** The maximum over `axis` with the axes kept, as a constant; non-finite maxima become 0. */
-function shiftOf(x: Operand, axis: AxisOptions["axis"]): T.Tensor {
-  const m = T.max(asVariable(x).data, { axis, keepDims: true });
+/**
+ * The maximum over `axis` with the axes kept, as a constant; non-finite maxima, and those of empty
+ * slices, become 0. Axis errors name `op`, the op the user called.
+ */
+function shiftOf(op: string, x: Variable, axis: AxisOptions["axis"]): T.Tensor {
+  const axes = normalizeAxes(op, axis, x.ndim);
+  if (axes.some((k) => x.shape[k] === 0)) return T.zeros(x.shape.map((n, k) => (axes.includes(k) ? 1 : n)), { dtype: x.dtype });
+  const m = T.max(x.data, { axis: axes, keepDims: true });
   return T.where(T.eq(T.abs(m), Infinity), 0, m);
+}
+
+/** `logSumExp` on behalf of `op`: errors name `op`. */
+function lse(op: string, x: Variable, axis: AxisOptions["axis"], keepDims: boolean): Variable {
+  const m = shiftOf(op, x, axis);
+  const kept = add(log(sum(exp(sub(x, m)), { axis, keepDims: true })), m);
+  return keepDims ? kept : reshape(kept, kept.data.squeeze(normalizeAxes(op, axis, kept.ndim)).shape);
+}
+
+/** The required `axis` of softmax and logSoftmax, as the tensor package checks it. */
+function requiredAxis(op: string, x: Variable, options: { axis: number } | undefined): number {
+  const axis: unknown = options?.axis;
+  if (typeof axis !== "number") {
+    throw new ValueError(`${op}: axis is required for shape ${formatShape(x.shape)}, got ${String(axis)}; there is no default because examples are columns, so class scores usually lie along axis 0`);
+  }
+  return axis;
 }
 
 /**
  * `log Σ exp(x)` over `axis` (all when omitted), computed as `m + log Σ exp(x - m)` with `m` the
- * maximum: finite for inputs of ±1e4. Derivative: `softmax(x)` over the axis.
+ * maximum: finite for inputs of ±1e4. Derivative: `softmax(x)` over the axis. Shape: as
+ * {@link sum}. As the tensor package's `logSumExp`, an empty slice gives -Infinity (the log of an
+ * empty sum) and int32 or bool input gives float32.
+ * @throws ValueError when an axis is out of range, repeated, or not an integer.
  * @example
  * ```ts
  * import { logSumExp, variable } from "@strata/autograd";
@@ -156,13 +231,14 @@ function shiftOf(x: Operand, axis: AxisOptions["axis"]): T.Tensor {
  * ```
  */
 export function logSumExp(x: Operand, options: AxisOptions = {}): Variable {
-  const m = shiftOf(x, options.axis);
-  const kept = add(log(sum(exp(sub(x, m)), { axis: options.axis, keepDims: true })), m);
-  return options.keepDims ? kept : reshape(kept, kept.data.squeeze(normalizeAxes("logSumExp", options.axis, kept.ndim)).shape);
+  return lse("logSumExp", asVariable(x), options.axis, options.keepDims ?? false);
 }
 
 /**
- * `exp(x) / Σ exp(x)` along `axis` (required), shifted by the maximum for stability.
+ * `yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)` along `axis` (required), shifted by the maximum for stability.
+ * Derivative: `∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ - yⱼ)`, from the composed ops. Shape: `x`'s (an empty slice
+ * stays empty, as in the tensor package's `softmax`).
+ * @throws ValueError when `axis` is missing, out of range, or not an integer.
  * @example
  * ```ts
  * import { softmax, variable } from "@strata/autograd";
@@ -172,12 +248,16 @@ export function logSumExp(x: Operand, options: AxisOptions = {}): Variable {
  * ```
  */
 export function softmax(x: Operand, options: { axis: number }): Variable {
-  const e = exp(sub(x, shiftOf(x, options.axis)));
-  return div(e, sum(e, { axis: options.axis, keepDims: true }));
+  const v = asVariable(x);
+  const axis = requiredAxis("softmax", v, options);
+  const e = exp(sub(v, shiftOf("softmax", v, axis)));
+  return div(e, sum(e, { axis, keepDims: true }));
 }
 
 /**
- * `x - logSumExp(x)` along `axis` (required): the log of {@link softmax}, finite for any finite input.
+ * `x - logSumExp(x)` along `axis` (required): the log of {@link softmax}, finite for any finite
+ * input. Derivative: `∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ`. Shape: `x`'s (an empty slice stays empty).
+ * @throws ValueError when `axis` is missing, out of range, or not an integer.
  * @example
  * ```ts
  * import { logSoftmax, variable } from "@strata/autograd";
@@ -185,6 +265,7 @@ export function softmax(x: Operand, options: { axis: number }): Variable {
  * ```
  */
 export function logSoftmax(x: Operand, options: { axis: number }): Variable {
-  return sub(x, logSumExp(x, { axis: options.axis, keepDims: true }));
+  const v = asVariable(x);
+  return sub(v, lse("logSoftmax", v, requiredAxis("logSoftmax", v, options), true));
 }
 

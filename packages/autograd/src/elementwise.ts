@@ -6,7 +6,7 @@ import type { Operand, Variable } from "./variable.js";
 const NONE = {} as Record<string, never>;
 
 /**
- * `-x`. Derivative: `-1`.
+ * `-x`, elementwise (bool gives int32). Derivative: `-1`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { neg, variable } from "@strata/autograd";
@@ -16,7 +16,7 @@ const NONE = {} as Record<string, never>;
 export function neg(x: Operand): Variable { return record("neg", [x], NONE); }
 
 /**
- * `eˣ`. Derivative: `eˣ`.
+ * `eˣ`, elementwise (int32 and bool give float32). Derivative: `eˣ`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { exp, variable } from "@strata/autograd";
@@ -28,7 +28,8 @@ export function neg(x: Operand): Variable { return record("neg", [x], NONE); }
 export function exp(x: Operand): Variable { return record("exp", [x], NONE); }
 
 /**
- * Natural logarithm. Derivative: `1/x`.
+ * Natural logarithm `ln x`, elementwise (NaN for `x < 0`, `-∞` at 0; int32 and bool give float32).
+ * Derivative: `1/x`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { log, variable } from "@strata/autograd";
@@ -40,7 +41,8 @@ export function exp(x: Operand): Variable { return record("exp", [x], NONE); }
 export function log(x: Operand): Variable { return record("log", [x], NONE); }
 
 /**
- * `log(1 + x)`, accurate for small `x`. Derivative: `1/(1 + x)`.
+ * `log(1 + x)`, elementwise and accurate for small `x`. Derivative: `1/(1 + x)`. Shape: `x`'s.
+ * Never throws.
  * @example
  * ```ts
  * import { log1p, variable } from "@strata/autograd";
@@ -52,7 +54,7 @@ export function log(x: Operand): Variable { return record("log", [x], NONE); }
 export function log1p(x: Operand): Variable { return record("log1p", [x], NONE); }
 
 /**
- * `√x`. Derivative: `1/(2√x)`.
+ * `√x`, elementwise (NaN for `x < 0`). Derivative: `1/(2√x)`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { sqrt, variable } from "@strata/autograd";
@@ -64,7 +66,7 @@ export function log1p(x: Operand): Variable { return record("log1p", [x], NONE);
 export function sqrt(x: Operand): Variable { return record("sqrt", [x], NONE); }
 
 /**
- * `1/x`. Derivative: `-1/x²`.
+ * `1/x`, elementwise (`±∞` at 0). Derivative: `-1/x²`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { reciprocal, variable } from "@strata/autograd";
@@ -76,7 +78,7 @@ export function sqrt(x: Operand): Variable { return record("sqrt", [x], NONE); }
 export function reciprocal(x: Operand): Variable { return record("reciprocal", [x], NONE); }
 
 /**
- * `|x|`. Derivative: `sign(x)` (0 at 0).
+ * `|x|`, elementwise. Derivative: `sign(x)` (0 at 0). Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { abs, variable } from "@strata/autograd";
@@ -88,7 +90,7 @@ export function reciprocal(x: Operand): Variable { return record("reciprocal", [
 export function abs(x: Operand): Variable { return record("abs", [x], NONE); }
 
 /**
- * `sin x`. Derivative: `cos x`.
+ * `sin x`, elementwise. Derivative: `cos x`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { sin, variable } from "@strata/autograd";
@@ -100,7 +102,7 @@ export function abs(x: Operand): Variable { return record("abs", [x], NONE); }
 export function sin(x: Operand): Variable { return record("sin", [x], NONE); }
 
 /**
- * `cos x`. Derivative: `-sin x`.
+ * `cos x`, elementwise. Derivative: `-sin x`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { cos, variable } from "@strata/autograd";
@@ -112,7 +114,7 @@ export function sin(x: Operand): Variable { return record("sin", [x], NONE); }
 export function cos(x: Operand): Variable { return record("cos", [x], NONE); }
 
 /**
- * `tanh x`. Derivative: `1 - tanh² x`.
+ * `tanh x`, elementwise. Derivative: `1 - tanh² x`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { tanh, variable } from "@strata/autograd";
@@ -124,7 +126,7 @@ export function cos(x: Operand): Variable { return record("cos", [x], NONE); }
 export function tanh(x: Operand): Variable { return record("tanh", [x], NONE); }
 
 /**
- * `log(1 + eˣ)`, computed stably. Derivative: `σ(x)`.
+ * `log(1 + eˣ)`, elementwise and computed stably. Derivative: `σ(x)`. Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { softplus, variable } from "@strata/autograd";
@@ -136,7 +138,8 @@ export function tanh(x: Operand): Variable { return record("tanh", [x], NONE); }
 export function softplus(x: Operand): Variable { return record("softplus", [x], NONE); }
 
 /**
- * `-1`, `0` or `1` by the sign of `x`. Derivative: 0 (undefined at 0).
+ * `-1`, `0` or `1` by the sign of `x`, elementwise. Derivative: 0 (undefined at 0). Shape: `x`'s.
+ * Never throws.
  * @example
  * ```ts
  * import { sign, variable } from "@strata/autograd";
@@ -146,7 +149,7 @@ export function softplus(x: Operand): Variable { return record("softplus", [x], 
 export function sign(x: Operand): Variable { return record("sign", [x], NONE); }
 
 /**
- * Rounds down. Derivative: 0 (undefined at integers).
+ * `⌊x⌋`: rounds down, elementwise. Derivative: 0 (undefined at integers). Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { floor, variable } from "@strata/autograd";
@@ -156,7 +159,7 @@ export function sign(x: Operand): Variable { return record("sign", [x], NONE); }
 export function floor(x: Operand): Variable { return record("floor", [x], NONE); }
 
 /**
- * Rounds up. Derivative: 0 (undefined at integers).
+ * `⌈x⌉`: rounds up, elementwise. Derivative: 0 (undefined at integers). Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { ceil, variable } from "@strata/autograd";
@@ -166,7 +169,8 @@ export function floor(x: Operand): Variable { return record("floor", [x], NONE);
 export function ceil(x: Operand): Variable { return record("ceil", [x], NONE); }
 
 /**
- * Rounds to the nearest integer, as the tensor package's `round`. Derivative: 0 (undefined at the jumps).
+ * Rounds to the nearest integer, elementwise, as the tensor package's `round`. Derivative: 0
+ * (undefined at the jumps). Shape: `x`'s. Never throws.
  * @example
  * ```ts
  * import { round, variable } from "@strata/autograd";
@@ -176,7 +180,11 @@ export function ceil(x: Operand): Variable { return record("ceil", [x], NONE); }
 export function round(x: Operand): Variable { return record("round", [x], NONE); }
 
 /**
- * `a + b` with numpy broadcasting. Derivatives: 1 and 1 (summed over broadcast axes).
+ * `a + b` elementwise with numpy broadcasting. Derivatives: 1 and 1. The result has the broadcast
+ * shape; each gradient is summed back to its input's shape.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
+ * @throws DTypeError when a number outside the int32 range meets an int32 or bool operand (the
+ *   result would be int32).
  * @example
  * ```ts
  * import { add, variable } from "@strata/autograd";
@@ -188,7 +196,11 @@ export function round(x: Operand): Variable { return record("round", [x], NONE);
 export function add(a: Operand, b: Operand): Variable { return record("add", [a, b], NONE); }
 
 /**
- * `a · b` elementwise with broadcasting. Derivatives: `b` and `a`.
+ * `a · b` elementwise with broadcasting. Derivatives: `b` and `a`. The result has the broadcast
+ * shape; each gradient is summed back to its input's shape.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
+ * @throws DTypeError when a number outside the int32 range meets an int32 or bool operand (the
+ *   result would be int32).
  * @example
  * ```ts
  * import { mul, variable } from "@strata/autograd";
@@ -200,7 +212,10 @@ export function add(a: Operand, b: Operand): Variable { return record("add", [a,
 export function mul(a: Operand, b: Operand): Variable { return record("mul", [a, b], NONE); }
 
 /**
- * `aᵇ` elementwise with broadcasting. Derivatives: `b·aᵇ⁻¹` and `aᵇ·ln a` (taken as 0 where `a = 0`).
+ * `aᵇ` elementwise with broadcasting (int32 and bool give float32). Derivatives: `b·aᵇ⁻¹` and
+ * `aᵇ·ln a` (taken as 0 where `a = 0`). The result has the broadcast shape; each gradient is
+ * summed back to its input's shape.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { pow, variable } from "@strata/autograd";
@@ -212,7 +227,12 @@ export function mul(a: Operand, b: Operand): Variable { return record("mul", [a,
 export function pow(a: Operand, b: Operand): Variable { return record("pow", [a, b], NONE); }
 
 /**
- * Elementwise maximum with broadcasting. The gradient goes to the larger input, split evenly on ties.
+ * `max(a, b)` elementwise with broadcasting. Derivatives: 1 for the larger input and 0 for the
+ * other, ½ each on ties. The result has the broadcast shape; each gradient is summed back to its
+ * input's shape.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
+ * @throws DTypeError when a number outside the int32 range meets an int32 or bool operand (the
+ *   result would be int32).
  * @example
  * ```ts
  * import { maximum, variable } from "@strata/autograd";
@@ -224,7 +244,12 @@ export function pow(a: Operand, b: Operand): Variable { return record("pow", [a,
 export function maximum(a: Operand, b: Operand): Variable { return record("maximum", [a, b], NONE); }
 
 /**
- * Elementwise minimum with broadcasting. The gradient goes to the smaller input, split evenly on ties.
+ * `min(a, b)` elementwise with broadcasting. Derivatives: 1 for the smaller input and 0 for the
+ * other, ½ each on ties. The result has the broadcast shape; each gradient is summed back to its
+ * input's shape.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
+ * @throws DTypeError when a number outside the int32 range meets an int32 or bool operand (the
+ *   result would be int32).
  * @example
  * ```ts
  * import { minimum, variable } from "@strata/autograd";
@@ -238,6 +263,12 @@ export function minimum(a: Operand, b: Operand): Variable { return record("minim
 /**
  * `cond ? a : b` elementwise, broadcasting all three; `cond` is a bool tensor or variable and has
  * no gradient. The gradient of `a` is `g` where `cond` holds and 0 elsewhere; of `b`, the rest.
+ * The result has the broadcast shape of the three; the gradients are summed back to the shapes
+ * of `a` and `b`.
+ * @throws DTypeError when `cond` is not bool (a number, or an int32 or float tensor: compare
+ *   first, e.g. `ne(x, 0)`), or when a number outside the int32 range meets an int32 or bool
+ *   operand.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { where, variable } from "@strata/autograd";

@@ -7,7 +7,19 @@ import type { InputMeta, Node } from "./node.js";
 import { withGradMode } from "./mode.js";
 import { add, cast, reshape, sum } from "./ops.js";
 
-/** Options of {@link gradients}. */
+/**
+ * Options of {@link gradients}: the weights of the outputs, and what happens to the graph.
+ *
+ * @example
+ * ```ts
+ * import { gradients, variable, mul, type GradientsOptions } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const x = variable([1, 2], { requiresGrad: true });
+ * const y = mul(x, x); // not a scalar: it needs a weight per element
+ * const options: GradientsOptions = { gradOutputs: [tensor([1, 10])] };
+ * console.log(gradients([y], [x], options)[0]!.toArray()); // [2, 40]
+ * ```
+ */
 export interface GradientsOptions {
   /** dL/d(output) for each output; optional for one-element outputs (1). */
   gradOutputs?: readonly (Operand | null | undefined)[];
@@ -205,7 +217,13 @@ export function backward(output: Variable, seed: Operand | undefined, options: B
  * leaves or intermediate variables; an input the outputs do not depend on gets zeros.
  * With `createGraph` the results are differentiable (gradients of gradients).
  *
- * @throws ValueError when an output or input does not require gradients, or as {@link Variable.backward}.
+ * Shapes: `gradOutputs[k]` has the shape of `outputs[k]` (a number fills that shape; it may be
+ * omitted for one-element outputs); the result has one gradient per input, of that input's shape
+ * and dtype.
+ *
+ * @throws ValueError when an output or input does not require gradients, or as {@link Variable.backward}
+ *   (a multi-element output without a gradOutputs entry, a freed graph, a saved tensor changed in place).
+ * @throws ShapeError when a `gradOutputs` entry's shape differs from its output's.
  *
  * @example
  * ```ts

@@ -35,7 +35,34 @@ export interface FunctionContext<S = unknown> {
   state: S | undefined;
 }
 
-/** The definition of a custom op; see {@link defineFunction}. */
+/**
+ * The definition of a custom op; see {@link defineFunction}. Contract: `forward` maps the inputs'
+ * values to one output tensor; `backward` maps `grad` (the output's shape) to one entry per input,
+ * each of that input's shape or one it broadcasts to, or null.
+ *
+ * @typeParam S - the type of {@link FunctionContext.state}.
+ * @example
+ * ```ts
+ * import { defineFunction, mul, sub, variable, type FunctionSpec } from "@strata/autograd";
+ * import type { Tensor } from "@strata/tensor";
+ * // tanh, whose derivative 1 - y² reads the saved output y
+ * const spec: FunctionSpec = {
+ *   name: "myTanh",
+ *   forward(ctx, x) {
+ *     const y = (x as Tensor).tanh();
+ *     ctx.save(y);
+ *     return y;
+ *   },
+ *   backward(ctx, g) {
+ *     const [y] = ctx.saved;
+ *     return [mul(g, sub(1, mul(y!, y!)))];
+ *   },
+ * };
+ * const x = variable([0, 0], { requiresGrad: true });
+ * defineFunction(spec)(x).sum().backward();
+ * console.log(x.grad?.toArray()); // [1, 1]
+ * ```
+ */
 export interface FunctionSpec<S = unknown> {
   /** Names the op in graphs and messages. */
   name: string;
@@ -72,9 +99,12 @@ class Context<S> implements FunctionContext<S> {
  * Defines an op with its own backward, in the shape of PyTorch's `autograd.Function`: `forward`
  * computes on tensors and saves with `ctx.save(...)` what `backward` needs; `backward` returns
  * one gradient per input. The result takes variables, tensors and numbers, and returns a variable
- * that records the op when an input requires gradients. One output.
+ * that records the op when an input requires gradients. One output, of the shape and dtype
+ * `forward` gives it; each gradient from `backward` is summed down to its input's shape and cast
+ * to its dtype.
  *
- * @throws ValueError when forward does not return a Tensor, or backward returns the wrong number of gradients.
+ * @throws ValueError (from the returned function) when forward does not return a Tensor, or (from
+ *   a later backward pass through its result) when backward does not return one entry per input.
  * @example
  * ```ts
  * import { defineFunction, mul, variable } from "@strata/autograd";

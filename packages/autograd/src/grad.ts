@@ -5,13 +5,36 @@ import { enableGrad, isGradEnabled } from "./mode.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
-/** Options of {@link grad} and {@link valueAndGrad}. */
+/**
+ * Options of {@link grad} and {@link valueAndGrad}: which arguments to differentiate. A number
+ * gives one gradient, a list one per listed argument ({@link GradResult}).
+ *
+ * @example
+ * ```ts
+ * import { grad, mul, sum, type GradOptions } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const second: GradOptions<number> = { argnums: 1 };
+ * const f = grad((x, y) => sum(mul(x, y)), second); // d/dy Σ x·y = x
+ * console.log(f(tensor([1, 2]), tensor([3, 4])).toArray()); // [1, 2]
+ * ```
+ */
 export interface GradOptions<N extends number | readonly number[] = number | readonly number[]> {
   /** Which arguments to differentiate with respect to: one index (default 0) or a list. */
   argnums?: N;
 }
 
-/** One gradient for a single `argnums`, a list for a list. */
+/**
+ * What the function made by {@link grad} returns: one gradient for a single `argnums`, a list (in
+ * `argnums` order) for a list. Each gradient has its argument's shape and dtype.
+ *
+ * @example
+ * ```ts
+ * import { grad, mul, sum, type GradResult } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const both: GradResult<number[]> = grad((x, y) => sum(mul(x, y)), { argnums: [0, 1] })(tensor([1, 2]), tensor([3, 4]));
+ * console.log(both.map((g) => g.toArray())); // [[3, 4], [1, 2]]
+ * ```
+ */
 export type GradResult<N> = N extends readonly number[] ? Variable[] : Variable;
 
 type ScalarFn = (...args: Variable[]) => Variable;
@@ -55,6 +78,10 @@ function evaluate(fn: ScalarFn, args: readonly Operand[], argnums: number | read
  * receives every argument as a variable. Gradients nest: `grad(grad(f))` differentiates twice,
  * because a differentiated argument that already requires gradients keeps its graph.
  *
+ * Shapes: `fn` must return a one-element variable (any shape of size 1); each gradient has the
+ * shape and dtype of its argument. `grad` itself only builds the function; the errors below come
+ * from calling it, as do any errors `fn` throws.
+ *
  * @throws ValueError when `fn` does not return a one-element variable or `argnums` is out of range.
  * @throws DTypeError when a differentiated argument is not float.
  * @example
@@ -75,7 +102,13 @@ export function grad<N extends number | readonly number[] = number>(fn: ScalarFn
 }
 
 /**
- * Like {@link grad}, and also returns the function's value: `{ value, grad }`.
+ * Like {@link grad}, and also returns the function's value: `{ value, grad }`, with `value` the
+ * one-element variable `fn` returned (detached, unless it depends on a variable requiring
+ * gradients from outside the call, such as a closed-over parameter) and `grad` as {@link grad}
+ * gives it. The errors come from calling the returned function.
+ *
+ * @throws ValueError when `fn` does not return a one-element variable or `argnums` is out of range.
+ * @throws DTypeError when a differentiated argument is not float.
  * @example
  * ```ts
  * import { valueAndGrad, mul, sum } from "@strata/autograd";

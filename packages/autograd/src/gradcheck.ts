@@ -6,7 +6,20 @@ import { enableGrad, noGrad } from "./mode.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
-/** Options of {@link gradcheck}. */
+/**
+ * Options of {@link gradcheck}: the finite-difference step and the tolerances of the test
+ * `|analytic - numeric| <= atol + rtol·|numeric|`. `eps` must be finite and greater than 0,
+ * `atol` and `rtol` finite and at least 0; gradcheck throws a ValueError otherwise.
+ *
+ * @example
+ * ```ts
+ * import { gradcheck, sum, exp, type GradcheckOptions } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const strict: GradcheckOptions = { eps: 1e-7, atol: 1e-12, rtol: 1e-12, throwOnFailure: false };
+ * const x = tensor([0.5, 1], { dtype: "float64" });
+ * console.log(gradcheck((x) => sum(exp(x)), [x]).passed, gradcheck((x) => sum(exp(x)), [x], strict).passed); // true false
+ * ```
+ */
 export interface GradcheckOptions {
   /** Step of the central differences (default 1e-6). */
   eps?: number;
@@ -18,7 +31,28 @@ export interface GradcheckOptions {
   throwOnFailure?: boolean;
 }
 
-/** The element where analytic and numeric derivatives disagree most, relative to the tolerance. */
+/**
+ * The pair where analytic and numeric derivatives disagree most, relative to the tolerance:
+ * `analytic` and `numeric` are `∂ output[output] / ∂ inputs[input][index]`.
+ *
+ * @example
+ * ```ts
+ * import { defineFunction, gradcheck, mul, sum, type GradcheckWorst } from "@strata/autograd";
+ * import { tensor, type Tensor } from "@strata/tensor";
+ * // x² with a wrong derivative: x instead of 2x
+ * const square = defineFunction({
+ *   name: "square",
+ *   forward(ctx, x) {
+ *     ctx.save(x as Tensor);
+ *     return (x as Tensor).mul(x as Tensor);
+ *   },
+ *   backward: (ctx, g) => [mul(g, ctx.saved[0]!)],
+ * });
+ * const x = tensor([1, 3], { dtype: "float64" });
+ * const w: GradcheckWorst | null = gradcheck((x) => sum(square(x)), [x], { throwOnFailure: false }).worst;
+ * console.log(w?.input, w?.index, w?.output, w?.analytic, w?.numeric.toFixed(4)); // 0 [1] [] 3 6.0000
+ * ```
+ */
 export interface GradcheckWorst {
   /** Which argument of `fn`. */
   input: number;
@@ -30,7 +64,19 @@ export interface GradcheckWorst {
   numeric: number;
 }
 
-/** What {@link gradcheck} found. */
+/**
+ * What {@link gradcheck} found: whether every (input element, output element) pair passed, the
+ * largest absolute difference, how many pairs were compared, and the worst one.
+ *
+ * @example
+ * ```ts
+ * import { gradcheck, mul, type GradcheckResult } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const x = tensor([1, 2, 3], { dtype: "float64" });
+ * const r: GradcheckResult = gradcheck((x) => mul(x, x), [x]); // a (3) output: 3 × 3 pairs
+ * console.log(r.passed, r.checked, r.maxError < 1e-6); // true 9 true
+ * ```
+ */
 export interface GradcheckResult {
   passed: boolean;
   /** The largest |analytic - numeric| over all checked pairs. */
@@ -73,10 +119,14 @@ function flat(v: Variable): Float64Array {
  * `|analytic - numeric| <= atol + rtol·|numeric|`. float64 inputs are used as they are (views
  * included; a broadcast view is perturbed per buffer element, its gradient summed over the
  * positions that share it); float32 inputs are converted to float64 copies. Numbers and int32 or
- * bool tensors are passed through as constants.
+ * bool tensors are passed through as constants. Inputs and the output may have any shapes; every
+ * (input element, output element) pair is compared, one backward pass per output element.
  *
  * @returns the result; on failure it throws (unless `throwOnFailure: false`) a ValueError naming
  *   the worst element: input, index, output element, analytic and numeric values.
+ * @throws ValueError when `eps` is not a finite number > 0 or `atol` or `rtol` not a finite
+ *   number >= 0 (checked first), when a pair fails the tolerance (unless `throwOnFailure: false`),
+ *   or when `fn` returns something other than a Variable. Errors thrown by `fn` itself pass through.
  * @example
  * ```ts
  * import { gradcheck, mul, sum, sin } from "@strata/autograd";
@@ -89,6 +139,10 @@ export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: reado
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
+  if (!(Number.isFinite(eps) && eps > 0)) throw new ValueError(`gradcheck: eps must be a finite number > 0 (the finite-difference step), got ${String(eps)}`);
+  for (const [name, tol] of [["atol", atol], ["rtol", rtol]] as const) {
+    if (!(Number.isFinite(tol) && tol >= 0)) throw new ValueError(`gradcheck: ${name} must be a finite number >= 0, got ${String(tol)}`);
+  }
   const values = inputs.map((x) => {
     const t = asVariable(x).data;
     return isFloatDType(t.dtype) && t.dtype !== "float64" ? t.cast("float64") : t;

@@ -11,7 +11,9 @@ function label(node: Node): string {
 /**
  * The graph that `backward()` would walk from `v`, as a Graphviz `digraph`: one box per op, one
  * ellipse per leaf that requires gradients (labelled with its `name`), each with its shape and
- * dtype, and an arrow from every input to the op that uses it. Render with `dot -Tsvg`.
+ * dtype, and an arrow from every input to the op that uses it. Render with `dot -Tsvg`. A
+ * variable that is not part of a graph gives a single "constant" node; a graph already freed by
+ * backward is still drawn. Never throws.
  *
  * @example
  * ```ts

@@ -8,7 +8,9 @@ import { Variable, type Operand } from "./variable.js";
 const constant = (t: T.Tensor): Variable => new Variable(t);
 
 /**
- * `a == b` elementwise with broadcasting: a bool variable without gradient (usable in {@link where}).
+ * `a == b` elementwise with broadcasting: a bool variable without gradient (usable in {@link where}),
+ * of the broadcast shape. NaN equals nothing.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { eq, variable } from "@strata/autograd";
@@ -17,7 +19,8 @@ const constant = (t: T.Tensor): Variable => new Variable(t);
  */
 export function eq(a: Operand, b: Operand): Variable { return constant(T.eq(valueOf(a), valueOf(b))); }
 /**
- * `a != b` elementwise; see {@link eq}.
+ * `a != b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { ne, variable } from "@strata/autograd";
@@ -26,7 +29,8 @@ export function eq(a: Operand, b: Operand): Variable { return constant(T.eq(valu
  */
 export function ne(a: Operand, b: Operand): Variable { return constant(T.ne(valueOf(a), valueOf(b))); }
 /**
- * `a < b` elementwise; see {@link eq}.
+ * `a < b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { lt, variable } from "@strata/autograd";
@@ -35,7 +39,8 @@ export function ne(a: Operand, b: Operand): Variable { return constant(T.ne(valu
  */
 export function lt(a: Operand, b: Operand): Variable { return constant(T.lt(valueOf(a), valueOf(b))); }
 /**
- * `a <= b` elementwise; see {@link eq}.
+ * `a <= b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { le, variable } from "@strata/autograd";
@@ -44,7 +49,8 @@ export function lt(a: Operand, b: Operand): Variable { return constant(T.lt(valu
  */
 export function le(a: Operand, b: Operand): Variable { return constant(T.le(valueOf(a), valueOf(b))); }
 /**
- * `a > b` elementwise; see {@link eq}.
+ * `a > b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { gt, variable } from "@strata/autograd";
@@ -53,7 +59,8 @@ export function le(a: Operand, b: Operand): Variable { return constant(T.le(valu
  */
 export function gt(a: Operand, b: Operand): Variable { return constant(T.gt(valueOf(a), valueOf(b))); }
 /**
- * `a >= b` elementwise; see {@link eq}.
+ * `a >= b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { ge, variable } from "@strata/autograd";
@@ -63,7 +70,11 @@ export function gt(a: Operand, b: Operand): Variable { return constant(T.gt(valu
 export function ge(a: Operand, b: Operand): Variable { return constant(T.ge(valueOf(a), valueOf(b))); }
 
 /**
- * Index of the maximum along `axis` (of the flattened value when omitted): an int32 constant.
+ * Index of the maximum along `axis` (of the flattened value when omitted): an int32 constant whose
+ * shape is `x`'s without that axis (a 0-d result when flattened), or with it as length 1 under
+ * `keepDims`. Ties give the first index; NaN counts as the largest.
+ * @throws ValueError when the axis (flattened: any axis) has length 0, or the axis is out of range
+ *   or not an integer.
  * @example
  * ```ts
  * import { argmax, variable } from "@strata/autograd";
@@ -72,7 +83,9 @@ export function ge(a: Operand, b: Operand): Variable { return constant(T.ge(valu
  */
 export function argmax(x: Operand, options?: ArgOptions): Variable { return constant(T.argmax(asVariable(x).data, options)); }
 /**
- * Index of the minimum along `axis`; see {@link argmax}.
+ * Index of the minimum along `axis`, with the shapes of {@link argmax}: an int32 constant.
+ * @throws ValueError when the axis (flattened: any axis) has length 0, or the axis is out of range
+ *   or not an integer.
  * @example
  * ```ts
  * import { argmin, variable } from "@strata/autograd";
@@ -82,7 +95,9 @@ export function argmax(x: Operand, options?: ArgOptions): Variable { return cons
 export function argmin(x: Operand, options?: ArgOptions): Variable { return constant(T.argmin(asVariable(x).data, options)); }
 
 /**
- * `a && b` elementwise on bool operands (the tensor package's `logicalAnd`): a bool constant.
+ * `a && b` elementwise with broadcasting (the tensor package's `logicalAnd`; an operand is true
+ * where it is not 0): a bool constant of the broadcast shape.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { logicalAnd, gt, lt, variable } from "@strata/autograd";
@@ -92,7 +107,9 @@ export function argmin(x: Operand, options?: ArgOptions): Variable { return cons
  */
 export function logicalAnd(a: Operand, b: Operand): Variable { return constant(T.logicalAnd(valueOf(a), valueOf(b))); }
 /**
- * `a || b` elementwise on bool operands: a bool constant.
+ * `a || b` elementwise with broadcasting (an operand is true where it is not 0): a bool constant
+ * of the broadcast shape.
+ * @throws ShapeError when the shapes do not broadcast (numpy rules).
  * @example
  * ```ts
  * import { logicalOr, gt, lt, variable } from "@strata/autograd";
@@ -102,7 +119,7 @@ export function logicalAnd(a: Operand, b: Operand): Variable { return constant(T
  */
 export function logicalOr(a: Operand, b: Operand): Variable { return constant(T.logicalOr(valueOf(a), valueOf(b))); }
 /**
- * `!x` elementwise on a bool operand: a bool constant.
+ * `!x` elementwise (true where `x` is 0): a bool constant of `x`'s shape. Never throws.
  * @example
  * ```ts
  * import { logicalNot, gt, variable } from "@strata/autograd";
@@ -113,7 +130,11 @@ export function logicalNot(x: Operand): Variable { return constant(T.logicalNot(
 
 /**
  * One-hot encoding of int32 labels (the tensor package's `oneHot`, classes along axis 0 by
- * default, so labels of m examples give `(depth, m)`): a constant.
+ * default, so labels of m examples give `(depth, m)`): a constant with a class axis of length
+ * `depth` inserted at `axis` (in `[-ndim-1, ndim]`) into the labels' shape.
+ * @throws DTypeError when `indices` is not int32 (a number included).
+ * @throws ValueError when a label lies outside `[0, depth)`, `depth` is not a non-negative
+ *   integer, or the axis is out of range.
  * @example
  * ```ts
  * import { oneHot } from "@strata/autograd";

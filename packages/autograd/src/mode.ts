@@ -5,7 +5,8 @@ import { ValueError } from "@strata/tensor";
 let enabled = true;
 
 /**
- * Whether ops on variables currently record the graph (true unless inside {@link noGrad}).
+ * Whether ops on variables currently record the graph: true unless inside {@link noGrad} (and
+ * not in an {@link enableGrad} nested within it). Never throws.
  *
  * @example
  * ```ts

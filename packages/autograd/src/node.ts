@@ -3,7 +3,32 @@
 import { ValueError, formatShape, type DType, type Shape, type Tensor } from "@strata/tensor";
 import type { Variable } from "./variable.js";
 
-/** What a backward function may hand back for one input: a gradient, or null for none (zero). */
+/**
+ * What a backward function may hand back for one input: a gradient, or null (or undefined) for
+ * none, which counts as zero. A gradient has the input's shape or one it broadcasts to (the
+ * output's); the engine sums it down to the input's shape and casts it to the input's dtype. A
+ * tensor is taken as a constant; a variable keeps its graph (for gradients of gradients).
+ *
+ * @example
+ * ```ts
+ * import { defineFunction, mul, variable, type GradValue } from "@strata/autograd";
+ * import { tensor, type Tensor } from "@strata/tensor";
+ * // y = a·k for a constant k: a gets g·k (a variable), k gets none
+ * const scaleBy = defineFunction({
+ *   name: "scaleBy",
+ *   forward(ctx, a, k) {
+ *     ctx.save(k as Tensor);
+ *     return (a as Tensor).mul(k as Tensor);
+ *   },
+ *   backward(ctx, g): GradValue[] {
+ *     return [mul(g, ctx.saved[0]!), null];
+ *   },
+ * });
+ * const a = variable([1, 2], { requiresGrad: true });
+ * scaleBy(a, tensor([3, 4])).sum().backward();
+ * console.log(a.grad?.toArray()); // [3, 4]
+ * ```
+ */
 export type GradValue = Variable | Tensor | null | undefined;
 
 /** The backward function of a node. @internal */
@@ -15,7 +40,24 @@ export interface Backward {
   grads(g: Variable, needs: readonly boolean[]): readonly GradValue[];
 }
 
-/** Replaces (returns a tensor) or inspects (returns nothing) the gradient flowing into a variable. */
+/**
+ * Replaces (returns a tensor) or inspects (returns nothing) the gradient flowing into a variable;
+ * see {@link Variable.registerHook}. `grad` has the variable's shape; a returned tensor must have
+ * that shape too (it is cast to the variable's dtype), or backward throws a ShapeError.
+ *
+ * @example
+ * ```ts
+ * import { variable, sum, type GradHook } from "@strata/autograd";
+ * const seen: number[][] = [];
+ * const record: GradHook = (g) => void seen.push(g.toArray() as number[]);
+ * const clipped: GradHook = (g) => g.clip(-1, 1);
+ * const x = variable([1, 2], { requiresGrad: true });
+ * x.registerHook(record);
+ * x.registerHook(clipped);
+ * sum(x.mul(5)).backward();
+ * console.log(seen, x.grad?.toArray()); // [[5, 5]] [1, 1]
+ * ```
+ */
 export type GradHook = (grad: Tensor) => Tensor | void;
 
 /** Shape and dtype of one input, kept so the engine can reduce and cast its gradient. */

@@ -16,7 +16,18 @@ import { valueOf } from "./record.js";
 type NoAttrs = Record<string, never>;
 interface ReduceAttrs { readonly axis: readonly number[]; readonly keepDims: boolean }
 
-/** Each primitive's name and the attributes (non-tensor arguments) its rows receive. */
+/**
+ * Each primitive's name and the attributes (the non-tensor arguments) its row of the derivative
+ * table receives, as the op functions record them: reduction axes made non-negative and sorted,
+ * shapes and permutations copied, a single axis made non-negative.
+ *
+ * @example
+ * ```ts
+ * import { transpose, variable, type PrimitiveAttrs } from "@strata/autograd";
+ * const attrs: PrimitiveAttrs["transpose"] = { perm: [1, 0, 2] };
+ * console.log(transpose(variable([[[1, 2, 3]], [[4, 5, 6]]]), attrs.perm).shape); // [1, 2, 3]
+ * ```
+ */
 export interface PrimitiveAttrs {
   neg: NoAttrs; exp: NoAttrs; log: NoAttrs; log1p: NoAttrs; sqrt: NoAttrs; reciprocal: NoAttrs;
   abs: NoAttrs; sin: NoAttrs; cos: NoAttrs; tanh: NoAttrs; softplus: NoAttrs;
@@ -32,7 +43,17 @@ export interface PrimitiveAttrs {
   matmul: NoAttrs; cast: { readonly dtype: DType };
 }
 
-/** The name of a primitive: an op with a row in the derivative table. */
+/**
+ * The name of a primitive: an op with a row of its own in the derivative table (see
+ * {@link primitives}); every other op is composed of these.
+ *
+ * @example
+ * ```ts
+ * import { primitives, type Primitive } from "@strata/autograd";
+ * const reductions: Primitive[] = ["sum", "max", "min"];
+ * console.log(reductions.every((p) => primitives.includes(p))); // true
+ * ```
+ */
 export type Primitive = keyof PrimitiveAttrs;
 
 /** A saved input: a variable (tensors are wrapped as constants) or a number. @internal */
@@ -178,11 +199,11 @@ export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
   // d min x = dx at the minimum (shared evenly among ties)
   min: reduction(T.min, [0, "y"], extremumVjp),
 
-  // reshape, transpose: the inverse view of g
+  // reshape, transpose: the inverse view of g (perm's axes made non-negative before inverting it)
   reshape: { forward: ([x], { shape }) => t(x).reshape(shape), vjp: [(g, { shapes }) => reshape(g, shapes[0]!)] },
   transpose: {
     forward: ([x], { perm }) => t(x).transpose(perm),
-    vjp: [(g, { attrs: { perm } }) => transpose(g, perm.map((_, k) => perm.indexOf(k)))],
+    vjp: [(g, { attrs: { perm } }) => transpose(g, perm.map((_, k) => perm.findIndex((p) => (p + perm.length) % perm.length === k)))],
   },
   // broadcastTo: g itself; the engine sums it over the broadcast axes
   broadcastTo: { forward: ([x], { shape }) => t(x).broadcastTo(shape), vjp: [(g) => g] },

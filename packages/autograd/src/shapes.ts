@@ -1,16 +1,19 @@
 // Composite ops on shapes and products: views and matrix products expressed with the primitives.
 import * as T from "@strata/tensor";
-import { ShapeError, formatShape, normalizeAxes, type Shape } from "@strata/tensor";
+import { ShapeError, ValueError, formatShape, normalizeAxes, type Shape } from "@strata/tensor";
 import { mul } from "./elementwise.js";
-import { broadcastTo, concat, matmul2d, reshape, sum } from "./structural.js";
+import { broadcastTo, cast, concat, matmul2d, reshape, sum } from "./structural.js";
 import { asVariable } from "./record.js";
 import type { Operand, Variable } from "./variable.js";
 
 /**
  * Matrix product with numpy's rules: 2-D × 2-D, batched over leading axes (broadcast), and a 1-D
- * operand taken as a row (left) or column (right) vector whose axis is dropped from the result.
+ * operand taken as a row (left) or column (right) vector whose axis is dropped from the result:
+ * `(…, m, k) @ (…, k, n)` gives `(…, m, n)`, `(m, k) @ (k)` gives `(m)`, `(k) @ (k)` gives `()`.
  * Gradients: `g·Bᵀ` and `Aᵀ·g`, summed over broadcast batch axes.
- * @throws ShapeError when the inner dimensions differ or an operand is 0-d.
+ * @throws ShapeError when the inner dimensions differ, the batch axes do not broadcast, or an
+ *   operand is 0-d (a number included).
+ * @throws DTypeError when an operand is bool.
  * @example
  * ```ts
  * import { matmul, variable } from "@strata/autograd";
@@ -37,7 +40,10 @@ export function matmul(a: Operand, b: Operand): Variable {
 }
 
 /**
- * The inner product `Σ aᵢbᵢ` of two 1-D operands of equal length, a 0-d result.
+ * The inner product `Σ aᵢbᵢ` of two 1-D operands of equal length, a 0-d result. Derivatives: `b`
+ * and `a` (times `g`).
+ * @throws ShapeError unless both operands are 1-D (a number is not) and of equal length.
+ * @throws DTypeError when an operand is bool.
  * @example
  * ```ts
  * import { dot, variable } from "@strata/autograd";
@@ -56,7 +62,9 @@ export function dot(a: Operand, b: Operand): Variable {
 }
 
 /**
- * The outer product `yᵢⱼ = aᵢbⱼ` of two 1-D operands.
+ * The outer product `yᵢⱼ = aᵢbⱼ` of two 1-D operands of lengths m and n: shape `(m, n)`.
+ * Derivatives: `∂L/∂aᵢ = Σⱼ gᵢⱼbⱼ` and `∂L/∂bⱼ = Σᵢ gᵢⱼaᵢ`.
+ * @throws ShapeError unless both operands are 1-D (a number is not).
  * @example
  * ```ts
  * import { outer, variable } from "@strata/autograd";
@@ -71,7 +79,10 @@ export function outer(a: Operand, b: Operand): Variable {
 }
 
 /**
- * Drops axes of length 1 (all of them, or those named), as a reshape.
+ * Drops axes of length 1 (all of them, or those named), as a reshape: the shape is `x`'s without
+ * them. The gradient is reshaped back. A number `x` is a 0-d constant.
+ * @throws ShapeError when a named axis does not have length 1.
+ * @throws ValueError when a named axis is out of range or repeated.
  * @example
  * ```ts
  * import { squeeze, variable } from "@strata/autograd";
@@ -83,7 +94,10 @@ export function squeeze(x: Operand, axis?: number | readonly number[]): Variable
 }
 
 /**
- * Inserts an axis of length 1 at `axis`, as a reshape.
+ * Inserts an axis of length 1 so that it becomes axis `axis` of the result (in `[-ndim-1, ndim]`),
+ * as a reshape. The gradient is reshaped back. A number `x` is a 0-d constant (`unsqueeze(3, 0)`
+ * has shape `(1)`).
+ * @throws ValueError when `axis` is out of that range.
  * @example
  * ```ts
  * import { unsqueeze, variable } from "@strata/autograd";
@@ -95,7 +109,8 @@ export function unsqueeze(x: Operand, axis: number): Variable {
 }
 
 /**
- * All elements in one axis, row-major, as a reshape.
+ * All elements in one axis, row-major, as a reshape: shape `(x.size)`. The gradient is reshaped
+ * back. A number `x` is a 0-d constant, so it gives shape `(1)`. Never throws.
  * @example
  * ```ts
  * import { flatten, variable } from "@strata/autograd";
@@ -107,7 +122,12 @@ export function flatten(x: Operand): Variable {
 }
 
 /**
- * Joins operands of equal shape along a new axis (default 0), as unsqueeze then {@link concat}.
+ * Joins operands of equal shape along a new axis (default 0, in `[-ndim-1, ndim]`), as unsqueeze
+ * then {@link concat}: the result has the common shape with the number of operands inserted at
+ * `axis`. Each operand's gradient is its slice of `g`. Numbers are 0-d constants, so
+ * `stack([x, 0])` of a 0-d `x` has shape `(2)`.
+ * @throws ShapeError when the operands' shapes differ.
+ * @throws ValueError when `axis` is out of range, or for an empty list.
  * @example
  * ```ts
  * import { stack, variable } from "@strata/autograd";
@@ -115,6 +135,7 @@ export function flatten(x: Operand): Variable {
  * ```
  */
 export function stack(xs: readonly Operand[], options: { axis?: number } = {}): Variable {
+  if (xs.length === 0) throw new ValueError(`stack: expected at least one tensor, got an empty list`);
   const shapes = xs.map((x) => asVariable(x).shape);
   const first = shapes[0] ?? [];
   shapes.forEach((s, k) => {
@@ -126,7 +147,8 @@ export function stack(xs: readonly Operand[], options: { axis?: number } = {}): 
 
 /**
  * Sums `x` down to `shape`, the inverse of broadcasting `shape` up to `x.shape`: over leading
- * axes and over axes where `shape` has 1. The gradient is broadcast back.
+ * axes and over axes where `shape` has 1. The result has shape `shape`. The gradient is broadcast
+ * back. A number `x` is a 0-d constant.
  * @throws ShapeError when `shape` does not broadcast to `x.shape`.
  * @example
  * ```ts
@@ -145,8 +167,10 @@ export function sumTo(x: Operand, shape: Shape): Variable {
 }
 
 /**
- * A copy of `x` in a new contiguous buffer, computed as `x · 1` (exact for every value); the
- * gradient passes through unchanged. Use it before changing a value in place that a graph saved.
+ * A copy of `x` in a new contiguous buffer, computed as `x · 1` (exact for every value; a bool
+ * `x`, which has no gradient, as a {@link cast} to bool); the gradient passes through unchanged.
+ * Use it before changing a value in place that a graph saved. Shape and dtype: `x`'s (a number
+ * gives a 0-d float32 constant). Never throws.
  * @example
  * ```ts
  * import { clone, variable } from "@strata/autograd";
@@ -157,7 +181,35 @@ export function sumTo(x: Operand, shape: Shape): Variable {
  * ```
  */
 export function clone(x: Operand): Variable {
-  return mul(x, 1);
+  return typeof x !== "number" && x.dtype === "bool" ? cast(x, "bool") : mul(x, 1);
 }
 
-export { broadcastTo as expand };
+/**
+ * {@link broadcastTo} where a length of -1 keeps `x`'s length on that axis (the tensor package's
+ * `expand`, PyTorch's): `expand(x, [-1, 3])` of an `(2, 1)` `x` has shape `(2, 3)`. A view; the
+ * gradient is summed back to `x`'s shape. A number `x` is a 0-d constant.
+ * @throws ShapeError when -1 stands for a new leading axis (which has no length to keep), when
+ *   `x`'s shape does not broadcast to the resolved shape, or when a length is negative (other than
+ *   -1) or fractional.
+ * @example
+ * ```ts
+ * import { expand, variable } from "@strata/autograd";
+ * const b = variable([[1], [2]], { requiresGrad: true });
+ * const y = expand(b, [-1, 3]);
+ * y.sum().backward();
+ * console.log(y.shape, b.grad?.toArray()); // [2, 3] [[3], [3]]
+ * ```
+ */
+export function expand(x: Operand, shape: Shape): Variable {
+  const v = asVariable(x);
+  const lead = shape.length - v.ndim;
+  if (shape.some((n, k) => n === -1 && k < lead)) {
+    throw new ShapeError(`expand: cannot expand ${formatShape(v.shape)} to [${shape.join(", ")}]: -1 is only allowed on the last ${v.ndim} axes, which exist in the tensor`);
+  }
+  const target = shape.map((n, k) => (n === -1 ? v.shape[k - lead]! : n));
+  const fits = lead >= 0 && target.every((n) => Number.isInteger(n) && n >= 0) && v.shape.every((n, k) => n === 1 || n === target[lead + k]);
+  if (!fits) {
+    throw new ShapeError(`expand: cannot expand ${formatShape(v.shape)} to [${shape.join(", ")}]; aligned at the right, each axis of the value must have length 1 or the target's length (-1 keeps it)`);
+  }
+  return broadcastTo(v, target);
+}

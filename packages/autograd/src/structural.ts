@@ -1,17 +1,23 @@
 // The reduction, shape and matrix primitives as functions over variables: argument checks and
 // attributes, then `record`. Derivatives: rules.ts.
 import { normalizeAxes, type AxisOptions, type DType, type GatherOptions, type Shape, type SliceArg } from "@strata/tensor";
-import { record } from "./record.js";
+import { asVariable, record } from "./record.js";
 import type { Operand, Variable } from "./variable.js";
 
-function reduceAttrs(op: string, x: Operand, options: AxisOptions): { axis: number[]; keepDims: boolean } {
-  const ndim = typeof x === "number" ? 0 : x.shape.length;
-  return { axis: normalizeAxes(op, options.axis, ndim), keepDims: options.keepDims ?? false };
+// These ops take a number as a 0-d float32 constant (asVariable), as a number alone is in the
+// elementwise ops.
+
+function reduce(op: "sum" | "max" | "min", x: Operand, options: AxisOptions): Variable {
+  const v = asVariable(x);
+  return record(op, [v], { axis: normalizeAxes(op, options.axis, v.ndim), keepDims: options.keepDims ?? false });
 }
 
 /**
- * Sum over `axis` (one, several, or all when omitted), optionally keeping the reduced axes.
- * Derivative: 1 for every summed element.
+ * Sum over `axis` (one, several, or all when omitted): `y[k] = Σ_r x[k, r]`. Shape: `x`'s without
+ * the reduced axes, or with them as length 1 under `keepDims`. Dtype: int32 and bool give int32.
+ * Derivative: 1 for every summed element (`g` broadcast back over the reduced axes). A number
+ * `x` is a 0-d float32 constant, as in the elementwise ops (`sum(3)` is 3).
+ * @throws ValueError when an axis is out of range, repeated, or not an integer.
  * @example
  * ```ts
  * import { sum, variable } from "@strata/autograd";
@@ -21,10 +27,13 @@ function reduceAttrs(op: string, x: Operand, options: AxisOptions): { axis: numb
  * console.log(x.grad?.toArray()); // [[1, 1], [1, 1]]
  * ```
  */
-export function sum(x: Operand, options: AxisOptions = {}): Variable { return record("sum", [x], reduceAttrs("sum", x, options)); }
+export function sum(x: Operand, options: AxisOptions = {}): Variable { return reduce("sum", x, options); }
 
 /**
- * Maximum over `axis` (as {@link sum}). The gradient goes to the maximal elements, shared evenly among ties.
+ * Maximum over `axis` (as {@link sum}, with the same result shape; a number is a 0-d constant);
+ * NaN propagates. Derivative: 1 at the maximal elements and 0 elsewhere, shared evenly among ties.
+ * @throws ValueError when a reduced axis has length 0, or an axis is out of range, repeated, or
+ *   not an integer.
  * @example
  * ```ts
  * import { max, variable } from "@strata/autograd";
@@ -33,10 +42,13 @@ export function sum(x: Operand, options: AxisOptions = {}): Variable { return re
  * console.log(x.grad?.toArray()); // [0, 0.5, 0.5]
  * ```
  */
-export function max(x: Operand, options: AxisOptions = {}): Variable { return record("max", [x], reduceAttrs("max", x, options)); }
+export function max(x: Operand, options: AxisOptions = {}): Variable { return reduce("max", x, options); }
 
 /**
- * Minimum over `axis` (as {@link sum}). The gradient goes to the minimal elements, shared evenly among ties.
+ * Minimum over `axis` (as {@link sum}, with the same result shape; a number is a 0-d constant);
+ * NaN propagates. Derivative: 1 at the minimal elements and 0 elsewhere, shared evenly among ties.
+ * @throws ValueError when a reduced axis has length 0, or an axis is out of range, repeated, or
+ *   not an integer.
  * @example
  * ```ts
  * import { min, variable } from "@strata/autograd";
@@ -45,20 +57,27 @@ export function max(x: Operand, options: AxisOptions = {}): Variable { return re
  * console.log(x.grad?.toArray()); // [[0, 1], [1, 0]]
  * ```
  */
-export function min(x: Operand, options: AxisOptions = {}): Variable { return record("min", [x], reduceAttrs("min", x, options)); }
+export function min(x: Operand, options: AxisOptions = {}): Variable { return reduce("min", x, options); }
 
 /**
- * The same elements in a new shape (a view when the data is contiguous). The gradient is reshaped back.
+ * The same elements, row-major, in a new shape (a view when the data is contiguous). `shape` must
+ * hold `x.size` elements; one length may be -1, inferred. The gradient is reshaped back to `x`'s
+ * shape. A number `x` is a 0-d constant of one element (`reshape(3, [1, 1])`).
+ * @throws ShapeError when `shape` holds another number of elements, has more than one -1, or has
+ *   a negative or fractional length.
  * @example
  * ```ts
  * import { reshape, variable } from "@strata/autograd";
  * console.log(reshape(variable([1, 2, 3, 4]), [2, 2]).toArray()); // [[1, 2], [3, 4]]
  * ```
  */
-export function reshape(x: Operand, shape: Shape): Variable { return record("reshape", [x], { shape: [...shape] }); }
+export function reshape(x: Operand, shape: Shape): Variable { return record("reshape", [asVariable(x)], { shape: [...shape] }); }
 
 /**
- * Permutes the axes (reverses them when `perm` is omitted), as a view. The gradient is permuted back.
+ * Permutes the axes (reverses them when `perm` is omitted), as a view: axis `i` of the result is
+ * axis `perm[i]` of `x`, so the shape is `perm.map((p) => x.shape[p])`. The gradient is permuted
+ * back. Axes in `perm` may be negative (counted from the end). A number `x` is a 0-d constant.
+ * @throws ValueError when `perm` is not a permutation of `x`'s axes.
  * @example
  * ```ts
  * import { transpose, variable } from "@strata/autograd";
@@ -66,12 +85,17 @@ export function reshape(x: Operand, shape: Shape): Variable { return record("res
  * ```
  */
 export function transpose(x: Operand, perm?: readonly number[]): Variable {
-  const ndim = typeof x === "number" ? 0 : x.shape.length;
-  return record("transpose", [x], { perm: perm ? [...perm] : Array.from({ length: ndim }, (_, k) => ndim - 1 - k) });
+  const v = asVariable(x);
+  return record("transpose", [v], { perm: perm ? [...perm] : Array.from({ length: v.ndim }, (_, k) => v.ndim - 1 - k) });
 }
 
 /**
- * Broadcasts to `shape` as a view (stride 0 along stretched axes). The gradient is summed back.
+ * Broadcasts to `shape` as a view (stride 0 along stretched axes), with numpy's rules: aligned at
+ * the right, each axis of `x` equals the target's or is 1. The gradient is summed back to `x`'s
+ * shape. A number `x` is a 0-d constant (`broadcastTo(0, [2, 3])` is zeros). See {@link expand}
+ * for a `shape` with -1 to keep an axis.
+ * @throws ShapeError when `x`'s shape does not broadcast to `shape`, or `shape` has a negative or
+ *   fractional length.
  * @example
  * ```ts
  * import { broadcastTo, variable } from "@strata/autograd";
@@ -80,11 +104,15 @@ export function transpose(x: Operand, perm?: readonly number[]): Variable {
  * console.log(b.grad?.toArray()); // [[3], [3]]
  * ```
  */
-export function broadcastTo(x: Operand, shape: Shape): Variable { return record("broadcastTo", [x], { shape: [...shape] }); }
+export function broadcastTo(x: Operand, shape: Shape): Variable { return record("broadcastTo", [asVariable(x)], { shape: [...shape] }); }
 
 /**
  * A view of a part of `x`, one range per axis (`[start, stop, step?]`, a number to pick, null to
- * keep), as the tensor package's `slice`. The gradient is `g` placed back into zeros.
+ * keep), as the tensor package's `slice`. Shape: per range, the number of positions it selects;
+ * picked axes are dropped, axes without a range kept whole. The gradient is `g` placed back into
+ * zeros of `x`'s shape. A number `x` is a 0-d constant (so it takes no ranges).
+ * @throws ValueError when there are more ranges than axes, a picked index is out of range, a
+ *   bound or step is not an integer, or a step is 0.
  * @example
  * ```ts
  * import { slice, variable } from "@strata/autograd";
@@ -93,10 +121,15 @@ export function broadcastTo(x: Operand, shape: Shape): Variable { return record(
  * console.log(x.grad?.toArray()); // [0, 1, 1, 0]
  * ```
  */
-export function slice(x: Operand, ...ranges: SliceArg[]): Variable { return record("slice", [x], { ranges: [...ranges] }); }
+export function slice(x: Operand, ...ranges: SliceArg[]): Variable { return record("slice", [asVariable(x)], { ranges: [...ranges] }); }
 
 /**
- * Zeros of `shape` with `src` written at `slice(...ranges)`: the adjoint of {@link slice}. The gradient of `src` is `slice(g, ...ranges)`.
+ * Zeros of `shape` (dtype: `src`'s) with `src` written at `slice(...ranges)`: the adjoint of
+ * {@link slice}. `src` must broadcast to the shape of that slice. The gradient of `src` is
+ * `slice(g, ...ranges)`, summed back to `src`'s shape.
+ * @throws ShapeError when `src` does not broadcast to the slice, or `shape` has a negative or
+ *   fractional length.
+ * @throws ValueError for a range that {@link slice} rejects on `shape`.
  * @example
  * ```ts
  * import { sliceScatter, variable } from "@strata/autograd";
@@ -108,7 +141,12 @@ export function sliceScatter(src: Operand, shape: Shape, ranges: readonly SliceA
 }
 
 /**
- * Joins variables along an existing axis (default 0). Each input's gradient is its stretch of `g`.
+ * Joins variables along an existing axis (default 0; negative counts from the end). The inputs
+ * agree on every other axis; the result's length along `axis` is the sum of theirs, and its dtype
+ * the promotion of theirs. Each input's gradient is its stretch of `g`.
+ * @throws ValueError for an empty list or an axis out of range.
+ * @throws ShapeError when an input's shape does not fit the first's, or the inputs are 0-d (a
+ *   number in the list is a 0-d constant: use {@link stack} to join numbers).
  * @example
  * ```ts
  * import { concat, variable } from "@strata/autograd";
@@ -118,15 +156,21 @@ export function sliceScatter(src: Operand, shape: Shape, ranges: readonly SliceA
  * ```
  */
 export function concat(xs: readonly Operand[], options: { axis?: number } = {}): Variable {
-  const first = xs[0];
-  const ndim = first === undefined || typeof first === "number" ? 0 : first.shape.length;
-  const axis = xs.length > 0 && ndim > 0 ? normalizeAxes("concat", options.axis ?? 0, ndim)[0]! : (options.axis ?? 0);
-  return record("concat", xs, { axis });
+  const vs = xs.map(asVariable);
+  const ndim = vs[0]?.ndim ?? 0;
+  const axis = ndim > 0 ? normalizeAxes("concat", options.axis ?? 0, ndim)[0]! : (options.axis ?? 0);
+  return record("concat", vs, { axis });
 }
 
 /**
- * Picks slices of `x` along `axis` by int32 indices (the tensor package's `gather`). The gradient
- * adds `g` back at the picked positions (repeats accumulate); the indices have none.
+ * Picks slices of `x` along `axis` (default 0) by int32 indices (the tensor package's `gather`):
+ * `y[a…, j…, b…] = x[a…, indices[j…], b…]`, of shape `x.shape[:axis] + indices.shape +
+ * x.shape[axis+1:]`. The gradient adds `g` back at the picked positions (repeats accumulate); the
+ * indices have none.
+ * @throws DTypeError when `indices` is not int32 (a number included).
+ * @throws ValueError when an index lies outside `[-n, n)` for the axis length `n`, or the axis is
+ *   out of range.
+ * @throws ShapeError when `x` is 0-d (a number `x` is a 0-d constant).
  * @example
  * ```ts
  * import { gather, variable } from "@strata/autograd";
@@ -137,12 +181,19 @@ export function concat(xs: readonly Operand[], options: { axis?: number } = {}):
  * ```
  */
 export function gather(x: Operand, indices: Operand, options: GatherOptions = {}): Variable {
-  return record("gather", [x, indices], { axis: axisOf("gather", x, options.axis) });
+  const v = asVariable(x);
+  return record("gather", [v, indices], { axis: axisOf("gather", v, options.axis) });
 }
 
 /**
  * `x` with `updates` added at the slices `indices` pick along `axis` (the tensor package's
- * `indexAdd`). Gradients: `g` for `x`, `gather(g, indices)` for `updates`.
+ * `indexAdd`): `y = x`, then `y[a…, indices[j…], b…] += updates[a…, j…, b…]`. Shapes: the
+ * result has `x`'s; `updates` has `x.shape[:axis] + indices.shape + x.shape[axis+1:]`.
+ * Gradients: `g` for `x`, `gather(g, indices)` for `updates`.
+ * @throws DTypeError when `indices` is not int32, `x` is bool, `updates` has a wider dtype than
+ *   `x`, or `x` or `updates` is a number.
+ * @throws ShapeError when `updates` has another shape than the one above, or `x` is 0-d.
+ * @throws ValueError when an index is out of range, or the axis is.
  * @example
  * ```ts
  * import { indexAdd, variable } from "@strata/autograd";
@@ -159,12 +210,28 @@ function axisOf(op: string, x: Operand, axis = 0): number {
   return ndim === 0 ? axis : normalizeAxes(op, axis, ndim)[0]!;
 }
 
-/** The matrix product of operands with at least two axes each (batched, broadcasting batch axes). @internal */
-export function matmul2d(a: Operand, b: Operand): Variable { return record("matmul", [a, b], {}); }
+/**
+ * The matrix product of operands with at least two axes each: `(…, m, k) @ (…, k, n)` gives
+ * `(…, m, n)`, the batch axes broadcast. It is the primitive behind {@link matmul}, which handles
+ * 1-D operands. Gradients: `g·Bᵀ` and `Aᵀ·g`.
+ * @throws ShapeError when the inner dimensions differ, the batch axes do not broadcast, or an
+ *   operand is 0-d (a number included).
+ * @throws DTypeError when an operand is bool.
+ * @example
+ * ```ts
+ * import { matmul2d, variable } from "@strata/autograd";
+ * console.log(matmul2d(variable([[1, 2]]), variable([[3], [4]])).toArray()); // [[11]]
+ * ```
+ * @internal
+ */
+export function matmul2d(a: Operand, b: Operand): Variable { return record("matmul", [asVariable(a), asVariable(b)], {}); }
 
 /**
- * Converts to `dtype`. Between float dtypes the gradient is cast back; to int32 or bool the result
- * has no gradient.
+ * Converts to `dtype` (a new tensor of `x`'s shape; floats to int32 truncate, anything to bool is
+ * `x != 0`). Between float dtypes the gradient is cast back; to int32 or bool the result has no
+ * gradient. A number `x` is a 0-d float32 constant (`cast(2.7, "int32")` is 2).
+ * @throws DTypeError when `dtype` is not one of the tensor package's `DTYPES` (possible from
+ *   untyped JavaScript).
  * @example
  * ```ts
  * import { cast, variable } from "@strata/autograd";
@@ -174,5 +241,5 @@ export function matmul2d(a: Operand, b: Operand): Variable { return record("matm
  * console.log(y.dtype, x.grad?.dtype); // "float64" "float32"
  * ```
  */
-export function cast(x: Operand, dtype: DType): Variable { return record("cast", [x], { dtype }); }
+export function cast(x: Operand, dtype: DType): Variable { return record("cast", [asVariable(x)], { dtype }); }
 

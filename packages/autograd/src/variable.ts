@@ -7,10 +7,43 @@ import { Node, type GradHook } from "./node.js";
 import * as ops from "./ops.js";
 import { backward as runBackward } from "./engine.js";
 
-/** An argument of the ops: a variable, or a tensor or number taken as a constant. */
+/**
+ * An argument of the ops: a variable, or a tensor or number taken as a constant (no gradient
+ * flows to it). In the elementwise ops a number is a weak 0-d scalar: it takes the other
+ * operand's dtype, as in the tensor package. In `sum`, `max`, `min`, `mean`, the softmax family,
+ * the view and join ops, `gather`'s `x` and `cast` a number is a 0-d float32 constant, so
+ * `reshape(3, [1])` works, and ops that need an axis (`concat`, `gather`, `matmul`) reject it with
+ * the ShapeError they give a 0-d tensor. Indices, `where`'s `cond` and `indexAdd`'s `x` and
+ * `updates` must be tensors or variables (a number there is a DTypeError).
+ *
+ * @example
+ * ```ts
+ * import { add, variable, type Operand } from "@strata/autograd";
+ * import { tensor } from "@strata/tensor";
+ * const x = variable([1, 2], { requiresGrad: true });
+ * const c: Operand = tensor([10, 20]); // a constant
+ * const y = add(add(x, c), 100);
+ * y.sum().backward();
+ * console.log(y.toArray(), x.grad?.toArray()); // [111, 122] [1, 1]
+ * ```
+ */
 export type Operand = Variable | Tensor | number;
 
-/** Options of {@link Variable.backward}. */
+/**
+ * Options of {@link Variable.backward}: whether the graph survives the pass, and whether the pass
+ * is itself recorded.
+ *
+ * @example
+ * ```ts
+ * import { variable, mul, sum, type BackwardOptions } from "@strata/autograd";
+ * const x = variable([1, 2], { requiresGrad: true });
+ * const y = sum(mul(x, x));
+ * const keep: BackwardOptions = { retainGraph: true };
+ * y.backward(undefined, keep);
+ * y.backward(); // the graph is still there; gradients accumulate
+ * console.log(x.grad?.toArray()); // [4, 8]
+ * ```
+ */
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again (default: `createGraph`). */
   retainGraph?: boolean;
@@ -18,7 +51,21 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-/** A handle returned by {@link Variable.registerHook}. */
+/**
+ * A handle returned by {@link Variable.registerHook}; `remove()` unregisters the hook (calling it
+ * again does nothing).
+ *
+ * @example
+ * ```ts
+ * import { variable, sum, type HookHandle } from "@strata/autograd";
+ * const x = variable([1, 2], { requiresGrad: true });
+ * const handle: HookHandle = x.registerHook((g) => g.mul(2));
+ * sum(x).backward(); // doubled: 2
+ * handle.remove();
+ * sum(x).backward(); // plain: 1
+ * console.log(x.grad?.toArray()); // [3, 3]
+ * ```
+ */
 export interface HookHandle {
   /** Unregisters the hook. */
   remove(): void;
@@ -31,8 +78,11 @@ export interface HookHandle {
  *
  * A *leaf* is a variable you created (parameters, inputs); its `grad` receives gradients. Results
  * of ops are non-leaves: their gradients pass through and are not kept unless `retainGrad()`.
- * Create variables with {@link variable}.
+ * Create variables with {@link variable}. A variable has its tensor's shape and dtype; only
+ * float32 and float64 variables can require gradients.
  *
+ * @throws DTypeError (from the constructor, which {@link variable} calls) when a value that is not
+ *   float32 or float64 is made to require gradients.
  * @example
  * ```ts
  * import { variable } from "@strata/autograd";
@@ -64,7 +114,10 @@ export class Variable {
     this.#requiresGrad = requiresGrad;
   }
 
-  /** Whether gradients flow to this variable. Settable on leaves only. */
+  /**
+   * Whether gradients flow to this variable. Settable on leaves only: setting it on a non-leaf
+   * throws a ValueError, and setting it to true on an int32 or bool value a DTypeError.
+   */
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
@@ -83,7 +136,10 @@ export class Variable {
     return this.gradFn === null;
   }
 
-  /** The accumulated gradient (same shape and dtype as `data`), or null before any backward. Set it to null to clear. */
+  /**
+   * The accumulated gradient (same shape and dtype as `data`), or null before any backward. Set it
+   * to null to clear; setting a tensor of another shape or dtype throws a ShapeError.
+   */
   get grad(): Tensor | null {
     return this.#grad?.data ?? null;
   }
@@ -152,6 +208,8 @@ export class Variable {
    * Calls `hook` with the gradient flowing into this variable during backward. Returning a tensor
    * (same shape) replaces the gradient; returning nothing leaves it. Hooks run in registration
    * order, before a leaf's gradient is accumulated.
+   *
+   * @throws ValueError when this variable does not require gradients.
    */
   registerHook(hook: GradHook): HookHandle {
     if (!this.requiresGrad) throw new ValueError(`registerHook: this variable does not require gradients, so no gradient will reach the hook`);
@@ -165,14 +223,22 @@ export class Variable {
     };
   }
 
-  /** Keeps this non-leaf's gradient in `grad` during backward (leaves keep theirs anyway). */
+  /**
+   * Keeps this non-leaf's gradient in `grad` during backward (leaves keep theirs anyway).
+   *
+   * @throws ValueError when this variable does not require gradients.
+   */
   retainGrad(): this {
     if (!this.requiresGrad) throw new ValueError(`retainGrad: this variable does not require gradients`);
     if (this.gradFn !== null) this.gradFn.retained = this;
     return this;
   }
 
-  /** The value of a one-element variable as a number. */
+  /**
+   * The value of a one-element variable as a number.
+   *
+   * @throws ValueError when the variable does not have exactly one element.
+   */
   item(): number { return this.data.item(); }
   /** The value as nested arrays. */
   toArray(): ReturnType<Tensor["toArray"]> { return this.data.toArray(); }
@@ -236,13 +302,24 @@ export class Variable {
   /** See {@link squeeze}. */ squeeze(axis?: number | readonly number[]): Variable { return ops.squeeze(this, axis); }
   /** See {@link unsqueeze}. */ unsqueeze(axis: number): Variable { return ops.unsqueeze(this, axis); }
   /** See {@link broadcastTo}. */ broadcastTo(shape: Shape): Variable { return ops.broadcastTo(this, shape); }
-  /** See {@link broadcastTo}. */ expand(shape: Shape): Variable { return ops.broadcastTo(this, shape); }
+  /** See {@link expand}. */ expand(shape: Shape): Variable { return ops.expand(this, shape); }
   /** See {@link flatten}. */ flatten(): Variable { return ops.flatten(this); }
   /** See {@link gather}. */ gather(indices: Tensor, options?: GatherOptions): Variable { return ops.gather(this, indices, options); }
   /** See {@link cast}. */ cast(dtype: DType): Variable { return ops.cast(this, dtype); }
 }
 
-/** Options of {@link variable}. */
+/**
+ * Options of {@link variable}: whether the leaf requires gradients, its dtype, and a label. All
+ * are optional; the shape always comes from the values.
+ *
+ * @example
+ * ```ts
+ * import { variable, type VariableOptions } from "@strata/autograd";
+ * const options: VariableOptions = { requiresGrad: true, dtype: "float64", name: "b" };
+ * const b = variable([0, 0], options);
+ * console.log(b.dtype, b.requiresGrad, b.name); // "float64" true "b"
+ * ```
+ */
 export interface VariableOptions {
   /** Whether gradients with respect to this variable are wanted (default false). */
   requiresGrad?: boolean;
@@ -254,9 +331,12 @@ export interface VariableOptions {
 
 /**
  * Creates a leaf variable from a tensor (shared, not copied) or from values as {@link tensor}
- * accepts them. Only float variables may require gradients.
+ * accepts them, converted to `options.dtype` when given (a tensor of another dtype is cast, so
+ * copied). The variable has the value's shape. Only float variables may require gradients.
  *
- * @throws DTypeError when `requiresGrad` is asked for an int32 or bool value.
+ * @throws DTypeError when `requiresGrad` is asked for an int32 or bool value, or when a value
+ *   does not fit the requested dtype (1.5 as int32), as {@link tensor} does.
+ * @throws ShapeError when nested arrays are ragged.
  *
  * @example
  * ```ts

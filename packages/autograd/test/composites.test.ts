@@ -2,10 +2,11 @@
 // inputs, and gradcheck in float64 (contiguous and strided inputs).
 import { describe, expect, it } from "vitest";
 import {
-  Variable, argmax, clip, clone, div, logicalAnd, logicalNot, logicalOr, oneHot, dot, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
+  Variable, argmax, clip, clone, div, logicalAnd, logicalNot, logicalOr, oneHot, dot, expand, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
   mul, outer, relu, sigmoid, softmax, square, squeeze, stack, sub, sum, sumTo, unsqueeze, variable, exp,
 } from "@strata/autograd";
-import { ShapeError, ValueError, randn, rng, tensor, type NestedValues, type Tensor } from "@strata/tensor";
+import * as T from "@strata/tensor";
+import { DTypeError, ShapeError, ValueError, randn, rng, tensor, zeros, type NestedValues, type Tensor } from "@strata/tensor";
 
 const f64 = { dtype: "float64" as const };
 const leaf = (values: NestedValues, dtype: "float32" | "float64" = "float64") => variable(values, { requiresGrad: true, dtype });
@@ -203,6 +204,10 @@ describe("gradcheck of every composite in float64, contiguous and strided", () =
     ["outer of columns", (x, y) => outer(x.slice(null, 0), y.slice(null, 2))],
     ["stack", (x, y) => stack([x, y], { axis: 1 })],
     ["sumTo (1,4)", (x) => sumTo(x, [1, 4])],
+    ["div by a number", (x) => div(x, -3)],
+    ["sub a number", (x) => sub(x, 2)],
+    ["expand (2,-1,-1)", (x) => expand(x, [2, -1, -1])],
+    ["mean of all axes", (x) => mean(x)],
   ];
   for (const [name, fn] of composites) {
     for (const [layout, x] of layouts(a)) {
@@ -218,5 +223,119 @@ describe("gradcheck of every composite in float64, contiguous and strided", () =
   it("reports bad arguments with the op's name", () => {
     expect(() => mean(variable([1, 2]), { axis: 2 })).toThrow(ValueError);
     expect(() => softmax(variable([[1, 2]]), { axis: 3 })).toThrow(/axis 3 is out of range/);
+  });
+});
+
+describe("as the tensor package: dtypes, accepted inputs, and errors naming the op called", () => {
+  const i32 = tensor([1, -2, 3], { dtype: "int32" });
+  const xs = randn([3, 4], { rng: rng(11), ...f64 });
+
+  it("mean rejects an empty axis as tensor's mean does, and int32 gives float32 for any count", () => {
+    expect(() => mean(zeros([2, 0]), { axis: 1 })).toThrow(ValueError);
+    expect(() => mean(zeros([2, 0]), { axis: 1 })).toThrow(/mean: cannot reduce over axis 1 of length 0 in \(2,0\); expected a non-empty axis/);
+    expect(() => mean(zeros([0]))).toThrow(/mean: cannot reduce over axis 0 of length 0/);
+    expect(() => mean(variable([1, 2]), { axis: 2 })).toThrow(/^mean: axis 2 is out of range/);
+    expect(mean(zeros([2, 0]), { axis: 0 }).shape).toEqual([0]); // the reduced axis is not empty
+    const one = mean(tensor([5], { dtype: "int32" }));
+    expect([one.dtype, one.item()]).toEqual(["float32", 5]);
+    const rows = mean(tensor([[1, 2], [3, 6]], { dtype: "int32" }), { axis: 1 });
+    expect([rows.dtype, rows.toArray()]).toEqual(["float32", [1.5, 4.5]]);
+    expect(mean(tensor([true, false, true, true])).item()).toBe(0.75);
+    expect(mean(i32).data.equals(T.mean(i32))).toBe(true);
+    expect(gradcheck((x) => mean(x, { axis: [0, 1] }), [xs]).passed).toBe(true);
+  });
+
+  it("div gives float32 for an int32 dividend and a number, with no int32 range error; shape errors name div", () => {
+    for (const b of [1, -1, 2, 1e-10, 0]) {
+      const y = div(i32, b);
+      expect(y.dtype).toBe("float32");
+      expect(y.data.equals(T.div(i32, b))).toBe(true);
+    }
+    expect(div(tensor([true, false]), 4).toArray()).toEqual([0.25, 0]);
+    expect(() => div(variable([1, 2]), variable([1, 2, 3]))).toThrow(ShapeError);
+    expect(() => div(variable([1, 2]), variable([1, 2, 3]))).toThrow(/^div: shapes \(2\) and \(3\) do not broadcast/);
+    expect(div(xs, 4).data.equals(xs.div(4))).toBe(true);
+    expect(gradcheck((a, b) => div(a, b), [xs, xs.abs().add(0.5)]).passed).toBe(true);
+  });
+
+  it("sub takes b = -2147483648 beside int32 (wrapping as tensor's sub) and its errors name sub", () => {
+    const y = sub(i32, -2147483648);
+    expect([y.dtype, y.toArray()]).toEqual(["int32", T.sub(i32, -2147483648).toArray()]);
+    expect(sub(-2147483648, i32).toArray()).toEqual(T.sub(-2147483648, i32).toArray());
+    expect(sub(i32, 2147483647).toArray()).toEqual(T.sub(i32, 2147483647).toArray());
+    expect(() => sub(i32, 2147483648)).toThrow(DTypeError);
+    expect(() => sub(i32, 2147483648)).toThrow(/^sub: 2147483648 is outside the int32 range of an int32 result/);
+    expect(() => sub(3e10, i32)).toThrow(/^sub: 30000000000 is outside the int32 range/);
+    expect(() => sub(variable([1, 2]), variable([1, 2, 3]))).toThrow(/^sub: shapes \(2\) and \(3\) do not broadcast/);
+    expect(sub(i32, 0.5).dtype).toBe("float32"); // a fraction makes the result float32: no range check
+    expect(gradcheck((a, b) => sub(a, b), [xs, xs.slice(0).clone()]).passed).toBe(true); // b broadcast over rows
+  });
+
+  it("leakyRelu rejects a NaN or infinite alpha and gives float32 for int32 input", () => {
+    for (const alpha of [NaN, Infinity, -Infinity]) {
+      expect(() => leakyRelu(variable([-1, 1]), alpha)).toThrow(ValueError);
+      expect(() => leakyRelu(variable([-1, 1]), alpha)).toThrow(`leakyRelu: alpha must be a finite number, got ${alpha}`);
+    }
+    const ints = tensor([-2, 3], { dtype: "int32" });
+    for (const alpha of [2, 0.5]) {
+      const y = leakyRelu(ints, alpha);
+      expect([y.dtype, y.toArray()]).toEqual(["float32", T.leakyRelu(ints, alpha).toArray()]);
+    }
+    expect(gradcheck((x) => leakyRelu(x, -0.3), [xs]).passed).toBe(true);
+  });
+
+  it("expand and Variable.expand keep an axis's length for -1; errors name expand", () => {
+    const b = variable([[1], [2]], { requiresGrad: true });
+    const y = expand(b, [-1, 3]);
+    expect([y.shape, y.toArray()]).toEqual([[2, 3], [[1, 1, 1], [2, 2, 2]]]);
+    expect(b.expand([4, -1, 3]).shape).toEqual([4, 2, 3]);
+    y.sum().backward();
+    expect(b.grad!.toArray()).toEqual([[3], [3]]);
+    expect(() => b.expand([-1, 2, 3])).toThrow(ShapeError);
+    expect(() => b.expand([-1, 2, 3])).toThrow(/^expand: cannot expand \(2,1\) to \[-1, 2, 3\]: -1 is only allowed on the last 2 axes/);
+    expect(() => expand(b, [3, -1])).toThrow(/^expand: cannot expand \(2,1\) to \[3, -1\]/);
+    expect(() => expand(b, [2, -2])).toThrow(ShapeError);
+    expect(expand(b, [2, 5]).shape).toEqual([2, 5]); // plain lengths, as broadcastTo
+    expect(gradcheck((x) => expand(x.slice(null, [0, 1]), [2, -1, 4]), [xs]).passed).toBe(true);
+  });
+
+  it("clone keeps the dtype: bool stays bool, in a new buffer", () => {
+    const m = tensor([true, false, true]);
+    const c = clone(m);
+    expect([c.dtype, c.toArray()]).toEqual(["bool", [1, 0, 1]]);
+    expect(c.data.data).not.toBe(m.data);
+    expect(clone(i32).dtype).toBe("int32");
+    expect(gradcheck((x) => clone(x.T), [xs]).passed).toBe(true);
+  });
+
+  it("logSumExp, softmax and logSoftmax name themselves in errors and take empty slices as tensor's do", () => {
+    const x = variable([[1, 2]]);
+    expect(() => logSumExp(x, { axis: 3 })).toThrow(ValueError);
+    expect(() => logSumExp(x, { axis: 3 })).toThrow(/^logSumExp: axis 3 is out of range/);
+    expect(() => logSumExp(x, { axis: [0, -2] })).toThrow(/^logSumExp: axis 0 is repeated/);
+    expect(() => softmax(x, { axis: 3 })).toThrow(/^softmax: axis 3 is out of range/);
+    expect(() => logSoftmax(x, { axis: -3 })).toThrow(/^logSoftmax: axis -3 is out of range/);
+    expect(() => softmax(x, {} as { axis: number })).toThrow(/^softmax: axis is required for shape \(1,2\), got undefined/);
+    expect(() => logSoftmax(x, {} as { axis: number })).toThrow(/^logSoftmax: axis is required/);
+    const empty = zeros([2, 0]);
+    expect(logSumExp(empty, { axis: 1 }).toArray()).toEqual(T.logSumExp(empty, { axis: 1 }).toArray()); // [-Infinity, -Infinity]
+    expect(softmax(empty, { axis: 1 }).shape).toEqual(T.softmax(empty, { axis: 1 }).shape);
+    expect(logSoftmax(empty, { axis: 1 }).shape).toEqual([2, 0]);
+    expect(gradcheck((x) => logSoftmax(x, { axis: -1 }), [xs]).passed).toBe(true);
+  });
+
+  it("stack of an empty list names stack", () => {
+    expect(() => stack([])).toThrow(ValueError);
+    expect(() => stack([])).toThrow(/^stack: expected at least one tensor, got an empty list/);
+    expect(gradcheck((a, b) => stack([a, b], { axis: -1 }), [xs, xs.neg()]).passed).toBe(true);
+  });
+
+  it("a number is a 0-d constant in mean, squeeze, unsqueeze, flatten, stack, sumTo and expand", () => {
+    for (const y of [mean(3), squeeze(3), sumTo(3, []), logSumExp(3)]) expect([y.shape, y.dtype, y.item()]).toEqual([[], "float32", 3]);
+    expect([unsqueeze(3, 0).toArray(), flatten(3).toArray(), expand(3, [2]).toArray()]).toEqual([[3], [3], [3, 3]]);
+    expect(stack([1, 2, variable(3)]).toArray()).toEqual([1, 2, 3]);
+    expect(() => unsqueeze(3, 2)).toThrow(/unsqueeze: axis 2 is out of range/);
+    const s = randn([], { rng: rng(3), ...f64 });
+    expect(gradcheck((x) => stack([x, 2, mean(x)]), [s]).passed).toBe(true);
   });
 });

@@ -130,3 +130,20 @@ describe("result.checked", () => {
     expect(r.checked).toBe((6 + 3) * 6);
   });
 });
+
+describe("options", () => {
+  it("rejects a step that is not finite and > 0, and tolerances that are not finite and >= 0, naming gradcheck", () => {
+    const fn = (x: Variable) => sum(exp(x));
+    const x = f64([0.5, 1]);
+    for (const eps of [0, -1e-6, NaN, Infinity]) {
+      expect(() => gradcheck(fn, [x], { eps })).toThrow(ValueError);
+      expect(() => gradcheck(fn, [x], { eps })).toThrow(`gradcheck: eps must be a finite number > 0 (the finite-difference step), got ${eps}`);
+    }
+    expect(() => gradcheck(fn, [x], { atol: -1 })).toThrow(/gradcheck: atol must be a finite number >= 0, got -1/);
+    expect(() => gradcheck(fn, [x], { rtol: NaN })).toThrow(/gradcheck: rtol must be a finite number >= 0, got NaN/);
+    expect(() => gradcheck(fn, [x], { atol: Infinity })).toThrow(ValueError);
+    // The boundaries are valid: zero tolerances with a coarse step fail as a comparison, not as bad options.
+    expect(gradcheck(fn, [x], { eps: 1e-4, atol: 1e-5, rtol: 0 }).passed).toBe(true);
+    expect(gradcheck(fn, [x], { eps: 1e-2, atol: 0, rtol: 0, throwOnFailure: false }).passed).toBe(false);
+  });
+});

@@ -5,11 +5,11 @@
 import { describe, expect, test } from "vitest";
 import {
   abs, add, broadcastTo, cast, ceil, concat, cos, exp, floor, gather, gradcheck, indexAdd, log, log1p,
-  matmul, max, maximum, min, minimum, mul, neg, pow, primitives, reciprocal, reshape, round, sign, sin,
+  matmul, matmul2d, max, maximum, min, minimum, mul, neg, pow, primitives, reciprocal, reshape, round, sign, sin,
   slice, sliceScatter, softplus, sqrt, sum, tanh, transpose, variable, where,
   type GradcheckOptions, type Primitive, type Variable,
 } from "@strata/autograd";
-import { gt, isFloatDType, permutation, rand, randint, randn, rng, tensor, type Rng, type Shape, type Tensor } from "@strata/tensor";
+import { ShapeError, ValueError, gt, isFloatDType, permutation, rand, randint, randn, rng, tensor, type Rng, type Shape, type Tensor } from "@strata/tensor";
 import { flatValues } from "../../tensor/test/reference.js";
 import { LAYOUTS, hasLayout, inLayout } from "./layouts.js";
 
@@ -146,6 +146,7 @@ const samples: { readonly [P in Primitive]: readonly Sample[] } = {
     { name: "(2,3,4) with perm [2, 0, 1]", inputs: (g) => [normal(g, [2, 3, 4])], fn: (x) => transpose(x, [2, 0, 1]) },
     { name: "(2,3,4) with perm [1, 0, 2]", inputs: (g) => [normal(g, [2, 3, 4])], fn: (x) => transpose(x, [1, 0, 2]) },
     { name: "(3,4) reversed (no perm)", inputs: (g) => [normal(g, [3, 4])], fn: (x) => transpose(x) },
+    { name: "(2,3,4) with negative perm [-1, 0, -2]", inputs: (g) => [normal(g, [2, 3, 4])], fn: (x) => transpose(x, [-1, 0, -2]) },
   ],
   broadcastTo: [
     { name: "(4,) to (2,3,4): leading axes", inputs: (g) => [normal(g, [4])], fn: (x) => broadcastTo(x, [2, 3, 4]) },
@@ -283,5 +284,48 @@ describe.each(primitives)("%s", (primitive) => {
       expect(result.passed).toBe(true);
       expect(result.checked).toBeGreaterThan(0);
     });
+  });
+});
+
+describe("transpose with negative axes in perm", () => {
+  test("backward inverts the normalised perm; a perm that is not one still throws", () => {
+    const x = variable([[1, 2, 3]], { requiresGrad: true });
+    const y = transpose(x, [1, -2]);
+    expect(y.shape).toEqual([3, 1]);
+    mul(y, tensor([[10], [20], [30]])).sum().backward();
+    expect(x.grad!.toArray()).toEqual([[10, 20, 30]]);
+    expect(() => transpose(x, [1, 1])).toThrow(ValueError);
+    expect(() => transpose(x, [1, -1])).toThrow(/transpose: perm \[1, -1\] is not a permutation/);
+  });
+});
+
+describe("a number operand is a 0-d float32 constant", () => {
+  test("sum, max, min, transpose, slice, reshape, broadcastTo and cast accept a number", () => {
+    for (const y of [sum(3), max(3), min(3), transpose(3), slice(3), sum(3, { keepDims: true })]) {
+      expect([y.shape, y.dtype, y.item()]).toEqual([[], "float32", 3]);
+    }
+    expect(reshape(3, [1, 1]).toArray()).toEqual([[3]]);
+    expect(broadcastTo(-1.5, [2, 3]).toArray()).toEqual([[-1.5, -1.5, -1.5], [-1.5, -1.5, -1.5]]);
+    const c = cast(2.7, "int32");
+    expect([c.dtype, c.item()]).toEqual(["int32", 2]);
+  });
+
+  test("ops that need an axis reject it as they reject a 0-d tensor, naming the op (no TypeError)", () => {
+    expect(() => sum(3, { axis: 0 })).toThrow(ValueError);
+    expect(() => sum(3, { axis: 0 })).toThrow(/sum: axis 0 is out of range for a tensor with 0 dimensions/);
+    expect(() => slice(3, 0)).toThrow(/slice: got 1 ranges for a tensor of shape \(\)/);
+    expect(() => concat([variable([1]), 2])).toThrow(ShapeError);
+    expect(() => concat([variable([1]), 2])).toThrow(/concat: tensor 1 has shape \(\) but tensor 0 has shape \(1\)/);
+    expect(() => gather(3, int32([0]))).toThrow(/gather: x has shape \(\) and a 0-d tensor has no axis/);
+    expect(() => matmul2d(3, variable([[1]]))).toThrow(ShapeError);
+  });
+
+  test("beside a variable, gradients flow to the variable only (gradcheck)", () => {
+    const fn = (x: Variable) => mul(concat([x, reshape(2, [1]), broadcastTo(0.5, [2])]), max(1.5)).sum().add(transpose(sum(x)));
+    const x = normal(rng(5), [3]);
+    const leaf = variable(x, { requiresGrad: true });
+    fn(leaf).backward();
+    expect(leaf.grad!.toArray()).toEqual([2.5, 2.5, 2.5]);
+    expect(gradcheck(fn, [x]).passed).toBe(true);
   });
 });
