@@ -5,10 +5,34 @@ import * as T from "@strata/tensor";
 import { ValueError, type Tensor } from "@strata/tensor";
 import { tensorOf } from "./checks.js";
 
-/** The activations by name; `leakyRelu` takes its slope as `{ name: "leakyRelu", alpha }`. */
+/**
+ * The activations by name, each applied elementwise to Z[l] (n[l], m) and giving A[l] of the same
+ * shape: `relu` max(0, Z); `leakyRelu` Z where Z > 0, else α·Z (α = 0.01 by name, or its slope as
+ * `{ name: "leakyRelu", alpha }`); `sigmoid` 1 / (1 + e^−Z); `tanh`; `softmax` e^Z / Σ_rows e^Z
+ * over the rows, so each column (example) sums to 1; `identity` Z itself.
+ *
+ * @example
+ * ```ts
+ * import { activation, type ActivationName } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const name: ActivationName = "relu";
+ * console.log(activation(name).forward(tensor([[-1, 2], [3, -4]])).toArray()); // [[0, 2], [3, 0]]
+ * ```
+ */
 export type ActivationName = "relu" | "leakyRelu" | "sigmoid" | "tanh" | "softmax" | "identity";
 
-/** An activation by name, a leaky ReLU with its slope, or an {@link Activation} itself. */
+/**
+ * An activation by name, a leaky ReLU with its slope, or an {@link Activation} itself: what
+ * {@link activation}, Dense, deepNetwork and the building blocks accept wherever g[l] is chosen.
+ *
+ * @example
+ * ```ts
+ * import { activation, type ActivationSpec } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const specs: ActivationSpec[] = ["relu", { name: "leakyRelu", alpha: 0.5 }, activation("identity")];
+ * console.log(specs.map((g) => activation(g).forward(tensor([-2])).item())); // [0, -1, -2]
+ * ```
+ */
 export type ActivationSpec = ActivationName | { name: "leakyRelu"; alpha: number } | Activation;
 
 /**
@@ -138,12 +162,24 @@ const builtins: Record<Exclude<ActivationName, "leakyRelu">, Activation> & { lea
   }),
 };
 
-/** The names {@link activation} accepts. */
+/**
+ * The names {@link activation} accepts, in a fixed order (see {@link ActivationName} for each
+ * formula).
+ *
+ * @example
+ * ```ts
+ * import { activation, activationNames } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * console.log(activationNames); // ["relu", "leakyRelu", "sigmoid", "tanh", "softmax", "identity"]
+ * console.log(activationNames.map((name) => activation(name).forward(tensor([0])).item())); // [0, 0, 0.5, 0, 1, 0]
+ * ```
+ */
 export const activationNames: readonly ActivationName[] = Object.keys(builtins) as ActivationName[];
 
 /**
  * Looks up an activation: a name (`"relu"`, `"leakyRelu"` with slope 0.01, `"sigmoid"`, `"tanh"`,
  * `"softmax"` over the rows, `"identity"`), `{ name: "leakyRelu", alpha }`, or an Activation.
+ * Its `forward` maps Z[l] (n[l], m) to A[l] of the same shape (see {@link ActivationName}).
  *
  * @throws ValueError for an unknown name or a bad slope, listing the names.
  * @example

@@ -5,7 +5,20 @@ import {
 } from "@strata/tensor";
 import { show } from "./checks.js";
 
-/** One mini-batch: the selected columns of X and Y (contiguous copies) and which examples they are. */
+/**
+ * One mini-batch, as {@link batches} yields it: the selected columns of X (n, m) and Y (k, m) or
+ * (m) (contiguous copies, b of them) and which examples they are.
+ *
+ * @example
+ * ```ts
+ * import { batches, type Batch } from "@strata/nn";
+ * import { arange, tensor } from "@strata/tensor";
+ * const X = arange(6).reshape([2, 3]); // 3 examples of 2 features
+ * const Y = tensor([[1, 0, 1]]);
+ * const first: Batch = batches(X, Y, 2).next().value!;
+ * console.log(first.x.toArray(), first.y.toArray(), first.indices.toArray()); // [[0, 1], [3, 4]] [[1, 0]] [0, 1]
+ * ```
+ */
 export interface Batch {
   /** `X[:, indices]`, shape `(n, b)`. */
   x: Tensor;
@@ -15,7 +28,21 @@ export interface Batch {
   indices: Tensor;
 }
 
-/** Options of {@link batches}. */
+/**
+ * Options of {@link batches}: the order the m examples (columns) are visited in, and whether a
+ * last batch smaller than batchSize is kept.
+ *
+ * @example
+ * ```ts
+ * import { batches, type BatchOptions } from "@strata/nn";
+ * import { arange, rng, tensor } from "@strata/tensor";
+ * const X = arange(12).reshape([2, 6]); // m = 6
+ * const Y = tensor([0, 1, 0, 1, 1, 0], { dtype: "int32" });
+ * const options: BatchOptions = { shuffle: true, rng: rng(0), dropLast: true };
+ * // 6 = 4 + 2: the batch of 2 is dropped
+ * console.log([...batches(X, Y, 4, options)].map((b) => b.indices.toArray())); // [[2, 5, 3, 1]]
+ * ```
+ */
 export interface BatchOptions {
   /** Visit the examples in a random order, a fresh permutation per call (default false). */
   shuffle?: boolean;
@@ -25,7 +52,21 @@ export interface BatchOptions {
   dropLast?: boolean;
 }
 
-/** Options of {@link trainTestSplit}. */
+/**
+ * Options of {@link trainTestSplit}: the fraction of the m examples held out (t = round(fraction·m)
+ * of them) and the order they are taken in.
+ *
+ * @example
+ * ```ts
+ * import { trainTestSplit, type SplitOptions } from "@strata/nn";
+ * import { arange, rng, tensor } from "@strata/tensor";
+ * const X = arange(12).reshape([2, 6]);
+ * const Y = tensor([0, 1, 0, 1, 1, 0], { dtype: "int32" });
+ * const options: SplitOptions = { testFraction: 0.5, rng: rng(3) };
+ * const { trainIndices, testIndices, yTest } = trainTestSplit(X, Y, options);
+ * console.log(trainIndices.toArray(), testIndices.toArray(), yTest.toArray()); // [2, 5, 0] [3, 4, 1] [1, 1, 1]
+ * ```
+ */
 export interface SplitOptions {
   /** The fraction of examples held out for testing, in (0, 1) (default 0.2). */
   testFraction?: number;
@@ -35,7 +76,21 @@ export interface SplitOptions {
   rng?: Rng;
 }
 
-/** The two halves of a split, with the example indices each took (int32, in the order taken). */
+/**
+ * The two parts of a split, as {@link trainTestSplit} returns them: for X (n, m) and Y (k, m) or
+ * (m), `xTrain` (n, m − t) and `xTest` (n, t) with their labels, and the example (column) indices
+ * each took (int32, in the order taken).
+ *
+ * @example
+ * ```ts
+ * import { trainTestSplit, type Split } from "@strata/nn";
+ * import { arange } from "@strata/tensor";
+ * const X = arange(8).reshape([2, 4]); // [[0, 1, 2, 3], [4, 5, 6, 7]]
+ * const split: Split = trainTestSplit(X, arange(4), { testFraction: 0.25, shuffle: false });
+ * console.log(split.trainIndices.toArray(), split.testIndices.toArray()); // [0, 1, 2] [3]
+ * console.log(split.xTrain.shape, split.xTest.toArray(), split.yTest.toArray()); // [2, 3] [[3], [7]] [3]
+ * ```
+ */
 export interface Split {
   xTrain: Tensor;
   yTrain: Tensor;
@@ -45,7 +100,20 @@ export interface Split {
   testIndices: Tensor;
 }
 
-/** Options of {@link standardize}. */
+/**
+ * Options of {@link standardize}: the training set's statistics μ and σ (both (n, 1)) to apply to
+ * other data, and the floor `eps` of the divisor in `(X − μ) / max(σ, eps)`.
+ *
+ * @example
+ * ```ts
+ * import { standardize, type StandardizeOptions } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const train = standardize(tensor([[1, 3], [10, 10]], { dtype: "float64" })); // μ = [[2], [10]], σ = [[1], [0]]
+ * const options: StandardizeOptions = { mean: train.mean, std: train.std, eps: 1 };
+ * // (4 − 2) / max(1, 1) and (12 − 10) / max(0, 1)
+ * console.log(standardize(tensor([[4], [12]], { dtype: "float64" }), options).x.toArray()); // [[2], [2]]
+ * ```
+ */
 export interface StandardizeOptions {
   /** Per-feature means `(n, 1)` to use instead of computing them (pass the training set's). */
   mean?: Tensor;
@@ -55,7 +123,18 @@ export interface StandardizeOptions {
   eps?: number;
 }
 
-/** The standardized data and the statistics used, both `(n, 1)` in X's dtype. */
+/**
+ * What {@link standardize} returns: the standardized data `x = (X − μ) / max(σ, eps)` with X's
+ * shape (n, m), and the statistics used, `mean` μ and `std` σ, both `(n, 1)`, all in X's dtype.
+ *
+ * @example
+ * ```ts
+ * import { standardize, type Standardized } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const s: Standardized = standardize(tensor([[1, 3], [10, 10]], { dtype: "float64" }));
+ * console.log(s.x.toArray(), s.mean.toArray(), s.std.toArray()); // [[-1, 1], [0, 0]] [[2], [10]] [[1], [0]]
+ * ```
+ */
 export interface Standardized {
   x: Tensor;
   mean: Tensor;

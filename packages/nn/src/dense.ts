@@ -6,10 +6,23 @@ import { ShapeError, ValueError, zeros, type DType, type Rng, type Tensor } from
 import { activation as lookup, fusedName, type Activation, type ActivationSpec } from "./activations.js";
 import { linearActivationForward, linearActivationGradients } from "./blocks.js";
 import { checkLayerInput, checkWeights } from "./checks.js";
-import { defaultInit, type Initializer } from "./init.js";
+import { checkParamOptions, defaultInit, type Initializer } from "./init.js";
 import { Module } from "./module.js";
 
-/** Options of {@link Dense}. */
+/**
+ * Options of {@link Dense}: the activation g in `A = g(W·A_prev + b)`, how W (nOut, nIn) is drawn,
+ * the generator, and the dtype of W and b (nOut, 1).
+ *
+ * @example
+ * ```ts
+ * import { Dense, zeros, type DenseOptions } from "@strata/nn";
+ * import { ones } from "@strata/tensor";
+ * const options: DenseOptions = { activation: "sigmoid", init: zeros(), dtype: "float64" };
+ * const layer = new Dense(2, 3, options);
+ * // W = 0 and b = 0, so every unit gives σ(0)
+ * console.log(layer.forward(ones([2, 1], { dtype: "float64" })).toArray()); // [[0.5], [0.5], [0.5]]
+ * ```
+ */
 export interface DenseOptions {
   /** g, applied to Z = W·A + b; `"identity"` by default. */
   activation?: ActivationSpec;
@@ -55,11 +68,13 @@ function denseOp(g: Activation): (...inputs: Operand[]) => Variable {
 }
 
 /**
- * The layer as a function: `g(W·A_prev + b)` recorded as one op whose backward is the building
+ * The layer as a function: `g(W·A_prev + b)` for A_prev (n[l-1], m), W (n[l], n[l-1]) and
+ * b (n[l], 1), giving (n[l], m), recorded as one op whose backward is the building
  * blocks' linearActivationBackward (with the 1/m already in the incoming gradient). What
  * {@link Dense} calls; useful for gradcheck or for weights that live outside a module.
  *
- * @throws ShapeError or DTypeError as {@link linearForward} does.
+ * @throws ShapeError or DTypeError as {@link linearForward} does (a plain number for A_prev, W or b
+ *   is a ShapeError); ValueError for an unknown activation or a bad leakyRelu slope.
  * @example
  * ```ts
  * import { variable } from "@strata/autograd";
@@ -85,7 +100,12 @@ export function dense(Aprev: Operand, W: Operand, b: Operand, activation: Activa
  * incoming gradient: `dZ = dA * g'(Z)`, `dW = dZ·A_prevᵀ`, `db = Σ_columns dZ`, `dA_prev = Wᵀ·dZ`.
  * {@link dense} is the same as a function. Inside a Sequential or deepNetwork it knows its layer number l and says so in errors.
  *
- * @throws ShapeError when the input does not have nIn rows; DTypeError when its dtype is not the weights'.
+ * @throws ValueError from the constructor when nIn or nOut is not an integer ≥ 1, the activation is
+ *   unknown (or a leakyRelu slope is negative or not finite), or `rng` is not an Rng (checked up
+ *   front, also with an initialiser that draws nothing such as `zeros()`); DTypeError when `dtype`
+ *   is not float32 or float64.
+ * @throws ShapeError from `forward` when the input is not (nIn, m); DTypeError when its dtype is
+ *   not the weights'.
  * @example
  * ```ts
  * import { Dense } from "@strata/nn";
@@ -117,7 +137,7 @@ export class Dense extends Module {
     this.nOut = nOut;
     this.activation = lookup(options.activation ?? "identity");
     const init = options.init ?? defaultInit(this.activation.name);
-    const dtype = options.dtype ?? "float32";
+    const { dtype } = checkParamOptions("Dense", options);
     this.W = variable(init.weights(nOut, nIn, { dtype, ...(options.rng && { rng: options.rng }) }), { requiresGrad: true, name: "W" });
     this.b = variable(zeros([nOut, 1], { dtype }), { requiresGrad: true, name: "b" });
   }

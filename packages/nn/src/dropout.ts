@@ -1,17 +1,19 @@
 // Inverted dropout and activation functions as layers.
 import { mul, Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { ValueError, defaultRng, type Rng, type Tensor } from "@strata/tensor";
+import { Rng, ValueError, defaultRng, type Tensor } from "@strata/tensor";
 import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
-import { tensorOf } from "./checks.js";
+import { show, tensorOf } from "./checks.js";
 import { Module } from "./module.js";
 
 /**
  * Inverted dropout: in training, each element is kept with probability `keep = 1 - p` and scaled by
  * `1/keep` (so the expected output equals the input and evaluation needs no rescaling); after
  * `eval()` the input passes through unchanged. The mask is drawn from `rng` (seeded). The course's
- * `keep_prob` is `1 - p`.
+ * `keep_prob` is `1 - p`. The output has the input's shape, e.g. A[l] (n[l], m).
  *
+ * @throws ValueError from the constructor when p is not a number in [0, 1] or `options.rng` is
+ *   given but is not an Rng (checked there, before any mask is drawn).
  * @example
  * ```ts
  * import { Dropout } from "@strata/nn";
@@ -30,6 +32,9 @@ export class Dropout extends Module {
   constructor(p = 0.5, options: { rng?: Rng } = {}) {
     super();
     if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`Dropout: p must be a probability in [0, 1], got ${String(p)}`);
+    if (options.rng !== undefined && !(options.rng instanceof Rng)) {
+      throw new ValueError(`Dropout: options.rng must be an Rng from rng(seed), got ${show(options.rng)}`);
+    }
     this.p = p;
     this.#rng = options.rng;
   }
@@ -47,8 +52,10 @@ export class Dropout extends Module {
 
 /**
  * An activation as a layer, for Sequential: `forward(Z) = g(Z)` with the activation's own
- * derivative as its gradient.
+ * derivative as its gradient. Z and g(Z) have the same shape, e.g. (n[l], m).
  *
+ * @throws ValueError from the constructor for an unknown activation name or a leakyRelu slope that
+ *   is negative or not finite.
  * @example
  * ```ts
  * import { ActivationLayer } from "@strata/nn";

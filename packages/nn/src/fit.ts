@@ -6,16 +6,76 @@ import type { Module, StateDict } from "./module.js";
 import { reporter, type ProgressStream } from "./progress.js";
 import { show } from "./checks.js";
 
-/** What fit needs of an optimiser (an `@strata/optim` optimiser built on the model's parameters). */
+/**
+ * What fit needs of an optimiser (an `@strata/optim` optimiser built on the model's parameters):
+ * `zeroGrad()` before each mini-batch's backward and `step()` after it, so ⌈m / batchSize⌉ steps
+ * per epoch.
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy, deepNetwork, fit, type FitOptimizer } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor } from "@strata/tensor";
+ * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
+ * const sgd = new SGD(model.parameters(), { lr: 0.1 });
+ * let steps = 0;
+ * const optimizer: FitOptimizer = { step: () => { steps++; sgd.step(); }, zeroGrad: () => sgd.zeroGrad() };
+ * const x = tensor([[0, 1, 2, 3, 4]], { dtype: "float64" }); // m = 5
+ * const y = tensor([[0, 0, 1, 1, 1]], { dtype: "float64" });
+ * fit(model, { x, y, loss: binaryCrossEntropy, optimizer, epochs: 2, batchSize: 2, verbose: false });
+ * // ⌈5 / 2⌉ = 3 steps per epoch
+ * console.log(steps); // 6
+ * ```
+ */
 export interface FitOptimizer {
   step(): void;
   zeroGrad(): void;
 }
 
-/** A metric fit can compute besides the loss. */
+/**
+ * A metric fit can compute besides the loss. `"accuracy"` is the fraction of the m examples
+ * predicted right: with one output row, `AL ≥ 0.5` against `Y ≥ 0.5`; with k > 1 rows, the row of
+ * the largest value in each column against the class label (or the one-hot row).
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy, deepNetwork, fit, type FitMetric } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor } from "@strata/tensor";
+ * const x = tensor([[0, 1, 2, 3, 4, 5]], { dtype: "float64" });
+ * const y = tensor([[0, 0, 0, 1, 1, 1]], { dtype: "float64" });
+ * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
+ * const metrics: FitMetric[] = ["accuracy"];
+ * const history = fit(model, {
+ *   x, y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.5 }),
+ *   epochs: 20, batchSize: 3, rng: rng(1), metrics, validation: { x, y }, verbose: false,
+ * });
+ * console.log(history.accuracy!.length, history.valAccuracy![19]); // 20 1
+ * ```
+ */
 export type FitMetric = "accuracy";
 
-/** The values of one epoch, given to callbacks. */
+/**
+ * The values of one epoch, given to each callback's `onEpochEnd`: the mean training loss and,
+ * when asked for, the training accuracy and the validation loss and accuracy. Only the values
+ * fit computed are present.
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy, deepNetwork, fit, type EpochLogs } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor } from "@strata/tensor";
+ * const x = tensor([[0, 1, 2, 3]], { dtype: "float64" });
+ * const y = tensor([[0, 0, 1, 1]], { dtype: "float64" });
+ * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
+ * const seen: EpochLogs[] = [];
+ * fit(model, {
+ *   x, y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 2, batchSize: 4,
+ *   metrics: ["accuracy"], validation: { x, y }, callbacks: [{ onEpochEnd: (_epoch, logs) => void seen.push(logs) }], verbose: false,
+ * });
+ * console.log(seen.length, Object.keys(seen[0]!)); // 2 ["loss", "accuracy", "valLoss", "valAccuracy"]
+ * ```
+ */
 export interface EpochLogs {
   /** Mean training loss over the epoch's examples (each batch's loss weighted by its size). */
   loss: number;
@@ -27,7 +87,34 @@ export interface EpochLogs {
   valAccuracy?: number;
 }
 
-/** Hooks fit calls; `epoch` is 1-based. */
+/**
+ * Hooks fit calls: `onTrainBegin` once, `onEpochEnd` after every epoch (`epoch` is 1-based;
+ * returning `"stop"` ends training), `onTrainEnd` once with the history. All are optional.
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy, deepNetwork, fit, type Callback } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor } from "@strata/tensor";
+ * const x = tensor([[0, 1, 2, 3]], { dtype: "float64" });
+ * const y = tensor([[0, 0, 1, 1]], { dtype: "float64" });
+ * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
+ * const events: string[] = [];
+ * const callback: Callback = {
+ *   onTrainBegin: () => void events.push("begin"),
+ *   onEpochEnd: (epoch) => {
+ *     events.push(`epoch ${epoch}`);
+ *     return epoch === 2 ? "stop" : undefined; // stop after the second epoch
+ *   },
+ *   onTrainEnd: (_model, history) => void events.push(`end after ${history.epochs}`),
+ * };
+ * const history = fit(model, {
+ *   x, y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+ *   epochs: 10, batchSize: 4, callbacks: [callback], verbose: false,
+ * });
+ * console.log(events, history.stopped); // ["begin", "epoch 1", "epoch 2", "end after 2"] true
+ * ```
+ */
 export interface Callback {
   /** Before the first epoch. */
   onTrainBegin?(model: Module): void;
@@ -37,7 +124,33 @@ export interface Callback {
   onTrainEnd?(model: Module, history: History): void;
 }
 
-/** Options of {@link fit}. */
+/**
+ * Options of {@link fit}: the data in the column layout (x (n_x, m), y (k, m) or (m)), the loss
+ * and the optimiser, how many epochs of mini-batches of which size, and what to measure, call and
+ * print on the way.
+ *
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy, deepNetwork, fit, type FitOptions } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor } from "@strata/tensor";
+ * const model = deepNetwork([1, 4, 1], { rng: rng(0), dtype: "float64" });
+ * const options: FitOptions = {
+ *   x: tensor([[0, 1, 2, 3, 4, 5]], { dtype: "float64" }), // (n_x, m) = (1, 6)
+ *   y: tensor([[0, 0, 0, 1, 1, 1]], { dtype: "float64" }), // (1, 6)
+ *   loss: binaryCrossEntropy,
+ *   optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+ *   epochs: 5,
+ *   batchSize: 3,
+ *   rng: rng(1),
+ *   validation: { x: tensor([[-1, 6]], { dtype: "float64" }), y: tensor([[0, 1]], { dtype: "float64" }) },
+ *   metrics: ["accuracy"],
+ *   verbose: false, // no progress output
+ * };
+ * const history = fit(model, options);
+ * console.log(history.epochs, history.loss.length, history.valAccuracy!.length); // 5 5 5
+ * ```
+ */
 export interface FitOptions {
   /** Inputs `(n_x, m)`, one column per example. */
   x: Tensor;
@@ -66,7 +179,26 @@ export interface FitOptions {
   output?: ProgressStream;
 }
 
-/** What {@link fit} returns: one value per epoch run. */
+/**
+ * What {@link fit} returns: one value per epoch run of the training loss and of each metric and
+ * validation value asked for (the arrays of the others are absent), the number of epochs run, and
+ * whether a callback stopped training.
+ *
+ * @example
+ * ```ts
+ * import { deepNetwork, fit, mse, type History } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor } from "@strata/tensor";
+ * const x = tensor([[0, 1, 2, 3]], { dtype: "float64" });
+ * const model = deepNetwork([1, 1], { output: "identity", rng: rng(0), dtype: "float64" });
+ * const history: History = fit(model, {
+ *   x, y: x, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.01 }),
+ *   epochs: 3, batchSize: 4, validation: { x, y: x }, verbose: false,
+ * });
+ * console.log(Object.keys(history)); // ["loss", "epochs", "stopped", "valLoss"]
+ * console.log(history.epochs, history.valLoss!.length, history.loss[2]! < history.loss[0]!); // 3 3 true
+ * ```
+ */
 export interface History {
   loss: number[];
   accuracy?: number[];
@@ -254,7 +386,27 @@ export function fit(model: Module, options: FitOptions): History {
   return history;
 }
 
-/** Options of {@link earlyStopping}. */
+/**
+ * Options of {@link earlyStopping}: which {@link EpochLogs} value to watch, for how many epochs
+ * without an improvement greater than `minDelta`, and whether to restore the best weights.
+ *
+ * @example
+ * ```ts
+ * import { deepNetwork, earlyStopping, fit, mse, type EarlyStoppingOptions } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor } from "@strata/tensor";
+ * const x = tensor([[0, 1, 2, 3, 4, 5]], { dtype: "float64" });
+ * const model = deepNetwork([1, 1], { output: "identity", rng: rng(0), dtype: "float64" });
+ * // the loss keeps falling, but by less than 0.05 per epoch from epoch 15 on
+ * const options: EarlyStoppingOptions = { monitor: "loss", patience: 2, minDelta: 0.05, restoreBest: true };
+ * const stopper = earlyStopping(options);
+ * const history = fit(model, {
+ *   x, y: x, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.01 }),
+ *   epochs: 50, batchSize: 6, callbacks: [stopper], verbose: false,
+ * });
+ * console.log(history.epochs, stopper.bestEpoch, stopper.stoppedEpoch); // 16 14 16
+ * ```
+ */
 export interface EarlyStoppingOptions {
   /** The value watched: `"valLoss"` (default), `"loss"` (lower is better), `"valAccuracy"`, `"accuracy"` (higher is better). */
   monitor?: keyof EpochLogs;

@@ -1,8 +1,24 @@
 // Weight initialisers. Each draws in float64 and rounds once to the requested dtype, so a float32
 // network starts from the rounded float64 weights of the same seed.
-import { defaultRng, randn, zeros as zeroTensor, ValueError, type DType, type Rng, type Tensor } from "@strata/tensor";
+import {
+  DTypeError, Rng, ValueError, defaultRng, isDType, isFloatDType, randn, zeros as zeroTensor, type DType, type Tensor,
+} from "@strata/tensor";
+import { show } from "./checks.js";
 
-/** Where an initialiser draws from and what it returns. */
+/**
+ * Where an initialiser draws from and what it returns: the options of
+ * {@link Initializer.weights}. The same generator state gives the same (nOut, nIn) weights.
+ *
+ * @example
+ * ```ts
+ * import { xavier, type InitOptions } from "@strata/nn";
+ * import { rng } from "@strata/tensor";
+ * const options: InitOptions = { rng: rng(0), dtype: "float64" };
+ * const W = xavier().weights(2, 3, options);
+ * console.log(W.shape, W.dtype); // [2, 3] float64
+ * console.log(W.equals(xavier().weights(2, 3, { rng: rng(0), dtype: "float64" }))); // true
+ * ```
+ */
 export interface InitOptions {
   /** The generator to draw from; the package's default stream when omitted. */
   rng?: Rng;
@@ -28,12 +44,28 @@ export interface Initializer {
   weights(nOut: number, nIn: number, options?: InitOptions): Tensor;
 }
 
+/**
+ * Checks the options every parameter maker shares (initialisers, Dense, deepNetwork,
+ * initializeParametersDeep) up front, whether or not anything is drawn: `rng` an Rng when given,
+ * `dtype` float32 (the default) or float64, since parameters are float.
+ * @internal
+ */
+export function checkParamOptions(where: string, options: InitOptions): { rng: Rng; dtype: "float32" | "float64" } {
+  const { rng, dtype = "float32" } = options;
+  if (rng !== undefined && !(rng instanceof Rng)) throw new ValueError(`${where}: options.rng must be an Rng from rng(seed), got ${show(rng)}`);
+  if (!isDType(dtype) || !isFloatDType(dtype)) {
+    throw new DTypeError(`${where}: options.dtype must be float32 or float64 (parameters are float), got ${show(dtype)}`);
+  }
+  return { rng: rng ?? defaultRng(), dtype: dtype as "float32" | "float64" };
+}
+
 function normal(name: string, std: (nOut: number, nIn: number) => number): Initializer {
   return {
     name,
     weights(nOut, nIn, options = {}) {
       checkDims(name, nOut, nIn);
-      return randn([nOut, nIn], { std: std(nOut, nIn), rng: options.rng ?? defaultRng(), dtype: options.dtype ?? "float32" });
+      const { rng, dtype } = checkParamOptions(name, options);
+      return randn([nOut, nIn], { std: std(nOut, nIn), rng, dtype });
     },
   };
 }
@@ -46,8 +78,14 @@ function checkDims(name: string, nOut: number, nIn: number): void {
 
 /**
  * `W = factor · N(0, 1)`: the course's small random start (`scaled(0.01)`), which breaks the
- * symmetry between units but lets signals shrink through deep stacks.
+ * symmetry between units but lets signals shrink through deep stacks. W is (nOut, nIn), i.e.
+ * (n[l], n[l-1]).
  *
+ * @throws ValueError when factor is not a finite number ≥ 0. The returned initialiser's
+ *   `weights(nOut, nIn, options)` throws ValueError when nOut or nIn is not an integer ≥ 1,
+ *   `options.rng` is not an Rng, or a drawn weight overflows the dtype (factor · N(0, 1) is
+ *   ±Infinity, e.g. `scaled(1e308)`, or `scaled(1e39)` in float32), and DTypeError when
+ *   `options.dtype` is not float32 or float64.
  * @example
  * ```ts
  * import { scaled } from "@strata/nn";
@@ -58,12 +96,30 @@ function checkDims(name: string, nOut: number, nIn: number): void {
  */
 export function scaled(factor = 0.01): Initializer {
   if (!Number.isFinite(factor) || factor < 0) throw new ValueError(`scaled: factor must be a finite number ≥ 0, got ${factor}`);
-  return normal(`scaled(${factor})`, () => factor);
+  const init = normal(`scaled(${factor})`, () => factor);
+  return {
+    name: init.name,
+    weights(nOut, nIn, options) {
+      const W = init.weights(nOut, nIn, options);
+      // No fixed bound on factor is right for every dtype and draw: look at what came out.
+      const values = W.toTypedArray();
+      for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i])) {
+          throw new ValueError(`${init.name}: factor ${factor} overflows ${W.dtype}: W[${Math.floor(i / nIn)}, ${i % nIn}] = ${values[i]}; use a smaller factor (the course uses 0.01)`);
+        }
+      }
+      return W;
+    },
+  };
 }
 
 /**
  * He (Kaiming) normal: `W = N(0, 1) · √(2 / nIn)`, which keeps the variance of ReLU activations
- * steady from layer to layer. The default for ReLU layers.
+ * steady from layer to layer. The default for ReLU layers. W is (nOut, nIn), i.e. (n[l], n[l-1]).
+ *
+ * Never throws. The returned initialiser's `weights(nOut, nIn, options)` throws ValueError when
+ * nOut or nIn is not an integer ≥ 1 or `options.rng` is not an Rng, and DTypeError when
+ * `options.dtype` is not float32 or float64.
  *
  * @example
  * ```ts
@@ -79,7 +135,11 @@ export function he(): Initializer {
 
 /**
  * Xavier (Glorot) normal: `W = N(0, 1) · √(2 / (nIn + nOut))`, balanced for tanh and sigmoid
- * layers. The default for layers that are not ReLU.
+ * layers. The default for layers that are not ReLU. W is (nOut, nIn), i.e. (n[l], n[l-1]).
+ *
+ * Never throws. The returned initialiser's `weights(nOut, nIn, options)` throws ValueError when
+ * nOut or nIn is not an integer ≥ 1 or `options.rng` is not an Rng, and DTypeError when
+ * `options.dtype` is not float32 or float64.
  *
  * @example
  * ```ts
@@ -95,7 +155,12 @@ export function xavier(): Initializer {
 
 /**
  * All-zero weights. Every unit of a layer then computes the same thing and receives the same
- * gradient, so use it for biases or tests, not for the weights of hidden layers.
+ * gradient, so use it for biases or tests, not for the weights of hidden layers. W is (nOut, nIn),
+ * float32 or float64 like every initialiser's; `options.rng` is checked but not drawn from.
+ *
+ * Never throws. The returned initialiser's `weights(nOut, nIn, options)` throws ValueError when
+ * nOut or nIn is not an integer ≥ 1 or `options.rng` is not an Rng, and DTypeError when
+ * `options.dtype` is not float32 or float64 (int32 and bool included).
  *
  * @example
  * ```ts
@@ -108,7 +173,7 @@ export function zeros(): Initializer {
     name: "zeros",
     weights(nOut, nIn, options = {}) {
       checkDims("zeros", nOut, nIn);
-      return zeroTensor([nOut, nIn], { dtype: options.dtype ?? "float32" });
+      return zeroTensor([nOut, nIn], { dtype: checkParamOptions("zeros", options).dtype });
     },
   };
 }

@@ -80,7 +80,7 @@ export function checkUnitInterval(op: string, noun: string, singular: string, x:
   const at = findFirst(x, (v) => !(v >= 0 && v <= 1));
   if (at < 0) return;
   const v = tensorValue(x, at);
-  if (Number.isNaN(v)) throw new ValueError(`${op}: ${noun} contain NaN at index ${indexText(at, x)}`);
+  if (Number.isNaN(v)) throw new ValueError(`${op}: ${noun} contain NaN at index ${indexText(at, x)}${hint || "; expected values in [0, 1]"}`);
   throw new ValueError(`${op}: ${singular} ${v} at index ${indexText(at, x)} is outside [0, 1]${hint}`);
 }
 

@@ -1,20 +1,65 @@
 // The course's model-level building blocks: the L-layer network as a dictionary of tensors.
 import { noGrad } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { ShapeError, ValueError, formatShape, type DType, type Rng, type Tensor } from "@strata/tensor";
+import { DTypeError, ShapeError, ValueError, formatShape, isFloatDType, type DType, type Rng, type Tensor } from "@strata/tensor";
 import { activation as lookup, type ActivationSpec } from "./activations.js";
 import { linearActivationForward, linearActivationGradients, type LayerCache } from "./blocks.js";
-import { checkSameShape } from "./checks.js";
-import { he, type Initializer } from "./init.js";
+import { checkSameShape, checkWeights, show } from "./checks.js";
+import { checkParamOptions, he, type Initializer } from "./init.js";
+import { checkUnitInterval } from "./loss-checks.js";
 import { bceElementwise, bceGradient } from "./losses.js";
 
-/** The parameters of an L-layer network: `W1, b1, …, WL, bL`. */
+/**
+ * The parameters of an L-layer network: `W1, b1, …, WL, bL`, with W[l] of shape (n[l], n[l-1])
+ * and b[l] of shape (n[l], 1), all of one float dtype. What initializeParametersDeep returns and
+ * modelForward, updateParameters and predict take; a deepNetwork's stateDict has the same keys.
+ *
+ * @example
+ * ```ts
+ * import { modelForward, type ParamDict } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * // n = [2, 1]: W1 is (1, 2), b1 is (1, 1)
+ * const params: ParamDict = { W1: tensor([[1, -1]]), b1: tensor([[0.5]]) };
+ * // two examples as columns: Z1 = W1·X + b1
+ * const { AL } = modelForward(tensor([[2, 0], [1, 3]]), params, { output: "identity" });
+ * console.log(AL.toArray()); // [[1.5, -2.5]]
+ * ```
+ */
 export type ParamDict = Record<string, Tensor>;
 
-/** The gradients: `dW1, db1, …, dWL, dbL` and `dA0, …, dA{L-1}`. */
+/**
+ * The gradients of the cost: `dW1, db1, …, dWL, dbL` (each the shape of its parameter: dW[l]
+ * (n[l], n[l-1]), db[l] (n[l], 1)) and `dA0, …, dA{L-1}` (dA[l] is (n[l], m)). What modelBackward
+ * returns and updateParameters takes.
+ *
+ * @example
+ * ```ts
+ * import { initializeParametersDeep, modelBackward, modelForward, updateParameters, type GradDict } from "@strata/nn";
+ * import { ones, rng, tensor } from "@strata/tensor";
+ * const params = initializeParametersDeep([2, 3, 1], { rng: rng(0) });
+ * const { AL, caches } = modelForward(ones([2, 4]), params);
+ * const grads: GradDict = modelBackward(AL, tensor([[1, 0, 1, 1]]), caches);
+ * console.log(grads.dW1!.shape, grads.db1!.shape, grads.dA1!.shape); // [3, 2] [3, 1] [3, 4]
+ * console.log(updateParameters(params, grads, 0.1).W1!.shape); // [3, 2]
+ * ```
+ */
 export type GradDict = Record<string, Tensor>;
 
-/** Options of {@link initializeParametersDeep}. */
+/**
+ * Options of {@link initializeParametersDeep}: the generator, the initialiser of every W[l] and
+ * the dtype of W[l] and b[l].
+ *
+ * @example
+ * ```ts
+ * import { initializeParametersDeep, zeros, type InitializeOptions } from "@strata/nn";
+ * import { rng } from "@strata/tensor";
+ * const options: InitializeOptions = { rng: rng(0), dtype: "float64" };
+ * const a = initializeParametersDeep([3, 2], options);
+ * const b = initializeParametersDeep([3, 2], { ...options, rng: rng(0) }); // the same seed
+ * console.log(a.W1!.dtype, a.W1!.equals(b.W1!)); // float64 true
+ * console.log(initializeParametersDeep([3, 2], { init: zeros() }).W1!.toArray()); // [[0, 0, 0], [0, 0, 0]]
+ * ```
+ */
 export interface InitializeOptions {
   /** The generator to draw from; the package's default stream when omitted. */
   rng?: Rng;
@@ -37,7 +82,11 @@ export function checkLayerDims(where: string, layerDims: readonly number[]): voi
 /**
  * Draws `W[l]` (n[l], n[l-1]) with `init` and sets `b[l]` (n[l], 1) to zero, for l = 1…L, in that
  * order from one generator (so Dense layers built in the same order from the same seed match).
+ * `layerDims` is [n0, n1, …, nL]: the input size n0, then each layer's number of units.
  *
+ * @throws ValueError when layerDims has fewer than two entries or an entry is not an integer ≥ 1,
+ *   or when `options.rng` is not an Rng (checked up front, also with `init: zeros()`).
+ * @throws DTypeError when `options.dtype` is not float32 or float64, whatever the initialiser.
  * @example
  * ```ts
  * import { initializeParametersDeep, scaled } from "@strata/nn";
@@ -48,7 +97,7 @@ export function checkLayerDims(where: string, layerDims: readonly number[]): voi
  */
 export function initializeParametersDeep(layerDims: readonly number[], options: InitializeOptions = {}): ParamDict {
   checkLayerDims("initializeParametersDeep", layerDims);
-  const dtype = options.dtype ?? "float32";
+  const { dtype } = checkParamOptions("initializeParametersDeep", options);
   const init = options.init ?? he();
   const params: ParamDict = {};
   for (let l = 1; l < layerDims.length; l++) {
@@ -58,7 +107,21 @@ export function initializeParametersDeep(layerDims: readonly number[], options: 
   return params;
 }
 
-/** The activations of a network: hidden layers and the output layer. */
+/**
+ * The activations of a network: g[l] for the hidden layers l = 1…L-1 and for the output layer L.
+ * Taken by modelForward and predict (the caches carry them on to modelBackward).
+ *
+ * @example
+ * ```ts
+ * import { initializeParametersDeep, modelForward, predict, zeros, type ModelActivations } from "@strata/nn";
+ * import { ones } from "@strata/tensor";
+ * const activations: ModelActivations = { hidden: "tanh", output: "softmax" };
+ * const params = initializeParametersDeep([2, 3, 4], { init: zeros() });
+ * // all-zero weights: the softmax spreads each column evenly over the 4 classes
+ * console.log(modelForward(ones([2, 1]), params, activations).AL.toArray()); // [[0.25], [0.25], [0.25], [0.25]]
+ * console.log(predict(ones([2, 1]), params, activations).toArray()); // [[0]]
+ * ```
+ */
 export interface ModelActivations {
   /** Every layer but the last; `"relu"` by default. */
   hidden?: ActivationSpec;
@@ -84,7 +147,9 @@ export function layerCount(where: string, params: ParamDict): number {
  * `A[l] = g[l](W[l]·A[l-1] + b[l])` with `hidden` for l < L and `output` for l = L.
  *
  * @returns AL (n[L], m) and one cache per layer.
- * @throws ShapeError naming the layer whose input does not fit.
+ * @throws ShapeError naming the layer whose input does not fit (or whose W is not 2-D or b not (n[l], 1)).
+ * @throws DTypeError naming the layer when X or a b has another dtype than the weights, or a W is not float.
+ * @throws ValueError when params are not exactly W1, b1, …, WL, bL, or an activation is unknown.
  * @example
  * ```ts
  * import { initializeParametersDeep, modelForward } from "@strata/nn";
@@ -108,17 +173,35 @@ export function modelForward(X: Tensor, params: ParamDict, activations: ModelAct
   return { AL: A, caches };
 }
 
+/**
+ * The checks of computeCost and modelBackward, binaryCrossEntropy's in the course's terms: AL a
+ * float (n[L], m) matrix of probabilities with m ≥ 1, Y labels in [0, 1] of its shape. Returns Y
+ * in AL's dtype.
+ */
 function checkLabels(where: string, AL: Tensor, Y: Tensor): Tensor {
   if (AL.shape.length !== 2) throw new ShapeError(`${where}: expected AL of shape (n[L], m), got ${formatShape(AL.shape)}`);
+  if (!isFloatDType(AL.dtype)) throw new DTypeError(`${where}: expected AL of float32 or float64 probabilities, got ${AL.dtype}`);
   checkSameShape(where, "Y (one column per example, like AL)", Y, AL.shape);
+  if (AL.shape[1] === 0) throw new ValueError(`${where}: AL is ${formatShape(AL.shape)}, with m = 0 examples; expected at least one column (the cost is a mean over m)`);
+  checkUnitInterval(where, "AL values", "AL value", AL, "; expected probabilities in [0, 1] (AL of a sigmoid output layer)");
+  checkUnitInterval(where, "labels Y", "label", Y);
   return Y.dtype === AL.dtype ? Y : Y.cast(AL.dtype);
 }
 
 /**
  * The cross-entropy cost `J = -(1/m) Σ (Y·log AL + (1-Y)·log(1-AL))` over the m columns (and the
- * output rows), as a number. The logarithms are floored at -100, so AL of exactly 0 or 1 gives a
- * finite cost, as in PyTorch's BCELoss.
+ * output rows), as a number, for AL (n[L], m) and labels Y of the same shape (cast to AL's dtype).
+ * The logarithms are floored at -100, so AL of exactly 0 or 1 gives a finite cost, as in
+ * PyTorch's BCELoss. The values are checked as {@link binaryCrossEntropy} checks them, so the cost
+ * is never a silent NaN.
  *
+ * @throws ShapeError when AL is not 2-D, or Y's shape is not exactly AL's (nothing broadcasts, so
+ *   a Y of shape (m) or (m, 1) fails).
+ * @throws DTypeError when AL is not float32 or float64.
+ * @throws ValueError naming the first offending value and its index when an AL value is NaN or
+ *   outside [0, 1] (`computeCost: AL value 1.5 at index (0, 2) is outside [0, 1]; expected
+ *   probabilities…`) or a label is (`computeCost: label 2 at index (0, 1) is outside [0, 1]`), and
+ *   when m = 0 (AL has no columns).
  * @example
  * ```ts
  * import { computeCost } from "@strata/nn";
@@ -135,9 +218,18 @@ export function computeCost(AL: Tensor, Y: Tensor): number {
  * The backward pass of the L-layer network for {@link computeCost}: starts from
  * `dAL = -(Y/AL - (1-Y)/(1-AL))` (computed as `(AL - Y) / (AL·(1-AL))` with the denominator floored
  * at 1e-12, so saturated outputs give finite gradients), then runs linearActivationBackward from
- * layer L down to 1 with each layer's cached activation.
+ * layer L down to 1 with each layer's cached activation. AL and Y are (n[L], m); `caches` are
+ * modelForward's, one per layer.
  *
- * @returns `dA{l-1}`, `dW{l}` and `db{l}` for every layer.
+ * @returns `dA{l-1}` (n[l-1], m), `dW{l}` (n[l], n[l-1]) and `db{l}` (n[l], 1) for every layer.
+ * @throws ShapeError when AL is not 2-D, Y's shape is not AL's, `caches` is empty or its last Z is
+ *   not AL's shape, or any cache does not fit its W or its neighbours, all checked up front and
+ *   naming the layer (`modelBackward(layer 2): expected Z2 (n[2], m), like the A2 cached by layer
+ *   3, of shape (3,7), got (7,7)`).
+ * @throws DTypeError when AL is not float32 or float64, or a cached tensor has another dtype
+ *   (naming the layer).
+ * @throws ValueError, as {@link computeCost}, when an AL value is NaN or outside [0, 1] (AL must
+ *   be probabilities), a label is outside [0, 1], or m = 0.
  * @example
  * ```ts
  * import { initializeParametersDeep, modelBackward, modelForward } from "@strata/nn";
@@ -150,10 +242,8 @@ export function computeCost(AL: Tensor, Y: Tensor): number {
  */
 export function modelBackward(AL: Tensor, Y: Tensor, caches: readonly LayerCache[]): GradDict {
   const y = checkLabels("modelBackward", AL, Y);
+  checkCaches(AL, caches);
   const L = caches.length;
-  if (L === 0 || caches[L - 1]!.Z.shape.join() !== AL.shape.join()) {
-    throw new ShapeError(`modelBackward: expected the caches of the forward pass that produced AL ${formatShape(AL.shape)}; got ${L} caches${L ? ` ending in Z ${formatShape(caches[L - 1]!.Z.shape)}` : ""}`);
-  }
   const m = AL.shape[1]!;
   const grads: GradDict = {};
   noGrad(() => {
@@ -171,10 +261,38 @@ export function modelBackward(AL: Tensor, Y: Tensor, caches: readonly LayerCache
 }
 
 /**
+ * Checks every cache against AL and its neighbours before any arithmetic, from layer L down as the
+ * backward pass runs: Z[l] (n[l], m) with n[l] the rows of the A[l] that layer l+1 cached (AL's
+ * for l = L), W[l] (n[l], n[l-1]), b[l] (n[l], 1), A[l-1] (n[l-1], m), all in AL's dtype. (The
+ * cached output A[l] is not read here, so it is not checked.)
+ */
+function checkCaches(AL: Tensor, caches: readonly LayerCache[]): void {
+  const L = caches.length;
+  if (L === 0 || caches[L - 1]!.Z.shape.join() !== AL.shape.join()) {
+    throw new ShapeError(`modelBackward: expected the caches of the forward pass that produced AL ${formatShape(AL.shape)}; got ${L} caches${L ? ` ending in Z ${formatShape(caches[L - 1]!.Z.shape)}` : ""}`);
+  }
+  const m = AL.shape[1]!;
+  let rows = AL.shape[0]!;
+  for (let l = L; l >= 1; l--) {
+    const where = `modelBackward(layer ${l})`;
+    const { linear: { A, W, b }, Z } = caches[l - 1]!;
+    checkSameShape(where, `Z${l} (n[${l}], m), like ${l === L ? "AL" : `the A${l} cached by layer ${l + 1}`},`, Z, [rows, m]);
+    checkWeights(where, W, b);
+    checkSameShape(where, `W${l} (n[${l}], n[${l - 1}])`, W, [rows, W.shape[1]!]);
+    checkSameShape(where, `A${l - 1} (n[${l - 1}], m), the input W${l} takes,`, A, [W.shape[1]!, m]);
+    for (const [name, t] of [[`W${l}`, W], [`A${l - 1}`, A], [`Z${l}`, Z]] as const) {
+      if (t.dtype !== AL.dtype) throw new DTypeError(`${where}: the cached ${name} is ${t.dtype} but AL is ${AL.dtype}; expected one dtype`);
+    }
+    rows = W.shape[1]!;
+  }
+}
+
+/**
  * One step of gradient descent: `W[l] = W[l] - α·dW[l]`, `b[l] = b[l] - α·db[l]`, returned as new
  * tensors (the given ones are left as they were).
  *
- * @throws ValueError when a gradient is missing or the learning rate is not a finite number; ShapeError when a gradient's shape differs from its parameter's.
+ * @throws ValueError when params are not exactly W1, b1, …, WL, bL, a gradient is missing or the
+ *   learning rate is not a finite number; ShapeError when a gradient's shape differs from its parameter's.
  * @example
  * ```ts
  * import { updateParameters } from "@strata/nn";
@@ -204,8 +322,13 @@ export function updateParameters(params: ParamDict, grads: GradDict, learningRat
 /**
  * Predictions for the columns of X: with a sigmoid output, 1 where `AL > threshold` (0.5) and 0
  * elsewhere, in X's dtype, shape (n[L], m); with a softmax output, the class of largest
- * probability per column as int32, shape (1, m).
+ * probability per column as int32, shape (1, m). Runs {@link modelForward}.
  *
+ * @throws ValueError when `threshold` is given but is not a finite number (checked for every
+ *   output, softmax included), params are not exactly W1, b1, …, WL, bL, or an activation is unknown.
+ * @throws ShapeError naming the layer when a W is not 2-D, a b is not (n[l], 1), or X (or a
+ *   layer's input) does not have n[l-1] rows.
+ * @throws DTypeError naming the layer when a W is not float, or X or a b has another dtype than the weights.
  * @example
  * ```ts
  * import { predict } from "@strata/nn";
@@ -215,7 +338,11 @@ export function updateParameters(params: ParamDict, grads: GradDict, learningRat
  * ```
  */
 export function predict(X: Tensor, params: ParamDict, activations: ModelActivations & { threshold?: number } = {}): Tensor {
+  const { threshold = 0.5 } = activations;
+  if (typeof threshold !== "number" || !Number.isFinite(threshold)) {
+    throw new ValueError(`predict: threshold must be a finite number, got ${show(threshold)}`);
+  }
   const { AL, caches } = modelForward(X, params, activations);
   if (caches[caches.length - 1]!.activation.name === "softmax") return T.argmax(AL, { axis: 0 }).reshape([1, AL.shape[1]!]);
-  return T.gt(AL, activations.threshold ?? 0.5).cast(AL.dtype);
+  return T.gt(AL, threshold).cast(AL.dtype);
 }

@@ -3,10 +3,41 @@
 import { Variable, type Operand } from "@strata/autograd";
 import { Tensor, ValueError, assign, formatShape, isFloatDType } from "@strata/tensor";
 
-/** A state dict: parameter tensors keyed by their dotted path. */
+/**
+ * A state dict: parameter tensors keyed by their dotted path (`"0.W"`, `"encoder.1.b"`; a
+ * deepNetwork's keys are `W1, b1, …, WL, bL`), each of its parameter's shape, e.g. W[l]
+ * (n[l], n[l-1]) and b[l] (n[l], 1). What {@link Module.stateDict} returns and
+ * {@link Module.loadStateDict} takes.
+ *
+ * @example
+ * ```ts
+ * import { Dense, type StateDict } from "@strata/nn";
+ * import { rng } from "@strata/tensor";
+ * const a = new Dense(2, 1, { rng: rng(0) });
+ * const dict: StateDict = a.stateDict();
+ * console.log(Object.keys(dict), dict.W!.shape, dict.b!.shape); // ["W", "b"] [1, 2] [1, 1]
+ * const b = new Dense(2, 1, { rng: rng(1) });
+ * b.loadStateDict(dict);
+ * console.log(b.W.data.equals(a.W.data)); // true
+ * ```
+ */
 export type StateDict = Record<string, Tensor>;
 
-/** What {@link Module.loadStateDict} did not match when `strict` is off. */
+/**
+ * What {@link Module.loadStateDict} (and loadWeights) did not match: the model's parameter paths
+ * the dict had no value for, and the dict's keys that name no parameter. With `strict` (the
+ * default) either list being non-empty is an error, so both are empty in the result.
+ *
+ * @example
+ * ```ts
+ * import { Dense, type LoadResult } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const layer = new Dense(2, 1);
+ * const result: LoadResult = layer.loadStateDict({ W: tensor([[1, 2]]), extra: tensor([0]) }, { strict: false });
+ * console.log(result); // { missing: ["b"], unexpected: ["extra"] }
+ * console.log(layer.W.toArray()); // [[1, 2]]
+ * ```
+ */
 export interface LoadResult {
   /** Parameters of the model that the dict has no value for (left as they were). */
   missing: string[];
@@ -17,7 +48,11 @@ export interface LoadResult {
 /**
  * A layer or a model: `forward` computes the output; parameters are the leaf variables with
  * `requiresGrad` held in the module's own fields, children the modules held there (also in arrays),
- * found in field order. `namedParameters()` gives dotted paths (`"encoder.0.W"`).
+ * found in field order. `namedParameters()` gives dotted paths (`"encoder.0.W"`). The layers take
+ * and return the column layout: an input A[l-1] is (n[l-1], m), one column per example.
+ *
+ * Never throws: the constructor takes no arguments. (The methods that can fail, such as
+ * {@link Module.loadStateDict}, say so on their own.)
  *
  * @example
  * ```ts

@@ -3,11 +3,24 @@ import type { Variable } from "@strata/autograd";
 import type { DType, Rng } from "@strata/tensor";
 import { activation as lookup, type ActivationSpec } from "./activations.js";
 import { Dense } from "./dense.js";
-import { he, type Initializer } from "./init.js";
+import { checkParamOptions, he, type Initializer } from "./init.js";
 import { checkLayerDims } from "./model-blocks.js";
 import { Sequential } from "./sequential.js";
 
-/** Options of {@link deepNetwork}. */
+/**
+ * Options of {@link deepNetwork}: the activations g[1…L-1] and g[L], how each W[l] (n[l], n[l-1])
+ * is drawn, the generator, and the dtype of every W[l] and b[l].
+ *
+ * @example
+ * ```ts
+ * import { deepNetwork, xavier, type DeepNetworkOptions } from "@strata/nn";
+ * import { ones, rng } from "@strata/tensor";
+ * const options: DeepNetworkOptions = { hidden: "tanh", output: "softmax", init: xavier(), rng: rng(0), dtype: "float64" };
+ * const net = deepNetwork([4, 5, 3], options);
+ * console.log(net.layers.map((d) => d.activation.name), net.layers[0]!.W.dtype); // ["tanh", "softmax"] float64
+ * console.log(net.forward(ones([4, 2], { dtype: "float64" })).shape); // [3, 2]
+ * ```
+ */
 export interface DeepNetworkOptions {
   /** The activation of layers 1…L-1; `"relu"` by default. */
   hidden?: ActivationSpec;
@@ -24,7 +37,13 @@ export interface DeepNetworkOptions {
 /**
  * The L-layer network as a Sequential of Dense layers whose parameters are named as in the course:
  * `W1, b1, …, WL, bL`. So its stateDict and the building blocks' parameter dict are the same thing.
+ * Layer l has W[l] (n[l], n[l-1]) and b[l] (n[l], 1); forward takes X (n[0], m) and returns
+ * AL (n[L], m).
  *
+ * @throws ValueError when layerDims has fewer than two entries or an entry is not an integer ≥ 1,
+ *   `hidden` or `output` names an unknown activation (or a leakyRelu slope that is negative or not
+ *   finite), or `rng` is not an Rng (checked up front, also with `init: zeros()`).
+ * @throws DTypeError when `dtype` is not float32 or float64.
  * @example
  * ```ts
  * import { deepNetwork, initializeParametersDeep, scaled } from "@strata/nn";
@@ -43,6 +62,7 @@ export class DeepNetwork extends Sequential {
 
   constructor(layerDims: readonly number[], options: DeepNetworkOptions = {}) {
     checkLayerDims("deepNetwork", layerDims);
+    checkParamOptions("deepNetwork", options);
     const hidden = lookup(options.hidden ?? "relu");
     const output = lookup(options.output ?? "sigmoid");
     const L = layerDims.length - 1;
@@ -65,7 +85,12 @@ export class DeepNetwork extends Sequential {
 /**
  * Builds the L-layer network [n0, n1, …, nL]: Dense layers with `hidden` activations (ReLU) and an
  * `output` activation (sigmoid) on the last; forward takes X of shape (n0, m) and returns AL (nL, m).
+ * The same as `new DeepNetwork(layerDims, options)`.
  *
+ * @throws ValueError when layerDims has fewer than two entries or an entry is not an integer ≥ 1,
+ *   `hidden` or `output` names an unknown activation (or a leakyRelu slope that is negative or not
+ *   finite), or `rng` is not an Rng (checked up front, also with `init: zeros()`).
+ * @throws DTypeError when `dtype` is not float32 or float64.
  * @example
  * ```ts
  * import { binaryCrossEntropy, deepNetwork } from "@strata/nn";

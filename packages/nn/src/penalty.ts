@@ -9,7 +9,8 @@ import type { Module } from "./module.js";
  * are not penalised), as a scalar variable to add to the cost. Its gradient adds `(λ/m)·W[l]` to
  * each dW[l], which is weight decay.
  *
- * @throws ValueError when λ is negative or m is not a positive integer.
+ * @throws ValueError when λ is negative or not finite, m is not a positive integer, or the model
+ *   has no Dense layer.
  * @example
  * ```ts
  * import { Dense, l2Penalty } from "@strata/nn";

@@ -7,7 +7,20 @@ import * as fs from "node:fs";
 import { dirname } from "node:path";
 import { StrataError, Tensor, ValueError, type DType } from "@strata/tensor";
 
-/** What {@link readSafetensors} and {@link decodeSafetensors} return; both objects have a null prototype. */
+/**
+ * What {@link readSafetensors} and {@link decodeSafetensors} return: the tensors by name, each with
+ * the shape and dtype stored in the file, and the `__metadata__` strings. Both objects have a null
+ * prototype.
+ *
+ * @example
+ * ```ts
+ * import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const bytes = encodeSafetensors({ W1: tensor([[1, 2, 3]]), b1: tensor([[0]]) }, { epoch: "3" });
+ * const contents: SafetensorsContents = decodeSafetensors(bytes);
+ * console.log(Object.keys(contents.tensors), contents.tensors.W1!.shape, contents.metadata.epoch); // ["W1", "b1"] [1, 3] 3
+ * ```
+ */
 export interface SafetensorsContents {
   /** The tensors by name, in the order of their data in the file. */
   tensors: Record<string, Tensor>;

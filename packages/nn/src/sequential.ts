@@ -7,7 +7,11 @@ import { Module } from "./module.js";
 /**
  * Applies its modules in order: `forward(x) = layers[k-1](… layers[0](x))`. Children are named
  * `"0"`, `"1"`, … (parameters `"0.W"`, `"0.b"`, …), and its Dense layers learn their layer number.
+ * With Dense layers the input is (n[0], m) and the output (n[L], m), one column per example.
  *
+ * @throws ValueError from the constructor when an argument is not a Module. `forward` throws
+ *   whatever its layers throw (a Dense says which layer: `Dense(layer 2): expected input with 3
+ *   rows (n[1]), got 4`).
  * @example
  * ```ts
  * import { ActivationLayer, Dense, Sequential } from "@strata/nn";

@@ -11,10 +11,44 @@ import { DeepNetwork } from "./network.js";
 import { readSafetensors, writeSafetensors } from "./safetensors.js";
 import { Sequential } from "./sequential.js";
 
-/** An activation as JSON: `{ name }`, or `{ name: "leakyRelu", alpha }`. */
+/**
+ * An activation as JSON, inside an {@link Architecture}: `{ name }` for a built-in activation, or
+ * `{ name: "leakyRelu", alpha }` with its slope (finite, ≥ 0).
+ *
+ * @example
+ * ```ts
+ * import { architectureOf, modelFromArchitecture, type ActivationJSON } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const g: ActivationJSON = { name: "leakyRelu", alpha: 0.25 };
+ * const layer = modelFromArchitecture({ type: "activation", activation: g });
+ * console.log(layer.forward(tensor([[-4, 2]])).toArray()); // [[-1, 2]]
+ * console.log(JSON.stringify(architectureOf(layer))); // {"type":"activation","activation":{"name":"leakyRelu","alpha":0.25}}
+ * ```
+ */
 export type ActivationJSON = { name: Exclude<ActivationName, "leakyRelu"> } | { name: "leakyRelu"; alpha: number };
 
-/** A model as JSON, as {@link architectureOf} describes it and {@link modelFromArchitecture} rebuilds it. */
+/**
+ * A model as JSON, as {@link architectureOf} describes it and {@link modelFromArchitecture} rebuilds
+ * it: a deepNetwork by its layer sizes [n0, …, nL], a Sequential by its layers, a Dense by nIn
+ * (n[l-1]) and nOut (n[l]), a Dropout by p, an ActivationLayer by its activation. Structure only:
+ * no weights, initialisers or generators.
+ *
+ * @example
+ * ```ts
+ * import { architectureOf, modelFromArchitecture, type Architecture } from "@strata/nn";
+ * const arch: Architecture = {
+ *   type: "sequential",
+ *   layers: [
+ *     { type: "dense", nIn: 2, nOut: 3, activation: { name: "relu" }, dtype: "float32" },
+ *     { type: "dropout", p: 0.5 },
+ *     { type: "dense", nIn: 3, nOut: 1, activation: { name: "sigmoid" }, dtype: "float32" },
+ *   ],
+ * };
+ * const net = modelFromArchitecture(arch);
+ * console.log(net.namedParameters().map(([k, p]) => `${k}${JSON.stringify(p.shape)}`)); // ["0.W[3,2]", "0.b[3,1]", "2.W[1,3]", "2.b[1,1]"]
+ * console.log(JSON.stringify(architectureOf(net)) === JSON.stringify(arch)); // true
+ * ```
+ */
 export type Architecture =
   | { type: "deepNetwork"; layerDims: number[]; hidden: ActivationJSON; output: ActivationJSON; dtype: "float32" | "float64" }
   | { type: "sequential"; layers: Architecture[] }
@@ -22,19 +56,78 @@ export type Architecture =
   | { type: "dropout"; p: number }
   | { type: "activation"; activation: ActivationJSON };
 
-/** An optimiser's state dict as `@strata/optim`'s `stateDict()` returns and `loadStateDict()` takes it. */
+/**
+ * An optimiser's state dict as `@strata/optim`'s `stateDict()` returns and `loadStateDict()` takes
+ * it: the optimiser's kind, its options, and per parameter its step count and buffers (each
+ * buffer the shape of its parameter). {@link save} stores it; {@link load} returns it.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import type { OptimizerStateLike } from "@strata/nn";
+ * import { Adam } from "@strata/optim";
+ * const w = variable([[1, 2]], { requiresGrad: true });
+ * const opt = new Adam([w], { lr: 0.5 });
+ * w.sum().backward();
+ * opt.step();
+ * const state: OptimizerStateLike = opt.stateDict();
+ * console.log(state.kind, state.options.lr, Object.keys(state.state[0]!)); // Adam 0.5 ["step", "expAvg", "expAvgSq"]
+ * const resumed = new Adam([variable([[1, 2]], { requiresGrad: true })]);
+ * resumed.loadStateDict(state);
+ * console.log(resumed.lr); // 0.5
+ * ```
+ */
 export interface OptimizerStateLike {
   kind: string;
   options: Record<string, number | boolean>;
   state: Array<Record<string, Tensor | number>>;
 }
 
-/** What {@link save} needs of an optimiser. */
+/**
+ * What {@link save} needs of an optimiser: its `stateDict()`. Every `@strata/optim` optimiser fits.
+ *
+ * @example
+ * ```ts
+ * import { deepNetwork, load, save, type OptimizerLike } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng } from "@strata/tensor";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const dir = mkdtempSync(join(tmpdir(), "strata-doc-"));
+ * const model = deepNetwork([2, 1], { rng: rng(0) });
+ * const optimizer: OptimizerLike = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * save(model, join(dir, "model.safetensors"), { optimizer });
+ * console.log(load(join(dir, "model.safetensors")).optimizerState?.options); // { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export interface OptimizerLike {
   stateDict(): OptimizerStateLike;
 }
 
-/** What {@link load} returns. */
+/**
+ * What {@link load} returns: the rebuilt model with its saved weights and, when {@link save} was
+ * given an optimiser, that optimiser's state to resume training with.
+ *
+ * @example
+ * ```ts
+ * import { deepNetwork, load, save, type Checkpoint } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng } from "@strata/tensor";
+ * import { mkdtempSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const dir = mkdtempSync(join(tmpdir(), "strata-doc-"));
+ * const net = deepNetwork([3, 2, 1], { rng: rng(0) });
+ * save(net, join(dir, "ckpt.safetensors"), { optimizer: new SGD(net.parameters(), { lr: 0.05 }) });
+ * const checkpoint: Checkpoint = load(join(dir, "ckpt.safetensors"));
+ * const opt = new SGD(checkpoint.model.parameters(), { lr: 1 });
+ * if (checkpoint.optimizerState) opt.loadStateDict(checkpoint.optimizerState);
+ * console.log(checkpoint.model.namedParameters().map(([k]) => k), opt.lr); // ["W1", "b1", "W2", "b2"] 0.05
+ * rmSync(dir, { recursive: true });
+ * ```
+ */
 export interface Checkpoint {
   /** The rebuilt model with the saved weights, in training mode. */
   model: Module;

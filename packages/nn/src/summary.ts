@@ -6,7 +6,19 @@ import { ActivationLayer, Dropout } from "./dropout.js";
 import { Module } from "./module.js";
 import { Sequential } from "./sequential.js";
 
-/** One line of {@link summary}. */
+/**
+ * One line of {@link summary}, as {@link summaryRows} returns it: a layer's name, the shapes of
+ * W[l] (n[l], n[l-1]), b[l] (n[l], 1) and its output (n[l], m) as text, and its number of
+ * trainable values (n[l]·n[l-1] + n[l] for a Dense layer).
+ *
+ * @example
+ * ```ts
+ * import { deepNetwork, summaryRows, type SummaryRow } from "@strata/nn";
+ * import { rng } from "@strata/tensor";
+ * const [first]: SummaryRow[] = summaryRows(deepNetwork([3, 2, 1], { rng: rng(0) }), 3);
+ * console.log(first); // { layer: "Dense(layer 1) relu", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8 }
+ * ```
+ */
 export interface SummaryRow {
   /** What the layer is, e.g. `Dense(layer 1) relu`. */
   layer: string;
@@ -43,8 +55,12 @@ function rowsOf(model: Module, rows: number, dtype: DType, out: SummaryRow[]): n
   }
   // A module of the user's own: its output rows are found by running it on one zero column.
   const modes = model.modules().map((m) => [m, m.training] as const);
-  const y = noGrad(() => model.eval().forward(zeros([rows, 1], { dtype })));
-  for (const [m, mode] of modes) m.training = mode;
+  let y;
+  try {
+    y = noGrad(() => model.eval().forward(zeros([rows, 1], { dtype })));
+  } finally {
+    for (const [m, mode] of modes) m.training = mode;
+  }
   const outRows = y.shape[0] ?? 1;
   out.push({ layer: model.constructor.name, W: "", b: "", output: y.shape.length === 2 ? `(${outRows}, m)` : `(${y.shape.join(", ")})`, parameters: count });
   return outRows;
@@ -55,7 +71,8 @@ function rowsOf(model: Module, rows: number, dtype: DType, out: SummaryRow[]): n
  * number of examples) and parameter count, then the total. Checks on the way that each layer's
  * input fits the layer before.
  *
- * @throws ShapeError naming the first layer whose input size does not fit.
+ * @throws ShapeError naming the first layer whose input size does not fit; ValueError when nIn is
+ *   not an integer ≥ 1 (see {@link summaryRows}).
  * @example
  * ```ts
  * import { deepNetwork, summary } from "@strata/nn";
@@ -72,8 +89,16 @@ export function summary(model: Module, nIn: number): string {
 }
 
 /**
- * The rows of {@link summary} as data.
+ * The rows of {@link summary} as data: one {@link SummaryRow} per Dense, Dropout or
+ * ActivationLayer (descending into Sequential) and per module of another class, for inputs of
+ * `nIn` rows (n[0], m). A module of another class is run once, in eval mode without gradients,
+ * on a (rows, 1) column of zeros to find its output rows; its training flags are restored
+ * afterwards, also when that forward throws.
  *
+ * @throws ValueError when nIn is not an integer ≥ 1.
+ * @throws ShapeError naming the first Dense layer whose n[l-1] differs from the rows it receives;
+ *   a module of another class throws what its `forward` throws on that input (a Dense inside it:
+ *   ShapeError).
  * @example
  * ```ts
  * import { deepNetwork, summaryRows } from "@strata/nn";

@@ -2,11 +2,12 @@
 // computeCost, in float64.
 import { describe, expect, it } from "vitest";
 import {
-  computeCost, initializeParametersDeep, linearActivationBackward, linearActivationForward, linearBackward,
-  linearForward, modelBackward, modelForward, predict, scaled, updateParameters, type ParamDict,
+  activation, computeCost, initializeParametersDeep, linearActivationBackward, linearActivationForward, linearBackward,
+  linearForward, modelBackward, modelForward, predict, scaled, updateParameters, zeros as zeroInit, type LayerCache, type ParamDict,
 } from "@strata/nn";
 import { DTypeError, ShapeError, ValueError, rng, tensor, zeros, type Tensor } from "@strata/tensor";
 import { flatValues, sample } from "../../tensor/test/reference.js";
+import { errorOf } from "./helpers.js";
 
 type Matrix = number[][];
 const toMatrix = (t: Tensor): Matrix => t.toArray() as Matrix;
@@ -57,6 +58,21 @@ describe("initializeParametersDeep", () => {
     expect(flatValues(p32.W2!)).toEqual(flatValues(initial.W2!).map(Math.fround));
     expect(() => initializeParametersDeep([5])).toThrow(/initializeParametersDeep: expected layer sizes \[n0, n1, …, nL\] with at least two entries, got \[5\]/);
     expect(() => initializeParametersDeep([5, 0, 1])).toThrow(/n\[1\] must be an integer ≥ 1, got 0/);
+  });
+
+  it("keeps parameters float and checks rng up front, whatever the initialiser (zeros() too)", () => {
+    for (const init of [zeroInit(), scaled(0.01)]) {
+      for (const dtype of ["int32", "bool"] as const) {
+        const err = errorOf(() => initializeParametersDeep([3, 2], { dtype, init }));
+        expect(err).toBeInstanceOf(DTypeError);
+        expect(err.message).toBe(`initializeParametersDeep: options.dtype must be float32 or float64 (parameters are float), got "${dtype}"`);
+      }
+      const err = errorOf(() => initializeParametersDeep([3, 2], { rng: 7 as never, init }));
+      expect(err).toBeInstanceOf(ValueError);
+      expect(err.message).toBe("initializeParametersDeep: options.rng must be an Rng from rng(seed), got 7");
+    }
+    const p = initializeParametersDeep([3, 2], { rng: rng(0), init: zeroInit(), dtype: "float64" });
+    expect([p.W1!.dtype, p.b1!.dtype, flatValues(p.W1!).every((v) => v === 0)]).toEqual(["float64", "float64", true]);
   });
 });
 
@@ -109,6 +125,25 @@ describe("cost", () => {
     expect(computeCost(f64([[0, 1]]), f64([[1, 0]]))).toBe(100);
     expect(() => computeCost(f64([[0.5, 0.5]]), f64([[1], [0]]))).toThrow("computeCost: expected Y (one column per example, like AL) of shape (1,2), got (2,1)");
   });
+
+  it("rejects what would give NaN or nonsense, as binaryCrossEntropy does: AL outside [0, 1] or NaN, labels outside [0, 1], m = 0", () => {
+    const bad: [() => unknown, string][] = [
+      [() => computeCost(f64([[0.5, 1.5]]), f64([[1, 0]])), "computeCost: AL value 1.5 at index (0, 1) is outside [0, 1]; expected probabilities in [0, 1]"],
+      [() => computeCost(f64([[-0.1, 0.5]]), f64([[1, 0]])), "computeCost: AL value -0.1 at index (0, 0) is outside [0, 1]"],
+      [() => computeCost(f64([[0.5], [NaN]]), f64([[1], [0]])), "computeCost: AL values contain NaN at index (1, 0); expected probabilities in [0, 1]"],
+      [() => computeCost(f64([[0.5, 0.5]]), tensor([[1, 2]], { dtype: "int32" })), "computeCost: label 2 at index (0, 1) is outside [0, 1]"],
+      [() => computeCost(zeros([1, 0], { dtype: "float64" }), zeros([1, 0], { dtype: "float64" })), "computeCost: AL is (1,0), with m = 0 examples"],
+    ];
+    for (const [fn, message] of bad) {
+      const err = errorOf(fn);
+      expect(err, message).toBeInstanceOf(ValueError);
+      expect(err.message).toContain(message);
+    }
+    expect(() => computeCost(tensor([[1, 0]], { dtype: "int32" }), f64([[1, 0]]))).toThrow(DTypeError);
+    // the edges of the valid range, int32 and bool labels
+    expect(computeCost(f64([[1, 0.5]]), tensor([[1, 0]], { dtype: "int32" }))).toBeCloseTo(Math.log(2) / 2, 14);
+    expect(computeCost(f64([[0, 1]]), tensor([[false, true]], { dtype: "bool" }))).toBe(0);
+  });
 });
 
 describe("layer backward", () => {
@@ -126,6 +161,33 @@ describe("layer backward", () => {
     expect(dAprev).toAllClose(matmul(T(toMatrix(W)), toMatrix(dZ)), { rtol: 1e-14 });
     expect(() => linearBackward(sample([3, 5]), cache)).toThrow("linearBackward: expected dZ of shape (3,6), got (3,5)");
   });
+
+  it("linearBackward refuses a dZ of another dtype than the layer's instead of promoting it", () => {
+    const { cache } = linearForward(A.cast("float32"), W.cast("float32"), b.cast("float32"));
+    const dZ = sample([3, 6], "float64", 12);
+    for (const dtype of ["float64", "int32", "bool"] as const) {
+      const err = errorOf(() => linearBackward(dZ.cast(dtype), cache));
+      expect(err, dtype).toBeInstanceOf(DTypeError);
+      expect(err.message).toBe(`linearBackward: dZ is ${dtype} but the layer's W is float32; cast it (dZ.cast("float32"))`);
+    }
+    expect(linearBackward(dZ.cast("float32"), cache).dW.dtype).toBe("float32");
+  });
+
+  it.each(["relu", "leakyRelu", "sigmoid", "tanh", "identity", "softmax", "custom"] as const)(
+    "linearActivationBackward(%s) refuses a dA of another dtype than the layer's, naming itself",
+    (name) => {
+      // a copy of tanh is not one of the package's own activations: it takes the composed path
+      const g = name === "custom" ? { ...activation("tanh") } : activation(name);
+      const { cache } = linearActivationForward(A.cast("float32"), W.cast("float32"), b.cast("float32"), g);
+      const dA = sample([3, 6], "float64", 13);
+      for (const dtype of ["float64", "int32"] as const) {
+        const err = errorOf(() => linearActivationBackward(dA.cast(dtype), cache, g));
+        expect(err, dtype).toBeInstanceOf(DTypeError);
+        expect(err.message).toBe(`linearActivationBackward: dA is ${dtype} but the layer's Z is float32; cast it (dA.cast("float32"))`);
+      }
+      expect(linearActivationBackward(dA.cast("float32"), cache, g).dW.dtype).toBe("float32");
+    },
+  );
 
   it.each(["relu", "sigmoid", "tanh", "identity", "leakyRelu"] as const)(
     "linearActivationBackward(%s): dW and db are the gradient of (1/m)·Σ dA ⊙ g(W·A + b), by finite differences",
@@ -193,6 +255,35 @@ describe("modelBackward", () => {
     expect(() => modelBackward(AL, Y, caches.slice(0, 2))).toThrow(/modelBackward: expected the caches of the forward pass that produced AL \(1,7\); got 2 caches ending in Z \(3,7\)/);
   });
 
+  it("checks every cache against its neighbours up front, naming the layer", () => {
+    // layer 2 of a [5, 4, 7, 1] network between layers 1 and 3 of the [5, 4, 3, 1] one
+    const other = modelForward(X, { ...params, W2: sample([7, 4], "float64", 30), b2: zeros([7, 1], { dtype: "float64" }), W3: sample([1, 7], "float64", 31) }).caches;
+    const cases: [LayerCache[], string][] = [
+      [[caches[0]!, other[1]!, caches[2]!], "modelBackward(layer 2): expected Z2 (n[2], m), like the A2 cached by layer 3, of shape (3,7), got (7,7)"],
+      [[caches[0]!, { ...caches[1]!, linear: { ...caches[1]!.linear, A: X } }, caches[2]!], "modelBackward(layer 2): expected A1 (n[1], m), the input W2 takes, of shape (4,7), got (5,7)"],
+      [[caches[0]!, { ...caches[1]!, linear: { ...caches[1]!.linear, b: zeros([4, 1], { dtype: "float64" }) } }, caches[2]!], "modelBackward(layer 2): expected b of shape (3, 1) to match W (3,4), got (4,1)"],
+    ];
+    for (const [bad, message] of cases) {
+      const err = errorOf(() => modelBackward(AL, Y, bad));
+      expect(err, message).toBeInstanceOf(ShapeError);
+      expect(err.message).toBe(message);
+    }
+    const mixed = [{ ...caches[0]!, Z: caches[0]!.Z.cast("float32") }, caches[1]!, caches[2]!];
+    expect(() => modelBackward(AL, Y, mixed)).toThrow(DTypeError);
+    expect(() => modelBackward(AL, Y, mixed)).toThrow("modelBackward(layer 1): the cached Z1 is float32 but AL is float64");
+    expect(modelBackward(AL, Y, caches).dW2!.shape).toEqual([3, 4]);
+  });
+
+  it("refuses AL that is not probabilities (NaN included) and labels outside [0, 1]", () => {
+    const nan = AL.clone();
+    nan.data[3] = Number.NaN;
+    const err = errorOf(() => modelBackward(nan, Y, caches));
+    expect(err).toBeInstanceOf(ValueError);
+    expect(err.message).toContain("modelBackward: AL values contain NaN at index (0, 3); expected probabilities in [0, 1]");
+    expect(() => modelBackward(AL, Y.mul(2), caches)).toThrow(/modelBackward: label 2 at index \(0, 0\) is outside \[0, 1\]/);
+    expect(modelBackward(f64([[0, 1]]), f64([[0, 1]]), [{ ...caches[2]!, Z: zeros([1, 2], { dtype: "float64" }), linear: { A: zeros([3, 2], { dtype: "float64" }), W: params.W3!, b: params.b3! } }]).dW1!.shape).toEqual([1, 3]);
+  });
+
   it("works in float32 close to float64", () => {
     const p32: ParamDict = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.cast("float32")]));
     const out = modelForward(X.cast("float32"), p32);
@@ -221,5 +312,15 @@ describe("updateParameters and predict", () => {
     expect(flatValues(predict(X, params))).toEqual(flatValues(AL).map((a) => (a > 0.5 ? 1 : 0)));
     const { AL: soft } = modelForward(X, params, { output: "softmax" });
     expect(predict(X, params, { output: "softmax" }).toArray()).toEqual([flatValues(soft).map(() => 0)]);
+  });
+
+  it("predict requires a finite threshold and uses the one given", () => {
+    for (const [threshold, shown] of [[Number.NaN, "NaN"], [Infinity, "Infinity"], ["0.5", '"0.5"'], [null, "null"]] as const) {
+      const err = errorOf(() => predict(X, params, { threshold: threshold as number }));
+      expect(err, shown).toBeInstanceOf(ValueError);
+      expect(err.message).toBe(`predict: threshold must be a finite number, got ${shown}`);
+    }
+    const { AL } = modelForward(X, params);
+    expect(flatValues(predict(X, params, { threshold: 0.7 }))).toEqual(flatValues(AL).map((a) => (a > 0.7 ? 1 : 0)));
   });
 });

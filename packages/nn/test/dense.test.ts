@@ -3,9 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { gradcheck, grad, sum, variable, type Variable } from "@strata/autograd";
 import {
-  Dense, binaryCrossEntropy, dense, deepNetwork, initializeParametersDeep, modelBackward, modelForward, type ParamDict,
+  Dense, binaryCrossEntropy, dense, deepNetwork, initializeParametersDeep, modelBackward, modelForward, zeros, type ParamDict,
 } from "@strata/nn";
-import { DTypeError, ShapeError, rng, tensor, type Tensor } from "@strata/tensor";
+import { DTypeError, ShapeError, ValueError, rng, tensor, type Tensor } from "@strata/tensor";
+import { errorOf } from "./helpers.js";
 import { flatValues, sample } from "../../tensor/test/reference.js";
 
 const dims = [5, 4, 3, 1];
@@ -127,6 +128,19 @@ describe("Dense", () => {
     expect(() => new Dense(3, 2).forward(sample([3]))).toThrow("Dense(3→2): expected input of shape (3, m) with one column per example, got (3)");
     expect(() => new Dense(0, 2)).toThrow("Dense: nIn must be an integer ≥ 1, got 0");
     expect(() => dense(sample([3, 2]), sample([2, 4]), sample([2, 1]))).toThrow("dense: expected A_prev with 4 rows, got 3");
+  });
+
+  it("checks rng and dtype in the constructor, naming Dense, even when the initialiser draws nothing", () => {
+    for (const init of [zeros(), undefined]) {
+      const err = errorOf(() => new Dense(3, 2, { rng: { seed: 1 } as never, ...(init && { init }) }));
+      expect(err).toBeInstanceOf(ValueError);
+      expect(err.message).toBe("Dense: options.rng must be an Rng from rng(seed), got [object Object]");
+      const bad = errorOf(() => new Dense(3, 2, { dtype: "int32", ...(init && { init }) }));
+      expect(bad).toBeInstanceOf(DTypeError);
+      expect(bad.message).toBe('Dense: options.dtype must be float32 or float64 (parameters are float), got "int32"');
+    }
+    const layer = new Dense(3, 2, { rng: rng(0), init: zeros(), dtype: "float64" });
+    expect([layer.W.dtype, layer.b.dtype]).toEqual(["float64", "float64"]);
   });
 
   it("starts from the same weights as initializeParametersDeep with the same seed, in float32 too", () => {

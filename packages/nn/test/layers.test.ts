@@ -1,10 +1,10 @@
-// Sequential, deepNetwork, initialisers, Dropout, ActivationLayer, l2Penalty and summary.
+// Sequential, deepNetwork, ActivationLayer and l2Penalty (initialisers, Dropout and summary have their own files).
 import { describe, expect, it } from "vitest";
 import { errorOf, sameBits } from "./helpers.js";
 import { add, gradcheck, mul, sum, variable, type Operand, type Variable } from "@strata/autograd";
 import {
   ActivationLayer, Dense, DeepNetwork, Dropout, Module, Sequential, deepNetwork, he, initializeParametersDeep, l2Penalty,
-  scaled, summary, summaryRows, xavier, zeros as zeroInit, type Initializer,
+  scaled, zeros as zeroInit, type Initializer,
 } from "@strata/nn";
 import { DTypeError, ShapeError, ValueError, ones, rng, tensor, type DType, type Tensor } from "@strata/tensor";
 
@@ -17,13 +17,6 @@ function flat(t: Tensor): number[] {
 /** Row-major (rows, cols) matrix as nested arrays from a tensor. */
 function mat(t: Tensor): number[][] {
   return t.toArray() as number[][];
-}
-
-/** The sample standard deviation and mean of a list. */
-function stats(xs: number[]): { mean: number; std: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1);
-  return { mean, std: Math.sqrt(v) };
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
@@ -204,236 +197,15 @@ describe("deepNetwork", () => {
       expect(err.message).toBe(message);
     }
   });
-});
 
-// ---------------------------------------------------------------------------------------------
-
-describe("initialisers", () => {
-  it("he has std √(2/nIn) and mean 0 on a large matrix", () => {
-    const W = he().weights(400, 500, { rng: rng(11), dtype: "float64" });
-    expect(W.shape).toEqual([400, 500]);
-    const { mean, std } = stats(flat(W));
-    const target = Math.sqrt(2 / 500);
-    expect(Math.abs(std / target - 1)).toBeLessThan(0.03);
-    expect(Math.abs(mean)).toBeLessThan(0.03 * target);
-  });
-
-  it("xavier has std √(2/(nIn+nOut)) on a large matrix", () => {
-    const W = xavier().weights(400, 500, { rng: rng(12), dtype: "float64" });
-    const { mean, std } = stats(flat(W));
-    const target = Math.sqrt(2 / 900);
-    expect(Math.abs(std / target - 1)).toBeLessThan(0.03);
-    expect(Math.abs(mean)).toBeLessThan(0.03 * target);
-  });
-
-  it("he and xavier differ as their formulas say (nIn 500 vs nIn + nOut 900)", () => {
-    const a = stats(flat(he().weights(400, 500, { rng: rng(13), dtype: "float64" }))).std;
-    const b = stats(flat(xavier().weights(400, 500, { rng: rng(13), dtype: "float64" }))).std;
-    // same draws, so the ratio is exact: √(2/500) / √(2/900)
-    expect(a / b).toAllClose(Math.sqrt(900 / 500), { rtol: 1e-12 });
-  });
-
-  it("scaled(0.01) is exactly 0.01 · the generator's normal draws, row-major (float64)", () => {
-    const W = scaled(0.01).weights(3, 4, { rng: rng(7), dtype: "float64" });
-    const g = rng(7);
-    const expected = Array.from({ length: 12 }, () => 0.01 * g.normal());
-    expect(W.shape).toEqual([3, 4]);
-    expect(flat(W)).toEqual(expected);
-  });
-
-  it("he and xavier are exactly their std · the normal draws (float64)", () => {
-    const g1 = rng(8);
-    expect(flat(he().weights(2, 5, { rng: rng(8), dtype: "float64" }))).toEqual(Array.from({ length: 10 }, () => Math.sqrt(2 / 5) * g1.normal()));
-    const g2 = rng(8);
-    expect(flat(xavier().weights(2, 5, { rng: rng(8), dtype: "float64" }))).toEqual(Array.from({ length: 10 }, () => Math.sqrt(2 / 7) * g2.normal()));
-  });
-
-  for (const init of [scaled(0.01), he(), xavier()]) {
-    it(`${init.name}: float32 weights are the float64 weights of the same seed rounded once`, () => {
-      const w32 = init.weights(6, 7, { rng: rng(21), dtype: "float32" });
-      const w64 = init.weights(6, 7, { rng: rng(21), dtype: "float64" });
-      expect(w32.dtype).toBe("float32");
-      expect(flat(w32)).toEqual(flat(w64).map(Math.fround));
-    });
-  }
-
-  it("float32 is the default dtype", () => {
-    expect(he().weights(2, 2, { rng: rng(0) }).dtype).toBe("float32");
-    expect(zeroInit().weights(2, 2).dtype).toBe("float32");
-  });
-
-  it("names itself", () => {
-    expect([scaled(0.01).name, scaled(0.5).name, he().name, xavier().name, zeroInit().name]).toEqual(["scaled(0.01)", "scaled(0.5)", "he", "xavier", "zeros"]);
-  });
-
-  it("zeros() gives zero weights of the asked shape and dtype", () => {
-    const w = zeroInit().weights(3, 2, { dtype: "float64" });
-    expect(w.shape).toEqual([3, 2]);
-    expect(w.dtype).toBe("float64");
-    expect(flat(w)).toEqual([0, 0, 0, 0, 0, 0]);
-    const layer = new Dense(2, 3, { init: zeroInit() });
-    expect(flat(layer.W.data).every((v) => v === 0)).toBe(true);
-  });
-
-  it("is reproducible from a seed and differs between seeds", () => {
-    for (const init of [scaled(0.01), he(), xavier()]) {
-      const a = init.weights(4, 3, { rng: rng(5) });
-      const b = init.weights(4, 3, { rng: rng(5) });
-      const c = init.weights(4, 3, { rng: rng(6) });
-      expect(sameBits(a, b)).toBe(true);
-      expect(a.equals(c)).toBe(false);
-    }
-    const d1 = new Dense(3, 4, { rng: rng(9) });
-    const d2 = new Dense(3, 4, { rng: rng(9) });
-    expect(sameBits(d1.W.data, d2.W.data)).toBe(true);
-  });
-
-  it("draws successive weights from one generator in sequence", () => {
-    const g = rng(30);
-    const a = he().weights(2, 3, { rng: g, dtype: "float64" });
-    const b = he().weights(2, 3, { rng: g, dtype: "float64" });
-    const both = he().weights(4, 3, { rng: rng(30), dtype: "float64" });
-    expect([...flat(a), ...flat(b)]).toEqual(flat(both));
-  });
-
-  it("Dense picks He for ReLU and Xavier otherwise", () => {
-    const r = new Dense(5, 4, { activation: "relu", rng: rng(3), dtype: "float64" });
-    expect(sameBits(r.W.data, he().weights(4, 5, { rng: rng(3), dtype: "float64" }))).toBe(true);
-    const t = new Dense(5, 4, { activation: "tanh", rng: rng(3), dtype: "float64" });
-    expect(sameBits(t.W.data, xavier().weights(4, 5, { rng: rng(3), dtype: "float64" }))).toBe(true);
-    expect(flat(t.b.data)).toEqual([0, 0, 0, 0]);
-  });
-
-  it("rejects bad arguments, naming the initialiser and the argument", () => {
-    const bad: [() => unknown, string][] = [
-      [() => scaled(-1), "scaled: factor must be a finite number ≥ 0, got -1"],
-      [() => scaled(NaN), "scaled: factor must be a finite number ≥ 0, got NaN"],
-      [() => scaled(Infinity), "scaled: factor must be a finite number ≥ 0, got Infinity"],
-      [() => he().weights(0, 3), "he: nOut must be an integer ≥ 1, got 0"],
-      [() => xavier().weights(2, 1.5), "xavier: nIn must be an integer ≥ 1, got 1.5"],
-      [() => scaled(0.01).weights(2, -4), "scaled(0.01): nIn must be an integer ≥ 1, got -4"],
-      [() => zeroInit().weights(NaN, 2), "zeros: nOut must be an integer ≥ 1, got NaN"],
-      [() => new Dense(0, 2), "Dense: nIn must be an integer ≥ 1, got 0"],
-      [() => new Dense(2, 1.5), "Dense: nOut must be an integer ≥ 1, got 1.5"],
-    ];
-    for (const [fn, message] of bad) {
-      const err = errorOf(fn);
-      expect(err).toBeInstanceOf(ValueError);
-      expect(err.message).toBe(message);
-    }
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-
-describe("Dropout", () => {
-  /** The mask Dropout(p, rng(seed)) should draw for n elements: keep where the float64 uniform < 1 - p. */
-  function referenceKeep(seed: number, n: number, p: number): boolean[] {
-    const g = rng(seed);
-    return Array.from({ length: n }, () => g.uniform() < 1 - p);
-  }
-
-  it("keeps about 1 - p of a large tensor, scaled by exactly 1/(1 - p), mean ≈ 1 (float64)", () => {
-    const drop = new Dropout(0.3, { rng: rng(1) });
-    const y = drop.forward(ones([200, 500], { dtype: "float64" }));
-    expect(y.dtype).toBe("float64");
-    const v = flat(y.data);
-    const kept = v.filter((x) => x !== 0);
-    expect(Math.abs(kept.length / v.length - 0.7)).toBeLessThan(0.02);
-    expect(kept.every((x) => x === 1 / 0.7)).toBe(true);
-    expect(v.every((x) => x === 0 || x === 1 / 0.7)).toBe(true);
-    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    expect(Math.abs(mean - 1)).toBeLessThan(0.02);
-  });
-
-  it("draws its mask from the generator: element i is kept when the i-th uniform draw is < 1 - p", () => {
-    const y = new Dropout(0.3, { rng: rng(2) }).forward(ones([20, 30], { dtype: "float64" }));
-    const keep = referenceKeep(2, 600, 0.3);
-    expect(flat(y.data)).toEqual(keep.map((k) => (k ? 1 / 0.7 : 0)));
-  });
-
-  it("float32 input stays float32, kept values 1/(1 - p) rounded", () => {
-    const y = new Dropout(0.3, { rng: rng(3) }).forward(ones([10, 50]));
-    expect(y.dtype).toBe("float32");
-    expect(flat(y.data).every((x) => x === 0 || x === Math.fround(1 / 0.7))).toBe(true);
-    expect(flat(y.data).some((x) => x === 0)).toBe(true);
-  });
-
-  it("scales the kept entries of a general input and zeroes the others", () => {
-    const xs = Array.from({ length: 40 }, (_, i) => (i - 20) / 3);
-    const x = tensor(xs, { dtype: "float64", shape: [4, 10] });
-    const y = new Dropout(0.25, { rng: rng(4) }).forward(x);
-    const keep = referenceKeep(4, 40, 0.25);
-    expect(y.data).toAllClose(tensor(xs.map((v, i) => (keep[i] ? v / 0.75 : 0)), { dtype: "float64", shape: [4, 10] }), { rtol: 1e-15 });
-  });
-
-  it("the same seed gives the same mask, and each call draws a fresh one", () => {
-    const x = ones([30, 40], { dtype: "float64" });
-    const a = new Dropout(0.5, { rng: rng(9) });
-    const b = new Dropout(0.5, { rng: rng(9) });
-    const ya = a.forward(x);
-    expect(sameBits(ya.data, b.forward(x).data)).toBe(true);
-    expect(ya.data.equals(a.forward(x).data)).toBe(false);
-  });
-
-  it("eval() passes the input through unchanged, and train() drops again", () => {
-    const drop = new Dropout(0.5, { rng: rng(5) }).eval();
-    const x = tensor([[1.5, -2, 3], [4, 5, -6]], { dtype: "float64" });
-    expect(drop.forward(x).data.toArray()).toEqual(x.toArray());
-    const v = variable(x, { requiresGrad: true });
-    expect(drop.forward(v)).toBe(v);
-    drop.train();
-    expect(flat(drop.forward(ones([20, 20])).data).some((z) => z === 0)).toBe(true);
-  });
-
-  it("the gradient of sum(dropout(x)) is mask / (1 - p): the output for x = ones", () => {
-    const drop = new Dropout(0.3, { rng: rng(6) });
-    const x = variable(ones([8, 9], { dtype: "float64" }), { requiresGrad: true });
-    const y = drop.forward(x);
-    sum(y).backward();
-    expect(x.grad).not.toBeNull();
-    expect(sameBits(x.grad!, y.data)).toBe(true);
-    const keep = referenceKeep(6, 72, 0.3);
-    expect(flat(x.grad!)).toEqual(keep.map((k) => (k ? 1 / 0.7 : 0)));
-  });
-
-  it("the gradient passes gradcheck for a fixed mask", () => {
-    const x = tensor(Array.from({ length: 12 }, (_, i) => i / 5 - 1), { dtype: "float64", shape: [3, 4] });
-    // a fresh Dropout with the same seed for every evaluation, so the mask is the same
-    const fn = (v: Variable): Variable => mul(new Dropout(0.4, { rng: rng(8) }).forward(v), v);
-    expect(gradcheck(fn, [x]).passed).toBe(true);
-  });
-
-  it("p = 0 is the identity, with gradient one", () => {
-    const x = variable(tensor([[1, -2], [3.5, 4]], { dtype: "float64" }), { requiresGrad: true });
-    const y = new Dropout(0, { rng: rng(0) }).forward(x);
-    expect(y.data.toArray()).toEqual([[1, -2], [3.5, 4]]);
-    sum(y).backward();
-    expect(flat(x.grad!)).toEqual([1, 1, 1, 1]);
-  });
-
-  it("p = 1 drops everything, with a zero gradient and no NaN", () => {
-    const x = variable(tensor([[1, -2], [3.5, 4]], { dtype: "float64" }), { requiresGrad: true });
-    const y = new Dropout(1, { rng: rng(0) }).forward(x);
-    expect(flat(y.data).every((v) => v === 0)).toBe(true); // ±0: 0 · (−2) is −0
-    sum(y).backward();
-    expect(flat(x.grad!).every((v) => v === 0)).toBe(true);
-  });
-
-  it("rejects p outside [0, 1], naming Dropout and the value", () => {
-    for (const [p, shown] of [[-0.1, "-0.1"], [1.5, "1.5"], [NaN, "NaN"], ["0.5", "0.5"]] as const) {
-      const err = errorOf(() => new Dropout(p as number));
-      expect(err).toBeInstanceOf(ValueError);
-      expect(err.message).toBe(`Dropout: p must be a probability in [0, 1], got ${shown}`);
-    }
-  });
-
-  it("inside a Sequential it follows the model's eval()", () => {
-    const seq = new Sequential(new Dense(3, 4, { rng: rng(0), dtype: "float64" }), new Dropout(0.5, { rng: rng(1) }));
-    const x = tensor([[1, 2], [3, 4], [5, 6]], { dtype: "float64" });
-    seq.eval();
-    const expected = (seq.layers[0] as Dense).forward(x).data;
-    expect(sameBits(seq.forward(x).data, expected)).toBe(true);
+  it("checks rng and dtype up front, naming deepNetwork, also with init: zeros()", () => {
+    const err = errorOf(() => deepNetwork([3, 2, 1], { rng: 5 as never, init: zeroInit() }));
+    expect(err).toBeInstanceOf(ValueError);
+    expect(err.message).toBe("deepNetwork: options.rng must be an Rng from rng(seed), got 5");
+    const bad = errorOf(() => deepNetwork([3, 2, 1], { dtype: "bool", init: zeroInit() }));
+    expect(bad).toBeInstanceOf(DTypeError);
+    expect(bad.message).toBe('deepNetwork: options.dtype must be float32 or float64 (parameters are float), got "bool"');
+    expect(deepNetwork([3, 2, 1], { rng: rng(1), init: zeroInit(), dtype: "float64" }).layers[1]!.W.dtype).toBe("float64");
   });
 });
 
@@ -587,122 +359,5 @@ describe("l2Penalty", () => {
       expect(err).toBeInstanceOf(ValueError);
       expect(err.message).toBe(message);
     }
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-
-describe("summary and summaryRows", () => {
-  it("describes deepNetwork([30, 20, 7, 5, 1]) layer by layer", () => {
-    const net = deepNetwork([30, 20, 7, 5, 1], { rng: rng(0) });
-    const rows = summaryRows(net, 30);
-    expect(rows).toEqual([
-      { layer: "Dense(layer 1) relu", W: "(20, 30)", b: "(20, 1)", output: "(20, m)", parameters: 20 * 30 + 20 },
-      { layer: "Dense(layer 2) relu", W: "(7, 20)", b: "(7, 1)", output: "(7, m)", parameters: 7 * 20 + 7 },
-      { layer: "Dense(layer 3) relu", W: "(5, 7)", b: "(5, 1)", output: "(5, m)", parameters: 5 * 7 + 5 },
-      { layer: "Dense(layer 4) sigmoid", W: "(1, 5)", b: "(1, 1)", output: "(1, m)", parameters: 1 * 5 + 1 },
-    ]);
-    expect(rows.map((r) => r.parameters)).toEqual([620, 147, 40, 6]);
-  });
-
-  it("prints the rows as an aligned table with a total", () => {
-    const net = deepNetwork([30, 20, 7, 5, 1], { rng: rng(0) });
-    const lines = summary(net, 30).split("\n");
-    expect(lines).toHaveLength(6);
-    expect(lines[0]!.split(/ {2,}/)).toEqual(["layer", "W", "b", "Z, A", "parameters"]);
-    expect(lines[1]!.split(/ {2,}/)).toEqual(["Dense(layer 1) relu", "(20, 30)", "(20, 1)", "(20, m)", "620"]);
-    expect(lines[2]!.split(/ {2,}/)).toEqual(["Dense(layer 2) relu", "(7, 20)", "(7, 1)", "(7, m)", "147"]);
-    expect(lines[3]!.split(/ {2,}/)).toEqual(["Dense(layer 3) relu", "(5, 7)", "(5, 1)", "(5, m)", "40"]);
-    expect(lines[4]!.split(/ {2,}/)).toEqual(["Dense(layer 4) sigmoid", "(1, 5)", "(1, 1)", "(1, m)", "6"]);
-    expect(lines[5]).toBe(`total: ${620 + 147 + 40 + 6} parameters`);
-    // columns start at the same place on every line
-    const col = lines[0]!.indexOf("Z, A");
-    for (const [i, cell] of [[1, "(20, m)"], [2, "(7, m)"], [4, "(1, m)"]] as const) expect(lines[i]!.indexOf(cell)).toBe(col);
-    for (const line of lines) expect(line).toBe(line.trimEnd());
-  });
-
-  it("lists Dropout and ActivationLayer rows with the width they pass on", () => {
-    const seq = new Sequential(new Dense(4, 3, { activation: "relu" }), new ActivationLayer("tanh"), new Dropout(0.2), new Dense(3, 2));
-    expect(summaryRows(seq, 4)).toEqual([
-      { layer: "Dense(layer 1) relu", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
-      { layer: "Activation tanh", W: "", b: "", output: "(3, m)", parameters: 0 },
-      { layer: "Dropout(p=0.2)", W: "", b: "", output: "(3, m)", parameters: 0 },
-      { layer: "Dense(layer 2) identity", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8 },
-    ]);
-    expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 23 parameters");
-  });
-
-  it("a lone Dense is named by its sizes", () => {
-    expect(summaryRows(new Dense(4, 3, { activation: "sigmoid" }), 4)).toEqual([
-      { layer: "Dense(4→3) sigmoid", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
-    ]);
-  });
-
-  it("a wrong nIn is a ShapeError naming the first layer", () => {
-    const err = errorOf(() => summary(deepNetwork([30, 20, 1]), 31));
-    expect(err).toBeInstanceOf(ShapeError);
-    expect(err.message).toContain("Dense(layer 1)");
-    expect(err.message).toContain("30 rows");
-    expect(err.message).toContain("31");
-  });
-
-  it("a mis-chained Sequential is a ShapeError naming the layer", () => {
-    const seq = new Sequential(new Dense(30, 20), new Dense(7, 5));
-    const err = errorOf(() => summaryRows(seq, 30));
-    expect(err).toBeInstanceOf(ShapeError);
-    expect(err.message).toBe("summary: Dense(layer 2) expects input with 7 rows (n[1]), but the layer before gives 20");
-  });
-
-  it("rejects a bad nIn", () => {
-    for (const n of [0, -3, 2.5]) {
-      const err = errorOf(() => summaryRows(deepNetwork([3, 1]), n));
-      expect(err).toBeInstanceOf(ValueError);
-      expect(err.message).toBe(`summary: nIn must be an integer ≥ 1, got ${n}`);
-    }
-  });
-
-  class Pool extends Module {
-    forward(x: Operand): Variable {
-      return sum(x, { axis: 0, keepDims: true });
-    }
-  }
-  class Scale extends Module {
-    s = variable([[2]], { requiresGrad: true });
-    forward(x: Operand): Variable {
-      return mul(x, this.s);
-    }
-  }
-
-  it("finds a custom module's output rows by running it, and counts its parameters", () => {
-    const seq = new Sequential(new Dense(4, 3), new Scale(), new Pool(), new Dense(1, 2));
-    expect(summaryRows(seq, 4)).toEqual([
-      { layer: "Dense(layer 1) identity", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
-      { layer: "Scale", W: "", b: "", output: "(3, m)", parameters: 1 },
-      { layer: "Pool", W: "", b: "", output: "(1, m)", parameters: 0 },
-      { layer: "Dense(layer 2) identity", W: "(2, 1)", b: "(2, 1)", output: "(2, m)", parameters: 4 },
-    ]);
-    expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 20 parameters");
-  });
-
-  it("a mis-chained layer after a custom module is caught", () => {
-    const seq = new Sequential(new Dense(4, 3), new Pool(), new Dense(3, 2));
-    const err = errorOf(() => summaryRows(seq, 4));
-    expect(err).toBeInstanceOf(ShapeError);
-    expect(err.message).toBe("summary: Dense(layer 2) expects input with 3 rows (n[1]), but the layer before gives 1");
-  });
-
-  it("leaves every module's mode as it was (training or eval)", () => {
-    const seq = new Sequential(new Dense(4, 3), new Pool(), new Dropout(0.2));
-    summaryRows(seq, 4);
-    expect(seq.modules().every((m) => m.training)).toBe(true);
-    seq.eval();
-    summaryRows(seq, 4);
-    expect(seq.modules().map((m) => m.training)).toEqual([false, false, false, false]);
-  });
-
-  it("records no graph and leaves gradients alone", () => {
-    const seq = new Sequential(new Dense(2, 2, { rng: rng(0) }), new Scale());
-    summary(seq, 2);
-    for (const p of seq.parameters()) expect(p.grad).toBeNull();
   });
 });

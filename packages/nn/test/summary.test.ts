@@ -1,0 +1,136 @@
+// summary and summaryRows.
+import { describe, expect, it } from "vitest";
+import { errorOf } from "./helpers.js";
+import { mul, sum, variable, type Operand, type Variable } from "@strata/autograd";
+import { ActivationLayer, Dense, Dropout, Module, Sequential, deepNetwork, summary, summaryRows } from "@strata/nn";
+import { ShapeError, ValueError, rng } from "@strata/tensor";
+
+describe("summary and summaryRows", () => {
+  it("describes deepNetwork([30, 20, 7, 5, 1]) layer by layer", () => {
+    const net = deepNetwork([30, 20, 7, 5, 1], { rng: rng(0) });
+    const rows = summaryRows(net, 30);
+    expect(rows).toEqual([
+      { layer: "Dense(layer 1) relu", W: "(20, 30)", b: "(20, 1)", output: "(20, m)", parameters: 20 * 30 + 20 },
+      { layer: "Dense(layer 2) relu", W: "(7, 20)", b: "(7, 1)", output: "(7, m)", parameters: 7 * 20 + 7 },
+      { layer: "Dense(layer 3) relu", W: "(5, 7)", b: "(5, 1)", output: "(5, m)", parameters: 5 * 7 + 5 },
+      { layer: "Dense(layer 4) sigmoid", W: "(1, 5)", b: "(1, 1)", output: "(1, m)", parameters: 1 * 5 + 1 },
+    ]);
+    expect(rows.map((r) => r.parameters)).toEqual([620, 147, 40, 6]);
+  });
+
+  it("prints the rows as an aligned table with a total", () => {
+    const net = deepNetwork([30, 20, 7, 5, 1], { rng: rng(0) });
+    const lines = summary(net, 30).split("\n");
+    expect(lines).toHaveLength(6);
+    expect(lines[0]!.split(/ {2,}/)).toEqual(["layer", "W", "b", "Z, A", "parameters"]);
+    expect(lines[1]!.split(/ {2,}/)).toEqual(["Dense(layer 1) relu", "(20, 30)", "(20, 1)", "(20, m)", "620"]);
+    expect(lines[2]!.split(/ {2,}/)).toEqual(["Dense(layer 2) relu", "(7, 20)", "(7, 1)", "(7, m)", "147"]);
+    expect(lines[3]!.split(/ {2,}/)).toEqual(["Dense(layer 3) relu", "(5, 7)", "(5, 1)", "(5, m)", "40"]);
+    expect(lines[4]!.split(/ {2,}/)).toEqual(["Dense(layer 4) sigmoid", "(1, 5)", "(1, 1)", "(1, m)", "6"]);
+    expect(lines[5]).toBe(`total: ${620 + 147 + 40 + 6} parameters`);
+    // columns start at the same place on every line
+    const col = lines[0]!.indexOf("Z, A");
+    for (const [i, cell] of [[1, "(20, m)"], [2, "(7, m)"], [4, "(1, m)"]] as const) expect(lines[i]!.indexOf(cell)).toBe(col);
+    for (const line of lines) expect(line).toBe(line.trimEnd());
+  });
+
+  it("lists Dropout and ActivationLayer rows with the width they pass on", () => {
+    const seq = new Sequential(new Dense(4, 3, { activation: "relu" }), new ActivationLayer("tanh"), new Dropout(0.2), new Dense(3, 2));
+    expect(summaryRows(seq, 4)).toEqual([
+      { layer: "Dense(layer 1) relu", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
+      { layer: "Activation tanh", W: "", b: "", output: "(3, m)", parameters: 0 },
+      { layer: "Dropout(p=0.2)", W: "", b: "", output: "(3, m)", parameters: 0 },
+      { layer: "Dense(layer 2) identity", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8 },
+    ]);
+    expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 23 parameters");
+  });
+
+  it("a lone Dense is named by its sizes", () => {
+    expect(summaryRows(new Dense(4, 3, { activation: "sigmoid" }), 4)).toEqual([
+      { layer: "Dense(4→3) sigmoid", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
+    ]);
+  });
+
+  it("a wrong nIn is a ShapeError naming the first layer", () => {
+    const err = errorOf(() => summary(deepNetwork([30, 20, 1]), 31));
+    expect(err).toBeInstanceOf(ShapeError);
+    expect(err.message).toContain("Dense(layer 1)");
+    expect(err.message).toContain("30 rows");
+    expect(err.message).toContain("31");
+  });
+
+  it("a mis-chained Sequential is a ShapeError naming the layer", () => {
+    const seq = new Sequential(new Dense(30, 20), new Dense(7, 5));
+    const err = errorOf(() => summaryRows(seq, 30));
+    expect(err).toBeInstanceOf(ShapeError);
+    expect(err.message).toBe("summary: Dense(layer 2) expects input with 7 rows (n[1]), but the layer before gives 20");
+  });
+
+  it("rejects a bad nIn", () => {
+    for (const n of [0, -3, 2.5]) {
+      const err = errorOf(() => summaryRows(deepNetwork([3, 1]), n));
+      expect(err).toBeInstanceOf(ValueError);
+      expect(err.message).toBe(`summary: nIn must be an integer ≥ 1, got ${n}`);
+    }
+  });
+
+  class Pool extends Module {
+    forward(x: Operand): Variable {
+      return sum(x, { axis: 0, keepDims: true });
+    }
+  }
+  class Scale extends Module {
+    s = variable([[2]], { requiresGrad: true });
+    forward(x: Operand): Variable {
+      return mul(x, this.s);
+    }
+  }
+
+  it("finds a custom module's output rows by running it, and counts its parameters", () => {
+    const seq = new Sequential(new Dense(4, 3), new Scale(), new Pool(), new Dense(1, 2));
+    expect(summaryRows(seq, 4)).toEqual([
+      { layer: "Dense(layer 1) identity", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
+      { layer: "Scale", W: "", b: "", output: "(3, m)", parameters: 1 },
+      { layer: "Pool", W: "", b: "", output: "(1, m)", parameters: 0 },
+      { layer: "Dense(layer 2) identity", W: "(2, 1)", b: "(2, 1)", output: "(2, m)", parameters: 4 },
+    ]);
+    expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 20 parameters");
+  });
+
+  it("a mis-chained layer after a custom module is caught", () => {
+    const seq = new Sequential(new Dense(4, 3), new Pool(), new Dense(3, 2));
+    const err = errorOf(() => summaryRows(seq, 4));
+    expect(err).toBeInstanceOf(ShapeError);
+    expect(err.message).toBe("summary: Dense(layer 2) expects input with 3 rows (n[1]), but the layer before gives 1");
+  });
+
+  it("leaves every module's mode as it was (training or eval)", () => {
+    const seq = new Sequential(new Dense(4, 3), new Pool(), new Dropout(0.2));
+    summaryRows(seq, 4);
+    expect(seq.modules().every((m) => m.training)).toBe(true);
+    seq.eval();
+    summaryRows(seq, 4);
+    expect(seq.modules().map((m) => m.training)).toEqual([false, false, false, false]);
+  });
+
+  it("restores every module's mode when a custom module's forward throws", () => {
+    class Broken extends Module {
+      forward(): Variable {
+        throw new Error("broken forward");
+      }
+    }
+    const seq = new Sequential(new Dense(4, 3), new Broken(), new Dropout(0.2));
+    expect(() => summaryRows(seq, 4)).toThrow("broken forward");
+    expect(seq.modules().every((m) => m.training)).toBe(true);
+    seq.eval();
+    expect(() => summaryRows(seq, 4)).toThrow("broken forward");
+    expect(seq.modules().every((m) => !m.training)).toBe(true);
+    expect(summaryRows(new Sequential(new Dense(4, 3), new Pool()), 4).at(-1)!.output).toBe("(1, m)");
+  });
+
+  it("records no graph and leaves gradients alone", () => {
+    const seq = new Sequential(new Dense(2, 2, { rng: rng(0) }), new Scale());
+    summary(seq, 2);
+    for (const p of seq.parameters()) expect(p.grad).toBeNull();
+  });
+});
