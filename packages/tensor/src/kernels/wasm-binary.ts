@@ -6,7 +6,7 @@ import { Tensor } from "../tensor.js";
 import type { TensorLike } from "../elementwise.js";
 import { wasmEnabled } from "../backend.js";
 import { wasmBinary, type OtherOperand, type WasmBinaryOp } from "../wasm/arith.js";
-import type { DataArray } from "../dtype.js";
+import { dtypeOfArray, type DataArray } from "../dtype.js";
 import type { BinaryKernelName } from "./elementwise.js";
 
 const WASM_BINARY: Partial<Record<BinaryKernelName, WasmBinaryOp>> = {
@@ -20,9 +20,7 @@ const WASM_BINARY: Partial<Record<BinaryKernelName, WasmBinaryOp>> = {
 export const WASM_BINARY_MIN = 1 << 12;
 
 const isFull = (x: TensorLike, shape: Shape, out: DataArray): x is Tensor =>
-  x instanceof Tensor && x.isContiguous && x.dtype === dtypeOfOut(out) && x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]);
-
-const dtypeOfOut = (out: DataArray): string => (out instanceof Float64Array ? "float64" : "float32");
+  x instanceof Tensor && x.isContiguous && x.dtype === dtypeOfArray(out) && x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]);
 
 /** Whether axes [from, to) of t are row-major contiguous (axes of length 1 ignored). */
 function rowMajor(t: Tensor, shape: Shape, from: number, to: number): boolean {
@@ -46,7 +44,7 @@ function layoutOf(x: TensorLike, shape: Shape, out: DataArray): (OtherOperand & 
     const value = typeof x === "number" ? x : x.data[x.offset]!;
     return { values: value, offset: 0, rowStep: 0, spread: true, rows: 1, cols: n };
   }
-  if (x.dtype !== dtypeOfOut(out)) return null;
+  if (x.dtype !== dtypeOfArray(out)) return null;
   const t = x.broadcastTo(shape);
   const values = t.data as Float32Array | Float64Array;
   if (t.isContiguous) return { values, offset: t.offset, rowStep: n, spread: false, rows: 1, cols: n };

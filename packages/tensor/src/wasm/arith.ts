@@ -3,7 +3,7 @@
 // are bound by memory, which a second thread only contends for (as relu, see ./pointwise.ts).
 import { runParallel } from "./pool.js";
 import { copyOut, loadedRuntime, viewOf } from "./gemm.js";
-import { memoryViews, resetArena, takeArena } from "./runtime.js";
+import { resetArena, takeArena } from "./runtime.js";
 
 /** Operation codes of assembly/arith.ts, and those of the same op with its operands swapped. */
 const CODES = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
@@ -55,7 +55,7 @@ export function wasmBinary(
     layout = !wide && Math.fround(s) !== s && !Number.isNaN(s) ? LAYOUT.spreadWide : LAYOUT.spread;
     const bytes = layout === LAYOUT.spreadWide ? 8 : size;
     b = takeArena(rt, bytes);
-    (bytes === 8 ? memoryViews(rt).f64 : memoryViews(rt).f32)[b / bytes] = s;
+    viewOf(rt, bytes === 8)[b / bytes] = s;
   } else {
     const count = extent(other, rows, cols);
     b = takeArena(rt, count * size);
