@@ -81,20 +81,37 @@ async function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timi
   return { name, medianMs: samples[Math.floor(samples.length / 2)]!, minMs: samples[0]!, maxMs: samples.at(-1)!, reps: samples.length };
 }
 
-/** Builds a workload, checks its first result against Strata's, times it, frees it. */
-async function measure<T>(name: string, build: () => Prepared<T>, check: (first: T) => number, tolerance: number, rate: (ms: number) => number): Promise<Cell> {
+/**
+ * Builds a workload, checks it against Strata (`check` runs it as often as it needs and returns
+ * the error to compare with `tolerance`), times it, checks that the timed calls left no objects of
+ * the peer's behind, and frees it.
+ */
+async function measure<T>(peer: Peer, build: () => Prepared<T>, check: (p: Prepared<T>) => number, tolerance: number, rate: (ms: number) => number): Promise<Cell> {
   let prepared: Prepared<T> | undefined;
   try {
     prepared = build();
-    const error = check(prepared.run());
+    const error = check(prepared);
     if (!(error <= tolerance)) return { error: `wrong result: rel. error ${error.toExponential(1)}` };
     const p = prepared;
-    return cellOf(time(name, () => p.run()), rate);
+    const before = peer.liveObjects?.();
+    const timing = time(peer.id, () => p.run());
+    const grown = before === undefined ? 0 : peer.liveObjects!() - before;
+    if (grown > 0) return { error: `leaks: ${grown} tensors left by ${timing.reps} calls` };
+    return cellOf(timing, rate);
   } catch (e) {
     return { error: reasonOf(e) };
   } finally {
     prepared?.dispose();
   }
+}
+
+/** How far a training step's first two losses are from Strata's: the first checks the forward
+ * pass and the loss, the second the gradients and the update. A step that leaves the loss as it
+ * was fails however close the first loss is. */
+function stepError(p: Prepared<number>, want: [number, number]): number {
+  const [first, second] = [p.run(), p.run()];
+  if (second === first) return Infinity;
+  return relativeError([first, second], want);
 }
 
 function plans(withoutReadBack: string[]): RowPlan[] {
@@ -111,8 +128,8 @@ function plans(withoutReadBack: string[]): RowPlan[] {
   const want = {
     product: product.strata.run().toTypedArray(),
     tproduct: tproduct.strata.run().toTypedArray(),
-    mlp: mlp.strata.run(),
-    course: course.strata.run(),
+    mlp: [mlp.strata.run(), mlp.strata.run()] as [number, number],
+    course: [course.strata.run(), course.strata.run()] as [number, number],
     relu: relu.strata.run().toTypedArray(),
   };
   const strataCells = new Map<string, Cell>();
@@ -126,26 +143,26 @@ function plans(withoutReadBack: string[]): RowPlan[] {
     {
       key: "matmul", title: `matmul ${N}x${N} · ${N}x${N}`, unit: "GFLOP/s",
       strata: strataOnce("matmul", () => cellOf(time("strata matmul", () => product.strata.run()), gflops)),
-      peer: (p) => measure(p.id, () => p.product(product.spec), (c) => relativeError(c, want.product), PRODUCT_TOLERANCE, gflops),
+      peer: (p) => measure(p, () => p.product(product.spec), (c) => relativeError(c.run(), want.product), PRODUCT_TOLERANCE, gflops),
     },
     {
       key: "matmulAT", title: `Aᵀ·B ${N} (A stored ${N}x${N} row-major)`, unit: "GFLOP/s",
       strata: strataOnce("matmulAT", () => cellOf(time("strata AT·B", () => tproduct.strata.run()), gflops)),
-      peer: (p) => measure(p.id, () => p.product(tproduct.spec), (c) => relativeError(c, want.tproduct), PRODUCT_TOLERANCE, gflops),
+      peer: (p) => measure(p, () => p.product(tproduct.spec), (c) => relativeError(c.run(), want.tproduct), PRODUCT_TOLERANCE, gflops),
     },
     {
       key: "mlp", title: `MLP ${MLP_DIMS.join("-")}, batch ${MLP_BATCH}, SGD step`, unit: "steps/s",
       strata: strataOnce("mlp", () => cellOf(time("strata mlp", () => mlp.strata.run()), stepsPerS)),
-      peer: (p) => measure(p.id, () => p.trainingStep(mlp.spec), (loss) => relativeError([loss], [want.mlp]), LOSS_TOLERANCE, stepsPerS),
+      peer: (p) => measure(p, () => p.trainingStep(mlp.spec), (step) => stepError(step, want.mlp), LOSS_TOLERANCE, stepsPerS),
     },
     {
       key: "course", title: `course net [${COURSE_DIMS.join(",")}], m=${COURSE_M}, SGD step`, unit: "steps/s",
       strata: strataOnce("course", () => cellOf(time("strata course", () => course.strata.run()), stepsPerS)),
-      peer: (p) => measure(p.id, () => p.trainingStep(course.spec), (loss) => relativeError([loss], [want.course]), LOSS_TOLERANCE, stepsPerS),
+      peer: (p) => measure(p, () => p.trainingStep(course.spec), (step) => stepError(step, want.course), LOSS_TOLERANCE, stepsPerS),
     },
     {
       key: "relu", title: "relu 1e7, read back", unit: "GB/s", strata: reluStrata,
-      peer: (p) => measure(p.id, () => p.relu(relu.spec), (y) => relativeError(y, want.relu), 0, gbPerS),
+      peer: (p) => measure(p, () => p.relu(relu.spec), (y) => relativeError(y.run(), want.relu), 0, gbPerS),
     },
     {
       key: "reluNoReadBack", title: "relu 1e7, peers without read-back", unit: "GB/s", strata: reluStrata,
@@ -187,7 +204,7 @@ function footnote(labels: Record<string, string>, withoutReadBack: string[]): st
     `matmul: C = A·B, randn entries, GFLOP/s = 2n³ / median time; Aᵀ·B: A stored row-major, Strata multiplies the view a.T, tfjs matMul(a, b, true), jax-js matmul(a.transpose(), b).`,
     "MLP: X (784,128) randn, 10 classes, ReLU hidden, softmax cross-entropy, backward, SGD lr 0.01; steps/s = 1000 / median ms.",
     "course net: X (12288,209) uniform [0,1), 0/1 labels, ReLU hidden, sigmoid output, binary cross-entropy, SGD lr 0.0075, full batch.",
-    "Peers start from Strata's initial (He-normal) weights, with examples as rows; each framework's first result is checked against Strata's before timing.",
+    "Peers start from Strata's initial (He-normal) weights, with examples as rows; each framework's first result (for training, its first two losses) is checked against Strata's before timing; a peer whose timed calls leave tensors behind is marked as leaking.",
     "relu: 1e7 elements, GB/s = 8e7 bytes (read + written) / median time. Peers' times include reading the result back into a Float32Array",
     `(dataSync); Strata's result is already in JS memory, so its figure is the same in both relu rows. Without read-back: ${[...new Set(withoutReadBack)].join("; ")}.`,
     `MNIST epoch (Strata only): examples/mnist/run.ts's network and training (Adam lr 0.001, batch 128, shuffled) for one epoch over random`,

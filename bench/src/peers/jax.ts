@@ -117,19 +117,50 @@ function reluWithoutReadBack(data: Float32Array): { how: string; prepared: Prepa
   };
 }
 
+/**
+ * Keeps `globalThis.Worker` absent while jax-js runs, as Node 20 has it. jax-js asks
+ * `typeof Worker` twice: when its wasm backend is built (a shared memory with a maximum if Worker
+ * exists, a plain one otherwise) and again for every kernel it compiles (whether the module
+ * imports a shared memory). If a global Worker appears in between, every new kernel fails with
+ * "LinkError: memory import 0 has no maximum limit". Emscripten's Node glue (tfjs-wasm's threaded
+ * binary) sets that global and keeps it until released, so a tfjs-wasm start still running (a
+ * timed-out hook) or never released broke jax-js; `enter` hides it for jax-js's turn, `leave`
+ * puts it back.
+ */
+function workerGuard(): { enter(): void; leave(): void } {
+  let hidden: PropertyDescriptor | undefined;
+  return {
+    enter: () => {
+      const now = Object.getOwnPropertyDescriptor(globalThis, "Worker");
+      if (!now) return;
+      hidden ??= now;
+      delete (globalThis as { Worker?: unknown }).Worker;
+    },
+    leave: () => {
+      if (hidden) Object.defineProperty(globalThis, "Worker", hidden);
+      hidden = undefined;
+    },
+  };
+}
+
 /** jax-js on its wasm device (initialised here), one thread, jit. */
 export async function jaxPeer(): Promise<Peer> {
+  const guard = workerGuard();
+  guard.enter();
   // init() with no argument also tries webgpu, which reads `navigator` and throws in Node 20.
   const devices = await init("wasm");
-  if (!devices.includes("wasm")) throw new Error(`jax-js: no wasm device (got ${devices.join(", ")})`);
+  if (!devices.includes("wasm")) {
+    guard.leave();
+    throw new Error(`jax-js: no wasm device (got ${devices.join(", ")})`);
+  }
   return {
     id: "jax-js",
     label: "jax-js (wasm device, jit, 1 thread: no global Worker in Node 20, so no worker pool)",
-    activate: async () => {},
+    activate: async () => guard.enter(),
     product,
     trainingStep,
     relu,
     reluWithoutReadBack,
-    close: async () => {},
+    close: async () => guard.leave(),
   };
 }

@@ -106,7 +106,7 @@ export type ThreadsProbe = { ok: true; threads: number } | { ok: false; reason: 
  * (the bench's tsx, or vitest). */
 export function probeThreadedWasm(threads: number): ThreadsProbe {
   const here = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ["--import", "tsx", here, String(threads)], { cwd: dirname(here), encoding: "utf8", timeout: 60_000 });
+  const child = spawnSync(process.execPath, ["--import", "tsx", here, String(threads)], { cwd: dirname(here), encoding: "utf8", timeout: 180_000 });
   const lastLine = child.stdout?.trim().split("\n").at(-1) ?? "";
   if (child.status === 0 && lastLine.startsWith("{")) {
     const found = JSON.parse(lastLine) as { threads: number; correct: boolean };

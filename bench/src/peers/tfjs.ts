@@ -111,6 +111,7 @@ function peer(id: string, label: string, backend: string, close: () => Promise<v
     trainingStep,
     relu,
     reluWithoutReadBack,
+    liveObjects: () => tf.memory().numTensors,
     close,
   };
 }

@@ -60,6 +60,9 @@ export interface Peer {
   /** The same op, timed up to a synchronisation that forces evaluation without copying the result
    * out; absent when the framework has no such thing. `how` says what was used. */
   reluWithoutReadBack?(x: Float32Array): { how: string; prepared: Prepared<unknown> | PreparedAsync };
+  /** How many framework objects (tensors) are alive now, where the framework can tell: a workload
+   * whose calls leave this growing leaks, and its cell says so instead of a rate. */
+  liveObjects?(): number;
   /** Releases the backend (threads, memory) at the end of the comparison. */
   close(): Promise<void>;
 }
