@@ -66,7 +66,8 @@ export function sub(a: Operand, b: Operand): Variable {
 export function div(a: Operand, b: Operand): Variable {
   T.broadcastShapes("div", shapeOf(a), shapeOf(b));
   if (typeof b !== "number") return mul(a, reciprocal(b));
-  return isIntOperand(a) ? cast(mul(cast(a, "float64"), 1 / b), "float32") : mul(a, 1 / b);
+  // unchecked: a quotient beyond float32 becomes ±Infinity, as the tensor package's div gives.
+  return isIntOperand(a) ? cast(mul(cast(a, "float64"), 1 / b), "float32", { unchecked: true }) : mul(a, 1 / b);
 }
 
 /**
@@ -256,16 +257,25 @@ export function softmax(x: Operand, options: { axis: number }): Variable {
 
 /**
  * `x - logSumExp(x)` along `axis` (required): the log of {@link softmax}, finite for any finite
- * input. Derivative: `∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ`. Shape: `x`'s (an empty slice stays empty).
+ * input, computed as `(x - m) - log Σ exp(x - m)` with `m` the maximum along the axis taken as a
+ * constant. So the large terms cancel exactly before rounding: float32 logits
+ * `[1e6, 1e6-1, 1e6-2]` give `-0.40760595` at the first (exactly -0.4076059644…), not the `-0.4375` that
+ * `x - logSumExp(x)` rounds to. The result is the same function of `x` for any constant `m`, so
+ * its derivatives of every order are exact: `∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ`. Shape: `x`'s (an
+ * empty slice stays empty).
  * @throws ValueError when `axis` is missing, out of range, or not an integer.
  * @example
  * ```ts
  * import { logSoftmax, variable } from "@strata/autograd";
  * console.log(logSoftmax(variable([0, 0], { dtype: "float64" }), { axis: 0 }).toArray()); // [-0.6931471805599453, -0.6931471805599453]
+ * console.log(logSoftmax(variable([1e6, 1e6 - 1, 1e6 - 2]), { axis: 0 }).toArray()); // [-0.40760594606399536, -1.4076058864593506, -2.4076058864593506]
  * ```
  */
 export function logSoftmax(x: Operand, options: { axis: number }): Variable {
   const v = asVariable(x);
-  return sub(v, lse("logSoftmax", v, requiredAxis("logSoftmax", v, options), true));
+  const axis = requiredAxis("logSoftmax", v, options);
+  // The shift is a constant: no gradient flows through the maximum (none is needed, see above).
+  const shifted = sub(v, shiftOf("logSoftmax", v, axis));
+  return sub(shifted, log(sum(exp(shifted), { axis, keepDims: true })));
 }
 

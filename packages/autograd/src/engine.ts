@@ -90,7 +90,8 @@ function reduceTo(g: Variable, meta: InputMeta, op: string, i: number): Variable
     }
     out = reshape(axes.length > 0 ? sum(g, { axis: axes, keepDims: true }) : g, target);
   }
-  return out.dtype === meta.dtype ? out : cast(out, meta.dtype);
+  // A gradient that overflows the input's dtype becomes ±Infinity, as arithmetic would.
+  return out.dtype === meta.dtype ? out : cast(out, meta.dtype, { unchecked: true });
 }
 
 function asGradient(value: Variable | Tensor, op: string): Variable {
@@ -107,7 +108,7 @@ function applyHooks(node: Node, g: Variable): Variable {
     if (!(replaced instanceof Tensor) || replaced.shape.join() !== out.shape.join()) {
       throw new ShapeError(`hook: a hook on a variable of shape ${formatShape(out.shape)} returned ${replaced instanceof Tensor ? `a tensor of shape ${formatShape(replaced.shape)}` : String(replaced)}; expected a tensor of the same shape or nothing`);
     }
-    out = new Variable(replaced.dtype === out.dtype ? replaced : replaced.cast(out.dtype));
+    out = new Variable(replaced.dtype === out.dtype ? replaced : replaced.cast(out.dtype, { unchecked: true }));
   }
   return out;
 }

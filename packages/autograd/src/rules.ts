@@ -40,7 +40,7 @@ export interface PrimitiveAttrs {
   sliceScatter: { readonly shape: Shape; readonly ranges: readonly SliceArg[] };
   concat: { readonly axis: number };
   gather: { readonly axis: number }; indexAdd: { readonly axis: number };
-  matmul: NoAttrs; cast: { readonly dtype: DType };
+  matmul: NoAttrs; cast: { readonly dtype: DType; readonly unchecked: boolean };
 }
 
 /**
@@ -246,7 +246,7 @@ export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
     vjp: [(g, { x: [, b] }) => matmul(g, mT(b)), (g, { x: [a] }) => matmul(mT(a), g)],
   },
   // cast: g itself; the engine casts it back to the input's dtype
-  cast: { forward: ([x], { dtype }) => T.cast(t(x), dtype), vjp: [(g) => g] },
+  cast: { forward: ([x], { dtype, unchecked }) => T.cast(t(x), dtype, { unchecked }), vjp: [(g) => g] },
 };
 
 /**

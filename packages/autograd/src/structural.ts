@@ -228,10 +228,15 @@ export function matmul2d(a: Operand, b: Operand): Variable { return record("matm
 
 /**
  * Converts to `dtype` (a new tensor of `x`'s shape; floats to int32 truncate, anything to bool is
- * `x != 0`). Between float dtypes the gradient is cast back; to int32 or bool the result has no
- * gradient. A number `x` is a 0-d float32 constant (`cast(2.7, "int32")` is 2).
+ * `x != 0`), as the tensor package's `cast`: a value `dtype` cannot hold (NaN, ±Infinity or a
+ * value outside the int32 range into int32, a float64 beyond float32's range into float32) is
+ * refused unless `options.unchecked`, which converts it as the typed arrays store it. Between
+ * float dtypes the gradient is cast back (unchecked: an overflowing gradient becomes ±Infinity, as
+ * arithmetic does); to int32 or bool the result has no gradient. A number `x` is a 0-d float32
+ * constant (`cast(2.7, "int32")` is 2).
  * @throws DTypeError when `dtype` is not one of the tensor package's `DTYPES` (possible from
- *   untyped JavaScript).
+ *   untyped JavaScript), or naming the first value `dtype` cannot hold, its index and what it
+ *   would become (without `unchecked`).
  * @example
  * ```ts
  * import { cast, variable } from "@strata/autograd";
@@ -239,7 +244,11 @@ export function matmul2d(a: Operand, b: Operand): Variable { return record("matm
  * const y = cast(x, "float64");
  * y.sum().backward();
  * console.log(y.dtype, x.grad?.dtype); // "float64" "float32"
+ * const big = variable([1e300], { dtype: "float64" });
+ * console.log(cast(big, "float32", { unchecked: true }).toArray()); // [Infinity]
  * ```
  */
-export function cast(x: Operand, dtype: DType): Variable { return record("cast", [asVariable(x)], { dtype }); }
+export function cast(x: Operand, dtype: DType, options: { unchecked?: boolean } = {}): Variable {
+  return record("cast", [asVariable(x)], { dtype, unchecked: options.unchecked === true });
+}
 

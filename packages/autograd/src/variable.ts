@@ -305,7 +305,7 @@ export class Variable {
   /** See {@link expand}. */ expand(shape: Shape): Variable { return ops.expand(this, shape); }
   /** See {@link flatten}. */ flatten(): Variable { return ops.flatten(this); }
   /** See {@link gather}. */ gather(indices: Tensor, options?: GatherOptions): Variable { return ops.gather(this, indices, options); }
-  /** See {@link cast}. */ cast(dtype: DType): Variable { return ops.cast(this, dtype); }
+  /** See {@link cast}. */ cast(dtype: DType, options?: { unchecked?: boolean }): Variable { return ops.cast(this, dtype, options); }
 }
 
 /**

@@ -1,8 +1,9 @@
 // Composite ops: values and gradients against results worked out by hand, stability at extreme
 // inputs, and gradcheck in float64 (contiguous and strided inputs).
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import {
-  Variable, argmax, clip, clone, div, logicalAnd, logicalNot, logicalOr, oneHot, dot, expand, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
+  Variable, argmax, clip, grad, clone, div, logicalAnd, logicalNot, logicalOr, oneHot, dot, expand, flatten, gradcheck, gt, leakyRelu, logSoftmax, logSumExp, matmul, mean,
   mul, outer, relu, sigmoid, softmax, square, squeeze, stack, sub, sum, sumTo, unsqueeze, variable, exp,
 } from "@strata/autograd";
 import * as T from "@strata/tensor";
@@ -337,5 +338,76 @@ describe("as the tensor package: dtypes, accepted inputs, and errors naming the 
     expect(() => unsqueeze(3, 2)).toThrow(/unsqueeze: axis 2 is out of range/);
     const s = randn([], { rng: rng(3), ...f64 });
     expect(gradcheck((x) => stack([x, 2, mean(x)]), [s]).passed).toBe(true);
+  });
+});
+
+describe("logSoftmax at large offsets (x - max taken first)", () => {
+  /** The exact log-softmax, in float64, of the float32 values `xs`. */
+  const reference = (xs: number[]): number[] => {
+    const m = Math.max(...xs);
+    const lse = Math.log(xs.reduce((s, v) => s + Math.exp(v - m), 0));
+    return xs.map((v) => v - m - lse);
+  };
+  const ULP1 = 2 ** -23; // a float32 ulp at 1: the scale of log Σ exp(x - max), which is in [0, log k]
+
+  it("float32 [1e6, 1e6-1, 1e6-2] gives -0.40760595 at the first, not x - logSumExp(x)'s -0.4375", () => {
+    const xs = [1e6, 1e6 - 1, 1e6 - 2];
+    const y = logSoftmax(variable(xs), { axis: 0 });
+    expect(y.dtype).toBe("float32");
+    const want = reference(xs);
+    expect(want[0]).toBeCloseTo(-0.4076059644443804, 15);
+    (y.toArray() as number[]).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(2 * ULP1 * Math.max(1, Math.abs(want[i]!))));
+    // the old form, for the record: the big terms round before they cancel
+    expect(sub(variable(xs), logSumExp(variable(xs), { axis: 0, keepDims: true })).toArray()).toEqual([-0.4375, -1.4375, -2.4375]);
+  });
+
+  it("gradients: softmax(x) - onehot at any offset, and no gradient through the max", () => {
+    const x = leaf([1e6, 1e6 - 1, 1e6 - 2], "float32");
+    logSoftmax(x, { axis: 0 }).slice(0).backward();
+    const p = [0, -1, -2].map(Math.exp);
+    const s = p.reduce((a, b) => a + b, 0);
+    expect(gradOf(x)).toAllClose([1 - p[0]! / s, -p[1]! / s, -p[2]! / s], { atol: 1e-6 });
+  });
+
+  it("gradcheck in float64 (first and second order) at offsets of 1e3 and with ties for the max", () => {
+    const xs = randn([3, 4], { rng: rng(11), ...f64 }).add(tensor([[1e3], [-1e3], [0]], f64));
+    expect(gradcheck((x) => logSoftmax(x, { axis: 1 }), [xs]).passed).toBe(true);
+    expect(gradcheck((x) => logSoftmax(x, { axis: 0 }), [xs.T]).passed).toBe(true);
+    const tied = tensor([[2, 2, -1], [0.5, 0.5, 0.5]], f64);
+    expect(gradcheck((x) => logSoftmax(x, { axis: 1 }), [tied]).passed).toBe(true);
+    const firstOf = (w: Tensor) => grad((x: Variable) => sum(mul(logSoftmax(x, { axis: 1 }), w)));
+    expect(gradcheck((x) => firstOf(randn([3, 4], { rng: rng(12), ...f64 }))(x), [xs]).passed).toBe(true);
+    // with f = Σ w·logSoftmax(x), ∂f/∂x_k = w_k - p_k·Σw per row, and h = Σ_k w_k·∂f/∂x_k has
+    // ∂h/∂x_m = -Σw·(p_m·w_m - p_m·Σ_k p_k·w_k): second order against a closed form
+    const w = tensor([[0.3, -1.2, 2], [1, 0.5, -0.25]], f64);
+    const first = firstOf(w);
+    const hv = grad((x: Variable) => sum(mul(first(x), w)))(tied);
+    const rows = tied.toArray() as number[][];
+    const W = w.toArray() as number[][];
+    const expected = rows.map((r, i) => {
+      const e = r.map(Math.exp);
+      const z = e.reduce((a, b) => a + b, 0);
+      const p = e.map((v) => v / z);
+      const wr = W[i]!;
+      const sw = wr.reduce((a, b) => a + b, 0);
+      const pw = p.reduce((a, pj, j) => a + pj * wr[j]!, 0);
+      return p.map((pk, k) => -sw * (pk * wr[k]! - pk * pw));
+    });
+    expect(hv.data.toArray()).toAllClose(expected, { rtol: 1e-10, atol: 1e-12 });
+  });
+
+  it("property: float32 rows at offsets up to 1e7 stay within a few ulps of the float64 reference", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }).chain((k) => fc.tuple(fc.array(fc.double({ min: -30, max: 30, noNaN: true }), { minLength: k, maxLength: k }), fc.double({ min: -1e7, max: 1e7, noNaN: true }))),
+        ([spread, offset]) => {
+          const xs = spread.map((v) => Math.fround(offset + v));
+          const got = logSoftmax(variable(xs), { axis: 0 }).toArray() as number[];
+          const want = reference(xs);
+          got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(4 * ULP1 * Math.max(1, Math.abs(want[i]!))));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -177,9 +177,9 @@ function takeColumns(X: Tensor, Y: Tensor, idx: Tensor): [Tensor, Tensor] {
   return [gather(X, idx, { axis: 1 }), gather(Y, idx, { axis: Y.ndim - 1 })];
 }
 
-function order(m: number, shuffle: boolean, g: Rng): Int32Array {
+function order(op: string, m: number, shuffle: boolean, g: Rng): Int32Array {
   if (shuffle) return permutation(m, { rng: g }).toTypedArray() as Int32Array;
-  const out = new Int32Array(m);
+  const out = allocate("int32", [m], op) as Int32Array;
   for (let i = 0; i < m; i++) out[i] = i;
   return out;
 }
@@ -225,7 +225,7 @@ export function batches(X: Tensor, Y: Tensor, batchSize: number, options: BatchO
     throw new ValueError(`batches: batchSize must be an integer >= 1, got ${show(batchSize)}`);
   }
   const g = pickRng("batches", options.rng);
-  const perm = order(m, options.shuffle ?? false, g);
+  const perm = order("batches", m, options.shuffle ?? false, g);
   return batchGenerator(X, Y, batchSize, perm, options.dropLast ?? false);
 }
 
@@ -264,7 +264,7 @@ export function trainTestSplit(X: Tensor, Y: Tensor, options: SplitOptions = {})
     );
   }
   const g = pickRng("trainTestSplit", options.rng);
-  const perm = order(m, options.shuffle ?? true, g);
+  const perm = order("trainTestSplit", m, options.shuffle ?? true, g);
   const trainIndices = tensor(perm.slice(0, m - t));
   const testIndices = tensor(perm.slice(m - t));
   const [xTrain, yTrain] = takeColumns(X, Y, trainIndices);
@@ -329,8 +329,8 @@ export function standardize(X: Tensor, options: StandardizeOptions = {}): Standa
     sigma = readStat("std", options.std, n);
   } else {
     if (m < 1) throw new ShapeError(`standardize: X ${formatShape(X.shape)} has no examples; expected m >= 1 columns to compute the statistics`);
-    mu = new Float64Array(n);
-    sigma = new Float64Array(n);
+    mu = allocate("float64", [n], "standardize") as Float64Array;
+    sigma = allocate("float64", [n], "standardize") as Float64Array;
     for (let i = 0; i < n; i++) {
       const row = i * m;
       let s = 0;
@@ -351,13 +351,13 @@ export function standardize(X: Tensor, options: StandardizeOptions = {}): Standa
     }
   }
   const dtype: DType = X.dtype;
-  const out = allocate(dtype, n * m);
+  const out = allocate(dtype, [n, m], "standardize");
   for (let i = 0; i < n; i++) {
     const d = Math.max(sigma[i]!, eps);
     for (let j = 0; j < m; j++) out[i * m + j] = (data[i * m + j]! - mu[i]!) / d;
   }
   const stat = (v: Float64Array): Tensor => {
-    const a = allocate(dtype, n);
+    const a = allocate(dtype, [n], "standardize");
     for (let i = 0; i < n; i++) a[i] = v[i]!;
     return tensor(a, { shape: [n, 1] });
   };

@@ -1,7 +1,7 @@
 // The base of every layer and model. Parameters and children are found on the module's own
 // fields (as PyTorch finds them through attribute assignment), so a model is plain class code.
 import { Variable, type Operand } from "@strata/autograd";
-import { Tensor, ValueError, assign, formatShape, isFloatDType } from "@strata/tensor";
+import { Tensor, ValueError, assign, checkLossless, formatShape, isFloatDType } from "@strata/tensor";
 
 /**
  * A state dict: parameter tensors keyed by their dotted path (`"0.W"`, `"encoder.1.b"`; a
@@ -146,11 +146,28 @@ export abstract class Module {
    * Copies values from `dict` into the parameters in place (the variables an optimiser holds stay
    * the same), casting between float dtypes. Every key is checked before anything is written: with
    * `strict` (the default) a missing or unexpected key fails, and a value of the wrong shape always
-   * does; on failure the error lists every problem and no parameter has changed.
+   * does; on failure the error lists every problem and no parameter has changed. A value the
+   * parameter's dtype cannot hold (a float64 beyond float32's range, ±3.4028234663852886e38, would
+   * become ±Infinity) is refused too, naming the key, the value and its index, unless
+   * `unchecked: true` asks for the conversion anyway; rounding (0.1 into float32) is never refused.
    *
    * @throws ValueError listing missing, unexpected and mis-shaped keys.
+   * @throws DTypeError for a value the parameter's dtype cannot hold (`loadStateDict: W holds
+   *   1e+300 at index (0, 1), which float32 cannot hold (it would become Infinity); pass
+   *   { unchecked: true } to convert anyway`); nothing was loaded.
+   *
+   * @example
+   * ```ts
+   * import { Dense } from "@strata/nn";
+   * import { tensor } from "@strata/tensor";
+   * const layer = new Dense(2, 1); // float32
+   * const dict = { W: tensor([[0.1, 1e300]], { dtype: "float64" }), b: tensor([[0]], { dtype: "float64" }) };
+   * try { layer.loadStateDict(dict); } catch (e) { console.log((e as Error).message); } // loadStateDict: W holds 1e+300 at index (0, 1), which float32 cannot hold (it would become Infinity); pass { unchecked: true } to convert anyway
+   * layer.loadStateDict(dict, { unchecked: true });
+   * console.log(layer.W.data.toArray()); // [[0.10000000149011612, Infinity]]
+   * ```
    */
-  loadStateDict(dict: StateDict, options: { strict?: boolean } = {}): LoadResult {
+  loadStateDict(dict: StateDict, options: { strict?: boolean; unchecked?: boolean } = {}): LoadResult {
     const strict = options.strict ?? true;
     const params = new Map(this.namedParameters());
     const keys = Object.keys(dict);
@@ -170,9 +187,16 @@ export abstract class Module {
       if (unexpected.length) problems.unshift(`unexpected ${unexpected.join(", ")}`);
     }
     if (problems.length) throw new ValueError(`loadStateDict: ${problems.join("; ")}; nothing was loaded`);
+    // Values are checked for every key before the first write, so a refusal changes nothing.
+    if (options.unchecked !== true) {
+      for (const k of keys) {
+        const p = params.get(k);
+        if (p !== undefined) checkLossless("loadStateDict", k, dict[k]!, p.dtype);
+      }
+    }
     for (const k of keys) {
       const p = params.get(k);
-      if (p !== undefined) assign(p.data, dict[k]!.dtype === p.dtype ? dict[k]! : dict[k]!.cast(p.dtype));
+      if (p !== undefined) assign(p.data, dict[k]!.dtype === p.dtype ? dict[k]! : dict[k]!.cast(p.dtype, { unchecked: true }));
     }
     return { missing, unexpected };
   }

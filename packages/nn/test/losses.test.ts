@@ -3,6 +3,7 @@
 // against its closed form and against finite differences (gradcheck, float64) for each reduction,
 // and each rejected input is checked for its error class and for what its message says.
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { Variable, grad, gradcheck, sigmoid, sum, variable } from "@strata/autograd";
 import { DTypeError, ShapeError, Tensor, ValueError, rand, randn, rng, tensor } from "@strata/tensor";
 import {
@@ -396,6 +397,73 @@ describe("softmaxCrossEntropy", () => {
 });
 
 // ---- mean squared error ------------------------------------------------------------------------
+
+describe("float32 losses at large-magnitude logits, against float64 references", () => {
+  const ULP1 = 2 ** -23; // a float32 ulp at 1
+
+  /** −log softmax(z)[label] per column, exactly, in float64 from the float32 logits. */
+  function sceReference(Z: Matrix, labels: number[]): number[] {
+    return labels.map((c, j) => {
+      const col = Z.map((row) => row[j]!);
+      const m = Math.max(...col);
+      return -(col[c]! - m - Math.log(col.reduce((a, v) => a + Math.exp(v - m), 0)));
+    });
+  }
+
+  it("softmaxCrossEntropy of [1e6, 1e6-1, 1e6-2] with label 0 is 0.40761 (x - logSumExp(x) gave 0.4375)", () => {
+    const Z = [[1e6], [1e6 - 1], [1e6 - 2]];
+    const loss = softmaxCrossEntropy(variable(Z), tensor([0], { dtype: "int32" }));
+    expect(loss.dtype).toBe("float32");
+    const [want] = sceReference(Z, [0]);
+    expect(want).toBeCloseTo(0.4076059644443804, 15);
+    expect(Math.abs(loss.item() - want!)).toBeLessThanOrEqual(2 * ULP1);
+    // one-hot labels take the same path
+    expect(softmaxCrossEntropy(variable(Z), tensor([[1], [0], [0]])).item()).toBe(loss.item());
+  });
+
+  it("gradients stay softmax(z) − y at large offsets, and gradcheck passes in float64 there", () => {
+    const Z = leaf([[1e6, -5e5], [1e6 - 1, -5e5 + 3], [1e6 - 2, -5e5 - 1]], "float32");
+    softmaxCrossEntropy(Z, tensor([0, 1], { dtype: "int32" }), { reduction: "sum" }).backward();
+    const want = [[0, -1, -2], [0, 3, -1]].map((col, j) => {
+      const e = col.map(Math.exp);
+      const s = e.reduce((a, b) => a + b, 0);
+      return e.map((v, i) => v / s - (i === j ? 1 : 0));
+    });
+    expect(matrix(Z.grad!)).toAllClose([0, 1, 2].map((i) => [want[0]![i]!, want[1]![i]!]), { atol: 1e-6 });
+    const big = randn([4, 3], { rng: rng(5), dtype: "float64" }).add(1e5);
+    expect(gradcheck((z) => softmaxCrossEntropy(z, tensor([3, 0, 1], { dtype: "int32" })), [big]).passed).toBe(true);
+  });
+
+  it("binaryCrossEntropyWithLogits is exact in float32 at ±1e6 and large mixed labels", () => {
+    const Z = [[1e6, -1e6, 1e6, 3e7]];
+    const Y = [[1, 0, 0, 0.25]];
+    const got = matrix(binaryCrossEntropyWithLogits(variable(Z), tensor(Y), { reduction: "none" }).data)[0]!;
+    // softplus(z) − z·y in float64: 0, 0, 1e6, 0.75·3e7
+    const want = Z[0]!.map((z, i) => Math.max(z, 0) - z * Y[0]![i]! + Math.log1p(Math.exp(-Math.abs(z))));
+    expect(got).toEqual(want.map(Math.fround));
+  });
+
+  it("property: float32 softmaxCrossEntropy at offsets up to 1e7 is within a few ulps of the float64 reference", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }).chain((k) =>
+          fc.tuple(
+            fc.array(fc.tuple(fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: k, maxLength: k }), fc.double({ min: -1e7, max: 1e7, noNaN: true }), fc.nat(k - 1)), { minLength: 1, maxLength: 4 }),
+            fc.constant(k),
+          ),
+        ),
+        ([columns, k]) => {
+          const Z: Matrix = Array.from({ length: k }, (_, i) => columns.map(([spread, offset]) => Math.fround(offset + spread[i]!)));
+          const labels = columns.map(([, , c]) => c);
+          const per = matrix(softmaxCrossEntropy(variable(Z), tensor(labels, { dtype: "int32" }), { reduction: "none" }).data)[0]!;
+          const want = sceReference(Z, labels);
+          per.forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThanOrEqual(4 * ULP1 * Math.max(1, want[j]!)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe("mse", () => {
   const A = normals(K, M, 6);

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { errorOf, sameBits } from "./helpers.js";
 import { matmul, mul, sum, variable, Variable, type Operand } from "@strata/autograd";
 import { ActivationLayer, Dense, Dropout, Module, Sequential, deepNetwork, type StateDict } from "@strata/nn";
-import { ValueError, addInPlace, ones, rng, tensor, type Tensor } from "@strata/tensor";
+import { DTypeError, ValueError, addInPlace, ones, rng, tensor, type Tensor } from "@strata/tensor";
+import fc from "fast-check";
 
 
 function expectDictBitwise(actual: StateDict, expected: StateDict): void {
@@ -309,6 +310,60 @@ describe("Module.loadStateDict", () => {
     expect(model.W.dtype).toBe("float32");
     expect(Array.from(model.W.data.toTypedArray())).toEqual([0.1, 1 / 3, -2.7].map(Math.fround));
     expect(model.b.data.item()).toBe(Math.fround(Math.PI));
+  });
+
+  it("refuses a float64 value float32 cannot hold, naming the key, the value and its index, and loads nothing", () => {
+    const model = deepNetwork([3, 2, 1], { rng: rng(0) });
+    const before = model.stateDict();
+    const dict: StateDict = {};
+    for (const [k, v] of Object.entries(deepNetwork([3, 2, 1], { rng: rng(1) }).stateDict())) dict[k] = v.cast("float64");
+    dict["W1"] = tensor([[0.5, 0.25, 1e300], [0, 0, 0]], { dtype: "float64" });
+    dict["W2"] = tensor([[-1e39, 0]], { dtype: "float64" }); // a later key is not reported: the first is enough
+    const err = errorOf(() => model.loadStateDict(dict));
+    expect(err).toBeInstanceOf(DTypeError);
+    expect(err.message).toBe(
+      "loadStateDict: W1 holds 1e+300 at index (0, 2), which float32 cannot hold (it would become Infinity); pass { unchecked: true } to convert anyway",
+    );
+    expectDictBitwise(model.stateDict(), before);
+    // the bad value in the last key: the good keys before it (W1, b1) are not written either
+    const late = { ...dict, W1: tensor([[0.5, 0.25, 2], [0, 0, 0]], { dtype: "float64" }) };
+    expect(errorOf(() => model.loadStateDict(late)).message).toMatch(/^loadStateDict: W2 holds -1e\+39 at index \(0, 0\).*-Infinity/);
+    expectDictBitwise(model.stateDict(), before);
+  });
+
+  it("loads it anyway with { unchecked: true }: ±Infinity, as the cast stores it", () => {
+    const model = new Dense(3, 1, { rng: rng(0) });
+    const result = model.loadStateDict({ W: tensor([[0.1, 1e300, -1e300]], { dtype: "float64" }), b: tensor([[3e38]], { dtype: "float64" }) }, { unchecked: true });
+    expect(result).toEqual({ missing: [], unexpected: [] });
+    expect(model.W.data.toArray()).toEqual([[Math.fround(0.1), Infinity, -Infinity]]);
+    expect(model.b.data.item()).toBe(Math.fround(3e38));
+  });
+
+  it("property: values beyond float32's range are always refused, and with unchecked equal Math.fround", () => {
+    const F32_OVERFLOW = 3.4028234663852886e38 + 2 ** 103;
+    const within = fc.double({ min: -3.4028234663852886e38, max: 3.4028234663852886e38, noNaN: true });
+    const beyond = fc.double({ min: F32_OVERFLOW, max: Number.MAX_VALUE, noNaN: true }).chain((v) => fc.constantFrom(v, -v));
+    fc.assert(
+      fc.property(fc.array(within, { minLength: 3, maxLength: 3 }), beyond, fc.nat(2), within, (row, bad, at, bias) => {
+        const model = new Dense(3, 1, { rng: rng(0) });
+        const before = model.stateDict();
+        const W = [...row];
+        W[at] = bad;
+        const dict = { W: tensor([W], { dtype: "float64" }), b: tensor([[bias]], { dtype: "float64" }) };
+        const err = errorOf(() => model.loadStateDict(dict));
+        expect(err).toBeInstanceOf(DTypeError);
+        expect(err.message).toBe(
+          `loadStateDict: W holds ${bad} at index (0, ${at}), which float32 cannot hold (it would become ${bad > 0 ? "" : "-"}Infinity); pass { unchecked: true } to convert anyway`,
+        );
+        expectDictBitwise(model.stateDict(), before);
+        model.loadStateDict(dict, { unchecked: true });
+        expect(model.W.data.toArray()).toEqual([W.map(Math.fround)]);
+        expect(model.b.data.item()).toBe(Math.fround(bias));
+        model.loadStateDict({ W: tensor([row], { dtype: "float64" }), b: dict.b }); // within range: no option needed
+        expect(model.W.data.toArray()).toEqual([row.map(Math.fround)]);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("casts float32 values into a float64 model", () => {

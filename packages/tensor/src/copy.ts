@@ -1,12 +1,14 @@
 import ndarray from "ndarray";
 import ops from "ndarray-ops";
 import { allocate, isDType, unknownDType, type DType } from "./dtype.js";
+import { checkLossless } from "./convert.js";
 import { DTypeError } from "./errors.js";
 import { Tensor } from "./tensor.js";
 
 /** A new row-major tensor with the elements of `t` in `dtype` (default: its own). */
-export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
-  const out = allocate(dtype, t.size);
+/** (`op` names the caller in allocation errors.) */
+export function contiguousCopy(t: Tensor, dtype: DType = t.dtype, op = "contiguous"): Tensor {
+  const out = allocate(dtype, t.shape, op);
   if (t.size === 0) return new Tensor(out, t.shape);
   if (dtype === "bool" && t.dtype !== "bool") {
     // a Uint8Array would keep 2 as 2 and 0.5 as 0: a mask needs `x != 0`
@@ -20,20 +22,47 @@ export function contiguousCopy(t: Tensor, dtype: DType = t.dtype): Tensor {
 }
 
 /**
- * `x` converted to `dtype`, always a new contiguous tensor of the shape of `x`. Explicit, so it
- * may narrow: floats to `int32` truncate toward zero, then wrap modulo 2^32 beyond the int32 range
- * (NaN and ±Infinity become 0); any dtype to `bool` is `x != 0` (NaN is true); `float64` to
- * `float32` rounds to nearest.
+ * Options of {@link cast}: `unchecked: true` converts values the target dtype cannot hold as the
+ * typed arrays store them (int32 wraps modulo 2^32, NaN and ±Infinity become 0, float64 beyond
+ * float32's range becomes ±Infinity) instead of refusing them.
  *
- * @throws DTypeError when `dtype` is not one of {@link DTYPES} (possible from untyped JavaScript).
+ * @example
+ * ```ts
+ * import { tensor, type CastOptions } from "@strata/tensor";
+ * const lossy: CastOptions = { unchecked: true };
+ * console.log(tensor([3e9, NaN]).cast("int32", lossy).toArray()); // [-1294967296, 0]
+ * ```
+ */
+export interface CastOptions {
+  /** Convert values the dtype cannot hold anyway, as the typed arrays store them (default false). */
+  unchecked?: boolean;
+}
+
+/**
+ * `x` converted to `dtype`, always a new contiguous tensor of the shape of `x`. Explicit, so it
+ * may narrow where nothing is lost: floats to `int32` truncate toward zero (as PyTorch does);
+ * `float64` to `float32` rounds to nearest; any dtype to `bool` is `x != 0` (NaN is true). A value
+ * the dtype cannot hold is refused, unless `options.unchecked`: NaN or ±Infinity to int32, a value
+ * whose integer part lies outside the int32 range, or a finite float64 that float32 would round
+ * to ±Infinity. With `unchecked` those convert as the typed arrays store them: int32 wraps modulo
+ * 2^32, NaN and ±Infinity become 0, float64 beyond float32's range becomes ±Infinity.
+ *
+ * @throws DTypeError when `dtype` is not one of {@link DTYPES} (possible from untyped JavaScript),
+ * or (without `unchecked`) naming the first value that `dtype` cannot hold, its index and what
+ * it would become: `cast: x holds 3000000000 at index (0), which int32 cannot hold (it would
+ * become -1294967296); pass { unchecked: true } to convert anyway`.
+ * @throws ValueError or StrataError when the result is too large to allocate (see {@link allocate}).
  *
  * @example
  * ```ts
  * import { tensor, cast } from "@strata/tensor";
  * console.log(cast(tensor([-1.7, 0, 2.5]), "int32").toArray()); // [-1, 0, 2]
+ * try { cast(tensor([3e9, NaN]), "int32"); } catch (e) { console.log((e as Error).message); } // cast: x holds 3000000000 at index (0), which int32 cannot hold (it would become -1294967296); pass { unchecked: true } to convert anyway
+ * console.log(cast(tensor([3e9, NaN]), "int32", { unchecked: true }).toArray()); // [-1294967296, 0]
  * ```
  */
-export function cast(x: Tensor, dtype: DType): Tensor {
+export function cast(x: Tensor, dtype: DType, options: CastOptions = {}): Tensor {
   if (!isDType(dtype)) throw new DTypeError(unknownDType("cast", dtype));
-  return contiguousCopy(x, dtype);
+  if (options.unchecked !== true) checkLossless("cast", "x", x, dtype);
+  return contiguousCopy(x, dtype, "cast");
 }

@@ -1,4 +1,5 @@
 import { allocate, dtypeOfArray, isDType, isFloatDType, unknownDType, type DataArray, type DType } from "./dtype.js";
+import { lossOf } from "./convert.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { checkShape, formatShape, shapeSize, type Shape } from "./shape.js";
 import { Tensor, type NestedArray } from "./tensor.js";
@@ -71,8 +72,10 @@ function fill(out: DataArray, values: NestedValues | number | boolean, dtype: DT
     throw new DTypeError(`tensor: element ${at.i} is ${typeof values} ${String(values)}; expected a number or boolean`);
   }
   const v = Number(values);
-  if (dtype === "int32" && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
-    throw new DTypeError(`tensor: element ${at.i} is ${v}, which int32 cannot hold; cast explicitly if truncation is meant`);
+  const becomes = lossOf(v, dtype, true);
+  if (becomes !== undefined) {
+    const hint = dtype === "int32" ? "; cast explicitly if truncation is meant" : `; pass { dtype: "float64" }`;
+    throw new DTypeError(`tensor: element ${at.i} is ${v}, which ${dtype} cannot hold (it would become ${becomes})${hint}`);
   }
   out[at.i++] = dtype === "bool" ? (v !== 0 ? 1 : 0) : v;
 }
@@ -89,9 +92,12 @@ function hasBoolean(values: unknown): boolean {
  * `options.shape`, which must hold exactly as many elements. `bool` stores `value != 0`.
  *
  * @throws DTypeError when `options.dtype` is not a dtype, an element is neither a number nor a
- * boolean, or an element does not fit an int32 result (not an integer, or outside the int32 range).
+ * boolean, or an element does not fit the dtype: for int32 not an integer, or outside the int32
+ * range; for float32 a finite number that would round to ±Infinity (`tensor([1e300])`: pass
+ * `{ dtype: "float64" }`). Rounding (0.1 in float32) is not refused.
  * @throws ShapeError for ragged nesting, an `options.shape` that is not a list of non-negative
  * integers, or one whose size differs from the number of values.
+ * @throws ValueError or StrataError when the tensor is too large to allocate (see {@link allocate}).
  *
  * @example
  * ```ts
@@ -113,7 +119,7 @@ export function tensor(values: TensorValues, options: CreateOptions = {}): Tenso
   if (shapeSize(shape) !== size) {
     throw new ShapeError(`tensor: ${size} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`);
   }
-  const out = allocate(dtype, size);
+  const out = allocate(dtype, shape, "tensor");
   fill(out, nested as NestedValues, dtype, { i: 0 });
   return new Tensor(out, shape);
 }
@@ -128,7 +134,7 @@ function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
   if (shapeSize(shape) !== values.length) {
     throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(shape)} (${shapeSize(shape)} elements)`);
   }
-  const out = allocate(dtype, values.length);
+  const out = allocate(dtype, shape, "tensor");
   // A Uint8Array may hold any byte; a bool tensor must hold only 0 and 1, so it goes through fill.
   if (dtype === dtypeOfArray(values) && dtype !== "bool") out.set(values);
   else for (let i = 0; i < values.length; i++) fill(out, values[i]!, dtype, { i });
@@ -142,7 +148,10 @@ function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
  *
  * @throws ShapeError when `shape` is not a list of non-negative integers.
  * @throws DTypeError when `options.dtype` is not a dtype, or the dtype is int32 and `value` is not
- * an integer in the int32 range.
+ * an integer in the int32 range, or float32 and `value` is a finite number that would round to
+ * ±Infinity.
+ * @throws ValueError when `shape` has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -159,11 +168,14 @@ function filled(op: string, shape: Shape, value: number | boolean, dtypeOption: 
   checkShape(op, shape);
   const dtype = checkDType(op, dtypeOption ?? (typeof value === "boolean" ? "bool" : "float32"));
   const v = Number(value);
-  if (dtype === "int32" && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) {
-    throw new DTypeError(`${op}: value ${v} is not an int32 (an integer in [-2147483648, 2147483647])`);
+  const becomes = lossOf(v, dtype, true);
+  if (becomes !== undefined) {
+    const expected = dtype === "int32" ? "an int32 (an integer in [-2147483648, 2147483647]" : "a float32 (within ±3.4028234663852886e38, NaN or ±Infinity";
+    throw new DTypeError(`${op}: value ${v} is not ${expected}; it would become ${becomes})`);
   }
-  const out = allocate(dtype, shapeSize(shape));
-  out.fill(dtype === "bool" ? Number(v !== 0) : v);
+  const out = allocate(dtype, shape, op);
+  // The buffer starts zeroed (lazily, by the engine): writing zeros would only touch every page.
+  if (!Object.is(v, 0)) out.fill(dtype === "bool" ? 1 : v);
   return new Tensor(out, shape);
 }
 
@@ -173,11 +185,14 @@ function filled(op: string, shape: Shape, value: number | boolean, dtypeOption: 
  *
  * @throws ShapeError when `shape` is not a list of non-negative integers.
  * @throws DTypeError when `options.dtype` is not a dtype.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
  * import { zeros } from "@strata/tensor";
  * console.log(zeros([2, 3]).toArray()); // [[0, 0, 0], [0, 0, 0]]
+ * try { zeros([1e6, 1e6]); } catch (e) { console.log((e as Error).message); } // zeros: shape [1000000, 1000000] has 1e12 elements (4 TB of float32); a tensor holds at most 4294967296 elements
  * ```
  */
 export function zeros(shape: Shape, options: { dtype?: DType } = {}): Tensor {
@@ -190,6 +205,8 @@ export function zeros(shape: Shape, options: { dtype?: DType } = {}): Tensor {
  *
  * @throws ShapeError when `shape` is not a list of non-negative integers.
  * @throws DTypeError when `options.dtype` is not a dtype.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -206,6 +223,8 @@ export function ones(shape: Shape, options: { dtype?: DType } = {}): Tensor {
  * the layout of `t`.
  *
  * @throws DTypeError when `options.dtype` is not a dtype.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -222,6 +241,8 @@ export function zerosLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
  * the layout of `t`.
  *
  * @throws DTypeError when `options.dtype` is not a dtype.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -243,7 +264,10 @@ export function onesLike(t: Tensor, options: { dtype?: DType } = {}): Tensor {
  * @throws DTypeError when `options.dtype` is not a dtype, or the result is int32 and its values
  * are fractional (a fractional `start`, or a fractional `step` with more than one value) or
  * `start` or the last value lies outside the int32 range (`arange(3e9, 3e9 + 2)`; pass
- * `{ dtype: "float64" }`).
+ * `{ dtype: "float64" }`), or the result is float32 and `start` or the last value lies beyond
+ * float32's range (it would become ±Infinity).
+ * @throws ValueError when the result has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the length and the bytes).
  *
  * @example
  * ```ts
@@ -274,7 +298,14 @@ export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?
       }
     }
   }
-  const out = allocate(dtype, n);
+  // The values are monotonic, so the two ends decide whether float32 can hold them all.
+  if (dtype === "float32" && n > 0) {
+    for (const [what, v] of [["start", start], ["last value", start + (n - 1) * step]] as const) {
+      const becomes = lossOf(v, dtype);
+      if (becomes !== undefined) throw new DTypeError(`arange: ${what} ${v} is beyond float32's range (it would become ${becomes}); pass { dtype: "float64" }`);
+    }
+  }
+  const out = allocate(dtype, [n], "arange");
   // bool holds only 0 and 1: any non-zero value is true (a Uint8Array would keep 2 as 2).
   if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = start + i * step !== 0 ? 1 : 0;
   else for (let i = 0; i < n; i++) out[i] = start + i * step;
@@ -287,7 +318,10 @@ export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?
  * exactly `stop`; `num = 1` gives `[start]`.
  *
  * @throws ValueError when `start` or `stop` is not finite, or `num` is not a non-negative integer.
- * @throws DTypeError when `options.dtype` is not a dtype, or is not float32 or float64.
+ * @throws DTypeError when `options.dtype` is not a dtype, or is not float32 or float64, or is
+ * float32 and `start` or `stop` lies beyond float32's range (it would become ±Infinity).
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -302,7 +336,11 @@ export function linspace(start: number, stop: number, num: number, options: { dt
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   const dtype = checkDType("linspace", options.dtype ?? "float32");
   if (!isFloatDType(dtype)) throw new DTypeError(`linspace: dtype ${dtype} cannot hold fractional steps; use float32 or float64`);
-  const out = allocate(dtype, num);
+  for (const [what, v] of [["start", start], ["stop", stop]] as const) {
+    const becomes = lossOf(v, dtype);
+    if (becomes !== undefined) throw new DTypeError(`linspace: ${what} ${v} is beyond float32's range (it would become ${becomes}); pass { dtype: "float64" }`);
+  }
+  const out = allocate(dtype, [num], "linspace");
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   // The last value is exactly `stop` (no rounding drift), except for num = 1, which is `start`
   // as in numpy.
@@ -316,6 +354,8 @@ export function linspace(start: number, stop: number, num: number, options: { dt
  *
  * @throws ShapeError when `n` or `m` is not a non-negative integer.
  * @throws DTypeError when `options.dtype` is not a dtype.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ * when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts

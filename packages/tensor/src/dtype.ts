@@ -1,4 +1,4 @@
-import { DTypeError, ValueError } from "./errors.js";
+import { DTypeError, StrataError, ValueError } from "./errors.js";
 
 /**
  * The element types a tensor can hold. `float32` is the default; `float64` is supported
@@ -110,33 +110,86 @@ export function resultTypeWithScalar(dtype: DType, value: number): DType {
 }
 
 /**
- * A new zero-filled typed array of `size` elements for `dtype` (the array type listed in
- * {@link DataArray}).
+ * The most elements one tensor may hold: 2^32 = 4294967296, the largest length V8 (Node 20,
+ * V8 11.3) accepts for every typed array Strata stores (Float32Array, Float64Array, Int32Array,
+ * Uint8Array alike; one more gives `RangeError: Invalid typed array length`). Below it the
+ * limit is memory: V8 reserves zero-filled buffers lazily, so a request the system cannot back
+ * fails with `RangeError: Array buffer allocation failed` (which {@link allocate} reports as a
+ * {@link StrataError}), and one it over-commits may fail later, when its pages are first written.
+ *
+ * @example
+ * ```ts
+ * import { MAX_ELEMENTS } from "@strata/tensor";
+ * console.log(MAX_ELEMENTS, MAX_ELEMENTS === 2 ** 32); // 4294967296 true
+ * ```
+ */
+export const MAX_ELEMENTS = 2 ** 32;
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/** An element count as messages show it: exact below 1e10, else like `1e12` or `1.5e15`. */
+function countText(n: number): string {
+  if (n < 1e10) return String(n);
+  if (!Number.isFinite(n)) return "more than 1e308";
+  const [mantissa, exponent] = n.toExponential(2).split("e");
+  return `${mantissa!.replace(/\.?0+$/, "")}e${exponent!.replace("+", "")}`;
+}
+
+/** A byte count in decimal units, three significant digits: `4 TB`, `17.2 GB`, `12 bytes`. */
+function bytesText(bytes: number): string {
+  if (!Number.isFinite(bytes)) return "unboundedly many bytes";
+  const units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"];
+  let k = 0;
+  while (bytes >= 1000 && k < units.length - 1) (bytes /= 1000), k++;
+  return `${k === 0 ? bytes : Number(bytes.toPrecision(3))} ${units[k]}`;
+}
+
+/**
+ * A new zero-filled typed array for a tensor of `dtype` with `size` elements (or of shape `size`):
+ * the array type listed in {@link DataArray}. Every tensor's storage is allocated here, so that
+ * a request too large for the engine fails with a Strata error naming `op` (default
+ * `"allocate"`), the shape or element count, and the bytes, never with a bare `RangeError`.
  *
  * @throws DTypeError when `dtype` is not one of {@link DTYPES} (possible from untyped JavaScript).
- * @throws ValueError when `size` is not a non-negative integer.
- * @throws RangeError (from the typed-array constructor) when `size` is more elements than a
- * typed array can hold.
+ * @throws ValueError when `size` is not a non-negative integer (or a shape of them), or holds
+ * more than {@link MAX_ELEMENTS} elements: `zeros: shape [1000000, 1000000] has 1e12 elements
+ * (4 TB of float32); a tensor holds at most 4294967296 elements`.
+ * @throws StrataError when the engine cannot allocate the bytes (out of memory), naming `op`,
+ * the element count and the bytes.
  *
  * @example
  * ```ts
  * import { allocate } from "@strata/tensor";
  * console.log(allocate("int32", 3)); // Int32Array(3) [0, 0, 0]
+ * try { allocate("float32", [1e6, 1e6], "zeros"); } catch (e) { console.log((e as Error).message); } // zeros: shape [1000000, 1000000] has 1e12 elements (4 TB of float32); a tensor holds at most 4294967296 elements
  * ```
  */
-export function allocate(dtype: DType, size: number): DataArray {
-  if (!(Number.isInteger(size) && size >= 0)) throw new ValueError(`allocate: size ${String(size)} is not a non-negative integer`);
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(size);
-    case "float64":
-      return new Float64Array(size);
-    case "int32":
-      return new Int32Array(size);
-    case "bool":
-      return new Uint8Array(size);
-    default:
-      throw new DTypeError(unknownDType("allocate", dtype));
+export function allocate(dtype: DType, size: number | readonly number[], op = "allocate"): DataArray {
+  const shape = typeof size === "number" ? null : size;
+  if (shape === null ? !(Number.isInteger(size) && (size as number) >= 0) : !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ValueError(`${op}: size ${shape === null ? String(size) : `[${shape.join(", ")}]`} is not a non-negative integer${shape === null ? "" : " shape"}`);
+  }
+  const count = shape === null ? (size as number) : shape.reduce((a, b) => a * b, 1);
+  const bytes = BYTES[dtype];
+  if (bytes === undefined) throw new DTypeError(unknownDType(op, dtype));
+  const what = `${shape === null ? "" : `shape [${shape.join(", ")}] has `}${countText(count)} elements (${bytesText(count * bytes)} of ${dtype})`;
+  if (count > MAX_ELEMENTS) {
+    throw new ValueError(`${op}: ${shape === null ? "a tensor of " : ""}${what}; a tensor holds at most ${MAX_ELEMENTS} elements`);
+  }
+  try {
+    switch (dtype) {
+      case "float32":
+        return new Float32Array(count);
+      case "float64":
+        return new Float64Array(count);
+      case "int32":
+        return new Int32Array(count);
+      default:
+        return new Uint8Array(count);
+    }
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new StrataError(`${op}: out of memory allocating ${shape === null ? "a tensor of " : ""}${what} (the engine said: ${e.message})`);
   }
 }
 

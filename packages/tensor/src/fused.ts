@@ -147,8 +147,8 @@ export function denseForward(W: Tensor, X: Tensor, b: Tensor, activation: DenseA
     const Z = matmul(W, X).add(b);
     return { Z, A: activate(Z, activation, alpha) };
   }
-  const zData = allocate(W.dtype, n * m) as Float32Array | Float64Array;
-  const aData = activation === "identity" ? null : (allocate(W.dtype, n * m) as Float32Array | Float64Array);
+  const zData = allocate(W.dtype, [n, m], "denseForward") as Float32Array | Float64Array;
+  const aData = activation === "identity" ? null : (allocate(W.dtype, [n, m], "denseForward") as Float32Array | Float64Array);
   const bias = { data: b.data as Float32Array | Float64Array, offset: b.offset, stride: b.strides[0]! };
   wasmDenseForward(matrix(W), matrix(X), bias, n, k, m, activation, alpha, zData, aData);
   const Z = new Tensor(zData, [n, m]);
@@ -210,7 +210,7 @@ export function denseBackward(
       db: needs[2] ? scaled(sum(dZ, { axis: 1, keepDims: true })) : null,
     };
   }
-  const out = (wanted: boolean | undefined, size: number) => (wanted ? (allocate(W.dtype, size) as Float32Array | Float64Array) : null);
+  const out = (wanted: boolean | undefined, size: number) => (wanted ? (allocate(W.dtype, size, "denseBackward") as Float32Array | Float64Array) : null);
   const outs = { dX: out(needs[0], k * m), dW: out(needs[1], n * k), db: out(needs[2], n) };
   wasmDenseBackward({ dA: matrix(dA), Z: matrix(Z), A: matrix(A), X: matrix(X), W: matrix(W) }, n, k, m, activation, alpha, scale, outs);
   return {

@@ -5,12 +5,13 @@
  * @module @strata/tensor
  */
 export { StrataError, ShapeError, DTypeError, ValueError } from "./errors.js";
-export { type DType, type DataArray, DTYPES, isDType, isFloatDType, promoteTypes, resultTypeWithScalar, allocate, dtypeOfArray } from "./dtype.js";
+export { type DType, type DataArray, DTYPES, isDType, isFloatDType, promoteTypes, resultTypeWithScalar, allocate, MAX_ELEMENTS, dtypeOfArray } from "./dtype.js";
 export { type Shape, formatShape, shapeSize, contiguousStrides, broadcastShapes, normalizeAxis, normalizeAxes } from "./shape.js";
 export { Tensor, type NestedArray } from "./tensor.js";
 export { type SliceArg, broadcastTensors } from "./views.js";
 export { tensor, full, zeros, ones, zerosLike, onesLike, arange, linspace, eye, type TensorValues, type NestedValues, type CreateOptions } from "./create.js";
-export { cast } from "./copy.js";
+export { cast, type CastOptions } from "./copy.js";
+export { checkLossless } from "./convert.js";
 export { equals, allClose, type CloseOptions } from "./compare.js";
 export * from "./elementwise.js";
 export * from "./reduce.js";

@@ -10,6 +10,7 @@ import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { contiguousCopy } from "./copy.js";
+import { lossOf } from "./convert.js";
 import { describe, lift, type Rule } from "./kernels/apply.js";
 import { planLoop, RowCursor } from "./kernels/strided.js";
 import { bumpVersion } from "./version.js";
@@ -104,11 +105,14 @@ function checkDType(op: Op, target: Tensor, operand: Tensor | number): void {
         : `cast ${op.label} with .cast("${t}") if the narrowing is intended${op.outOfPlace ? `, or compute out of place with ${op.outOfPlace}(…)` : ""}`;
     throw new DTypeError(`${op.name}: cannot write ${an(result)} result into ${an(t)} tensor ${formatShape(target.shape)}${why}; ${hint}`);
   }
-  if (typeof operand === "number" && (t === "int32" ? !fitsInt32(operand) : t === "bool" && operand !== 0 && operand !== 1)) {
-    const expected = t === "int32" ? "an integer in [-2147483648, 2147483647]" : "0 or 1 (or a boolean)";
+  // A float32 target rounds a copied number to nearest, but one beyond its range would become
+  // ±Infinity (lossOf); arithmetic results that overflow do so as out of place.
+  const lost = t === "float32" && op.kind === "copy" && typeof operand === "number" && lossOf(operand, t) !== undefined;
+  if (typeof operand === "number" && (lost || (t === "int32" ? !fitsInt32(operand) : t === "bool" && operand !== 0 && operand !== 1))) {
+    const expected = t === "int32" ? "an integer in [-2147483648, 2147483647]" : t === "float32" ? "a number within ±3.4028234663852886e38 (it would become ±Infinity)" : "0 or 1 (or a boolean)";
     throw new DTypeError(
       `${op.name}: ${op.label} ${operand} is not representable in ${an(t)} tensor ${formatShape(target.shape)}: expected ${expected}; ` +
-        `write into a float copy (x.cast("float32")) instead`,
+        `write into a ${t === "float32" ? "float64" : "float"} copy (x.cast("${t === "float32" ? "float64" : "float32"}")) instead`,
     );
   }
 }
@@ -138,14 +142,14 @@ function checkBroadcast(op: Op, target: Tensor, other: Tensor): void {
 // A source that shares the target's buffer could be overwritten before it is read (x += x.T
 // reads x[1,0] after writing it). Only the identical view is safe, because each element is read
 // just before the same element is written.
-function unalias(target: Tensor, source: Tensor): Tensor {
+function unalias(op: Op, target: Tensor, source: Tensor): Tensor {
   if (source.data.buffer !== target.data.buffer) return source;
   const sameView =
     source.data === target.data &&
     source.offset === target.offset &&
     source.ndim === target.ndim &&
     source.shape.every((n, i) => n === target.shape[i] && (n === 1 || source.strides[i] === target.strides[i]));
-  return sameView ? source : contiguousCopy(source);
+  return sameView ? source : contiguousCopy(source, source.dtype, op.name);
 }
 
 function run(write: Writer, target: Tensor, source: Tensor | number, alpha: number): void {
@@ -181,7 +185,7 @@ function update(op: Op, target: unknown, operand: unknown, alpha?: unknown): Ten
   checkDType(op, target, operand);
   const a = checkAlpha(op, target, alpha);
   if (operand instanceof Tensor) checkBroadcast(op, target, operand);
-  const source = operand instanceof Tensor ? unalias(target, operand) : operand;
+  const source = operand instanceof Tensor ? unalias(op, target, operand) : operand;
   run(target.dtype === "int32" && op.writeInt ? op.writeInt : op.write, target, source, a);
   bumpVersion(target);
   return target;
@@ -200,7 +204,8 @@ function update(op: Op, target: unknown, operand: unknown, alpha?: unknown): Ten
  * Dtype: nothing is narrowed. A tensor `source` must promote to `target.dtype`
  * (`promoteTypes(target.dtype, source.dtype) === target.dtype`: bool into int32 is fine, float32
  * into int32 or float64 into float32 is not); a number must be representable (an integer in the
- * int32 range for int32, 0 or 1 for bool; float32 targets round it to nearest).
+ * int32 range for int32, 0 or 1 for bool; float32 targets round it to nearest, and refuse a
+ * finite number beyond ±3.4028234663852886e38, which would become ±Infinity).
  *
  * @throws ValueError when `target` has overlapping elements (an axis with stride 0 and length > 1,
  *   as in a broadcastTo view): call contiguous() or clone() and write into that copy.

@@ -5,7 +5,8 @@ import type { NdArray } from "ndarray";
 import ops from "ndarray-ops";
 import { mat2, mat3, mat4, quat, vec2, vec3, vec4 } from "gl-matrix";
 import type { ReadonlyMat2, ReadonlyMat3, ReadonlyMat4, ReadonlyQuat, ReadonlyVec2, ReadonlyVec3, ReadonlyVec4 } from "gl-matrix";
-import type { DataArray } from "./dtype.js";
+import { allocate, type DataArray } from "./dtype.js";
+import { lossOf } from "./convert.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
@@ -100,9 +101,16 @@ function fromFlat(op: string, values: ArrayLike<number>, length: number): Float3
   if (values == null || typeof values.length !== "number" || values.length !== length) {
     throw new ShapeError(`${op}: expected ${length} values, got ${values == null ? String(values) : values.length}`);
   }
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = values[i]!;
+  const out = allocate("float32", length, op) as Float32Array;
+  for (let i = 0; i < length; i++) out[i] = checked(op, values[i]!, i, out);
   return out;
+}
+
+/** `v` (element `i`), refused when `out` is a Float32Array that cannot hold it (see lossOf). */
+function checked(op: string, v: number, i: number, out: unknown): number {
+  const becomes = out instanceof Float32Array ? lossOf(v, "float32") : undefined;
+  if (becomes !== undefined) throw new DTypeError(`${op}: element ${i} is ${v}, which float32 cannot hold (it would become ${becomes})`);
+  return v;
 }
 
 function checkOut(op: string, t: Tensor, shape: readonly number[]): void {
@@ -117,7 +125,7 @@ function checkOut(op: string, t: Tensor, shape: readonly number[]): void {
 /** Column-major (gl-matrix) n×n values → the (n,n) tensor whose (i, j) is row i, column j. */
 function fromColumnMajor(op: string, m: ArrayLike<number>, n: number): Tensor {
   const cm = fromFlat(op, m, n * n);
-  const out = new Float32Array(n * n);
+  const out = allocate("float32", [n, n], op) as Float32Array;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = cm[j * n + i]!;
   return new Tensor(out, [n, n]);
 }
@@ -126,14 +134,14 @@ function fromColumnMajor(op: string, m: ArrayLike<number>, n: number): Tensor {
 function toColumnMajor<M extends { [i: number]: number }>(op: string, t: Tensor, n: number, out: M): M {
   checkOut(op, t, [n, n]);
   const [s0, s1] = t.strides as [number, number];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = t.data[t.offset + i * s0 + j * s1]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = checked(op, t.data[t.offset + i * s0 + j * s1]!, j * n + i, out);
   return out;
 }
 
 /** The (n,) tensor `t` (any view) written into `out`. */
 function toFlat<V extends { [i: number]: number }>(op: string, t: Tensor, n: number, out: V): V {
   checkOut(op, t, [n]);
-  for (let i = 0; i < n; i++) out[i] = t.data[t.offset + i * t.strides[0]!]!;
+  for (let i = 0; i < n; i++) out[i] = checked(op, t.data[t.offset + i * t.strides[0]!]!, i, out);
   return out;
 }
 
@@ -142,6 +150,8 @@ function toFlat<V extends { [i: number]: number }>(op: string, t: Tensor, n: num
  *
  * @throws ShapeError when `v` does not hold exactly 2 values (gl-matrix's types admit any
  *   indexed collection).
+ * @throws DTypeError when a value is a finite number float32 cannot hold (beyond
+ *   ±3.4028234663852886e38: it would become ±Infinity), possible with gl-matrix's Array type.
  *
  * @example
  * ```ts
@@ -158,6 +168,8 @@ export function fromVec2(v: ReadonlyVec2): Tensor {
  *
  * @throws ShapeError when `v` does not hold exactly 3 values (gl-matrix's types admit any
  *   indexed collection).
+ * @throws DTypeError when a value is a finite number float32 cannot hold (beyond
+ *   ±3.4028234663852886e38: it would become ±Infinity), possible with gl-matrix's Array type.
  *
  * @example
  * ```ts
@@ -174,6 +186,8 @@ export function fromVec3(v: ReadonlyVec3): Tensor {
  *
  * @throws ShapeError when `v` does not hold exactly 4 values (gl-matrix's types admit any
  *   indexed collection).
+ * @throws DTypeError when a value is a finite number float32 cannot hold (beyond
+ *   ±3.4028234663852886e38: it would become ±Infinity), possible with gl-matrix's Array type.
  *
  * @example
  * ```ts
@@ -191,7 +205,8 @@ export function fromVec4(v: ReadonlyVec4): Tensor {
  * `vec2`: `out` if given, else a new one (`vec2.create()`, a Float32Array by default).
  *
  * @throws ShapeError when `t` does not have shape (2).
- * @throws DTypeError when `t` is neither float32 nor float64.
+ * @throws DTypeError when `t` is neither float32 nor float64, or holds a value that a Float32Array
+ *   `out` cannot hold (a float64 beyond ±3.4028234663852886e38; it would become ±Infinity).
  *
  * @example
  * ```ts
@@ -207,7 +222,8 @@ export function toVec2(t: Tensor, out: vec2 = vec2.create()): vec2 {
  * `vec3`: `out` if given, else a new one.
  *
  * @throws ShapeError when `t` does not have shape (3).
- * @throws DTypeError when `t` is neither float32 nor float64.
+ * @throws DTypeError when `t` is neither float32 nor float64, or holds a value that a Float32Array
+ *   `out` cannot hold (a float64 beyond ±3.4028234663852886e38; it would become ±Infinity).
  *
  * @example
  * ```ts
@@ -223,7 +239,8 @@ export function toVec3(t: Tensor, out: vec3 = vec3.create()): vec3 {
  * `vec4`: `out` if given, else a new one.
  *
  * @throws ShapeError when `t` does not have shape (4).
- * @throws DTypeError when `t` is neither float32 nor float64.
+ * @throws DTypeError when `t` is neither float32 nor float64, or holds a value that a Float32Array
+ *   `out` cannot hold (a float64 beyond ±3.4028234663852886e38; it would become ±Infinity).
  *
  * @example
  * ```ts
@@ -241,6 +258,8 @@ export function toVec4(t: Tensor, out: vec4 = vec4.create()): vec4 {
  * matrix, is `m[j*2 + i]`.
  *
  * @throws ShapeError when `m` does not hold exactly 4 values.
+ * @throws DTypeError when a value is a finite number float32 cannot hold (beyond
+ *   ±3.4028234663852886e38: it would become ±Infinity), possible with gl-matrix's Array type.
  *
  * @example
  * ```ts
@@ -258,6 +277,8 @@ export function fromMat2(m: ReadonlyMat2): Tensor {
  * matrix, is `m[j*3 + i]`.
  *
  * @throws ShapeError when `m` does not hold exactly 9 values.
+ * @throws DTypeError when a value is a finite number float32 cannot hold (beyond
+ *   ±3.4028234663852886e38: it would become ±Infinity), possible with gl-matrix's Array type.
  *
  * @example
  * ```ts
@@ -277,6 +298,8 @@ export function fromMat3(m: ReadonlyMat3): Tensor {
  * `matmul(fromMat4(m), v)` transforms `v` as `vec4.transformMat4` does.
  *
  * @throws ShapeError when `m` does not hold exactly 16 values.
+ * @throws DTypeError when a value is a finite number float32 cannot hold (beyond
+ *   ±3.4028234663852886e38: it would become ±Infinity), possible with gl-matrix's Array type.
  *
  * @example
  * ```ts
@@ -296,7 +319,8 @@ export function fromMat4(m: ReadonlyMat4): Tensor {
  * one.
  *
  * @throws ShapeError when `t` does not have shape (2,2).
- * @throws DTypeError when `t` is neither float32 nor float64.
+ * @throws DTypeError when `t` is neither float32 nor float64, or holds a value that a Float32Array
+ *   `out` cannot hold (a float64 beyond ±3.4028234663852886e38; it would become ±Infinity).
  *
  * @example
  * ```ts
@@ -313,7 +337,8 @@ export function toMat2(t: Tensor, out: mat2 = mat2.create()): mat2 {
  * one.
  *
  * @throws ShapeError when `t` does not have shape (3,3).
- * @throws DTypeError when `t` is neither float32 nor float64.
+ * @throws DTypeError when `t` is neither float32 nor float64, or holds a value that a Float32Array
+ *   `out` cannot hold (a float64 beyond ±3.4028234663852886e38; it would become ±Infinity).
  *
  * @example
  * ```ts
@@ -330,7 +355,8 @@ export function toMat3(t: Tensor, out: mat3 = mat3.create()): mat3 {
  * becomes gl-matrix's translation `out[12..14]`), `out` if given, else a new one.
  *
  * @throws ShapeError when `t` does not have shape (4,4) (`toMat4: expected shape (4,4), got (3,4)`).
- * @throws DTypeError when `t` is neither float32 nor float64.
+ * @throws DTypeError when `t` is neither float32 nor float64, or holds a value that a Float32Array
+ *   `out` cannot hold (a float64 beyond ±3.4028234663852886e38; it would become ±Infinity).
  *
  * @example
  * ```ts
@@ -348,6 +374,8 @@ export function toMat4(t: Tensor, out: mat4 = mat4.create()): mat4 {
  * `[x, y, z, w]` (the scalar part last). A copy.
  *
  * @throws ShapeError when `q` does not hold exactly 4 values.
+ * @throws DTypeError when a value is a finite number float32 cannot hold (beyond
+ *   ±3.4028234663852886e38: it would become ±Infinity), possible with gl-matrix's Array type.
  *
  * @example
  * ```ts
@@ -364,7 +392,8 @@ export function fromQuat(q: ReadonlyQuat): Tensor {
  * `quat` (`out` if given, else a new one). It is not normalised.
  *
  * @throws ShapeError when `t` does not have shape (4).
- * @throws DTypeError when `t` is neither float32 nor float64.
+ * @throws DTypeError when `t` is neither float32 nor float64, or holds a value that a Float32Array
+ *   `out` cannot hold (a float64 beyond ±3.4028234663852886e38; it would become ±Infinity).
  *
  * @example
  * ```ts

@@ -67,11 +67,11 @@ function requireNonEmpty(op: string, tensors: readonly Tensor[]): Tensor {
  * Joins tensors whose shapes agree except along `axis` into a new tensor of `dtype`. Shapes are
  * checked by the callers so that the message names the op the user called.
  */
-function join(tensors: readonly Tensor[], axis: number, dtype: DType): Tensor {
+function join(op: string, tensors: readonly Tensor[], axis: number, dtype: DType): Tensor {
   const first = tensors[0]!;
   const shape = [...first.shape];
   shape[axis] = tensors.reduce((n, t) => n + t.shape[axis]!, 0);
-  const data = allocate(dtype, shapeSize(shape));
+  const data = allocate(dtype, shape, op);
   const strides = contiguousStrides(shape);
   let start = 0;
   for (const t of tensors) {
@@ -127,7 +127,7 @@ export function concat(tensors: readonly Tensor[], options: JoinOptions = {}): T
     }
     dtype = promoteTypes(dtype, t.dtype);
   });
-  return join(tensors, axis, dtype);
+  return join("concat", tensors, axis, dtype);
 }
 
 /**
@@ -163,7 +163,7 @@ export function stack(tensors: readonly Tensor[], options: JoinOptions = {}): Te
     dtype = promoteTypes(dtype, t.dtype);
   });
   // A length-1 axis inserted at `axis` turns stacking into concatenation, still without copies.
-  return join(tensors.map((t) => unsqueeze(t, axis)), axis, dtype);
+  return join("stack", tensors.map((t) => unsqueeze(t, axis)), axis, dtype);
 }
 
 /**
@@ -201,7 +201,7 @@ export function oneHot(indices: Tensor, depth: number, options: OneHotOptions = 
   const axis = normalizeAxis("oneHot", options.axis ?? 0, indices.ndim + 1);
   const shape = [...indices.shape];
   shape.splice(axis, 0, depth);
-  const out = allocate(dtype, shapeSize(shape));
+  const out = allocate(dtype, shape, "oneHot");
   // Label k (row-major over `indices`) splits as k = o·inner + i around the class axis, so its 1
   // lands at o·depth·inner + label·inner + i in the row-major output.
   const inner = shapeSize(indices.shape.slice(axis));
@@ -248,7 +248,7 @@ export function gather(x: Tensor, indices: Tensor, options: GatherOptions = {}):
   const pre = x.shape.slice(0, axis);
   const post = x.shape.slice(axis + 1);
   const shape = [...pre, ...indices.shape, ...post];
-  const data = allocate(x.dtype, shapeSize(shape));
+  const data = allocate(x.dtype, shape, "gather");
   const picks = readIndices("gather", indices, options.axis ?? 0, x, n);
   if (data.length === 0) return new Tensor(data, shape);
 

@@ -77,7 +77,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
 
   const outShape = [...batchShape, ...(aVector ? [] : [m]), ...(bVector ? [] : [n])];
-  const out = allocate(dtype, shapeSize(outShape));
+  const out = allocate(dtype, outShape, "matmul");
   const aOperand: MatmulOperand = {
     data: a.data,
     offset: a.offset,

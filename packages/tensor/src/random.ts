@@ -110,6 +110,8 @@ export interface RandOptions {
  * @throws DTypeError when `options.dtype` is not float32 or float64.
  * @throws ValueError when `options.rng` is not an {@link Rng}, `low` or `high` is not a finite
  *   number, `low >= high`, or `high - low` overflows to Infinity.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ *   when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -130,7 +132,7 @@ export function rand(shape: Shape, options: RandOptions = {}): Tensor {
   }
   const span = high - low;
   const top = nextDown(high, dtype);
-  const out = allocate(dtype, shapeSize(shape));
+  const out = allocate(dtype, shape, "rand");
   for (let i = 0; i < out.length; i++) {
     const u = dtype === "float32" ? (g.nextUint32() >>> 8) / 16777216 : g.uniform();
     let v = low + span * u;
@@ -167,6 +169,8 @@ export interface RandnOptions {
  * @throws DTypeError when `options.dtype` is not float32 or float64.
  * @throws ValueError when `options.rng` is not an {@link Rng}, `mean` or `std` is not a finite
  *   number, or `std < 0`.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ *   when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -183,7 +187,7 @@ export function randn(shape: Shape, options: RandnOptions = {}): Tensor {
   checkFinite("randn", "mean", mean);
   checkFinite("randn", "std", std);
   if (std < 0) throw new ValueError(`randn: std must be >= 0, got ${std}`);
-  const out = allocate(dtype, shapeSize(shape));
+  const out = allocate(dtype, shape, "randn");
   for (let i = 0; i < out.length; i++) out[i] = mean + std * g.normal();
   return new Tensor(out, shape);
 }
@@ -196,6 +200,8 @@ export function randn(shape: Shape, options: RandnOptions = {}): Tensor {
  * @throws ValueError when `low` or `high` is not an integer in `[-2^31, 2^31]`, `low >= high`, or
  *   `options.rng` is not an {@link Rng}.
  * @throws ShapeError when `shape` is not a list of non-negative integers.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ *   when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -210,7 +216,7 @@ export function randint(low: number, high: number, shape: Shape, options: { rng?
   }
   checkShape("randint", shape);
   const g = pickRng("randint", options.rng);
-  const out = allocate("int32", shapeSize(shape));
+  const out = allocate("int32", shape, "randint");
   for (let i = 0; i < out.length; i++) out[i] = low + g.int(high - low);
   return new Tensor(out, shape);
 }
@@ -221,6 +227,8 @@ export function randint(low: number, high: number, shape: Shape, options: { rng?
  *
  * @throws ValueError when `n` is not an integer in `[0, 2^31 - 1]`, or `options.rng` is not an
  *   {@link Rng}.
+ * @throws ValueError when the shape has more than {@link MAX_ELEMENTS} elements, and StrataError
+ *   when the engine cannot allocate it (both name the op, the shape and the bytes).
  *
  * @example
  * ```ts
@@ -233,7 +241,7 @@ export function permutation(n: number, options: { rng?: Rng } = {}): Tensor {
     throw new ValueError(`permutation: n must be an integer in [0, 2^31 - 1], got ${describe(n)}`);
   }
   const g = pickRng("permutation", options.rng);
-  const out = new Int32Array(n);
+  const out = allocate("int32", [n], "permutation");
   for (let i = 0; i < n; i++) out[i] = i;
   g.shuffle(out);
   return new Tensor(out, [n]);

@@ -130,9 +130,9 @@ function logSumExpParts(x: Tensor, p: Plan): LogSumExpParts {
 }
 
 /** Rounds float64 results into a new tensor of `dtype` (int32 wraps modulo 2^32, as int32 math). */
-function store(values: Float64Array, dtype: DType, shape: readonly number[]): Tensor {
+function store(op: string, values: Float64Array, dtype: DType, shape: readonly number[]): Tensor {
   if (dtype === "float64") return new Tensor(values, shape);
-  const out = allocate(dtype, values.length);
+  const out = allocate(dtype, shape, op);
   out.set(values);
   return new Tensor(out, shape);
 }
@@ -168,7 +168,7 @@ function floatResult(dtype: DType): DType {
  */
 export function sum(x: Tensor, options?: AxisOptions): Tensor {
   const p = plan("sum", x, options?.axis, options?.keepDims);
-  return store(reduceValues("sum", x, p), isFloatDType(x.dtype) ? x.dtype : "int32", p.outShape);
+  return store("sum", reduceValues("sum", x, p), isFloatDType(x.dtype) ? x.dtype : "int32", p.outShape);
 }
 
 /**
@@ -196,13 +196,13 @@ export function mean(x: Tensor, options?: AxisOptions): Tensor {
   const values = reduceValues("sum", x, p);
   const n = shapeSize(p.reduced.map((ax) => x.shape[ax]!));
   for (let i = 0; i < values.length; i++) values[i]! /= n;
-  return store(values, floatResult(x.dtype), p.outShape);
+  return store("mean", values, floatResult(x.dtype), p.outShape);
 }
 
 function extreme(op: "max" | "min", x: Tensor, options: AxisOptions | undefined): Tensor {
   const p = plan(op, x, options?.axis, options?.keepDims);
   requireNonEmpty(op, x, p.reduced);
-  return store(reduceValues(op, x, p), x.dtype, p.outShape);
+  return store(op, reduceValues(op, x, p), x.dtype, p.outShape);
 }
 
 /**
@@ -329,7 +329,7 @@ export function logSumExp(x: Tensor, options?: AxisOptions): Tensor {
   const { max: m, logRest } = logSumExpParts(x, p);
   // m + log1p(rest), except that a non-finite maximum is the answer (-∞ - -∞ would be NaN).
   for (let i = 0; i < m.length; i++) if (Number.isFinite(m[i]!)) m[i]! += logRest[i]!;
-  return store(m, floatResult(x.dtype), p.outShape);
+  return store("logSumExp", m, floatResult(x.dtype), p.outShape);
 }
 
 function normalize(op: NormalizeKind, x: Tensor, options: { axis: number } | undefined): Tensor {
@@ -344,7 +344,7 @@ function normalize(op: NormalizeKind, x: Tensor, options: { axis: number } | und
   const parts = logSumExpParts(x, p);
   // The parts are row-major over the keepDims shape; stride 0 along `axis` broadcasts them.
   const partStrides = contiguousStrides(p.outShape).map((s, ax) => (ax === axis ? 0 : s));
-  const out = allocate(floatResult(x.dtype), x.size);
+  const out = allocate(floatResult(x.dtype), x.shape, op);
   normalizeByLogSumExp(op, x.data, x.offset, x.shape, x.strides, parts, partStrides, out);
   return new Tensor(out, x.shape);
 }

@@ -85,7 +85,7 @@ export function indexAdd(x: Tensor, indices: Tensor, updates: Tensor, options: I
     );
   }
   const picks = readIndices("indexAdd", indices, axisArg, x, n);
-  const result = contiguousCopy(x);
+  const result = contiguousCopy(x, x.dtype, "indexAdd");
   if (result.size === 0 || picks.length === 0) return result;
 
   // Both sides row-major: result as (outer, n, inner) and updates as (outer, count, inner), so

@@ -11,7 +11,7 @@ import * as red from "./reduce.js";
 import type { AxisOptions, ArgOptions } from "./reduce.js";
 import { matmul } from "./linalg.js";
 import { gather, type GatherOptions } from "./join.js";
-import { cast, contiguousCopy } from "./copy.js";
+import { cast, contiguousCopy, type CastOptions } from "./copy.js";
 import { formatTensor } from "./format.js";
 import { allClose, equals, type CloseOptions } from "./compare.js";
 import * as inplace from "./inplace.js";
@@ -154,7 +154,7 @@ export class Tensor {
 
   /** The elements in row-major order, in a new typed array of this dtype. */
   toTypedArray(): DataArray {
-    return contiguousCopy(this).data;
+    return contiguousCopy(this, this.dtype, "toTypedArray").data;
   }
 
   /** The elements as nested arrays (a number for a scalar). */
@@ -187,15 +187,15 @@ export class Tensor {
 
   /** This tensor if contiguous, else a row-major copy. */
   contiguous(): Tensor {
-    return this.isContiguous ? this : contiguousCopy(this);
+    return this.isContiguous ? this : contiguousCopy(this, this.dtype, "contiguous");
   }
   /** A row-major copy that shares nothing with this tensor. */
   clone(): Tensor {
-    return contiguousCopy(this);
+    return contiguousCopy(this, this.dtype, "clone");
   }
-  /** A copy converted to `dtype` (explicit, so it may narrow; floats to int32 truncate toward zero). */
-  cast(dtype: DType): Tensor {
-    return cast(this, dtype);
+  /** A copy converted to `dtype`: see {@link cast} (floats to int32 truncate toward zero; values the dtype cannot hold are refused unless `{ unchecked: true }`). */
+  cast(dtype: DType, options?: CastOptions): Tensor {
+    return cast(this, dtype, options);
   }
 
   /** Same data in a new shape; a view when contiguous, else a copy. One length may be -1. */

@@ -39,7 +39,7 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   if (shapeSize(target) !== t.size) {
     throw new ShapeError(`reshape: cannot reshape ${formatShape(t.shape)} (${t.size} elements) into ${formatShape(target)} (${shapeSize(target)} elements)`);
   }
-  const source = t.isContiguous ? t : contiguousCopy(t);
+  const source = t.isContiguous ? t : contiguousCopy(t, t.dtype, "reshape");
   return new Tensor(source.data, target, undefined, source.offset);
 }
 

@@ -322,7 +322,13 @@ describe("errors", () => {
     expect(() => mulInPlace(i, Infinity)).toThrow(/^mulInPlace: other Infinity is not representable/);
     expect(() => fill(tensor([true]), 2)).toThrow(/^fill: value 2 is not representable in a bool tensor \(1\): expected 0 or 1/);
     expect(() => assign(tensor([false]), 0.5)).toThrow(DTypeError);
-    expect(fill(zeros([1]), 1e40).toArray()).toEqual([Infinity]); // floats take any number, rounded
+    // float32 rounds a number to nearest, but one that would become ±Infinity is refused
+    expect(fill(zeros([1]), 0.1).toArray()).toEqual([Math.fround(0.1)]);
+    expect(fill(zeros([1]), -3.4028234663852886e38).toArray()).toEqual([-3.4028234663852886e38]);
+    expect(fill(zeros([1]), -Infinity).toArray()).toEqual([-Infinity]);
+    expect(() => fill(zeros([1]), 1e40)).toThrow(/^fill: value 1e\+40 is not representable in a float32 tensor \(1\): expected a number within ±3\.4028234663852886e38/);
+    expect(() => assign(zeros([1]), -1e40)).toThrow(DTypeError);
+    expect(fill(zeros([1], { dtype: "float64" }), 1e40).toArray()).toEqual([1e40]);
   });
 
   it("checks alpha", () => {

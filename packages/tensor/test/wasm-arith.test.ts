@@ -110,7 +110,7 @@ describe.runIf(wasmAvailable)("binary arithmetic on the WebAssembly kernels", ()
   });
 
   it("leaves to the TypeScript kernels what the kernels do not cover, with the same results", () => {
-    const ints = [1, 2].map((seed) => onTypeScript(() => data([4096], "float64", seed).mul(100).cast("int32")));
+    const ints = [1, 2].map((seed) => onTypeScript(() => data([4096], "float64", seed).mul(100).cast("int32", { unchecked: true })));
     const cases: [string, () => Tensor][] = [
       ["int32", () => add(ints[0]!, ints[1]!)],
       ["mixed float32 and float64", () => add(data([4096], "float32", 1), data([4096], "float64", 2))],

@@ -80,7 +80,7 @@ export function binary(op: BinaryKernelName, a: TensorLike, b: TensorLike, rule:
   const dtype = lift(rule, promote(a, b));
   if (rule === "arith") checkIntScalar(op, dtype, a, b);
   const shape = broadcastShapes(op, shapeOf(a), shapeOf(b));
-  const out = allocate(dtype, shapeSize(shape));
+  const out = allocate(dtype, shape, op);
   if (binaryOnWasm(op, a, b, out, shape)) return new Tensor(out, shape);
   mapBinary(binaryKernels[op === "mul" && dtype === "int32" ? "imul" : op], out, shape, a, b);
   return new Tensor(out, shape);
@@ -91,7 +91,7 @@ export function unary(op: UnaryKernelName, x: TensorLike, rule: Rule, dtype?: DT
   check(op, "x", x);
   const t = typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x;
   const outType = dtype ?? lift(rule, dtypeOf(x));
-  const out = allocate(outType, t.size);
+  const out = allocate(outType, t.shape, op);
   const viaWasm = WASM_UNARY[op];
   if (viaWasm && t.size >= WASM_MAP && t.isContiguous && t.dtype === outType && (out instanceof Float32Array || out instanceof Float64Array) && wasmEnabled()) {
     wasmUnary(viaWasm, t.data as Float32Array | Float64Array, t.offset, out, 0, t.size, p);
@@ -113,7 +113,7 @@ export function select(cond: TensorLike | boolean, a: TensorLike, b: TensorLike)
   const dtype = promote(a, b);
   checkIntScalar("where", dtype, a, b);
   const shape = broadcastShapes("where", c.shape, shapeOf(a), shapeOf(b));
-  const out = allocate(dtype, shapeSize(shape));
+  const out = allocate(dtype, shape, "where");
   mapWhere(out, shape, c, a, b);
   return new Tensor(out, shape);
 }

@@ -1,7 +1,7 @@
 // argmax / argmin kernels over strided buffers, with the same two memory strategies as
 // ./reduce.ts. Unlike sums, the visiting order of the reduced axes matters here ("first"
 // occurrence), so those axes are never reordered or flipped: only merged where memory allows.
-import type { DataArray } from "../dtype.js";
+import { allocate, type DataArray } from "../dtype.js";
 import { shapeSize } from "../shape.js";
 import { CHUNK, plans, preferAccumulate, RowCursor, type ReduceSource } from "./strided.js";
 
@@ -57,7 +57,7 @@ function argBlock(isMax: boolean, d: DataArray, base: number, rc: RowCursor): nu
  * logical. The op layer rejects empty blocks.
  */
 export function argReduceStrided(kind: ArgKind, src: ReduceSource): Int32Array {
-  const out = new Int32Array(shapeSize(src.keptShape));
+  const out = allocate("int32", src.keptShape, kind) as Int32Array;
   if (out.length === 0 || shapeSize(src.reducedShape) === 0) return out;
   const isMax = kind === "argmax";
   const { data: d, offset } = src;
@@ -66,7 +66,7 @@ export function argReduceStrided(kind: ArgKind, src: ReduceSource): Int32Array {
   const rc = new RowCursor(red);
   if (preferAccumulate(kept, red)) {
     // Reduced positions arrive in logical order, so strict comparisons keep the first of ties.
-    const best = new Float64Array(out.length).fill(isMax ? -Infinity : Infinity);
+    const best = (allocate("float64", out.length, kind) as Float64Array).fill(isMax ? -Infinity : Infinity);
     rc.reset(offset);
     let k = 0;
     for (let rr = 0; rr < rc.rows; rr++, rc.next()) {
@@ -95,7 +95,7 @@ export function argReduceStrided(kind: ArgKind, src: ReduceSource): Int32Array {
 
 /** The contiguous fast path of {@link argReduceStrided}: `rows` consecutive blocks of `n`. */
 export function argReduceRows(kind: ArgKind, d: DataArray, offset: number, rows: number, n: number): Int32Array {
-  const out = new Int32Array(rows);
+  const out = allocate("int32", rows, kind) as Int32Array;
   if (n === 0) return out;
   const rc = new RowCursor({ shape: [n], strides: [[1]], offsets: [0] });
   for (let r = 0; r < rows; r++) out[r] = argBlock(kind === "argmax", d, offset + r * n, rc);

@@ -10,7 +10,7 @@
 //   is innermost in memory, e.g. summing the columns of a row-major matrix), so the inner loop
 //   still reads consecutive addresses instead of jumping a row length per element.
 import { wasmEnabled } from "../backend.js";
-import type { DataArray } from "../dtype.js";
+import { allocate, type DataArray } from "../dtype.js";
 import { wasmReduceRows } from "../wasm/pointwise.js";
 import { shapeSize } from "../shape.js";
 import { CHUNK, plans, preferAccumulate, RowCursor, type Loop, type ReduceSource } from "./strided.js";
@@ -252,7 +252,7 @@ function accumulate(row: AccRow, d: DataArray, offset: number, kept: Loop, red: 
  * results may differ from a row-major loop in the last bits.
  */
 export function reduceStrided(kind: ReduceKind, src: ReduceSource): Float64Array {
-  const out = new Float64Array(shapeSize(src.keptShape));
+  const out = allocate("float64", src.keptShape, kind) as Float64Array;
   if (out.length === 0) return out;
   if (shapeSize(src.reducedShape) === 0) return out.fill(IDENTITY[kind]);
   const { data: d, offset } = src;
@@ -275,12 +275,12 @@ export function reduceStrided(kind: ReduceKind, src: ReduceSource): Float64Array
  * shifted exponentials, each with the same memory strategy as {@link reduceStrided}. */
 export function logSumExpStrided(src: ReduceSource): LogSumExpParts {
   const max = reduceStrided("max", src);
-  const rest = new Float64Array(max.length);
+  const rest = allocate("float64", max.length, "logSumExp") as Float64Array;
   if (max.length === 0 || shapeSize(src.reducedShape) === 0) return { max, logRest: rest.fill(-Infinity) };
   const { data: d, offset } = src;
   const { kept, red } = plans(src, true);
   if (preferAccumulate(kept, red)) {
-    const tieCounts = new Float64Array(max.length);
+    const tieCounts = allocate("float64", max.length, "logSumExp") as Float64Array;
     accumulate(accExpSum, d, offset, kept, red, rest, max, tieCounts);
     for (let o = 0; o < rest.length; o++) rest[o] = logRest(rest[o]!, tieCounts[o]!);
     return { max, logRest: rest };
@@ -312,7 +312,7 @@ export const WASM_REDUCE = 1 << 14;
  */
 export function reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows: number, n: number): Float64Array {
   if ((d instanceof Float32Array || d instanceof Float64Array) && rows * n >= WASM_REDUCE && wasmEnabled()) return wasmReduceRows(kind, d, offset, rows, n);
-  const out = new Float64Array(rows);
+  const out = allocate("float64", rows, kind) as Float64Array;
   for (let r = 0, p = offset; r < rows; r++, p += n) {
     out[r] = kind === "sum" ? sumRow(d, p, n, 1) : kind === "min" ? minRow(d, p, n, 1, Infinity) : maxRow(d, p, n, 1, -Infinity);
   }
@@ -322,7 +322,7 @@ export function reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows:
 /** The contiguous fast path of {@link logSumExpStrided}. */
 export function logSumExpRows(d: DataArray, offset: number, rows: number, n: number): LogSumExpParts {
   const max = reduceRows("max", d, offset, rows, n);
-  const rest = new Float64Array(rows);
+  const rest = allocate("float64", rows, "logSumExp") as Float64Array;
   for (let r = 0, p = offset; r < rows; r++, p += n) {
     const m = max[r]!;
     if (Number.isFinite(m)) {

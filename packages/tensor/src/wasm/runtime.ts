@@ -7,6 +7,7 @@
 // The memory is shared (a SharedArrayBuffer underneath) so that worker threads instantiate the
 // same module over the same bytes.
 import { kernelsWasmBase64 } from "./binary.js";
+import { StrataError } from "../errors.js";
 
 /** The exports of packages/tensor/assembly (see there for the contracts). */
 export interface KernelExports {
@@ -94,7 +95,9 @@ export function takeArena(rt: WasmRuntime, bytes: number): number {
   if (top > have) {
     const pages = Math.ceil((top - have) / PAGE);
     if (have / PAGE + pages > MAX_PAGES) {
-      throw new RangeError(`wasm kernels: ${top} bytes of scratch needed, more than the 4 GiB a WebAssembly memory can hold`);
+      throw new StrataError(
+        `wasm kernels: ${top} bytes of scratch needed, more than the 4 GiB a WebAssembly memory can hold; setKernelOptions({ wasm: false }) runs this op on the TypeScript kernels`,
+      );
     }
     rt.memory.grow(pages);
   }
