@@ -1,13 +1,13 @@
 // The course's model-level building blocks: the L-layer network as a dictionary of tensors.
-import { noGrad } from "@strata/autograd";
+import { noGrad, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, ValueError, formatShape, isFloatDType, type DType, type Rng, type Tensor } from "@strata/tensor";
 import { activation as lookup, type ActivationSpec } from "./activations.js";
 import { linearActivationForward, linearActivationGradients, type LayerCache } from "./blocks.js";
 import { checkSameShape, checkWeights, show } from "./checks.js";
 import { checkParamOptions, he, type Initializer } from "./init.js";
-import { checkUnitInterval } from "./loss-checks.js";
-import { bceElementwise, bceGradient } from "./losses.js";
+import { checkFinite, checkUnitInterval } from "./loss-checks.js";
+import { bceElementwise } from "./losses.js";
 
 /**
  * The parameters of an L-layer network: `W1, b1, …, WL, bL`, with W[l] of shape (n[l], n[l-1])
@@ -174,34 +174,34 @@ export function modelForward(X: Tensor, params: ParamDict, activations: ModelAct
 }
 
 /**
- * The checks of computeCost and modelBackward, binaryCrossEntropy's in the course's terms: AL a
- * float (n[L], m) matrix of probabilities with m ≥ 1, Y labels in [0, 1] of its shape. Returns Y
- * in AL's dtype.
+ * The shape checks computeCost and modelBackward share: AL a float (n[L], m) matrix with m ≥ 1
+ * (both are means over the m columns), Y of its shape. The callers check the values (AL first,
+ * then Y). Returns Y in AL's dtype.
  */
 function checkLabels(where: string, AL: Tensor, Y: Tensor): Tensor {
   if (AL.shape.length !== 2) throw new ShapeError(`${where}: expected AL of shape (n[L], m), got ${formatShape(AL.shape)}`);
-  if (!isFloatDType(AL.dtype)) throw new DTypeError(`${where}: expected AL of float32 or float64 probabilities, got ${AL.dtype}`);
+  if (!isFloatDType(AL.dtype)) throw new DTypeError(`${where}: expected AL of float32 or float64, got ${AL.dtype}`);
   checkSameShape(where, "Y (one column per example, like AL)", Y, AL.shape);
-  if (AL.shape[1] === 0) throw new ValueError(`${where}: AL is ${formatShape(AL.shape)}, with m = 0 examples; expected at least one column (the cost is a mean over m)`);
-  checkUnitInterval(where, "AL values", "AL value", AL, "; expected probabilities in [0, 1] (AL of a sigmoid output layer)");
-  checkUnitInterval(where, "labels Y", "label", Y);
+  if (AL.shape[1] === 0) throw new ValueError(`${where}: AL is ${formatShape(AL.shape)}, with m = 0 examples; expected at least one column (the cost and its gradients are means over m)`);
   return Y.dtype === AL.dtype ? Y : Y.cast(AL.dtype);
 }
 
 /**
  * The cross-entropy cost `J = -(1/m) Σ (Y·log AL + (1-Y)·log(1-AL))` over the m columns (and the
  * output rows), as a number, for AL (n[L], m) and labels Y of the same shape (cast to AL's dtype).
- * The logarithms are floored at -100, so AL of exactly 0 or 1 gives a finite cost, as in
- * PyTorch's BCELoss. The values are checked as {@link binaryCrossEntropy} checks them, so the cost
- * is never a silent NaN.
+ * Each logarithm is floored at -100, as in PyTorch's BCELoss, so that AL of exactly 0 or 1 gives a
+ * finite cost (100 per wrong certain prediction); elsewhere it changes the value only where AL or
+ * 1 - AL is below e^-100 ≈ 3.7e-44. AL must lie in [0, 1], where the logarithms are defined; the
+ * labels may be any finite numbers (the formula is defined for them), not only 0 and 1.
  *
  * @throws ShapeError when AL is not 2-D, or Y's shape is not exactly AL's (nothing broadcasts, so
  *   a Y of shape (m) or (m, 1) fails).
  * @throws DTypeError when AL is not float32 or float64.
  * @throws ValueError naming the first offending value and its index when an AL value is NaN or
- *   outside [0, 1] (`computeCost: AL value 1.5 at index (0, 2) is outside [0, 1]; expected
- *   probabilities…`) or a label is (`computeCost: label 2 at index (0, 1) is outside [0, 1]`), and
- *   when m = 0 (AL has no columns).
+ *   outside [0, 1], where log AL or log(1 - AL) is undefined (`computeCost: AL value 1.5 at index
+ *   (0, 2) is outside [0, 1]; expected probabilities…`), when a label is NaN or ±Infinity
+ *   (`computeCost: labels Y contain Infinity at index (0, 1); expected finite values`), and when
+ *   m = 0 (AL has no columns).
  * @example
  * ```ts
  * import { computeCost } from "@strata/nn";
@@ -211,15 +211,26 @@ function checkLabels(where: string, AL: Tensor, Y: Tensor): Tensor {
  */
 export function computeCost(AL: Tensor, Y: Tensor): number {
   const y = checkLabels("computeCost", AL, Y);
+  checkUnitInterval("computeCost", "AL values", "AL value", AL, "; expected probabilities in [0, 1], where log AL and log(1 - AL) are defined (AL of a sigmoid output layer)");
+  // any finite label: the formula is defined for it
+  checkFinite("computeCost", "labels Y", y);
   return noGrad(() => T.sum(bceElementwise(AL, y).data.cast("float64")).item()) / AL.shape[1]!;
 }
 
 /**
  * The backward pass of the L-layer network for {@link computeCost}: starts from
- * `dAL = -(Y/AL - (1-Y)/(1-AL))` (computed as `(AL - Y) / (AL·(1-AL))` with the denominator floored
- * at 1e-12, so saturated outputs give finite gradients), then runs linearActivationBackward from
- * layer L down to 1 with each layer's cached activation. AL and Y are (n[L], m); `caches` are
- * modelForward's, one per layer.
+ * `dAL = -(Y/AL - (1-Y)/(1-AL))`, then runs linearActivationBackward from layer L down to 1 with
+ * each layer's cached activation (`dZ[l] = dA[l]·g'(Z[l])` from the cached Z). AL and Y are
+ * (n[L], m); `caches` are modelForward's, one per layer (or caches built by hand, as the
+ * course's tests do: only each layer's A[l-1], W[l], b[l], Z[l] and activation are read).
+ *
+ * dAL is computed as `(AL - Y) / d` with `d = AL·(1-AL)`, the same formula, with d floored away
+ * from 0 keeping its sign: `max(d, 1e-12)` for d ≥ 0 (as PyTorch's BCELoss backward), so that a
+ * saturated output (AL exactly 0 or 1, as a float32 sigmoid gives) has a finite gradient, and
+ * `min(d, -1e-12)` for d < 0. The floor acts only within about 1e-12 of AL = 0 or 1; elsewhere dAL
+ * is the course's. Any finite AL and Y are accepted, since the formula is defined for them: AL
+ * outside [0, 1] (the course's L_model_backward test feeds AL = 1.78862847 from randn) and labels
+ * other than 0 and 1.
  *
  * @returns `dA{l-1}` (n[l-1], m), `dW{l}` (n[l], n[l-1]) and `db{l}` (n[l], 1) for every layer.
  * @throws ShapeError when AL is not 2-D, Y's shape is not AL's, `caches` is empty or its last Z is
@@ -228,26 +239,34 @@ export function computeCost(AL: Tensor, Y: Tensor): number {
  *   3, of shape (3,7), got (7,7)`).
  * @throws DTypeError when AL is not float32 or float64, or a cached tensor has another dtype
  *   (naming the layer).
- * @throws ValueError, as {@link computeCost}, when an AL value is NaN or outside [0, 1] (AL must
- *   be probabilities), a label is outside [0, 1], or m = 0.
+ * @throws ValueError naming the first offending value and its index when an AL value or a label
+ *   is NaN or ±Infinity (`modelBackward: AL values contain NaN at index (0, 3); expected finite
+ *   values`), and when m = 0 (AL has no columns).
  * @example
  * ```ts
- * import { initializeParametersDeep, modelBackward, modelForward } from "@strata/nn";
+ * import { activation, initializeParametersDeep, modelBackward, modelForward, type LayerCache } from "@strata/nn";
  * import { ones, rng, tensor } from "@strata/tensor";
  * const params = initializeParametersDeep([2, 3, 1], { rng: rng(0) });
  * const { AL, caches } = modelForward(ones([2, 4]), params);
  * const grads = modelBackward(AL, tensor([[1, 0, 1, 1]]), caches);
  * console.log(Object.keys(grads).sort()); // ["dA0", "dA1", "dW1", "dW2", "db1", "db2"]
+ * // a cache built by hand, as the course's tests build them, with AL = 1.5 (not a probability):
+ * // through an identity layer with W = [[1]], dA0 is dAL = -(1/1.5 - 0/(1 - 1.5))
+ * const layer: LayerCache = { linear: { A: tensor([[2]]), W: tensor([[1]]), b: tensor([[0]]) }, Z: tensor([[1.5]]), activation: activation("identity") };
+ * console.log(modelBackward(tensor([[1.5]]), tensor([[1]]), [layer]).dA0!.item().toFixed(4)); // "-0.6667"
  * ```
  */
 export function modelBackward(AL: Tensor, Y: Tensor, caches: readonly LayerCache[]): GradDict {
   const y = checkLabels("modelBackward", AL, Y);
+  // any finite AL and Y: dAL = -(Y/AL - (1-Y)/(1-AL)) is defined for them (AL = 0 and 1 floored)
+  checkFinite("modelBackward", "AL values", AL);
+  checkFinite("modelBackward", "labels Y", y);
   checkCaches(AL, caches);
   const L = caches.length;
   const m = AL.shape[1]!;
   const grads: GradDict = {};
   noGrad(() => {
-    let dA = bceGradient(AL, y);
+    let dA: Operand = costGradient(AL, y);
     for (let l = L; l >= 1; l--) {
       const { linear, Z, activation } = caches[l - 1]!;
       const g = linearActivationGradients(dA, linear.A, linear.W, Z, activation, 1 / m);
@@ -258,6 +277,16 @@ export function modelBackward(AL: Tensor, Y: Tensor, caches: readonly LayerCache
     }
   });
   return grads;
+}
+
+/**
+ * `dAL = -(Y/AL - (1-Y)/(1-AL)) = (AL - Y) / (AL·(1-AL))`, with the denominator d floored away
+ * from 0 keeping its sign: max(d, 1e-12) for d ≥ 0, min(d, -1e-12) for d < 0 (AL outside [0, 1]).
+ * Not bceGradient: that one floors every d at 1e-12, right for the losses' probabilities only.
+ */
+function costGradient(AL: Tensor, Y: Tensor): Tensor {
+  const d = T.mul(AL, T.sub(1, AL));
+  return T.div(T.sub(AL, Y), T.where(T.ge(d, 0), T.maximum(d, 1e-12), T.minimum(d, -1e-12)));
 }
 
 /**
@@ -289,10 +318,12 @@ function checkCaches(AL: Tensor, caches: readonly LayerCache[]): void {
 
 /**
  * One step of gradient descent: `W[l] = W[l] - α·dW[l]`, `b[l] = b[l] - α·db[l]`, returned as new
- * tensors (the given ones are left as they were).
+ * tensors (the given ones are left as they were). Any finite α is taken (0 or negative included:
+ * the formula is defined for it); gradients of another float dtype are cast to the parameter's.
  *
  * @throws ValueError when params are not exactly W1, b1, …, WL, bL, a gradient is missing or the
- *   learning rate is not a finite number; ShapeError when a gradient's shape differs from its parameter's.
+ *   learning rate is not a finite number (NaN, ±Infinity, or not a number); ShapeError when a
+ *   gradient's shape differs from its parameter's.
  * @example
  * ```ts
  * import { updateParameters } from "@strata/nn";

@@ -126,12 +126,13 @@ describe("cost", () => {
     expect(() => computeCost(f64([[0.5, 0.5]]), f64([[1], [0]]))).toThrow("computeCost: expected Y (one column per example, like AL) of shape (1,2), got (2,1)");
   });
 
-  it("rejects what would give NaN or nonsense, as binaryCrossEntropy does: AL outside [0, 1] or NaN, labels outside [0, 1], m = 0", () => {
+  it("rejects what leaves the formula undefined: AL outside [0, 1] or NaN (log undefined), NaN or infinite labels, m = 0", () => {
     const bad: [() => unknown, string][] = [
-      [() => computeCost(f64([[0.5, 1.5]]), f64([[1, 0]])), "computeCost: AL value 1.5 at index (0, 1) is outside [0, 1]; expected probabilities in [0, 1]"],
+      [() => computeCost(f64([[0.5, 1.5]]), f64([[1, 0]])), "computeCost: AL value 1.5 at index (0, 1) is outside [0, 1]; expected probabilities in [0, 1], where log AL and log(1 - AL) are defined"],
       [() => computeCost(f64([[-0.1, 0.5]]), f64([[1, 0]])), "computeCost: AL value -0.1 at index (0, 0) is outside [0, 1]"],
       [() => computeCost(f64([[0.5], [NaN]]), f64([[1], [0]])), "computeCost: AL values contain NaN at index (1, 0); expected probabilities in [0, 1]"],
-      [() => computeCost(f64([[0.5, 0.5]]), tensor([[1, 2]], { dtype: "int32" })), "computeCost: label 2 at index (0, 1) is outside [0, 1]"],
+      [() => computeCost(f64([[0.5, 0.5]]), f64([[1, NaN]])), "computeCost: labels Y contain NaN at index (0, 1); expected finite values"],
+      [() => computeCost(f64([[0.5, 0.5]]), f64([[-Infinity, 0]])), "computeCost: labels Y contain -Infinity at index (0, 0); expected finite values"],
       [() => computeCost(zeros([1, 0], { dtype: "float64" }), zeros([1, 0], { dtype: "float64" })), "computeCost: AL is (1,0), with m = 0 examples"],
     ];
     for (const [fn, message] of bad) {
@@ -143,6 +144,9 @@ describe("cost", () => {
     // the edges of the valid range, int32 and bool labels
     expect(computeCost(f64([[1, 0.5]]), tensor([[1, 0]], { dtype: "int32" }))).toBeCloseTo(Math.log(2) / 2, 14);
     expect(computeCost(f64([[0, 1]]), tensor([[false, true]], { dtype: "bool" }))).toBe(0);
+    // labels outside [0, 1] leave the formula defined: -(2·log 0.5 + (1 - 2)·log 0.5) = log 2
+    expect(computeCost(f64([[0.5, 0.5]]), tensor([[1, 2]], { dtype: "int32" }))).toBeCloseTo(Math.log(2), 14);
+    expect(computeCost(f64([[0.8, 0.1]]), f64([[3, -0.5]]))).toBeCloseTo(referenceCost([[0.8, 0.1]], [[3, -0.5]]), 14);
   });
 });
 
@@ -274,13 +278,37 @@ describe("modelBackward", () => {
     expect(modelBackward(AL, Y, caches).dW2!.shape).toEqual([3, 4]);
   });
 
-  it("refuses AL that is not probabilities (NaN included) and labels outside [0, 1]", () => {
-    const nan = AL.clone();
-    nan.data[3] = Number.NaN;
-    const err = errorOf(() => modelBackward(nan, Y, caches));
-    expect(err).toBeInstanceOf(ValueError);
-    expect(err.message).toContain("modelBackward: AL values contain NaN at index (0, 3); expected probabilities in [0, 1]");
-    expect(() => modelBackward(AL, Y.mul(2), caches)).toThrow(/modelBackward: label 2 at index \(0, 0\) is outside \[0, 1\]/);
+  it("refuses NaN and ±Infinity in AL and Y, naming the index; takes every finite AL and label", () => {
+    for (const [v, shown] of [[Number.NaN, "NaN"], [Infinity, "Infinity"], [-Infinity, "-Infinity"]] as const) {
+      const bad = AL.clone();
+      bad.data[3] = v;
+      const err = errorOf(() => modelBackward(bad, Y, caches));
+      expect(err, shown).toBeInstanceOf(ValueError);
+      expect(err.message).toBe(`modelBackward: AL values contain ${shown} at index (0, 3); expected finite values`);
+      const badY = Y.clone();
+      badY.data[5] = v;
+      expect(() => modelBackward(AL, badY, caches)).toThrow(`modelBackward: labels Y contain ${shown} at index (0, 5); expected finite values`);
+    }
+    // labels of 2: the gradient is still that of computeCost (defined for them), by central differences
+    const twice = modelBackward(AL, Y.mul(2), caches);
+    const numeric = flatValues(params.W3!).map((_, k) => {
+      const cost = (delta: number): number => {
+        const t = params.W3!.clone();
+        t.data[k] = t.data[k]! + delta;
+        return computeCost(modelForward(X, { ...params, W3: t }).AL, Y.mul(2));
+      };
+      return (cost(1e-6) - cost(-1e-6)) / 2e-6;
+    });
+    expect(flatValues(twice.dW3!)).toAllClose(numeric, { rtol: 1e-5, atol: 1e-9 });
+    // AL above 1 (as the course's L_model_backward test passes): dW3 = (1/m)·(dAL ⊙ σ'(Z3))·A2ᵀ with
+    // the course's dAL = -(Y/AL - (1-Y)/(1-AL)), not a floored one
+    const above = AL.add(1);
+    const dZ = toMatrix(above).map((row, i) => row.map((a, j) => {
+      const y = toMatrix(Y)[i]![j]!;
+      const s = sigma(toMatrix(caches[2]!.Z)[i]![j]!);
+      return -(y / a - (1 - y) / (1 - a)) * s * (1 - s);
+    }));
+    expect(modelBackward(above, Y, caches).dW3!).toAllClose(matmul(dZ, T(toMatrix(caches[2]!.linear.A))).map((r) => r.map((v) => v / 7)), { rtol: 1e-12 });
     expect(modelBackward(f64([[0, 1]]), f64([[0, 1]]), [{ ...caches[2]!, Z: zeros([1, 2], { dtype: "float64" }), linear: { A: zeros([3, 2], { dtype: "float64" }), W: params.W3!, b: params.b3! } }]).dW1!.shape).toEqual([1, 3]);
   });
 
