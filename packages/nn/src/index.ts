@@ -23,9 +23,8 @@ export { l2Penalty } from "./penalty.js";
 export { summary, summaryRows, type SummaryRow } from "./summary.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, mse, type LossOptions, type Reduction } from "./losses.js";
 export { batches, trainTestSplit, standardize, oneHot, type Batch, type BatchOptions, type Split, type SplitOptions, type Standardized, type StandardizeOptions } from "./data.js";
-export { encodeSafetensors, decodeSafetensors, writeSafetensors, readSafetensors, type SafetensorsContents } from "./safetensors.js";
-export {
-  architectureOf, modelFromArchitecture, save, load, saveWeights, loadWeights,
-  type Architecture, type ActivationJSON, type OptimizerStateLike, type OptimizerLike, type Checkpoint,
-} from "./serialize.js";
+export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from "./safetensors.js";
+export { writeSafetensors, readSafetensors } from "./safetensors-file.js";
+export { architectureOf, modelFromArchitecture, type Architecture, type ActivationJSON } from "./architecture.js";
+export { save, load, saveWeights, loadWeights, type OptimizerStateLike, type OptimizerLike, type Checkpoint } from "./serialize.js";
 export { fit, earlyStopping, type FitOptions, type FitOptimizer, type FitMetric, type History, type EpochLogs, type Callback, type EarlyStoppingOptions } from "./fit.js";

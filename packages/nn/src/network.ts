@@ -5,7 +5,7 @@ import { activation as lookup, type ActivationSpec } from "./activations.js";
 import { Dense } from "./dense.js";
 import { checkParamOptions, he, type Initializer } from "./init.js";
 import { checkLayerDims } from "./model-blocks.js";
-import { Sequential } from "./sequential.js";
+import { Sequential, setLayers } from "./sequential.js";
 
 /**
  * Options of {@link deepNetwork}: the activations g[1…L-1] and g[L], how each W[l] (n[l], n[l-1])
@@ -72,7 +72,8 @@ export class DeepNetwork extends Sequential {
       ...(options.rng && { rng: options.rng }),
       ...(options.dtype && { dtype: options.dtype }),
     }));
-    super(...layers);
+    super();
+    setLayers(this, layers);
     this.layerDims = [...layerDims];
   }
 

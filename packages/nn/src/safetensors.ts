@@ -1,11 +1,10 @@
 // The safetensors format (https://github.com/huggingface/safetensors), so that checkpoints can be
 // read by PyTorch, JAX or the Rust crate: an 8-byte little-endian header length N, N bytes of JSON,
 // then the raw little-endian tensor data. Files are untrusted input: everything is validated, and
-// names taken from them only ever become keys of null-prototype objects.
-import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
-import { dirname } from "node:path";
-import { StrataError, Tensor, ValueError, type DType } from "@strata/tensor";
+// names taken from them only ever become keys of null-prototype objects. This file is the format
+// in memory; safetensors-file.ts reads and writes files in pieces on top of it.
+import { Tensor, ValueError, type DType } from "@strata/tensor";
+import { parseJson } from "./json.js";
 
 /**
  * What {@link readSafetensors} and {@link decodeSafetensors} return: the tensors by name, each with
@@ -34,7 +33,10 @@ const ITEMSIZE: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool
 // Formats other frameworks write that Strata has no dtype for: named so the error says what it is.
 const FOREIGN = new Set(["F16", "BF16", "F8_E4M3", "F8_E5M2", "I8", "U8", "I16", "U16", "U32", "I64", "U64", "C64"]);
 // The reference implementation refuses headers over 100 MB; a corrupt length must not make us allocate gigabytes.
-const MAX_HEADER = 100_000_000;
+export const MAX_HEADER = 100_000_000;
+// A header is an object of entries ({ dtype, shape: [..], data_offsets: [..] }) and string metadata:
+// three levels. A few more keep the specific messages for near misses; deeper is refused outright.
+const MAX_HEADER_DEPTH = 8;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function show(v: unknown): string {
@@ -45,9 +47,10 @@ function show(v: unknown): string {
   }
 }
 
-/** The element bytes of `t`, row-major, little-endian. */
-function bytesOf(t: Tensor): Uint8Array {
-  const flat = t.toTypedArray();
+/** The element bytes of `t`, row-major, little-endian: a view of its storage when it is
+ * contiguous on a little-endian host (no copy, even for gigabytes), else a copy. */
+export function tensorBytes(t: Tensor): Uint8Array {
+  const flat = t.isContiguous ? t.data.subarray(t.offset, t.offset + t.size) : t.toTypedArray();
   const raw = new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength);
   if (LITTLE_ENDIAN || t.dtype === "bool") return raw;
   const out = new Uint8Array(raw.length);
@@ -56,16 +59,84 @@ function bytesOf(t: Tensor): Uint8Array {
   return out;
 }
 
-/** A fresh, aligned typed array of `dtype` from little-endian bytes. */
-function arrayOf(dtype: DType, bytes: Uint8Array): Float32Array | Float64Array | Int32Array | Uint8Array {
-  const n = bytes.length / ITEMSIZE[dtype];
-  const out = dtype === "float64" ? new Float64Array(n) : dtype === "float32" ? new Float32Array(n) : dtype === "int32" ? new Int32Array(n) : new Uint8Array(n);
-  if (LITTLE_ENDIAN || dtype === "bool") new Uint8Array(out.buffer).set(bytes);
-  else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < n; i++) out[i] = dtype === "float64" ? view.getFloat64(i * 8, true) : dtype === "float32" ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+/** Where the data of one tensor lies in a file: offsets relative to the data section. */
+export interface Entry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** What a file's header says: its entries in data order and its metadata (null prototypes). */
+export interface Header {
+  entries: Entry[];
+  metadata: Record<string, string>;
+}
+
+/** Raises the ValueError of a malformed file; `source` names the file. */
+export type Fail = (message: string) => never;
+
+/** A fresh typed array for `entry`'s elements, to be filled with its bytes. */
+export function storageFor(entry: Entry, source: string): Float32Array | Float64Array | Int32Array | Uint8Array {
+  const n = (entry.end - entry.begin) / ITEMSIZE[entry.dtype];
+  try {
+    return entry.dtype === "float64" ? new Float64Array(n) : entry.dtype === "float32" ? new Float32Array(n) : entry.dtype === "int32" ? new Int32Array(n) : new Uint8Array(n);
+  } catch (e) {
+    throw new ValueError(`${source}: tensor "${entry.name}" of shape [${entry.shape.join(", ")}] needs ${entry.end - entry.begin} bytes, which cannot be allocated here (${(e as Error).message})`);
   }
-  return out;
+}
+
+/** Turns `array`, filled with little-endian bytes, into host order, and checks BOOL bytes. */
+export function fromLittleEndian(entry: Entry, array: Float32Array | Float64Array | Int32Array | Uint8Array, fail: Fail): void {
+  if (entry.dtype === "bool") {
+    if ((array as Uint8Array).some((x) => x > 1)) fail(`tensor "${entry.name}": BOOL data must be bytes 0 or 1`);
+    return;
+  }
+  if (LITTLE_ENDIAN) return;
+  const view = new DataView(array.buffer, array.byteOffset, array.byteLength);
+  for (let i = 0; i < array.length; i++) array[i] = entry.dtype === "float64" ? view.getFloat64(i * 8, true) : entry.dtype === "float32" ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+}
+
+/** A safetensors file to be written: its header bytes (length prefix included) and then, in
+ * order, each tensor's bytes as {@link tensorBytes} gives them. */
+export interface Plan {
+  header: Uint8Array;
+  tensors: Tensor[];
+  /** The size of the whole file in bytes. */
+  size: number;
+}
+
+/** Lays out `tensors` and `metadata` as a file; {@link encodeSafetensors} documents the layout and errors. */
+export function planSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> | undefined, source: string): Plan {
+  if (tensors === null || typeof tensors !== "object") throw new ValueError(`${source}: expected a record of tensors, got ${show(tensors)}`);
+  // Null prototype: a tensor named "__proto__" is then an ordinary key of the header.
+  const header: Record<string, unknown> = Object.create(null);
+  if (metadata !== undefined) {
+    if (metadata === null || typeof metadata !== "object") throw new ValueError(`${source}: metadata must be a record of strings, got ${show(metadata)}`);
+    const meta: Record<string, string> = Object.create(null);
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== "string") throw new ValueError(`${source}: metadata value "${k}" must be a string, got ${show(v)}`);
+      meta[k] = v;
+    }
+    header.__metadata__ = meta;
+  }
+  const list: Tensor[] = [];
+  let offset = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name === "__metadata__") throw new ValueError(`${source}: "__metadata__" is reserved by the format and cannot name a tensor`);
+    if (!(t instanceof Tensor)) throw new ValueError(`${source}: "${name}" must be a Tensor, got ${show(t)}`);
+    const bytes = t.size * ITEMSIZE[t.dtype];
+    header[name] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    list.push(t);
+    offset += bytes;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  const out = new Uint8Array(8 + padded).fill(0x20);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.set(json, 8);
+  return { header: out, tensors: list, size: out.length + offset };
 }
 
 /**
@@ -86,52 +157,24 @@ function arrayOf(dtype: DType, bytes: Uint8Array): Float32Array | Float64Array |
  * ```
  */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>, source = "encodeSafetensors"): Uint8Array {
-  if (tensors === null || typeof tensors !== "object") throw new ValueError(`${source}: expected a record of tensors, got ${show(tensors)}`);
-  // Null prototype: a tensor named "__proto__" is then an ordinary key of the header.
-  const header: Record<string, unknown> = Object.create(null);
-  if (metadata !== undefined) {
-    if (metadata === null || typeof metadata !== "object") throw new ValueError(`${source}: metadata must be a record of strings, got ${show(metadata)}`);
-    const meta: Record<string, string> = Object.create(null);
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== "string") throw new ValueError(`${source}: metadata value "${k}" must be a string, got ${show(v)}`);
-      meta[k] = v;
-    }
-    header.__metadata__ = meta;
+  const plan = planSafetensors(tensors, metadata, source);
+  let out: Uint8Array;
+  try {
+    out = new Uint8Array(plan.size);
+  } catch (e) {
+    throw new ValueError(`${source}: the file would have ${plan.size} bytes, more than one Uint8Array can hold here (${(e as Error).message}); write it with writeSafetensors, which writes in pieces`);
   }
-  const chunks: Uint8Array[] = [];
-  let offset = 0;
-  for (const [name, t] of Object.entries(tensors)) {
-    if (name === "__metadata__") throw new ValueError(`${source}: "__metadata__" is reserved by the format and cannot name a tensor`);
-    if (!(t instanceof Tensor)) throw new ValueError(`${source}: "${name}" must be a Tensor, got ${show(t)}`);
-    const bytes = bytesOf(t);
-    header[name] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
-    chunks.push(bytes);
-    offset += bytes.length;
+  out.set(plan.header);
+  let at = plan.header.length;
+  for (const t of plan.tensors) {
+    const bytes = tensorBytes(t);
+    out.set(bytes, at);
+    at += bytes.length;
   }
-  let json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.length / 8) * 8;
-  if (padded !== json.length) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(json);
-    json = p;
-  }
-  const out = new Uint8Array(8 + json.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let at = 8 + json.length;
-  for (const c of chunks) (out.set(c, at), (at += c.length));
   return out;
 }
 
-interface Entry {
-  name: string;
-  dtype: DType;
-  shape: number[];
-  begin: number;
-  end: number;
-}
-
-function checkEntry(name: string, raw: unknown, dataLength: number, fail: (msg: string) => never): Entry {
+function checkEntry(name: string, raw: unknown, dataLength: number, fail: Fail): Entry {
   const where = `tensor "${name}"`;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail(`${where}: expected { dtype, shape, data_offsets }, got ${show(raw)}`);
   const rec = raw as Record<string, unknown>;
@@ -158,49 +201,30 @@ function checkEntry(name: string, raw: unknown, dataLength: number, fail: (msg: 
   return { name, dtype, shape: shape as number[], begin, end };
 }
 
-/**
- * Parses and validates the bytes of a safetensors file. Checks the header length (against the
- * bytes present and a 100 MB cap), that the header is UTF-8 JSON holding an object, every entry's
- * dtype (F32, F64, I32, BOOL; others such as F16 or I64 are "unsupported"), shape, data_offsets and
- * byte count, that the entries neither overlap nor leave gaps or trailing bytes, that BOOL bytes are
- * 0 or 1 and that `__metadata__` holds only strings. The tensors are copies (the bytes may be reused).
- * A tensor named `"__proto__"` comes back as an ordinary own key: the results have null prototypes.
- *
- * @param source Names the file in errors.
- * @throws ValueError naming `source` and the problem.
- * @example
- * ```ts
- * import { decodeSafetensors, encodeSafetensors } from "@strata/nn";
- * import { tensor } from "@strata/tensor";
- * const { tensors, metadata } = decodeSafetensors(encodeSafetensors({ b: tensor([[true, false]]) }, { note: "hi" }));
- * console.log(tensors.b!.dtype, tensors.b!.toArray(), metadata.note); // bool [[1, 0]] hi
- * try { decodeSafetensors(new Uint8Array(4), "x.safetensors"); } catch (e) { console.log((e as Error).message); } // x.safetensors: the file has 4 bytes, fewer than the 8-byte header length
- * ```
- */
-export function decodeSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
-  const fail = (msg: string): never => {
-    throw new ValueError(`${source}: ${msg}`);
-  };
-  if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array, got ${show(bytes)}`);
-  if (bytes.length < 8) fail(`the file has ${bytes.length} bytes, fewer than the 8-byte header length`);
-  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+/** The header length the first 8 bytes declare, checked against the 100 MB cap and the bytes after it. */
+export function headerLength(first8: Uint8Array, fileSize: number, fail: Fail): number {
+  if (fileSize < 8) fail(`the file has ${fileSize} bytes, fewer than the 8-byte header length`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER)) fail(`header length ${n} is larger than the 100 MB limit; this is not a safetensors file or it is corrupt`);
-  const headerLength = Number(n);
-  if (8 + headerLength > bytes.length) fail(`header length ${headerLength} exceeds the ${bytes.length - 8} bytes after it; the file is truncated or corrupt`);
+  const length = Number(n);
+  if (8 + length > fileSize) fail(`header length ${length} exceeds the ${fileSize - 8} bytes after it; the file is truncated or corrupt`);
+  return length;
+}
+
+/**
+ * Validates the header text of a file whose data section has `dataLength` bytes: UTF-8 JSON
+ * holding an object, nested at most a few levels, each entry's dtype, shape, offsets and byte
+ * count, entries that cover the data exactly, and string metadata.
+ */
+export function parseHeader(bytes: Uint8Array, dataLength: number, fail: Fail): Header {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return fail("the header is not valid UTF-8");
   }
-  let header: unknown;
-  try {
-    header = JSON.parse(text);
-  } catch (e) {
-    return fail(`the header is not valid JSON (${(e as Error).message})`);
-  }
+  const header = parseJson(text, MAX_HEADER_DEPTH, (m) => fail(`the header ${m}`));
   if (header === null || typeof header !== "object" || Array.isArray(header)) fail(`the header must be a JSON object, got ${show(header)}`);
-  const dataLength = bytes.length - 8 - headerLength;
   const metadata: Record<string, string> = Object.create(null);
   const entries: Entry[] = [];
   // Object.entries sees "__proto__" as the own key JSON.parse made it; it is never assigned to a plain object.
@@ -225,95 +249,42 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<bytes>"): Safete
     previous = e;
   }
   if (covered !== dataLength) fail(`${dataLength - covered} trailing bytes after the last tensor; the data must be covered exactly`);
+  return { entries, metadata };
+}
+
+/**
+ * Parses and validates the bytes of a safetensors file. Checks the header length (against the
+ * bytes present and a 100 MB cap), that the header is UTF-8 JSON holding an object, every entry's
+ * dtype (F32, F64, I32, BOOL; others such as F16 or I64 are "unsupported"), shape, data_offsets and
+ * byte count, that the entries neither overlap nor leave gaps or trailing bytes, that BOOL bytes are
+ * 0 or 1 and that `__metadata__` holds only strings. The tensors are copies (the bytes may be reused).
+ * A tensor named `"__proto__"` comes back as an ordinary own key: the results have null prototypes.
+ *
+ * @param source Names the file in errors.
+ * @throws ValueError naming `source` and the problem.
+ * @example
+ * ```ts
+ * import { decodeSafetensors, encodeSafetensors } from "@strata/nn";
+ * import { tensor } from "@strata/tensor";
+ * const { tensors, metadata } = decodeSafetensors(encodeSafetensors({ b: tensor([[true, false]]) }, { note: "hi" }));
+ * console.log(tensors.b!.dtype, tensors.b!.toArray(), metadata.note); // bool [[1, 0]] hi
+ * try { decodeSafetensors(new Uint8Array(4), "x.safetensors"); } catch (e) { console.log((e as Error).message); } // x.safetensors: the file has 4 bytes, fewer than the 8-byte header length
+ * ```
+ */
+export function decodeSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
+  const fail = (msg: string): never => {
+    throw new ValueError(`${source}: ${msg}`);
+  };
+  if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array, got ${show(bytes)}`);
+  const n = headerLength(bytes, bytes.length, fail);
+  const { entries, metadata } = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, fail);
   const tensors: Record<string, Tensor> = Object.create(null);
-  const start = 8 + headerLength;
+  const start = 8 + n;
   for (const e of entries) {
-    const data = arrayOf(e.dtype, bytes.subarray(start + e.begin, start + e.end));
-    if (e.dtype === "bool" && data.some((x) => x > 1)) fail(`tensor "${e.name}": BOOL data must be bytes 0 or 1`);
+    const data = storageFor(e, source);
+    new Uint8Array(data.buffer).set(bytes.subarray(start + e.begin, start + e.end));
+    fromLittleEndian(e, data, fail);
     tensors[e.name] = new Tensor(data, e.shape);
   }
   return { tensors, metadata };
-}
-
-/**
- * Writes `tensors` (and `metadata`) to `path` as a safetensors file, atomically: the bytes go to a
- * temporary file in the same directory, which is fsynced and then renamed over `path`. On any
- * failure the temporary file is removed and a file already at `path` is left as it was.
- *
- * @throws ValueError as {@link encodeSafetensors} does; StrataError naming `path` when writing fails.
- * @example
- * ```ts
- * import { readSafetensors, writeSafetensors } from "@strata/nn";
- * import { tensor } from "@strata/tensor";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- * import { rmSync } from "node:fs";
- * const file = join(tmpdir(), `strata-doc-${process.pid}.safetensors`);
- * writeSafetensors(file, { w: tensor([[1, 2], [3, 4]], { dtype: "float64" }) }, { source: "doc" });
- * const { tensors, metadata } = readSafetensors(file);
- * console.log(tensors.w!.dtype, tensors.w!.toArray(), metadata.source); // float64 [[1, 2], [3, 4]] doc
- * rmSync(file);
- * ```
- */
-export function writeSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
-  const bytes = encodeSafetensors(tensors, metadata, path);
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tmp, "wx", 0o644);
-    for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at);
-    // Without the fsync a crash after the rename can leave an empty or partial file under the old name.
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) {
-      try {
-        fs.closeSync(fd);
-      } catch {
-        // already failing; the original error is the one to report
-      }
-    }
-    fs.rmSync(tmp, { force: true });
-    throw Object.assign(new StrataError(`writeSafetensors: could not write ${path}: ${(e as Error).message}; the previous file, if any, is unchanged`), { cause: e });
-  }
-  // Makes the rename itself durable; best effort, as some platforms cannot open a directory.
-  try {
-    const dirFd = fs.openSync(dirname(path), "r");
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
-  } catch {
-    // the file is written; only its survival of a power cut right now is less certain
-  }
-}
-
-/**
- * Reads and validates the safetensors file at `path` (see {@link decodeSafetensors}).
- *
- * @throws ValueError naming `path` when the file is malformed; StrataError when it cannot be read.
- * @example
- * ```ts
- * import { readSafetensors, writeSafetensors } from "@strata/nn";
- * import { arange } from "@strata/tensor";
- * import { tmpdir } from "node:os";
- * import { join } from "node:path";
- * import { rmSync } from "node:fs";
- * const file = join(tmpdir(), `strata-doc-read-${process.pid}.safetensors`);
- * writeSafetensors(file, { idx: arange(3, { dtype: "int32" }) });
- * console.log(readSafetensors(file).tensors.idx!.toArray()); // [0, 1, 2]
- * rmSync(file);
- * ```
- */
-export function readSafetensors(path: string): SafetensorsContents {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (e) {
-    throw Object.assign(new StrataError(`readSafetensors: could not read ${path}: ${(e as Error).message}`), { cause: e });
-  }
-  return decodeSafetensors(bytes, path);
 }

@@ -27,12 +27,7 @@ export class Sequential extends Module {
 
   constructor(...layers: Module[]) {
     super();
-    layers.forEach((m, i) => {
-      if (!(m instanceof Module)) throw new ValueError(`Sequential: item ${i} is not a Module (got ${String(m)})`);
-    });
-    this.layers = layers;
-    let l = 0;
-    for (const m of layers) if (m instanceof Dense) m.layer = ++l;
+    this.layers = adoptLayers(layers);
   }
 
   override namedChildren(): [string, Module][] {
@@ -46,4 +41,24 @@ export class Sequential extends Module {
     if (out instanceof Variable) return out;
     return new Variable(out instanceof Tensor ? out : new Tensor(Float32Array.of(out), []));
   }
+}
+
+/** Checks that every item is a Module and numbers the Dense layers 1, 2, … in order. */
+function adoptLayers(layers: readonly Module[]): readonly Module[] {
+  layers.forEach((m, i) => {
+    if (!(m instanceof Module)) throw new ValueError(`Sequential: item ${i} is not a Module (got ${String(m)})`);
+  });
+  let l = 0;
+  for (const m of layers) if (m instanceof Dense) m.layer = ++l;
+  return [...layers];
+}
+
+/**
+ * Gives `sequential` (built with no arguments) its layers from a list: for models whose layers
+ * come from data, as spreading hundreds of thousands of layers into the constructor's arguments
+ * overflows the call stack.
+ */
+export function setLayers<S extends Sequential>(sequential: S, layers: readonly Module[]): S {
+  (sequential as { layers: readonly Module[] }).layers = adoptLayers(layers);
+  return sequential;
 }

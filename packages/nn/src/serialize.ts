@@ -1,60 +1,12 @@
 // Checkpoints: one safetensors file with the weights (readable by other frameworks), the model's
 // architecture as JSON in the metadata, and optionally an optimiser's state. The optimiser is typed
 // structurally so that @strata/nn does not depend on @strata/optim.
-import { ValueError, type DType, type Tensor } from "@strata/tensor";
-import { activation as lookup, isBuiltIn, type Activation, type ActivationName } from "./activations.js";
-import { Dense } from "./dense.js";
-import { ActivationLayer, Dropout } from "./dropout.js";
-import { zeros } from "./init.js";
+import { StrataError, ValueError, type Tensor } from "@strata/tensor";
+import { architectureOf, construct, parameterShapes, specOf, type Architecture, type Spec } from "./architecture.js";
+import { parseJson } from "./json.js";
 import type { LoadResult, Module } from "./module.js";
-import { DeepNetwork } from "./network.js";
-import { readSafetensors, writeSafetensors } from "./safetensors.js";
-import { Sequential } from "./sequential.js";
-
-/**
- * An activation as JSON, inside an {@link Architecture}: `{ name }` for a built-in activation, or
- * `{ name: "leakyRelu", alpha }` with its slope (finite, ≥ 0).
- *
- * @example
- * ```ts
- * import { architectureOf, modelFromArchitecture, type ActivationJSON } from "@strata/nn";
- * import { tensor } from "@strata/tensor";
- * const g: ActivationJSON = { name: "leakyRelu", alpha: 0.25 };
- * const layer = modelFromArchitecture({ type: "activation", activation: g });
- * console.log(layer.forward(tensor([[-4, 2]])).toArray()); // [[-1, 2]]
- * console.log(JSON.stringify(architectureOf(layer))); // {"type":"activation","activation":{"name":"leakyRelu","alpha":0.25}}
- * ```
- */
-export type ActivationJSON = { name: Exclude<ActivationName, "leakyRelu"> } | { name: "leakyRelu"; alpha: number };
-
-/**
- * A model as JSON, as {@link architectureOf} describes it and {@link modelFromArchitecture} rebuilds
- * it: a deepNetwork by its layer sizes [n0, …, nL], a Sequential by its layers, a Dense by nIn
- * (n[l-1]) and nOut (n[l]), a Dropout by p, an ActivationLayer by its activation. Structure only:
- * no weights, initialisers or generators.
- *
- * @example
- * ```ts
- * import { architectureOf, modelFromArchitecture, type Architecture } from "@strata/nn";
- * const arch: Architecture = {
- *   type: "sequential",
- *   layers: [
- *     { type: "dense", nIn: 2, nOut: 3, activation: { name: "relu" }, dtype: "float32" },
- *     { type: "dropout", p: 0.5 },
- *     { type: "dense", nIn: 3, nOut: 1, activation: { name: "sigmoid" }, dtype: "float32" },
- *   ],
- * };
- * const net = modelFromArchitecture(arch);
- * console.log(net.namedParameters().map(([k, p]) => `${k}${JSON.stringify(p.shape)}`)); // ["0.W[3,2]", "0.b[3,1]", "2.W[1,3]", "2.b[1,1]"]
- * console.log(JSON.stringify(architectureOf(net)) === JSON.stringify(arch)); // true
- * ```
- */
-export type Architecture =
-  | { type: "deepNetwork"; layerDims: number[]; hidden: ActivationJSON; output: ActivationJSON; dtype: "float32" | "float64" }
-  | { type: "sequential"; layers: Architecture[] }
-  | { type: "dense"; nIn: number; nOut: number; activation: ActivationJSON; dtype: "float32" | "float64" }
-  | { type: "dropout"; p: number }
-  | { type: "activation"; activation: ActivationJSON };
+import type { Entry } from "./safetensors.js";
+import { readSafetensorsFile, writeSafetensors, type Storage } from "./safetensors-file.js";
 
 /**
  * An optimiser's state dict as `@strata/optim`'s `stateDict()` returns and `loadStateDict()` takes
@@ -136,145 +88,14 @@ export interface Checkpoint {
 }
 
 const VERSION = "1";
-const cannot = (what: string): ValueError =>
-  new ValueError(`architectureOf: ${what} cannot be described as an architecture; use saveWeights/loadWeights with a model you construct yourself instead`);
-
-function describeActivation(g: Activation, where: string): ActivationJSON {
-  if (!isBuiltIn(g)) throw cannot(`the custom activation ${JSON.stringify(String(g.name))} of ${where}`);
-  return g.name === "leakyRelu" ? { name: "leakyRelu", alpha: g.alpha! } : ({ name: g.name } as ActivationJSON);
-}
-
-function floatDType(d: DType, where: string): "float32" | "float64" {
-  if (d === "float32" || d === "float64") return d;
-  throw cannot(`${where} with dtype ${d}`);
-}
-
-/**
- * The architecture of `model` as JSON: a deepNetwork, a Sequential of Dense, Dropout,
- * ActivationLayer and nested Sequential layers, or a lone Dense, with built-in activations. Only
- * the structure: weights are in the state dict, and initialisers and generators are not kept.
- *
- * @throws ValueError for anything else (a custom Module or subclass, a custom activation), saying to use saveWeights/loadWeights.
- * @example
- * ```ts
- * import { Dense, Dropout, Sequential, architectureOf } from "@strata/nn";
- * const net = new Sequential(new Dense(3, 2, { activation: { name: "leakyRelu", alpha: 0.2 } }), new Dropout(0.1));
- * console.log(JSON.stringify(architectureOf(net))); // {"type":"sequential","layers":[{"type":"dense","nIn":3,"nOut":2,"activation":{"name":"leakyRelu","alpha":0.2},"dtype":"float32"},{"type":"dropout","p":0.1}]}
- * ```
- */
-export function architectureOf(model: Module, where = "the model"): Architecture {
-  const ctor = (model as object | null)?.constructor;
-  if (ctor === DeepNetwork) {
-    const net = model as DeepNetwork;
-    const layers = net.layers;
-    const output = describeActivation(layers[layers.length - 1]!.activation, `${where}'s output layer`);
-    // With one layer there is no hidden activation to read; the default is what a rebuild needs.
-    const hidden = layers.length > 1 ? describeActivation(layers[0]!.activation, `${where}'s layer 1`) : { name: "relu" as const };
-    return { type: "deepNetwork", layerDims: [...net.layerDims], hidden, output, dtype: floatDType(layers[0]!.W.dtype, where) };
-  }
-  if (ctor === Sequential) return { type: "sequential", layers: (model as Sequential).layers.map((m, i) => architectureOf(m, `layers[${i}]`)) };
-  if (ctor === Dense) {
-    const d = model as Dense;
-    return { type: "dense", nIn: d.nIn, nOut: d.nOut, activation: describeActivation(d.activation, where), dtype: floatDType(d.W.dtype, where) };
-  }
-  if (ctor === Dropout) return { type: "dropout", p: (model as Dropout).p };
-  if (ctor === ActivationLayer) return { type: "activation", activation: describeActivation((model as ActivationLayer).activation, where) };
-  const name = typeof ctor === "function" && ctor.name ? ctor.name : "this object";
-  throw cannot(`${where === "the model" ? "the model" : where} (a ${name})`);
-}
-
 type Rec = Record<string, unknown>;
-
-function fields(json: unknown, path: string, allowed: readonly string[]): Rec {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new ValueError(`${path || "architecture"}: expected an object, got ${JSON.stringify(json)}`);
-  for (const k of Object.keys(json)) if (!allowed.includes(k)) throw new ValueError(`${path ? `${path}.` : ""}${k}: unknown field for type ${JSON.stringify((json as Rec).type)}`);
-  return json as Rec;
-}
-
-function count(v: unknown, path: string): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new ValueError(`${path}: expected an integer ≥ 1, got ${JSON.stringify(v)}`);
-  return v as number;
-}
-
-function dtypeField(v: unknown, path: string): "float32" | "float64" {
-  if (v !== "float32" && v !== "float64") throw new ValueError(`${path}: expected "float32" or "float64", got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function activationField(v: unknown, path: string): Activation {
-  const rec = fields(v, path, ["name", "alpha"]);
-  if (rec.name === "leakyRelu") {
-    if (typeof rec.alpha !== "number" || !Number.isFinite(rec.alpha) || rec.alpha < 0) throw new ValueError(`${path}.alpha: expected a finite number ≥ 0, got ${JSON.stringify(rec.alpha)}`);
-    return lookup({ name: "leakyRelu", alpha: rec.alpha });
-  }
-  if ("alpha" in rec) throw new ValueError(`${path}.alpha: only leakyRelu takes alpha`);
-  if (typeof rec.name !== "string" || rec.name === "leakyRelu" || !Object.hasOwn({ relu: 1, sigmoid: 1, tanh: 1, softmax: 1, identity: 1 }, rec.name)) {
-    throw new ValueError(`${path}.name: unknown activation ${JSON.stringify(rec.name)}`);
-  }
-  return lookup(rec.name as ActivationName);
-}
-
-function build(json: unknown, path: string): Module {
-  const at = (k: string): string => (path ? `${path}.${k}` : k);
-  const type = json !== null && typeof json === "object" ? (json as Rec).type : undefined;
-  switch (type) {
-    case "deepNetwork": {
-      const r = fields(json, path, ["type", "layerDims", "hidden", "output", "dtype"]);
-      if (!Array.isArray(r.layerDims) || r.layerDims.length < 2) throw new ValueError(`${at("layerDims")}: expected an array of at least 2 layer sizes, got ${JSON.stringify(r.layerDims)}`);
-      const dims = r.layerDims.map((n, i) => count(n, `${at("layerDims")}[${i}]`));
-      return new DeepNetwork(dims, { hidden: activationField(r.hidden, at("hidden")), output: activationField(r.output, at("output")), dtype: dtypeField(r.dtype, at("dtype")), init: zeros() });
-    }
-    case "sequential": {
-      const r = fields(json, path, ["type", "layers"]);
-      if (!Array.isArray(r.layers)) throw new ValueError(`${at("layers")}: expected an array, got ${JSON.stringify(r.layers)}`);
-      return new Sequential(...r.layers.map((l, i) => build(l, `${at("layers")}[${i}]`)));
-    }
-    case "dense": {
-      const r = fields(json, path, ["type", "nIn", "nOut", "activation", "dtype"]);
-      // zeros(): the weights are about to be overwritten, and drawing them would advance the default generator.
-      return new Dense(count(r.nIn, at("nIn")), count(r.nOut, at("nOut")), { activation: activationField(r.activation, at("activation")), dtype: dtypeField(r.dtype, at("dtype")), init: zeros() });
-    }
-    case "dropout": {
-      const r = fields(json, path, ["type", "p"]);
-      if (typeof r.p !== "number" || !(r.p >= 0 && r.p <= 1)) throw new ValueError(`${at("p")}: expected a probability in [0, 1], got ${JSON.stringify(r.p)}`);
-      return new Dropout(r.p);
-    }
-    case "activation": {
-      const r = fields(json, path, ["type", "activation"]);
-      return new ActivationLayer(activationField(r.activation, at("activation")));
-    }
-    default:
-      throw new ValueError(`${at("type")}: expected "deepNetwork", "sequential", "dense", "dropout" or "activation", got ${JSON.stringify(type)}`);
-  }
-}
-
-/**
- * Rebuilds a model from {@link architectureOf}'s JSON (an object or its string), every field
- * validated. The weights are zeros (load them with `loadStateDict`); the default generator is not used.
- *
- * @throws ValueError naming the path of the bad field, e.g. `layers[2].nIn: expected an integer ≥ 1, got 0`.
- * @example
- * ```ts
- * import { modelFromArchitecture } from "@strata/nn";
- * const net = modelFromArchitecture({ type: "deepNetwork", layerDims: [4, 3, 1], hidden: { name: "relu" }, output: { name: "sigmoid" }, dtype: "float64" });
- * console.log(net.namedParameters().map(([k, p]) => `${k}${JSON.stringify(p.shape)}`).join(" ")); // W1[3,4] b1[3,1] W2[1,3] b2[1,1]
- * try { modelFromArchitecture({ type: "sequential", layers: [{ type: "dropout", p: 2 }] }); } catch (e) { console.log((e as Error).message); } // layers[0].p: expected a probability in [0, 1], got 2
- * ```
- */
-export function modelFromArchitecture(json: Architecture | string | unknown): Module {
-  let value = json;
-  if (typeof json === "string") {
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      throw new ValueError(`modelFromArchitecture: not valid JSON (${(e as Error).message})`);
-    }
-  }
-  return build(value, "");
-}
-
-const prefixed = (path: string, e: unknown): unknown =>
-  e instanceof ValueError ? Object.assign(new ValueError(`${path}: ${e.message}`), { cause: e }) : e;
+/** `e` with `path` before its message, of the same class (ValueError, DTypeError, …), when it is
+ * one of Strata's errors; anything else as it is. */
+const prefixed = (path: string, e: unknown): unknown => {
+  if (!(e instanceof StrataError)) return e;
+  const Class = e.constructor as new (message: string) => StrataError;
+  return Object.assign(new Class(`${path}: ${e.message}`), { cause: e });
+};
 
 /**
  * Saves `model` to `path` as one safetensors file: its state dict as `model.<name>` tensors, its
@@ -307,7 +128,9 @@ export function save(model: Module, path: string, options: { optimizer?: Optimiz
     throw prefixed(`save ${path}`, e);
   }
   const tensors: Record<string, Tensor> = Object.create(null);
-  for (const [k, t] of Object.entries(model.stateDict())) tensors[`model.${k}`] = t;
+  // The parameters' own tensors, not stateDict()'s copies: writing is synchronous, so nothing
+  // changes them meanwhile, and a copy of gigabytes costs seconds.
+  for (const [k, p] of model.namedParameters()) tensors[`model.${k}`] = p.data;
   const metadata: Record<string, string> = { format: "strata", "strata.version": VERSION, "strata.architecture": JSON.stringify(architecture) };
   if (options.optimizer !== undefined) {
     const dict = options.optimizer.stateDict();
@@ -334,13 +157,10 @@ export function save(model: Module, path: string, options: { optimizer?: Optimiz
   writeSafetensors(path, tensors, metadata);
 }
 
-function readOptimizer(json: string, tensors: Record<string, Tensor>, used: Set<string>, fail: (m: string) => never): OptimizerStateLike {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (e) {
-    return fail(`strata.optimizer is not valid JSON (${(e as Error).message})`);
-  }
+// { kind, options: {…}, state: [{ key: number | { tensor: name } }] } nests four levels.
+const MAX_OPTIMIZER_DEPTH = 8;
+
+function readOptimizer(json: string, raw: unknown, tensors: Record<string, Tensor>, used: Set<string>, fail: (m: string) => never): OptimizerStateLike {
   const r = raw as Rec;
   if (r === null || typeof r !== "object" || typeof r.kind !== "string" || r.options === null || typeof r.options !== "object" || !Array.isArray(r.state)) {
     fail(`strata.optimizer must be { kind, options, state }, got ${json.slice(0, 200)}`);
@@ -391,39 +211,104 @@ function readOptimizer(json: string, tensors: Record<string, Tensor>, used: Set<
  * ```
  */
 export function load(path: string): Checkpoint {
-  const { tensors, metadata } = readSafetensors(path);
   const fail = (m: string): never => {
     throw new ValueError(`load ${path}: ${m}`);
   };
-  if (metadata.format === "strata-weights") fail("this file was written by saveWeights, so it holds no architecture; build the model yourself and use loadWeights");
-  if (metadata.format !== "strata" || metadata["strata.version"] === undefined) {
-    fail("not a Strata checkpoint (no format/strata.version metadata); read it with readSafetensors");
-  }
-  if (metadata["strata.version"] !== VERSION) fail(`unsupported strata.version ${JSON.stringify(metadata["strata.version"])}; this version reads "${VERSION}"`);
-  const arch = metadata["strata.architecture"];
-  if (arch === undefined) fail("no strata.architecture metadata; build the model yourself and use loadWeights");
-  let model: Module;
-  try {
-    model = modelFromArchitecture(arch);
-  } catch (e) {
-    throw prefixed(`load ${path}: strata.architecture`, e);
-  }
+  let model: Module | undefined;
+  const parameters = new Map<string, Tensor>();
+  let optimizerJson: unknown;
+  // Everything the header says is checked before any tensor is read or any weight allocated: a
+  // small file must not make us allocate what its architecture declares.
+  const { tensors, metadata } = readSafetensorsFile(path, ({ entries, metadata }) => {
+    if (metadata.format === "strata-weights") fail("this file was written by saveWeights, so it holds no architecture; build the model yourself and use loadWeights");
+    if (metadata.format !== "strata" || metadata["strata.version"] === undefined) {
+      fail("not a Strata checkpoint (no format/strata.version metadata); read it with readSafetensors");
+    }
+    if (metadata["strata.version"] !== VERSION) fail(`unsupported strata.version ${JSON.stringify(metadata["strata.version"])}; this version reads "${VERSION}"`);
+    const arch = metadata["strata.architecture"];
+    if (arch === undefined) fail("no strata.architecture metadata; build the model yourself and use loadWeights");
+    let unreadable = false;
+    let spec: Spec;
+    try {
+      spec = specOf(arch, (m) => {
+        unreadable = true;
+        throw new ValueError(`strata.architecture ${m}`);
+      });
+    } catch (e) {
+      // JSON that cannot be read says so itself; a bad field is named by its path in the architecture
+      throw prefixed(unreadable ? `load ${path}` : `load ${path}: strata.architecture`, e);
+    }
+    checkWeightsFit(parameterShapes(spec), entries, fail);
+    const opt = metadata["strata.optimizer"];
+    if (opt !== undefined) optimizerJson = parseJson(opt, MAX_OPTIMIZER_DEPTH, (m) => fail(`strata.optimizer ${m}`));
+    // Only now, with the file's weights known to fit, is the model built; each weight stored in
+    // its parameter's dtype is then read straight into the parameter (nothing copied twice).
+    model = construct(spec);
+    for (const [name, p] of model.namedParameters()) parameters.set(`model.${name}`, p.data);
+  }, (entry) => {
+    const t = parameters.get(entry.name);
+    return t && t.dtype === entry.dtype && t.isContiguous && t.offset === 0 && t.data.length === t.size ? (t.data as Storage) : undefined;
+  });
+  // The rest (weights of another float dtype) are cast into the parameters, checked for values
+  // the parameter's dtype cannot hold.
   const weights: Record<string, Tensor> = Object.create(null);
-  for (const [name, t] of Object.entries(tensors)) {
-    if (name.startsWith("model.")) weights[name.slice("model.".length)] = t;
-    else if (!name.startsWith("optimizer.")) fail(`unexpected tensor "${name}" (expected model.* or optimizer.*)`);
-  }
+  for (const [name, t] of Object.entries(tensors)) if (name.startsWith("model.") && t.data !== parameters.get(name)!.data) weights[name.slice("model.".length)] = t;
   try {
-    model.loadStateDict(weights);
+    model!.loadStateDict(weights, { strict: false });
   } catch (e) {
     throw prefixed(`load ${path}`, e);
   }
   const used = new Set<string>();
   const opt = metadata["strata.optimizer"];
-  const optimizerState = opt === undefined ? null : readOptimizer(opt, tensors, used, fail);
+  const optimizerState = opt === undefined ? null : readOptimizer(opt, optimizerJson, tensors, used, fail);
   const stray = Object.keys(tensors).filter((n) => n.startsWith("optimizer.") && !used.has(n));
-  if (stray.length) fail(`optimizer tensors ${stray.map((n) => `"${n}"`).join(", ")} are not referenced by strata.optimizer`);
-  return { model, optimizerState };
+  if (stray.length) {
+    const names = new Listing();
+    for (const n of stray) names.add(`"${n}"`);
+    fail(`optimizer tensors ${names} are not referenced by strata.optimizer`);
+  }
+  return { model: model!, optimizerState };
+}
+
+/** A list of up to ten items and how many more: a hostile file may name a million. */
+class Listing {
+  readonly items: string[] = [];
+  count = 0;
+  add(item: string): void {
+    if (this.count++ < 10) this.items.push(item);
+  }
+  toString(): string {
+    return this.count <= 10 ? this.items.join(", ") : `${this.items.join(", ")} and ${this.count - 10} more`;
+  }
+}
+
+/** The file's model.* tensors must be exactly the architecture's parameters, shape for shape, in
+ * a float dtype; any other name must be optimizer.*. Linear in the names, never more. */
+function checkWeightsFit(shapes: Iterable<[string, number[]]>, entries: readonly Entry[], fail: (m: string) => never): void {
+  const inFile = new Map<string, Entry>();
+  for (const e of entries) {
+    if (e.name.startsWith("model.")) inFile.set(e.name.slice("model.".length), e);
+    else if (!e.name.startsWith("optimizer.")) fail(`unexpected tensor "${e.name}" (expected model.* or optimizer.*)`);
+  }
+  const [missing, unexpected, wrong] = [new Listing(), new Listing(), new Listing()];
+  const seen = new Set<string>();
+  for (const [name, want] of shapes) {
+    const e = inFile.get(name);
+    if (e === undefined) {
+      missing.add(name);
+      continue;
+    }
+    seen.add(name);
+    if (want.length !== e.shape.length || want.some((n, i) => n !== e.shape[i])) wrong.add(`${name} is (${e.shape.join(", ")}) but the architecture needs (${want.join(", ")})`);
+    else if (e.dtype !== "float32" && e.dtype !== "float64") wrong.add(`${name} is ${e.dtype}, expected float32 or float64`);
+  }
+  for (const name of inFile.keys()) if (!seen.has(name)) unexpected.add(name);
+  const problems = [
+    ...(missing.count ? [`missing ${missing}`] : []),
+    ...(unexpected.count ? [`unexpected ${unexpected}`] : []),
+    ...(wrong.count ? [`${wrong}`] : []),
+  ];
+  if (problems.length) fail(`the weights in the file do not fit strata.architecture (nothing was allocated): ${problems.join("; ")}`);
 }
 
 /**
@@ -454,9 +339,12 @@ export function saveWeights(model: Module, path: string): void {
 /**
  * Loads weights saved by {@link saveWeights} (or any safetensors file whose names are the model's
  * parameter paths) into `model` in place. Strict by default: missing or unexpected names fail and
- * nothing changes; with `strict: false` they are reported in the result.
+ * nothing changes; with `strict: false` they are reported in the result. A value the parameter's
+ * dtype cannot hold (a float64 1e300 into a float32 model would become Infinity) is refused, and
+ * nothing changes, unless `unchecked: true` asks for the conversion (see `Module.loadStateDict`).
  *
  * @throws ValueError naming `path` when the file is malformed or does not fit the model.
+ * @throws DTypeError naming `path`, the tensor, the value and its index when the model's dtype cannot hold a value.
  * @example
  * ```ts
  * import { Dense, loadWeights, writeSafetensors } from "@strata/nn";
@@ -468,11 +356,13 @@ export function saveWeights(model: Module, path: string): void {
  * writeSafetensors(file, { W: tensor([[1, 2]]) });
  * const layer = new Dense(2, 1);
  * console.log(loadWeights(layer, file, { strict: false }).missing, layer.W.data.toArray()); // ["b"] [[1, 2]]
+ * writeSafetensors(file, { W: tensor([[1e300, 2]], { dtype: "float64" }), b: tensor([[0]]) });
+ * try { loadWeights(layer, file); } catch (e) { console.log((e as Error).name, layer.W.data.toArray()); } // DTypeError [[1, 2]]
  * rmSync(file);
  * ```
  */
-export function loadWeights(model: Module, path: string, options: { strict?: boolean } = {}): LoadResult {
-  const { tensors } = readSafetensors(path);
+export function loadWeights(model: Module, path: string, options: { strict?: boolean; unchecked?: boolean } = {}): LoadResult {
+  const { tensors } = readSafetensorsFile(path);
   try {
     return model.loadStateDict(tensors, options);
   } catch (e) {

@@ -277,9 +277,12 @@ describe("save / load", () => {
     save(new Dense(2, 1), file);
     const { tensors, metadata } = readSafetensors(file);
     writeSafetensors(file, { ...tensors, "model.extra": tensor([1]) }, metadata);
-    expect(errorOf(() => load(file)).message).toMatch(new RegExp(`^load ${file}: loadStateDict: unexpected extra`));
+    const misfit = `load ${file}: the weights in the file do not fit strata.architecture (nothing was allocated): `;
+    expect(errorOf(() => load(file)).message).toBe(`${misfit}unexpected extra`);
     writeSafetensors(file, { "model.W": tensors["model.W"]! }, metadata);
-    expect(errorOf(() => load(file)).message).toMatch(/loadStateDict: missing b/);
+    expect(errorOf(() => load(file)).message).toBe(`${misfit}missing b`);
+    writeSafetensors(file, { "model.W": tensor([[1, 2, 3]]), "model.b": tensor([[1]], { dtype: "int32" }) }, metadata);
+    expect(errorOf(() => load(file)).message).toBe(`${misfit}W is (1, 3) but the architecture needs (1, 2), b is int32, expected float32 or float64`);
   });
 });
 
