@@ -5,7 +5,7 @@
 // and MSE are composed from autograd ops. Every loss checks its inputs before computing: shapes
 // must match exactly (no silent broadcasting), and values that would give NaN are rejected.
 import {
-  Variable, defineFunction, div, logSoftmax, maximum, mul, neg, sigmoid, square, sub, type Operand,
+  Variable, defineFunction, div, ge, logSoftmax, maximum, minimum, mul, neg, sigmoid, square, sub, where, type Operand,
 } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError } from "@strata/tensor";
@@ -64,9 +64,12 @@ function bceValue(p: Tensor, y: Tensor): Tensor {
   return T.add(T.mul(y, nlogP), T.mul(T.sub(1, y), nlog1mP));
 }
 
-/** (p − y) / max(p·(1 − p), 1e-12), in autograd ops. */
+/** (p − y) / d with d = p·(1 − p) kept at least 1e-12 away from 0 on its own side, in autograd
+ * ops: max(d, 1e-12) for the probabilities the losses take (as PyTorch), min(d, -1e-12) for the
+ * p outside [0, 1] that the course's modelBackward accepts. */
 function bceSlope(p: Operand, y: Operand): Variable {
-  return div(sub(p, y), maximum(mul(p, sub(1, p)), 1e-12));
+  const d = mul(p, sub(1, p));
+  return div(sub(p, y), where(ge(d, 0), maximum(d, 1e-12), minimum(d, -1e-12)));
 }
 
 // The custom op: value bceValue, gradient g · bceSlope(p, y); labels are constants.
@@ -101,10 +104,12 @@ export function bceElementwise(p: Operand, y: Operand): Variable {
 
 /**
  * The derivative of {@link bceElementwise} with respect to `p`, `−(y/p − (1−y)/(1−p))`, computed
- * as `(p − y) / max(p·(1−p), 1e-12)` (as PyTorch's `BCELoss` backward) so that it stays finite at
- * `p = 0` and `p = 1`. Written with autograd ops, so it is itself differentiable (second
- * derivatives of {@link binaryCrossEntropy}). Shapes and dtypes as {@link bceElementwise}.
- * This is `dAL` of the textbook's `modelBackward`; not exported from the package index.
+ * as `(p − y) / d` with `d = p·(1−p)` floored at 1e-12 (as PyTorch's `BCELoss` backward) so that it
+ * stays finite at `p = 0` and `p = 1`; for `p` outside [0, 1], where d is negative, d is kept at
+ * most -1e-12 instead, so the formula holds there too. Written with autograd ops, so it is itself
+ * differentiable (second derivatives of {@link binaryCrossEntropy}). Shapes and dtypes as
+ * {@link bceElementwise}. This is `dAL` of the textbook's `modelBackward`; not exported from the
+ * package index.
  *
  * @throws DTypeError when `p` is not float; ShapeError when `y`'s shape differs from `p`'s.
  * @internal

@@ -7,7 +7,7 @@ import { linearActivationForward, linearActivationGradients, type LayerCache } f
 import { checkSameShape, checkWeights, show } from "./checks.js";
 import { checkParamOptions, he, type Initializer } from "./init.js";
 import { checkFinite, checkUnitInterval } from "./loss-checks.js";
-import { bceElementwise } from "./losses.js";
+import { bceElementwise, bceGradient } from "./losses.js";
 
 /**
  * The parameters of an L-layer network: `W1, b1, …, WL, bL`, with W[l] of shape (n[l], n[l-1])
@@ -266,7 +266,7 @@ export function modelBackward(AL: Tensor, Y: Tensor, caches: readonly LayerCache
   const m = AL.shape[1]!;
   const grads: GradDict = {};
   noGrad(() => {
-    let dA: Operand = costGradient(AL, y);
+    let dA: Operand = bceGradient(AL, y);
     for (let l = L; l >= 1; l--) {
       const { linear, Z, activation } = caches[l - 1]!;
       const g = linearActivationGradients(dA, linear.A, linear.W, Z, activation, 1 / m);
@@ -277,16 +277,6 @@ export function modelBackward(AL: Tensor, Y: Tensor, caches: readonly LayerCache
     }
   });
   return grads;
-}
-
-/**
- * `dAL = -(Y/AL - (1-Y)/(1-AL)) = (AL - Y) / (AL·(1-AL))`, with the denominator d floored away
- * from 0 keeping its sign: max(d, 1e-12) for d ≥ 0, min(d, -1e-12) for d < 0 (AL outside [0, 1]).
- * Not bceGradient: that one floors every d at 1e-12, right for the losses' probabilities only.
- */
-function costGradient(AL: Tensor, Y: Tensor): Tensor {
-  const d = T.mul(AL, T.sub(1, AL));
-  return T.div(T.sub(AL, Y), T.where(T.ge(d, 0), T.maximum(d, 1e-12), T.minimum(d, -1e-12)));
 }
 
 /**
