@@ -3,7 +3,7 @@
 // runs the same function as its recorded backward (where it may itself be differentiated).
 import { matmul, mul, noGrad, sum, transpose, type Operand, type Variable } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { DTypeError, type Tensor } from "@strata/tensor";
+import { DTypeError, ValueError, type Tensor } from "@strata/tensor";
 import { activation as lookup, fusedName, type Activation, type ActivationSpec } from "./activations.js";
 import { checkLayerInput, checkSameShape, checkWeights } from "./checks.js";
 
@@ -179,6 +179,7 @@ export interface Gradients {
  *
  * @throws ShapeError when dZ is not (n[l], m) for the cached layer; DTypeError when dZ's dtype is
  *   not the layer's (W's): nothing is promoted, so a float32 layer gives float32 gradients.
+ * @throws ValueError when the cache has m = 0 examples (the means are undefined).
  * @example
  * ```ts
  * import { linearBackward, linearForward } from "@strata/nn";
@@ -193,8 +194,14 @@ export function linearBackward(dZ: Tensor, cache: LinearCache, where = "linearBa
   const m = A.shape[1]!;
   checkSameShape(where, "dZ", dZ, [W.shape[0]!, m]);
   checkGradientDType(where, "dZ", dZ, "W", W);
+  checkExamples(where, A);
   const { dAprev, dW, db } = noGrad(() => linearGradients(dZ, A, W, 1 / m));
   return { dAprev: dAprev!.data, dW: dW!.data, db: db!.data };
+}
+
+/** dW and db are means over the m examples: m = 0 leaves them undefined (0/0), not NaN. */
+function checkExamples(where: string, A: Tensor): void {
+  if (A.shape[1] === 0) throw new ValueError(`${where}: the cached A_prev is (${A.shape.join(", ")}), with m = 0 examples; dW = (1/m)·dZ·A_prevᵀ and db = (1/m)·Σ dZ need at least one column`);
 }
 
 /** A gradient flowing back into a layer must have the layer's dtype: no silent promotion. */
@@ -212,6 +219,7 @@ function checkGradientDType(where: string, what: string, grad: Tensor, cachedNam
  * @throws ValueError for an unknown activation name or a bad leakyRelu slope.
  * @throws DTypeError when dA's dtype is not the layer's (Z's), for every activation (softmax and
  *   custom ones included): nothing is promoted.
+ * @throws ValueError when the cache has m = 0 examples (the means are undefined).
  * @example
  * ```ts
  * import { linearActivationBackward, linearActivationForward } from "@strata/nn";
@@ -225,6 +233,7 @@ export function linearActivationBackward(dA: Tensor, cache: LayerCache, activati
   const { A, W } = cache.linear;
   checkSameShape(where, "dA", dA, cache.Z.shape);
   checkGradientDType(where, "dA", dA, "Z", cache.Z);
+  checkExamples(where, A);
   const g = lookup(activation);
   const fused = fusedName(g);
   if (fused !== null) {

@@ -166,6 +166,16 @@ describe("layer backward", () => {
     expect(() => linearBackward(sample([3, 5]), cache)).toThrow("linearBackward: expected dZ of shape (3,6), got (3,5)");
   });
 
+  it("both backward blocks refuse m = 0 examples, whose means are undefined, instead of returning NaN", () => {
+    const { cache } = linearActivationForward(zeros([5, 0], { dtype: "float64" }), W, b, "relu");
+    const empty = zeros([3, 0], { dtype: "float64" });
+    expect(() => linearBackward(empty, cache.linear)).toThrow(ValueError);
+    expect(() => linearBackward(empty, cache.linear)).toThrow("linearBackward: the cached A_prev is (5, 0), with m = 0 examples; dW = (1/m)·dZ·A_prevᵀ and db = (1/m)·Σ dZ need at least one column");
+    for (const g of ["relu", "sigmoid", "tanh", "identity"] as const) {
+      expect(() => linearActivationBackward(empty, cache, g)).toThrow(/^linearActivationBackward: the cached A_prev is \(5, 0\), with m = 0 examples/);
+    }
+  });
+
   it("linearBackward refuses a dZ of another dtype than the layer's instead of promoting it", () => {
     const { cache } = linearForward(A.cast("float32"), W.cast("float32"), b.cast("float32"));
     const dZ = sample([3, 6], "float64", 12);
