@@ -34,7 +34,7 @@ function inChild(args: string[]): Measured {
   }
 }
 
-const short = (s: string): string => (s.length > 110 ? `${s.slice(0, 107)}...` : s);
+const short = (s: string): string => (s.length > 150 ? `${s.slice(0, 147)}...` : s);
 
 function hostile(dir: string): Record<string, Measured & { bytes: number }> {
   const out: Record<string, Measured & { bytes: number }> = {};
@@ -47,7 +47,7 @@ function hostile(dir: string): Record<string, Measured & { bytes: number }> {
   printTable(
     `load() of hostile checkpoints (each in a fresh process, stopped after ${LIMIT_S} s)`,
     ["file", "bytes", "s", "peak RSS MB", "outcome"],
-    Object.entries(out).map(([name, m]) => [name, Number.isNaN(m.bytes) ? "—" : String(m.bytes), m.seconds, Number.isNaN(m.peakMb) ? "—" : String(m.peakMb), short(m.outcome)]),
+    Object.entries(out).map(([name, m]) => [name, Number.isNaN(m.bytes) ? "—" : String(m.bytes), m.seconds, Number.isNaN(m.peakMb) ? "—" : String(m.peakMb), short(m.outcome.replaceAll(`${dir}/`, ""))]),
   );
   return out;
 }
