@@ -12,14 +12,16 @@ import {
   type Entry, type Fail, type Header, type SafetensorsContents,
 } from "./safetensors.js";
 
-// Bytes per read or write call: below Node's 2 GiB limit per call, and large enough that the
-// calls cost nothing next to the copying.
-const PIECE = 1 << 26;
+/**
+ * Bytes per read or write call: below Node's 2 GiB limit per call, and large enough that the calls
+ * cost nothing next to the copying.
+ */
+export const PIECE = 1 << 26;
 
 /**
  * Writes `tensors` (and `metadata`) to `path` as a safetensors file, atomically: the bytes go to a
  * temporary file in the same directory (`<name>.tmp-<pid>-<thread>-<random>`), written in pieces
- * of at most 1 GiB (so files over 2 GiB work), fsynced and renamed over `path`. On any failure the
+ * of at most 64 MiB (so files over 2 GiB work), fsynced and renamed over `path`. On any failure the
  * temporary file is removed and a file already at `path` is left as it was. Temporary files of
  * `path` left by saves that were killed (their process no longer runs) are removed first; the
  * checkpoint itself and other processes' saves in progress are never touched.
@@ -77,8 +79,9 @@ export function writeSafetensors(path: string, tensors: Record<string, Tensor>, 
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, Math.min(PIECE, bytes.length - at));
+/** Writes all of `bytes` at the file's current position, at most `piece` bytes per call. */
+export function writeAll(fd: number, bytes: Uint8Array, piece = PIECE): void {
+  for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, Math.min(piece, bytes.length - at));
 }
 
 /** Whether process `pid` runs (signal 0 only checks; EPERM means it runs as another user). */
@@ -165,10 +168,13 @@ function checkRegular(stat: fs.Stats, path: string): void {
   throw new ValueError(`readSafetensors: ${path} is ${kind}; expected a regular safetensors file`);
 }
 
-/** Fills `into` from byte `position` of the file, in pieces; a file that ends early is an error. */
-function readAt(fd: number, into: Uint8Array, position: number, path: string): Uint8Array {
+/**
+ * Fills `into` from byte `position` of the file, at most `piece` bytes per call; a file that ends
+ * early is a ValueError naming `path`.
+ */
+export function readAt(fd: number, into: Uint8Array, position: number, path: string, piece = PIECE): Uint8Array {
   for (let at = 0; at < into.length; ) {
-    const got = fs.readSync(fd, into, at, Math.min(PIECE, into.length - at), position + at);
+    const got = fs.readSync(fd, into, at, Math.min(piece, into.length - at), position + at);
     if (got === 0) throw new ValueError(`${path}: the file ended at byte ${position + at} while ${into.length - at} more bytes were expected; it changed while being read`);
     at += got;
   }

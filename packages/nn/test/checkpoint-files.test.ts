@@ -8,8 +8,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { threadId } from "node:worker_threads";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { Dense, load, readSafetensors, save, writeSafetensors, zeros } from "@strata/nn";
-import { tensor } from "@strata/tensor";
+import { ValueError, tensor } from "@strata/tensor";
+import { readAt, writeAll } from "../src/safetensors-file.js";
+import { errorOf } from "./helpers.js";
 
 let dir: string;
 beforeEach(() => {
@@ -52,6 +55,44 @@ describe("temporary files of killed saves", () => {
     writeSafetensors(file, { w: tensor([2]) });
     expect(fs.readdirSync(dir).sort()).toEqual(["ckpt.safetensors", ...kept].sort());
     expect(readSafetensors(file).tensors.w!.toArray()).toEqual([2]);
+  });
+
+  it("property: of any mix of names beside the checkpoint, a save removes exactly the temporaries whose save cannot finish", () => {
+    const file = path.join(dir, "ckpt.safetensors");
+    const dead = [deadPid(), deadPid()];
+    const live = process.ppid;
+    // Each kind of name, with whether a save must remove it: the rule stated once, by kind.
+    const kinds = fc.oneof(
+      fc.record({ pid: fc.constantFrom(...dead), thread: fc.option(fc.nat(9), { nil: undefined }), remove: fc.constant(true) }),
+      fc.record({ pid: fc.constant(process.pid), thread: fc.constant(threadId), remove: fc.constant(true) }),
+      fc.record({ pid: fc.constant(process.pid), thread: fc.constantFrom(threadId + 1, threadId + 7), remove: fc.constant(false) }),
+      fc.record({ pid: fc.constant(process.pid), thread: fc.constant(undefined), remove: fc.constant(false) }),
+      fc.record({ pid: fc.constant(live), thread: fc.option(fc.nat(9), { nil: undefined }), remove: fc.constant(false) }),
+    );
+    const entry = fc.record({
+      kind: kinds,
+      hex: fc.stringMatching(/^[0-9a-f]{12}$/),
+      shape: fc.constantFrom("temporary", "other checkpoint", "bad suffix", "short hex"),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(entry, { minLength: 1, maxLength: 12, selector: (e) => `${e.kind.pid}-${e.kind.thread}-${e.hex}-${e.shape}` }), (entries) => {
+        for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
+        writeSafetensors(file, { w: tensor([1]) });
+        const names = entries.map(({ kind, hex, shape }) => {
+          const tail = `${kind.pid}${kind.thread === undefined ? "" : `-${kind.thread}`}`;
+          if (shape === "other checkpoint") return { name: `ckpt2.safetensors.tmp-${tail}-${hex}`, remove: false };
+          if (shape === "bad suffix") return { name: `ckpt.safetensors.tmp-${tail}-${hex}.bak`, remove: false };
+          if (shape === "short hex") return { name: `ckpt.safetensors.tmp-${tail}-${hex.slice(1)}`, remove: false };
+          return { name: `ckpt.safetensors.tmp-${tail}-${hex}`, remove: kind.remove };
+        });
+        for (const { name } of names) fs.writeFileSync(path.join(dir, name), "partial");
+        writeSafetensors(file, { w: tensor([2]) });
+        const expected = ["ckpt.safetensors", ...new Set(names.filter((n) => !n.remove).map((n) => n.name))].sort();
+        expect(fs.readdirSync(dir).sort()).toEqual(expected);
+        expect(readSafetensors(file).tensors.w!.toArray()).toEqual([2]);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("SIGKILL in the middle of saves: the last whole checkpoint loads, and the next save clears the leftovers", async () => {
@@ -103,5 +144,30 @@ describe("checkpoints over 2 GiB", () => {
     expect(mismatches).toBe(0);
     expect(loaded[W.length - 1]).toBe(-7.25);
     expect(temporaries("big.safetensors")).toEqual([]);
+  });
+});
+
+describe("reading and writing in pieces", () => {
+  it("property: any bytes written and read back in pieces of any size come back whole, from any position", () => {
+    const file = path.join(dir, "pieces.bin");
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 700 }), fc.nat(200), (bytes, writePiece, readPiece, lead) => {
+        const fd = fs.openSync(file, "w+");
+        try {
+          writeAll(fd, new Uint8Array(lead), writePiece);
+          writeAll(fd, bytes, writePiece);
+          expect(fs.fstatSync(fd).size).toBe(lead + bytes.length);
+          const back = readAt(fd, new Uint8Array(bytes.length), lead, file, readPiece);
+          expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+          // one byte more than the file holds is a ValueError naming the file and where it ended
+          const e = errorOf(() => readAt(fd, new Uint8Array(bytes.length + 1), lead, file, readPiece));
+          expect(e).toBeInstanceOf(ValueError);
+          expect(e.message).toBe(`${file}: the file ended at byte ${lead + bytes.length} while 1 more bytes were expected; it changed while being read`);
+        } finally {
+          fs.closeSync(fd);
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -208,6 +208,51 @@ describe("paths that are not regular files", () => {
   });
 });
 
+describe("property: whatever a path names, reading it ends at once in a tensor or a ValueError", () => {
+  it("devices, FIFOs, directories and links to them are refused by kind; a file cut or padded anywhere is refused naming its size", () => {
+    const good = path.join(dir, "good.safetensors");
+    writeSafetensors(good, { a: tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float64" }), b: tensor([7, 8], { dtype: "int32" }) }, { note: "x" });
+    const bytes = fs.readFileSync(good);
+    const fifo = path.join(dir, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    const specials: [string, string][] = [
+      ["/dev/zero", "a character device"], ["/dev/null", "a character device"], ["/dev/urandom", "a character device"],
+      [fifo, "a FIFO"], [dir, "a directory"],
+    ];
+    const target = fc.oneof(
+      fc.record({ special: fc.constantFrom(...specials), linked: fc.boolean() }).map(({ special, linked }) => ({ kind: "special" as const, special, linked })),
+      fc.record({ cut: fc.integer({ min: 0, max: bytes.length - 1 }) }).map(({ cut }) => ({ kind: "cut" as const, cut })),
+      fc.uint8Array({ minLength: 1, maxLength: 64 }).map((pad) => ({ kind: "padded" as const, pad })),
+    );
+    let n = 0;
+    fc.assert(
+      fc.property(target, (t) => {
+        const file = path.join(dir, `t${n++}.safetensors`);
+        if (t.kind === "special") {
+          const [where, kind] = t.special;
+          if (t.linked) fs.symlinkSync(where, file);
+          const shown = t.linked ? file : where;
+          const e = errorOf(() => readSafetensors(shown));
+          expect(e).toBeInstanceOf(ValueError);
+          expect(e.message).toBe(`readSafetensors: ${shown} is ${kind}; expected a regular safetensors file`);
+          return;
+        }
+        fs.writeFileSync(file, t.kind === "cut" ? bytes.subarray(0, t.cut) : Buffer.concat([bytes, t.pad]));
+        const e = errorOf(() => readSafetensors(file));
+        expect(e).toBeInstanceOf(ValueError);
+        expect(e.message.startsWith(`${file}: `)).toBe(true);
+        // the message says where the file ends against what its header needs
+        const headerBytes = Number(bytes.readBigUInt64LE(0));
+        if (t.kind === "padded") expect(e.message).toContain(`: ${t.pad.length} trailing bytes after the last tensor`);
+        else if (t.cut < 8) expect(e.message).toContain(`: the file has ${t.cut} bytes, fewer than the 8-byte header length`);
+        else if (t.cut < 8 + headerBytes) expect(e.message).toContain(`header length ${headerBytes} exceeds the ${t.cut - 8} bytes after it`);
+        else expect(e.message).toContain(`are out of bounds: the data section has ${t.cut - 8 - headerBytes} bytes (is the file truncated?)`);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe("values the model's dtype cannot hold", () => {
   const huge = fc.double({ min: 3.5e38, max: 1.7e308, noNaN: true }).chain((v) => fc.constantFrom(v, -v));
 
