@@ -1,10 +1,22 @@
 // One measured action in a fresh process, so that its peak memory is its own: `load FILE`,
 // `read FILE`, `roundtrip FILE N` (save then load an N x N Dense layer) or `save-loop FILE` (save a
 // 64 MB layer forever, for the kill measurement). Prints one JSON line: outcome, seconds, peak RSS.
+import { readFileSync } from "node:fs";
 import { Dense, load, readSafetensors, save, zeros } from "@strata/nn";
 
 const [action, file, arg] = process.argv.slice(2) as [string, string, string | undefined];
-const peakMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+// VmHWM is this process's own peak; getrusage's maxRSS on Linux starts from the parent's RSS at
+// the fork, which would put a floor of the bench's own size under every figure.
+const peakMb = (): number => {
+  try {
+    const kb = /VmHWM:\s*(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+    if (kb !== undefined) return Math.round(Number(kb) / 1024);
+  } catch {
+    // not Linux
+  }
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+};
 
 function outcome(fn: () => string): { outcome: string; seconds: number } {
   const t0 = performance.now();
