@@ -12,11 +12,9 @@ import {
   type Entry, type Fail, type Header, type SafetensorsContents,
 } from "./safetensors.js";
 
-/**
- * Bytes per read or write call: below Node's 2 GiB limit per call, and large enough that the calls
- * cost nothing next to the copying.
- */
-export const PIECE = 1 << 26;
+// Bytes per read or write call: below Node's 2 GiB limit per call, and large enough that the
+// calls cost nothing next to the copying.
+const PIECE = 1 << 26;
 
 /**
  * Writes `tensors` (and `metadata`) to `path` as a safetensors file, atomically: the bytes go to a

@@ -208,11 +208,12 @@ describe("paths that are not regular files", () => {
   });
 });
 
-describe("property: whatever a path names, reading it ends at once in a tensor or a ValueError", () => {
-  it("devices, FIFOs, directories and links to them are refused by kind; a file cut or padded anywhere is refused naming its size", () => {
+describe("property: a path that does not name one whole safetensors file ends at once in a ValueError", () => {
+  it("devices, FIFOs, directories and links to them are refused by kind; a file cut or padded anywhere is refused saying where it ends", () => {
     const good = path.join(dir, "good.safetensors");
     writeSafetensors(good, { a: tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float64" }), b: tensor([7, 8], { dtype: "int32" }) }, { note: "x" });
     const bytes = fs.readFileSync(good);
+    const headerBytes = Number(bytes.readBigUInt64LE(0));
     const fifo = path.join(dir, "pipe");
     execFileSync("mkfifo", [fifo]);
     const specials: [string, string][] = [
@@ -242,7 +243,6 @@ describe("property: whatever a path names, reading it ends at once in a tensor o
         expect(e).toBeInstanceOf(ValueError);
         expect(e.message.startsWith(`${file}: `)).toBe(true);
         // the message says where the file ends against what its header needs
-        const headerBytes = Number(bytes.readBigUInt64LE(0));
         if (t.kind === "padded") expect(e.message).toContain(`: ${t.pad.length} trailing bytes after the last tensor`);
         else if (t.cut < 8) expect(e.message).toContain(`: the file has ${t.cut} bytes, fewer than the 8-byte header length`);
         else if (t.cut < 8 + headerBytes) expect(e.message).toContain(`header length ${headerBytes} exceeds the ${t.cut - 8} bytes after it`);
