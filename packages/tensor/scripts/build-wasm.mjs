@@ -1,5 +1,5 @@
 // Compiles packages/tensor/assembly (AssemblyScript) to WebAssembly and writes the bytes, base64,
-// into src/wasm/binary.ts, so the package runs from source with no build step and no file lookup.
+// into src/backends/wasm/binary.ts, so the package runs from source with no build step and no file lookup.
 // `--check` compiles and fails if the committed binary.ts differs (the test suite runs it).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const target = join(root, "src/wasm/binary.ts");
+const target = join(root, "src/backends/wasm/binary.ts");
 const scratch = mkdtempSync(join(tmpdir(), "strata-wasm-"));
 try {
   const out = join(scratch, "kernels.wasm");
@@ -30,7 +30,7 @@ try {
   ].join("\n");
   if (process.argv.includes("--check")) {
     if (readFileSync(target, "utf8") !== source) {
-      console.error("src/wasm/binary.ts is out of date with assembly/: run node packages/tensor/scripts/build-wasm.mjs");
+      console.error("src/backends/wasm/binary.ts is out of date with assembly/: run node packages/tensor/scripts/build-wasm.mjs");
       process.exit(1);
     }
   } else {

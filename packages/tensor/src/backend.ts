@@ -1,8 +1,8 @@
 // Which kernels run: the WebAssembly SIMD ones (default where this Node can load them) or the
 // TypeScript ones they replace, and on how many threads.
 import { ValueError } from "./errors.js";
-import { kernelThreads, setKernelThreads } from "./wasm/pool.js";
-import { wasmRuntime, wasmUnavailableReason } from "./wasm/runtime.js";
+import { kernelThreads, setKernelThreads } from "./backends/wasm/pool.js";
+import { wasmRuntime, wasmUnavailableReason } from "./backends/wasm/runtime.js";
 
 /**
  * The kernel settings {@link setKernelOptions} changes (it takes any subset of them) and

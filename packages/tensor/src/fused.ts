@@ -6,12 +6,12 @@ import { wasmEnabled } from "./backend.js";
 import { allocate, isFloatDType } from "./dtype.js";
 import { gt, leakyRelu, mul, relu, sigmoid, sub, tanh, where } from "./elementwise.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
-import { WASM_WORK } from "./kernels/matmul.js";
+import { WASM_WORK } from "./backends/js/matmul.js";
 import { matmul } from "./linalg.js";
 import { sum } from "./reduce.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
-import { wasmDenseBackward, wasmDenseForward, type FusedActivation } from "./wasm/dense.js";
+import { wasmDenseBackward, wasmDenseForward, type FusedActivation } from "./backends/wasm/dense.js";
 
 /**
  * The activations {@link denseForward} applies, g in `A = g(W·X + b)`, and whose derivative

@@ -3,7 +3,7 @@
 // replace it without touching callers.
 import { allocate, promoteTypes } from "./dtype.js";
 import { DTypeError, ShapeError } from "./errors.js";
-import { batchedMatmul, type MatmulOperand } from "./kernels/matmul.js";
+import { batchedMatmul, type MatmulOperand } from "./backends/js/matmul.js";
 import { broadcastShapes, formatShape, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
 

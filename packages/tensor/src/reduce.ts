@@ -5,11 +5,11 @@ import { allocate, isFloatDType, type DType } from "./dtype.js";
 import { ValueError } from "./errors.js";
 import { contiguousStrides, formatShape, normalizeAxes, normalizeAxis, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
-import { argReduceRows, argReduceStrided, type ArgKind } from "./kernels/arg.js";
+import { argReduceRows, argReduceStrided, type ArgKind } from "./backends/js/arg.js";
 import {
   logSumExpRows, logSumExpStrided, reduceRows, reduceStrided, type LogSumExpParts, type ReduceKind, type ReduceSource,
-} from "./kernels/reduce.js";
-import { normalizeByLogSumExp, type NormalizeKind } from "./kernels/softmax.js";
+} from "./backends/js/reduce.js";
+import { normalizeByLogSumExp, type NormalizeKind } from "./backends/js/softmax.js";
 
 /**
  * Options of {@link sum}, {@link mean}, {@link max}, {@link min} and {@link logSumExp}: the axes

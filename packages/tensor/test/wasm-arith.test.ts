@@ -5,7 +5,7 @@
 // operations were routed, so a comparison cannot pass by both sides running TypeScript.
 import { afterEach, describe, expect, it } from "vitest";
 import { add, div, kernelOptions, maximum, minimum, mul, setKernelOptions, sub, tensor, type DType, type Tensor, type TensorLike } from "@strata/tensor";
-import { kernelRuns } from "../src/wasm/pool.js";
+import { kernelRuns } from "../src/backends/wasm/pool.js";
 import { onTypeScript, pseudoRandom } from "./reference.js";
 
 const initial = kernelOptions();

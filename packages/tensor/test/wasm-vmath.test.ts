@@ -13,7 +13,7 @@
 // done in double-double, so that only Math.exp's rounding is left in it: computed plainly, that
 // expression is itself up to ~2 ulp off, as much as the bound allows the kernel.
 import { describe, expect, it } from "vitest";
-import { memoryViews, resetArena, takeArena, wasmRuntime } from "../src/wasm/runtime.js";
+import { memoryViews, resetArena, takeArena, wasmRuntime } from "../src/backends/wasm/runtime.js";
 
 type DType = "float32" | "float64";
 type Name = "exp" | "log" | "tanh" | "sigmoid";

@@ -1,7 +1,7 @@
 // Second pass of softmax / logSoftmax: every element shifted by the log-sum-exp of its slice.
 // The first pass (the log-sum-exp itself) is the reduction kernel.
-import type { DataArray } from "../dtype.js";
-import { contiguousStrides, shapeSize } from "../shape.js";
+import type { DataArray } from "../../dtype.js";
+import { contiguousStrides, shapeSize } from "../../shape.js";
 import type { LogSumExpParts } from "./reduce.js";
 import { planLoop, RowCursor } from "./strided.js";
 

@@ -5,8 +5,8 @@
 // multiply-adds go to the WebAssembly SIMD kernels (../wasm/gemm.ts, on every thread allowed);
 // integer products, small ones and everything when they are switched off stay on the TypeScript
 // kernels below, which are also the reference the WebAssembly ones are tested against.
-import { wasmEnabled } from "../backend.js";
-import type { DataArray } from "../dtype.js";
+import { wasmEnabled } from "../../backend.js";
+import type { DataArray } from "../../dtype.js";
 import { wasmGemm } from "../wasm/gemm.js";
 import { blockedGemm, gemmWorkspace, type GemmWorkspace, type StridedMatrix } from "./gemm.js";
 import { forEachIndex } from "./strided.js";

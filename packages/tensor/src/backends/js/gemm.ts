@@ -35,7 +35,7 @@
 // - what mattered, all about V8's code for the hot loop: stepping the packed indices by a literal
 //   4 rather than the module constants MR/NR (2.7 → 3.2), and, measured interleaved in one
 //   process, both packed panels in one array plus `| 0` index arithmetic (3.7 → 3.9).
-import type { DataArray } from "../dtype.js";
+import type { DataArray } from "../../dtype.js";
 
 /** Micro-tile rows (the micro-kernel below is written out for exactly 4 × 4). */
 export const MR = 4;

@@ -9,10 +9,10 @@
 // - accumulate: for each reduced position, update every output in a row (best when a kept axis
 //   is innermost in memory, e.g. summing the columns of a row-major matrix), so the inner loop
 //   still reads consecutive addresses instead of jumping a row length per element.
-import { wasmEnabled } from "../backend.js";
-import { allocate, type DataArray } from "../dtype.js";
+import { wasmEnabled } from "../../backend.js";
+import { allocate, type DataArray } from "../../dtype.js";
 import { wasmReduceRows } from "../wasm/pointwise.js";
-import { shapeSize } from "../shape.js";
+import { shapeSize } from "../../shape.js";
 import { CHUNK, plans, preferAccumulate, RowCursor, type Loop, type ReduceSource } from "./strided.js";
 
 export type { ReduceSource } from "./strided.js";

@@ -13,10 +13,10 @@
 //   4. Otherwise copy the operands to row-major order, then one plain loop.
 import ndarray from "ndarray";
 import ops from "ndarray-ops";
-import { dtypeOfArray, type DataArray } from "../dtype.js";
-import { shapeSize, type Shape } from "../shape.js";
-import { Tensor } from "../tensor.js";
-import { contiguousCopy } from "../copy.js";
+import { dtypeOfArray, type DataArray } from "../../dtype.js";
+import { shapeSize, type Shape } from "../../shape.js";
+import { Tensor } from "../../tensor.js";
+import { contiguousCopy } from "../../copy.js";
 import { whereKernel, type BinaryKernel, type UnaryKernel } from "./elementwise.js";
 import { forEachIndex } from "./strided.js";
 

@@ -2,7 +2,7 @@
 // operands. Forward: every thread computes its block of Z = W·X, adds the bias and applies g while
 // the block is still in cache. Backward: dZ = dA·g'(·) and db in one pass, then dW = dZ·Xᵀ and
 // dX = Wᵀ·dZ read the staged dZ, X and W in place (the transposes are stride choices).
-import type { StridedMatrix } from "../kernels/gemm.js";
+import type { StridedMatrix } from "../js/gemm.js";
 import { runParallel, type Job } from "./pool.js";
 import { copyOut, loadedRuntime, productJobs, ranges, stage, stageRowMajor, threadsFor, type Staged } from "./gemm.js";
 import { MAP_PARALLEL, UNARY_CODES } from "./pointwise.js";

@@ -16,7 +16,7 @@
 // flag move while the conditional is a branch that random data mispredicts (3x slower).
 import ops from "ndarray-ops";
 import type { NdArray } from "ndarray";
-import type { DataArray } from "../dtype.js";
+import type { DataArray } from "../../dtype.js";
 
 type Arr = DataArray;
 type Nd = NdArray<DataArray>;

@@ -4,8 +4,8 @@
 //
 // Everything here works on plain numbers and typed arrays, not on Tensor, so that a
 // WebAssembly kernel can take the same plan (shape, strides, offsets) unchanged.
-import type { DataArray } from "../dtype.js";
-import { contiguousStrides } from "../shape.js";
+import type { DataArray } from "../../dtype.js";
+import { contiguousStrides } from "../../shape.js";
 
 /** An iteration space after simplification: innermost axis last, at least one axis. */
 export interface Loop {

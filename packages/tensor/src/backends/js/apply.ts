@@ -6,14 +6,14 @@
 //   arith  bool becomes int32, others stay     (add sub mul maximum minimum neg abs sign square …)
 //   float  bool and int32 become float32       (div pow exp log sqrt sigmoid tanh …)
 //   bool   always bool                         (comparisons, logical ops)
-import { allocate, promoteTypes, resultTypeWithScalar, type DType } from "../dtype.js";
-import { DTypeError, ValueError } from "../errors.js";
-import { broadcastShapes, formatShape, shapeSize } from "../shape.js";
-import { Tensor } from "../tensor.js";
-import type { TensorLike } from "../elementwise.js";
+import { allocate, promoteTypes, resultTypeWithScalar, type DType } from "../../dtype.js";
+import { DTypeError, ValueError } from "../../errors.js";
+import { broadcastShapes, formatShape, shapeSize } from "../../shape.js";
+import { Tensor } from "../../tensor.js";
+import type { TensorLike } from "../../elementwise.js";
 import { binaryKernels, unaryKernels, type BinaryKernelName, type UnaryKernelName } from "./elementwise.js";
 import { mapBinary, mapUnary, mapWhere } from "./map.js";
-import { wasmEnabled } from "../backend.js";
+import { wasmEnabled } from "../../backend.js";
 import { binaryOnWasm } from "./wasm-binary.js";
 import { wasmUnary, type WasmUnaryOp } from "../wasm/pointwise.js";
 

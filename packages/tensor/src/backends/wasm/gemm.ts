@@ -7,7 +7,7 @@
 // Anything else (negative steps, a small window of a big buffer) is gathered row by row.
 // `set` also converts element types, so int32 or float32 operands of a float64 product arrive as
 // float64.
-import type { StridedMatrix } from "../kernels/gemm.js";
+import type { StridedMatrix } from "../js/gemm.js";
 import { kernelThreads, runParallel, type Job } from "./pool.js";
 import { memoryViews, resetArena, takeArena, wasmRuntime, wasmUnavailableReason, type WasmRuntime } from "./runtime.js";
 

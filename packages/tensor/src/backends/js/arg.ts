@@ -1,8 +1,8 @@
 // argmax / argmin kernels over strided buffers, with the same two memory strategies as
 // ./reduce.ts. Unlike sums, the visiting order of the reduced axes matters here ("first"
 // occurrence), so those axes are never reordered or flipped: only merged where memory allows.
-import { allocate, type DataArray } from "../dtype.js";
-import { shapeSize } from "../shape.js";
+import { allocate, type DataArray } from "../../dtype.js";
+import { shapeSize } from "../../shape.js";
 import { CHUNK, plans, preferAccumulate, RowCursor, type ReduceSource } from "./strided.js";
 
 /** Reductions returning the (first) position of the extreme value. */

@@ -7,7 +7,7 @@
 // The memory is shared (a SharedArrayBuffer underneath) so that worker threads instantiate the
 // same module over the same bytes.
 import { kernelsWasmBase64 } from "./binary.js";
-import { StrataError } from "../errors.js";
+import { StrataError } from "../../errors.js";
 
 /** The exports of packages/tensor/assembly (see there for the contracts). */
 export interface KernelExports {

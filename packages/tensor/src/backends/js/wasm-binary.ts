@@ -1,12 +1,12 @@
 // Which binary ops go to the WebAssembly kernels (../wasm/arith.ts), and how their operands line
 // up there: one operand contiguous with the output's shape, the other the same, a number, one
 // value per row of the output (a bias (n,1) against (n,m)) or one row repeated ((m,) against (n,m)).
-import { shapeSize, type Shape } from "../shape.js";
-import { Tensor } from "../tensor.js";
-import type { TensorLike } from "../elementwise.js";
-import { wasmEnabled } from "../backend.js";
+import { shapeSize, type Shape } from "../../shape.js";
+import { Tensor } from "../../tensor.js";
+import type { TensorLike } from "../../elementwise.js";
+import { wasmEnabled } from "../../backend.js";
 import { wasmBinary, type OtherOperand, type WasmBinaryOp } from "../wasm/arith.js";
-import { dtypeOfArray, type DataArray } from "../dtype.js";
+import { dtypeOfArray, type DataArray } from "../../dtype.js";
 import type { BinaryKernelName } from "./elementwise.js";
 
 const WASM_BINARY: Partial<Record<BinaryKernelName, WasmBinaryOp>> = {
