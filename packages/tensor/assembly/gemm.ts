@@ -26,7 +26,7 @@
 // relaxed-SIMD multiply-add (behind a flag in Node 20) gave no gain. f64 tiles are 4 × 4 in f64x2
 // lanes. MC must be a multiple of both MR values: packed A blocks fill exactly MC × KC.
 
-import { denseEpilogue } from "./pointwise";
+import { epilogueByCode } from "./dispatch";
 
 const MR32: i32 = 4;
 const MR64: i32 = 4;
@@ -259,7 +259,7 @@ export function gemmF64(
 
 /**
  * A Dense layer's forward on one block in float32: Z = A·B as gemmF32 writes it into c, then
- * Z += bias[i] on row i and aOut = g(Z) (op and alpha as in pointwise.ts; aOut unused for the
+ * Z += bias[i] on row i and aOut = g(Z) (op and alpha as in unary-ops.ts; aOut unused for the
  * identity). bias holds m float32 values, one per row of this block.
  */
 export function denseF32(
@@ -267,7 +267,7 @@ export function denseF32(
   c: usize, ldc: i32, ws: usize, bias: usize, op: i32, alpha: f64, aOut: usize,
 ): void {
   blocked<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, ws);
-  denseEpilogue<f32>(op, c, aOut, m, n, ldc, bias, <f32>alpha);
+  epilogueByCode<f32>(op, c, aOut, m, n, ldc, bias, <f32>alpha);
 }
 
 /** denseF32 for float64. */
@@ -276,5 +276,5 @@ export function denseF64(
   c: usize, ldc: i32, ws: usize, bias: usize, op: i32, alpha: f64, aOut: usize,
 ): void {
   blocked<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, ws);
-  denseEpilogue<f64>(op, c, aOut, m, n, ldc, bias, alpha);
+  epilogueByCode<f64>(op, c, aOut, m, n, ldc, bias, alpha);
 }

@@ -1,14 +1,30 @@
-// Compiles packages/tensor/assembly (AssemblyScript) to WebAssembly and writes the bytes, base64,
-// into src/backends/wasm/binary.ts, so the package runs from source with no build step and no file lookup.
-// `--check` compiles and fails if the committed binary.ts differs (the test suite runs it).
+// Generates the operation-code files from assembly/opcodes.json (assembly/dispatch.ts and
+// src/backends/wasm/opcodes.ts, see scripts/opcodes.mjs), compiles packages/tensor/assembly
+// (AssemblyScript) to WebAssembly and writes the bytes, base64, into src/backends/wasm/binary.ts,
+// so the package runs from source with no build step and no file lookup.
+// `--check` fails if any of the committed generated files differs (the test suite runs it).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { assemblySource, readOpcodes, typescriptSource } from "./opcodes.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const target = join(root, "src/backends/wasm/binary.ts");
+const check = process.argv.includes("--check");
+
+/** Writes `source` to `file` under root, or with --check fails when the committed file differs. */
+function emit(file, source) {
+  if (!check) return writeFileSync(join(root, file), source);
+  if (readFileSync(join(root, file), "utf8") !== source) {
+    console.error(`${file} is out of date with assembly/: run node packages/tensor/scripts/build-wasm.mjs`);
+    process.exit(1);
+  }
+}
+
+const opcodes = readOpcodes(root);
+emit("assembly/dispatch.ts", assemblySource(opcodes));
+emit("src/backends/wasm/opcodes.ts", typescriptSource(opcodes));
 const scratch = mkdtempSync(join(tmpdir(), "strata-wasm-"));
 try {
   const out = join(scratch, "kernels.wasm");
@@ -28,14 +44,7 @@ try {
     `export const kernelsWasmBase64 =\n  "${base64}";`,
     "",
   ].join("\n");
-  if (process.argv.includes("--check")) {
-    if (readFileSync(target, "utf8") !== source) {
-      console.error("src/backends/wasm/binary.ts is out of date with assembly/: run node packages/tensor/scripts/build-wasm.mjs");
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(target, source);
-  }
+  emit("src/backends/wasm/binary.ts", source);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

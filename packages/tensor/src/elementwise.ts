@@ -1,7 +1,7 @@
 // Elementwise ops: each function here fixes an op's contract in its documentation; the checks,
 // dtype rules and broadcasting live in ./kernels/apply.ts, the loops in ./kernels/elementwise.ts.
 import type { Tensor } from "./tensor.js";
-import { binary, clamp, leaky, select, unary } from "./backends/js/apply.js";
+import { binary, clamp, leaky, select, unary } from "./apply.js";
 
 /**
  * A tensor or a plain number. A number is a "weak" scalar: it adopts the tensor's dtype (see

@@ -1,17 +1,17 @@
 // A Dense layer's forward and backward as single operations, so that the WebAssembly kernels can
 // stage the operands once and apply the bias, the activation and its derivative in the same pass
-// as the products (wasm/dense.ts). The TypeScript path composes the ordinary ops and is the
-// reference; both have the semantics documented below.
-import { wasmEnabled } from "./backend.js";
-import { allocate, isFloatDType } from "./dtype.js";
-import { gt, leakyRelu, mul, relu, sigmoid, sub, tanh, where } from "./elementwise.js";
+// as the products (backends/wasm/dense.ts). When no backend has a fused kernel for the operands
+// (the dispatcher says which), the ordinary ops are composed: that path is the reference. Both
+// read the activation, its derivative and its kernel code from one table (./activations.ts).
+import { denseActivations, tensorAlgebra } from "./activations.js";
+import { isFloatDType } from "./dtype.js";
+import { mul } from "./elementwise.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
-import { WASM_WORK } from "./backends/js/matmul.js";
+import { denseBackwardKernel, denseForwardKernel } from "./dispatch/dispatch.js";
 import { matmul } from "./linalg.js";
 import { sum } from "./reduce.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
-import { wasmDenseBackward, wasmDenseForward, type FusedActivation } from "./backends/wasm/dense.js";
 
 /**
  * The activations {@link denseForward} applies, g in `A = g(W·X + b)`, and whose derivative
@@ -27,9 +27,9 @@ import { wasmDenseBackward, wasmDenseForward, type FusedActivation } from "./bac
  * console.log(Z.toArray(), A.toArray()); // [[0, 2]] [[0.5, 0.8807970881462097]]
  * ```
  */
-export type DenseActivation = FusedActivation;
+export type DenseActivation = keyof typeof denseActivations;
 
-const ACTIVATIONS: readonly DenseActivation[] = ["identity", "relu", "leakyRelu", "sigmoid", "tanh"];
+const ACTIVATIONS = Object.keys(denseActivations) as readonly DenseActivation[];
 
 /**
  * Options of {@link denseForward} (and, extended, of {@link denseBackward}).
@@ -91,7 +91,6 @@ export interface DenseGradients {
   db: Tensor | null;
 }
 
-const matrix = (t: Tensor) => ({ data: t.data, offset: t.offset, rowStride: t.strides[0]!, colStride: t.strides[1]! });
 
 function checkInputs(op: string, W: Tensor, X: Tensor, b: Tensor | null, g: DenseActivation, alpha: number): void {
   for (const [name, t] of [["W", W], ["X", X], ...(b ? [["b", b] as const] : [])] as const) {
@@ -107,17 +106,6 @@ function checkInputs(op: string, W: Tensor, X: Tensor, b: Tensor | null, g: Dens
   if (!ACTIVATIONS.includes(g)) throw new ValueError(`${op}: unknown activation ${JSON.stringify(g)}; expected one of ${ACTIVATIONS.join(", ")}`);
   if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new ValueError(`${op}: alpha must be a finite number, got ${String(alpha)}`);
 }
-
-/** g(Z) with the elementwise ops (the reference path). */
-function activate(Z: Tensor, g: DenseActivation, alpha: number): Tensor {
-  if (g === "relu") return relu(Z);
-  if (g === "leakyRelu") return leakyRelu(Z, alpha);
-  if (g === "sigmoid") return sigmoid(Z);
-  if (g === "tanh") return tanh(Z);
-  return Z;
-}
-
-const useKernels = (n: number, k: number, m: number): boolean => n > 0 && k > 0 && m > 0 && n * k * m >= WASM_WORK && wasmEnabled();
 
 /**
  * A Dense layer's forward in one operation: `Z = W·X + b`, `A = g(Z)`, for W `(n, k)`, X `(k, m)`
@@ -141,27 +129,11 @@ const useKernels = (n: number, k: number, m: number): boolean => n > 0 && k > 0 
 export function denseForward(W: Tensor, X: Tensor, b: Tensor, activation: DenseActivation = "identity", options: DenseForwardOptions = {}): { Z: Tensor; A: Tensor } {
   const alpha = options.alpha ?? 0.01;
   checkInputs("denseForward", W, X, b, activation, alpha);
-  const [n, k] = W.shape as [number, number];
-  const m = X.shape[1]!;
-  if (!useKernels(n, k, m)) {
-    const Z = matmul(W, X).add(b);
-    return { Z, A: activate(Z, activation, alpha) };
-  }
-  const zData = allocate(W.dtype, [n, m], "denseForward") as Float32Array | Float64Array;
-  const aData = activation === "identity" ? null : (allocate(W.dtype, [n, m], "denseForward") as Float32Array | Float64Array);
-  const bias = { data: b.data as Float32Array | Float64Array, offset: b.offset, stride: b.strides[0]! };
-  wasmDenseForward(matrix(W), matrix(X), bias, n, k, m, activation, alpha, zData, aData);
-  const Z = new Tensor(zData, [n, m]);
-  return { Z, A: aData ? new Tensor(aData, [n, m]) : Z };
-}
-
-/** dA·g'(·) with the elementwise ops (the reference path). */
-function activationGrad(dA: Tensor, Z: Tensor, A: Tensor, g: DenseActivation, alpha: number): Tensor {
-  if (g === "relu") return where(gt(Z, 0), dA, 0);
-  if (g === "leakyRelu") return where(gt(Z, 0), dA, mul(dA, alpha));
-  if (g === "sigmoid") return mul(dA, mul(A, sub(1, A)));
-  if (g === "tanh") return mul(dA, sub(1, mul(A, A)));
-  return dA;
+  const g = denseActivations[activation];
+  const fused = denseForwardKernel({ W, X, b, g, alpha });
+  if (fused) return fused;
+  const Z = matmul(W, X).add(b);
+  return { Z, A: g.value(Z, alpha) };
 }
 
 /**
@@ -192,7 +164,7 @@ export function denseBackward(
   const { alpha = 0.01, scale = 1, needs = [true, true, true] } = options;
   checkInputs("denseBackward", W, X, null, activation, alpha);
   if (typeof scale !== "number" || !Number.isFinite(scale)) throw new ValueError(`denseBackward: scale must be a finite number, got ${String(scale)}`);
-  const [n, k] = W.shape as [number, number];
+  const n = W.shape[0]!;
   const m = X.shape[1]!;
   for (const [name, t] of [["dA", dA], ["Z", Z], ["A", A]] as const) {
     if (!(t instanceof Tensor) || t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== m) {
@@ -201,21 +173,14 @@ export function denseBackward(
     }
     if (t.dtype !== W.dtype) throw new DTypeError(`denseBackward: ${name} is ${t.dtype}, expected ${W.dtype} like W`);
   }
-  if (!useKernels(n, k, m)) {
-    const dZ = activationGrad(dA, Z, A, activation, alpha);
-    const scaled = (t: Tensor): Tensor => (scale === 1 ? t : mul(t, scale));
-    return {
-      dX: needs[0] ? matmul(W.T, dZ) : null,
-      dW: needs[1] ? scaled(matmul(dZ, X.T)) : null,
-      db: needs[2] ? scaled(sum(dZ, { axis: 1, keepDims: true })) : null,
-    };
-  }
-  const out = (wanted: boolean | undefined, size: number) => (wanted ? (allocate(W.dtype, size, "denseBackward") as Float32Array | Float64Array) : null);
-  const outs = { dX: out(needs[0], k * m), dW: out(needs[1], n * k), db: out(needs[2], n) };
-  wasmDenseBackward({ dA: matrix(dA), Z: matrix(Z), A: matrix(A), X: matrix(X), W: matrix(W) }, n, k, m, activation, alpha, scale, outs);
+  const g = denseActivations[activation];
+  const fused = denseBackwardKernel({ dA, X, W, Z, A, g, alpha, scale, needs });
+  if (fused) return fused;
+  const dZ = g.grad(tensorAlgebra, dA, g.from === "A" ? A : Z, alpha);
+  const scaled = (t: Tensor): Tensor => (scale === 1 ? t : mul(t, scale));
   return {
-    dX: outs.dX && new Tensor(outs.dX, [k, m]),
-    dW: outs.dW && new Tensor(outs.dW, [n, k]),
-    db: outs.db && new Tensor(outs.db, [n, 1]),
+    dX: needs[0] ? matmul(W.T, dZ) : null,
+    dW: needs[1] ? scaled(matmul(dZ, X.T)) : null,
+    db: needs[2] ? scaled(sum(dZ, { axis: 1, keepDims: true })) : null,
   };
 }

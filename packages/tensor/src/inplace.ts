@@ -11,7 +11,7 @@ import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { contiguousCopy } from "./copy.js";
 import { lossOf } from "./convert.js";
-import { describe, lift, type Rule } from "./backends/js/apply.js";
+import { describe, lift, type Rule } from "./apply.js";
 import { planLoop, RowCursor } from "./backends/js/strided.js";
 import { bumpVersion } from "./version.js";
 

@@ -1,9 +1,9 @@
 // Matrix products with numpy's matmul semantics. This file owns the rules (1-D promotion, batch
-// broadcasting, dtypes, errors); the arithmetic is in kernels/matmul.ts, so a faster kernel can
-// replace it without touching callers.
+// broadcasting, dtypes, errors); the products run on the kernel the dispatcher picks
+// (./dispatch/matmul.ts).
 import { allocate, promoteTypes } from "./dtype.js";
 import { DTypeError, ShapeError } from "./errors.js";
-import { batchedMatmul, type MatmulOperand } from "./backends/js/matmul.js";
+import { batchedMatmul, type MatmulOperand } from "./dispatch/matmul.js";
 import { broadcastShapes, formatShape, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
 

@@ -1,15 +1,17 @@
 // Reductions (sum, mean, max, min, argmax, argmin, logSumExp) and the normalisations built on
 // them (softmax, logSoftmax). This layer checks arguments, picks dtypes and shapes, and views the
-// reduced axes last; the loops live in ./kernels so a faster kernel can replace them.
+// reduced axes last; contiguous rows go through the dispatcher (./dispatch/dispatch.ts), strided
+// layouts and argmax/argmin to the TypeScript loops, which only that backend has.
 import { allocate, isFloatDType, type DType } from "./dtype.js";
 import { ValueError } from "./errors.js";
 import { contiguousStrides, formatShape, normalizeAxes, normalizeAxis, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { argReduceRows, argReduceStrided, type ArgKind } from "./backends/js/arg.js";
 import {
-  logSumExpRows, logSumExpStrided, reduceRows, reduceStrided, type LogSumExpParts, type ReduceKind, type ReduceSource,
+  logSumExpRows, logSumExpStrided, reduceStrided, type LogSumExpParts, type ReduceKind, type ReduceSource,
 } from "./backends/js/reduce.js";
 import { normalizeByLogSumExp, type NormalizeKind } from "./backends/js/softmax.js";
+import { reduceRows } from "./dispatch/dispatch.js";
 
 /**
  * Options of {@link sum}, {@link mean}, {@link max}, {@link min} and {@link logSumExp}: the axes
@@ -126,7 +128,7 @@ function reduceValues(kind: ReduceKind, x: Tensor, p: Plan): Float64Array {
 }
 
 function logSumExpParts(x: Tensor, p: Plan): LogSumExpParts {
-  return run(x, p, (rows, n) => logSumExpRows(x.data, x.offset, rows, n), (v, k) => logSumExpStrided(source(v, k)));
+  return run(x, p, (rows, n) => logSumExpRows(x.data, x.offset, rows, n, reduceRows("max", x.data, x.offset, rows, n)), (v, k) => logSumExpStrided(source(v, k)));
 }
 
 /** Rounds float64 results into a new tensor of `dtype` (int32 wraps modulo 2^32, as int32 math). */

@@ -6,7 +6,7 @@ import { DTypeError, ShapeError } from "./errors.js";
 import { formatShape, normalizeAxis, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { contiguousCopy } from "./copy.js";
-import { describe } from "./backends/js/apply.js";
+import { describe } from "./apply.js";
 import { readIndices, requireInt32 } from "./indices.js";
 
 /**

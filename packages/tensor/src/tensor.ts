@@ -18,6 +18,7 @@ import * as inplace from "./inplace.js";
 import type { InPlaceOptions } from "./inplace.js";
 import { indexAdd, type IndexAddOptions } from "./scatter.js";
 import { bufferVersion } from "./version.js";
+import { HostStorage, type Storage } from "./storage.js";
 
 /**
  * What `toArray()` returns: a number for a scalar, nested arrays otherwise (`bool` reads as 0/1).
@@ -58,8 +59,11 @@ export class Tensor {
   readonly strides: readonly number[];
   /** Index in `data` of the first element. */
   readonly offset: number;
-  /** The buffer, possibly shared with other views. */
-  readonly data: DataArray;
+  /**
+   * Where the values live (see {@link Storage}); views share their base tensor's storage. Every
+   * read of the values goes through it: {@link Tensor.data} is `storage.host()`.
+   */
+  readonly storage: Storage;
   /** Number of elements: the product of `shape`. */
   readonly size: number;
   #nd: NdArray<DataArray> | undefined;
@@ -70,13 +74,18 @@ export class Tensor {
    *
    * @internal
    */
-  constructor(data: DataArray, shape: Shape, strides?: Shape, offset = 0) {
-    this.data = data;
-    this.dtype = dtypeOfArray(data);
+  constructor(data: DataArray | Storage, shape: Shape, strides?: Shape, offset = 0) {
+    this.storage = ArrayBuffer.isView(data) ? new HostStorage(data) : data;
+    this.dtype = dtypeOfArray(this.storage.host());
     this.shape = Object.freeze([...shape]);
     this.strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
     this.offset = offset;
     this.size = shapeSize(shape);
+  }
+
+  /** The buffer in JavaScript memory, possibly shared with other views: `storage.host()`. */
+  get data(): DataArray {
+    return this.storage.host();
   }
 
   /** Number of axes. */

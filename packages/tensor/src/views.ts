@@ -18,7 +18,7 @@ import { contiguousCopy } from "./copy.js";
 export type SliceArg = number | null | readonly [start?: number | null, stop?: number | null, step?: number | null];
 
 function view(t: Tensor, shape: Shape, strides: Shape, offset: number): Tensor {
-  return new Tensor(t.data, shape, strides, offset);
+  return new Tensor(t.storage, shape, strides, offset);
 }
 
 /** Same elements in a new shape; one length may be -1. A view when `t` is contiguous. */
@@ -40,7 +40,7 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
     throw new ShapeError(`reshape: cannot reshape ${formatShape(t.shape)} (${t.size} elements) into ${formatShape(target)} (${shapeSize(target)} elements)`);
   }
   const source = t.isContiguous ? t : contiguousCopy(t, t.dtype, "reshape");
-  return new Tensor(source.data, target, undefined, source.offset);
+  return new Tensor(source.storage, target, undefined, source.offset);
 }
 
 /** Axes reordered: axis `i` of the result is axis `perm[i]` of `t`. Default: reversed. */

@@ -19,17 +19,16 @@ import { Tensor } from "../../tensor.js";
 import { contiguousCopy } from "../../copy.js";
 import { whereKernel, type BinaryKernel, type UnaryKernel } from "./elementwise.js";
 import { forEachIndex } from "./strided.js";
+import { THRESHOLDS } from "../../dispatch/thresholds.js";
 
 /** A tensor broadcastable to the output's shape, or a plain number. */
 export type Operand = Tensor | number;
 
-/**
- * Below this many elements per inner block the per-block call overhead outweighs the plain loop's
- * advantage and ndarray-ops (one call for the whole tensor) is faster. Measured on (n,m)+(n,1)
- * float32, n·m = 1e6, one loop per block against ndarray-ops: m = 2: 0.23x, 8: 0.56x, 16: 0.8x,
- * 32: 1.0x, 64: 1.15x, 250: 1.3x.
- */
-export const MIN_BLOCK = 32;
+// Below MIN_BLOCK elements per inner block the per-block call overhead outweighs the plain loop's
+// advantage and ndarray-ops (one call for the whole tensor) is faster. Measured on (n,m)+(n,1)
+// float32, n·m = 1e6, one loop per block against ndarray-ops: m = 2: 0.23x, 8: 0.56x, 16: 0.8x,
+// 32: 1.0x, 64: 1.15x, 250: 1.3x.
+const MIN_BLOCK = THRESHOLDS.minBlock;
 
 interface Plan {
   /** Axes `[split, ndim)` form the inner block. */
@@ -69,8 +68,8 @@ function forEachBlock(shape: Shape, p: Plan, ts: readonly Tensor[], visit: (o0: 
 
 const useBlocks = (p: Plan): boolean => p.split === 0 || p.block >= MIN_BLOCK;
 
-/** Rows shorter than this are gathered to row-major order first instead (per-row call overhead). */
-export const MIN_ROW = 8;
+// Rows shorter than this are gathered to row-major order first instead (per-row call overhead).
+const MIN_ROW = THRESHOLDS.minRow;
 
 /** The innermost axis of length > 1 as the block, whatever the strides (step 3 above). */
 function rows(shape: Shape): Plan & { axis: number } {

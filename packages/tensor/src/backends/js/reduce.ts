@@ -9,9 +9,7 @@
 // - accumulate: for each reduced position, update every output in a row (best when a kept axis
 //   is innermost in memory, e.g. summing the columns of a row-major matrix), so the inner loop
 //   still reads consecutive addresses instead of jumping a row length per element.
-import { wasmEnabled } from "../../backend.js";
 import { allocate, type DataArray } from "../../dtype.js";
-import { wasmReduceRows } from "../wasm/pointwise.js";
 import { shapeSize } from "../../shape.js";
 import { CHUNK, plans, preferAccumulate, RowCursor, type Loop, type ReduceSource } from "./strided.js";
 
@@ -299,19 +297,10 @@ export function logSumExpStrided(src: ReduceSource): LogSumExpParts {
 }
 
 /**
- * From this many elements a contiguous float reduction goes to the WebAssembly kernels, which
- * stage the rows with one copy and fold four vectors at a time. Measured (sum, one row, median):
- * float32 1e4 elements 10 → 22 µs (slower), 1e5 126 → 50 µs, 1e6 1207 → 475 µs; float64 1e5
- * 110 → 73 µs, 1e6 1036 → 970 µs.
- */
-export const WASM_REDUCE = 1 << 14;
-
-/**
  * The contiguous fast path: `rows` consecutive blocks of `n` elements from `offset`, one output
  * each (a row-major tensor reduced over its trailing axes, or over all of them with rows = 1).
  */
 export function reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows: number, n: number): Float64Array {
-  if ((d instanceof Float32Array || d instanceof Float64Array) && rows * n >= WASM_REDUCE && wasmEnabled()) return wasmReduceRows(kind, d, offset, rows, n);
   const out = allocate("float64", rows, kind) as Float64Array;
   for (let r = 0, p = offset; r < rows; r++, p += n) {
     out[r] = kind === "sum" ? sumRow(d, p, n, 1) : kind === "min" ? minRow(d, p, n, 1, Infinity) : maxRow(d, p, n, 1, -Infinity);
@@ -319,9 +308,8 @@ export function reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows:
   return out;
 }
 
-/** The contiguous fast path of {@link logSumExpStrided}. */
-export function logSumExpRows(d: DataArray, offset: number, rows: number, n: number): LogSumExpParts {
-  const max = reduceRows("max", d, offset, rows, n);
+/** The contiguous fast path of {@link logSumExpStrided}, given each row's maximum. */
+export function logSumExpRows(d: DataArray, offset: number, rows: number, n: number, max: Float64Array): LogSumExpParts {
   const rest = allocate("float64", rows, "logSumExp") as Float64Array;
   for (let r = 0, p = offset; r < rows; r++, p += n) {
     const m = max[r]!;

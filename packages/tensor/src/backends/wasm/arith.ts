@@ -1,16 +1,10 @@
 // Binary arithmetic on the WebAssembly kernels (assembly/arith.ts): stage the operands with one
 // memcpy each, compute in place over the first one, copy the result out. One thread: these ops
-// are bound by memory, which a second thread only contends for (as relu, see ./pointwise.ts).
+// are bound by memory, which a second thread only contends for.
 import { runParallel } from "./pool.js";
 import { copyOut, loadedRuntime, viewOf } from "./gemm.js";
+import { BINARY_CODES, SWAPPED_CODES, type WasmBinaryOp } from "./opcodes.js";
 import { resetArena, takeArena } from "./runtime.js";
-
-/** Operation codes of assembly/arith.ts, and those of the same op with its operands swapped. */
-const CODES = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
-const SWAPPED_CODES = { add: 0, sub: 6, mul: 2, div: 7, maximum: 4, minimum: 5 } as const;
-
-/** The binary ops the kernels have. */
-export type WasmBinaryOp = keyof typeof CODES;
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -61,7 +55,7 @@ export function wasmBinary(
     b = takeArena(rt, count * size);
     viewOf(rt, wide).set(other.values.subarray(other.offset, other.offset + count), b / size);
   }
-  const codes = swapped ? SWAPPED_CODES : CODES;
-  runParallel(rt, [{ kernel: wide ? "binaryF64" : "binaryF32", args: [codes[op], layout, at, b, at, rows, cols, other.rowStep] }]);
+  const code = swapped ? SWAPPED_CODES[op] : BINARY_CODES[op];
+  runParallel(rt, [{ kernel: wide ? "binaryF64" : "binaryF32", args: [code, layout, at, b, at, rows, cols, other.rowStep] }]);
   copyOut(rt, at, n, out, 0);
 }

@@ -2,14 +2,12 @@
 // operands. Forward: every thread computes its block of Z = W·X, adds the bias and applies g while
 // the block is still in cache. Backward: dZ = dA·g'(·) and db in one pass, then dW = dZ·Xᵀ and
 // dX = Wᵀ·dZ read the staged dZ, X and W in place (the transposes are stride choices).
+import type { DenseActivationKernel, Threads } from "../backend.js";
 import type { StridedMatrix } from "../js/gemm.js";
 import { runParallel, type Job } from "./pool.js";
-import { copyOut, loadedRuntime, productJobs, ranges, stage, stageRowMajor, threadsFor, type Staged } from "./gemm.js";
-import { MAP_PARALLEL, UNARY_CODES } from "./pointwise.js";
+import { copyOut, loadedRuntime, productJobs, ranges, stage, stageRowMajor, type Staged } from "./gemm.js";
 import { resetArena, takeArena } from "./runtime.js";
 
-/** The activations a fused Dense layer applies. */
-export type FusedActivation = "identity" | "relu" | "leakyRelu" | "sigmoid" | "tanh";
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -26,20 +24,19 @@ export interface StridedVector {
  */
 export function wasmDenseForward(
   W: StridedMatrix, X: StridedMatrix, b: StridedVector, n: number, k: number, m: number,
-  g: FusedActivation, alpha: number, zOut: FloatArray, aOut: FloatArray | null,
+  g: DenseActivationKernel, alpha: number, zOut: FloatArray, aOut: FloatArray | null, threads: Threads,
 ): void {
   const wide = zOut instanceof Float64Array;
   const size = wide ? 8 : 4;
-  const rt = loadedRuntime(`dense(${g})`);
+  const rt = loadedRuntime("denseForward");
   resetArena();
   const w = stage(rt, wide, W, n, k);
   const x = stage(rt, wide, X, k, m);
   const bias = stageRowMajor(rt, wide, { data: b.data, offset: b.offset, rowStride: b.stride, colStride: 1 }, n, 1);
   const z = takeArena(rt, n * m * size);
-  const a = g === "identity" ? 0 : takeArena(rt, n * m * size);
-  const code = UNARY_CODES[g];
-  const jobs = productJobs(rt, wide, n, m, k, w, x, z, wide ? "denseF64" : "denseF32", (i0, j0) => [
-    bias + i0 * size, code, alpha, a === 0 ? 0 : a + (i0 * m + j0) * size,
+  const a = g.from === null ? 0 : takeArena(rt, n * m * size);
+  const jobs = productJobs(rt, wide, n, m, k, w, x, z, wide ? "denseF64" : "denseF32", threads.product, (i0, j0) => [
+    bias + i0 * size, g.code, alpha, a === 0 ? 0 : a + (i0 * m + j0) * size,
   ]);
   runParallel(rt, jobs);
   copyOut(rt, z, n * m, zOut, 0);
@@ -67,25 +64,24 @@ export interface DenseBackwardOutputs {
  * dX = Wᵀ·dZ for W (n × k), X (k × m), dA, Z, A (n × m).
  */
 export function wasmDenseBackward(
-  inputs: DenseBackwardInputs, n: number, k: number, m: number, g: FusedActivation, alpha: number, scale: number, outs: DenseBackwardOutputs,
+  inputs: DenseBackwardInputs, n: number, k: number, m: number, g: DenseActivationKernel, alpha: number, scale: number,
+  outs: DenseBackwardOutputs, threads: Threads,
 ): void {
   const wide = inputs.W.data instanceof Float64Array;
   const size = wide ? 8 : 4;
-  const rt = loadedRuntime(`dense(${g}) backward`);
+  const rt = loadedRuntime("denseBackward");
   resetArena();
   const dZ = stageRowMajor(rt, wide, inputs.dA, n, m);
-  const viaZ = g === "relu" || g === "leakyRelu";
-  const viaA = g === "sigmoid" || g === "tanh";
-  const z = viaZ ? stageRowMajor(rt, wide, inputs.Z, n, m) : dZ;
-  const a = viaA ? stageRowMajor(rt, wide, inputs.A, n, m) : dZ;
+  const z = g.from === "Z" ? stageRowMajor(rt, wide, inputs.Z, n, m) : dZ;
+  const a = g.from === "A" ? stageRowMajor(rt, wide, inputs.A, n, m) : dZ;
   const db = outs.db ? takeArena(rt, n * size) : 0;
-  if (g !== "identity" || db !== 0) {
+  if (g.from !== null || db !== 0) {
     const kernel = wide ? "activationGradF64" : "activationGradF32";
-    const rows = ranges(n, threadsFor(n * m, MAP_PARALLEL), 1);
+    const rows = ranges(n, threads.map, 1);
     // in place: each element of dA is read once, then overwritten by dZ
     const jobs: Job[] = rows.map(([i0, i1]) => {
       const at = i0 * m * size;
-      return { kernel, args: [UNARY_CODES[g], dZ + at, z + at, a + at, dZ + at, i1 - i0, m, alpha, db === 0 ? 0 : db + i0 * size, scale] };
+      return { kernel, args: [g.code, dZ + at, z + at, a + at, dZ + at, i1 - i0, m, alpha, db === 0 ? 0 : db + i0 * size, scale] };
     });
     runParallel(rt, jobs);
   }
@@ -93,13 +89,13 @@ export function wasmDenseBackward(
   if (outs.dW) {
     const x = stage(rt, wide, inputs.X, k, m);
     const dW = takeArena(rt, n * k * size);
-    runParallel(rt, productJobs(rt, wide, n, k, m, dZStaged, { at: x.at, rs: x.cs, cs: x.rs }, dW, wide ? "gemmF64" : "gemmF32"));
+    runParallel(rt, productJobs(rt, wide, n, k, m, dZStaged, { at: x.at, rs: x.cs, cs: x.rs }, dW, wide ? "gemmF64" : "gemmF32", threads.product));
     copyOut(rt, dW, n * k, outs.dW, 0, scale);
   }
   if (outs.dX) {
     const w = stage(rt, wide, inputs.W, n, k);
     const dX = takeArena(rt, k * m * size);
-    runParallel(rt, productJobs(rt, wide, k, m, n, { at: w.at, rs: w.cs, cs: w.rs }, dZStaged, dX, wide ? "gemmF64" : "gemmF32"));
+    runParallel(rt, productJobs(rt, wide, k, m, n, { at: w.at, rs: w.cs, cs: w.rs }, dZStaged, dX, wide ? "gemmF64" : "gemmF32", threads.product));
     copyOut(rt, dX, k * m, outs.dX, 0);
   }
   if (outs.db && db !== 0) copyOut(rt, db, n, outs.db, 0);

@@ -8,15 +8,8 @@
 // `set` also converts element types, so int32 or float32 operands of a float64 product arrive as
 // float64.
 import type { StridedMatrix } from "../js/gemm.js";
-import { kernelThreads, runParallel, type Job } from "./pool.js";
+import { runParallel, type Job } from "./pool.js";
 import { memoryViews, resetArena, takeArena, wasmRuntime, wasmUnavailableReason, type WasmRuntime } from "./runtime.js";
-
-/**
- * Multiply-adds each thread must get before another thread is woken: a product uses
- * ⌊m·n·k / PARALLEL_WORK⌋ threads at most. Measured: two threads lose below about 1M
- * multiply-adds (100³: 95 µs on one, 110 µs on two) and win from 2M on (128³: 191 → 115 µs).
- */
-export const PARALLEL_WORK = 1 << 20;
 
 /** Micro-tile sizes of the kernels: splits between threads fall on tile boundaries. */
 const TILE_ROWS = 4;
@@ -92,20 +85,16 @@ export function ranges(length: number, parts: number, tile: number): [number, nu
   return out;
 }
 
-/** How many threads `work` units deserve, given `per` units per thread at least. */
-export const threadsFor = (work: number, per: number): number => Math.max(1, Math.min(kernelThreads(), Math.floor(work / per)));
-
 /**
- * The jobs of C = A·B (m × n, row stride n, at `c`) split between threads on tile boundaries, by
- * columns when C is wide and by rows otherwise. `extra(i0, j0)` appends arguments for a block
- * starting at row i0, column j0 (the Dense epilogue's bias and output).
+ * The jobs of C = A·B (m × n, row stride n, at `c`) split between `threads` threads on tile
+ * boundaries, by columns when C is wide and by rows otherwise. `extra(i0, j0)` appends arguments
+ * for a block starting at row i0, column j0 (the Dense epilogue's bias and output).
  */
 export function productJobs(
   rt: WasmRuntime, wide: boolean, m: number, n: number, k: number, A: Staged, B: Staged, c: number,
-  kernel: Job["kernel"], extra: (i0: number, j0: number) => number[] = () => [],
+  kernel: Job["kernel"], threads: number, extra: (i0: number, j0: number) => number[] = () => [],
 ): Job[] {
   const size = wide ? 8 : 4;
-  const threads = threadsFor(m * n * k, PARALLEL_WORK);
   const byColumns = n >= m;
   const parts = byColumns ? ranges(n, threads, TILE_COLS) : ranges(m, threads, TILE_ROWS);
   const workspace = rt.kernels.workspaceBytes(size);
@@ -132,12 +121,12 @@ export function loadedRuntime(op: string): WasmRuntime {
 }
 
 /**
- * out[outOffset + i·n + j] = Σ_p A[i,p]·B[p,j] on the WebAssembly kernels, summed in out's
- * element type. The caller (kernels/matmul.ts) has checked that `out` is a float array and that
- * the kernels are enabled, which implies they loaded. Requires m, n, k ≥ 1.
+ * out[outOffset + i·n + j] = Σ_p A[i,p]·B[p,j] on the WebAssembly kernels and `threads` threads,
+ * summed in out's element type. The dispatcher has checked that the kernels loaded. Requires
+ * m, n, k ≥ 1.
  */
 export function wasmGemm(
-  m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: Float32Array | Float64Array, outOffset: number,
+  m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: Float32Array | Float64Array, outOffset: number, threads: number,
 ): void {
   const wide = out instanceof Float64Array;
   const rt = loadedRuntime("matmul");
@@ -145,6 +134,6 @@ export function wasmGemm(
   const A = stage(rt, wide, a, m, k);
   const B = stage(rt, wide, b, k, n);
   const c = takeArena(rt, m * n * (wide ? 8 : 4));
-  runParallel(rt, productJobs(rt, wide, m, n, k, A, B, c, wide ? "gemmF64" : "gemmF32"));
+  runParallel(rt, productJobs(rt, wide, m, n, k, A, B, c, wide ? "gemmF64" : "gemmF32", threads));
   copyOut(rt, c, m * n, out, outOffset);
 }

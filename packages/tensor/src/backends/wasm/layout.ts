@@ -1,23 +1,12 @@
-// Which binary ops go to the WebAssembly kernels (../wasm/arith.ts), and how their operands line
-// up there: one operand contiguous with the output's shape, the other the same, a number, one
-// value per row of the output (a bias (n,1) against (n,m)) or one row repeated ((m,) against (n,m)).
+// How the operands of a binary op line up for the WebAssembly kernels (./arith.ts): one operand
+// contiguous with the output's shape, the other the same, a number, one value per row of the
+// output (a bias (n,1) against (n,m)) or one row repeated ((m,) against (n,m)).
 import { shapeSize, type Shape } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
 import type { TensorLike } from "../../elementwise.js";
-import { wasmEnabled } from "../../backend.js";
-import { wasmBinary, type OtherOperand, type WasmBinaryOp } from "../wasm/arith.js";
+import { wasmBinary, type OtherOperand } from "./arith.js";
+import { BINARY_CODES, type WasmBinaryOp } from "./opcodes.js";
 import { dtypeOfArray, type DataArray } from "../../dtype.js";
-import type { BinaryKernelName } from "./elementwise.js";
-
-const WASM_BINARY: Partial<Record<BinaryKernelName, WasmBinaryOp>> = {
-  add: "add", sub: "sub", mul: "mul", div: "div", maximum: "maximum", minimum: "minimum",
-};
-
-/**
- * Output elements from which a binary op is staged to the kernels. Measured on float32 add in
- * bench/src/wasm-kernels.ts (bench/README).
- */
-export const WASM_BINARY_MIN = 1 << 12;
 
 const isFull = (x: TensorLike, shape: Shape, out: DataArray): x is Tensor =>
   x instanceof Tensor && x.isContiguous && x.dtype === dtypeOfArray(out) && x.shape.length === shape.length && x.shape.every((d, i) => d === shape[i]);
@@ -58,12 +47,12 @@ function layoutOf(x: TensorLike, shape: Shape, out: DataArray): (OtherOperand & 
 }
 
 /**
- * Runs `out = a ∘ b` on the kernels and returns true when the op, the dtypes, the size and the
- * operands' layout allow it; returns false, having done nothing, otherwise.
+ * Runs `out = a ∘ b` on the kernels and returns true when the op, the dtypes and the operands'
+ * layout allow it; returns false, having done nothing, otherwise.
  */
-export function binaryOnWasm(op: BinaryKernelName, a: TensorLike, b: TensorLike, out: DataArray, shape: Shape): boolean {
-  const kernel = WASM_BINARY[op];
-  if (!kernel || out.length < WASM_BINARY_MIN || !(out instanceof Float32Array || out instanceof Float64Array) || !wasmEnabled()) return false;
+export function binaryOnWasm(op: string, a: TensorLike, b: TensorLike, out: DataArray, shape: Shape): boolean {
+  if (!(op in BINARY_CODES) || !(out instanceof Float32Array || out instanceof Float64Array)) return false;
+  const kernel = op as WasmBinaryOp;
   for (const swapped of [false, true]) {
     const [x, y] = swapped ? [b, a] : [a, b];
     if (!isFull(x, shape, out)) continue;

@@ -1,34 +1,19 @@
-// The layer between the documented op functions (../elementwise.ts) and the loops: argument
-// checks, the result dtype, the broadcast shape, the output buffer, then the driver in ./map.ts.
+// The layer between the documented op functions (./elementwise.ts) and the kernels: argument
+// checks, the result dtype, the broadcast shape, the output buffer, then the dispatcher.
 //
 // Result dtypes start from the promotion of the inputs (promoteTypes; plain numbers are weak, see
 // resultTypeWithScalar; two plain numbers count as float32, the default dtype), then one rule:
 //   arith  bool becomes int32, others stay     (add sub mul maximum minimum neg abs sign square …)
 //   float  bool and int32 become float32       (div pow exp log sqrt sigmoid tanh …)
 //   bool   always bool                         (comparisons, logical ops)
-import { allocate, promoteTypes, resultTypeWithScalar, type DType } from "../../dtype.js";
-import { DTypeError, ValueError } from "../../errors.js";
-import { broadcastShapes, formatShape, shapeSize } from "../../shape.js";
-import { Tensor } from "../../tensor.js";
-import type { TensorLike } from "../../elementwise.js";
-import { binaryKernels, unaryKernels, type BinaryKernelName, type UnaryKernelName } from "./elementwise.js";
-import { mapBinary, mapUnary, mapWhere } from "./map.js";
-import { wasmEnabled } from "../../backend.js";
-import { binaryOnWasm } from "./wasm-binary.js";
-import { wasmUnary, type WasmUnaryOp } from "../wasm/pointwise.js";
-
-/**
- * Unary ops run on the WebAssembly kernels for contiguous float inputs of at least WASM_MAP
- * elements, although every call copies the input in and the result out: measured on float32,
- * 1e5 elements, the staged SIMD kernels take 354 µs for relu where the TypeScript loop takes 702,
- * and exp, log, sigmoid and tanh gain 4–6x (bench/src/wasm-kernels.ts).
- */
-const WASM_UNARY: Partial<Record<UnaryKernelName, WasmUnaryOp>> = {
-  exp: "exp", log: "log", sigmoid: "sigmoid", tanh: "tanh", relu: "relu", leakyRelu: "leakyRelu",
-};
-
-/** See WASM_UNARY; measured in bench/src/wasm-kernels.ts (bench/README). */
-export const WASM_MAP = 1 << 12;
+import { allocate, promoteTypes, resultTypeWithScalar, type DType } from "./dtype.js";
+import { DTypeError, ValueError } from "./errors.js";
+import { broadcastShapes, formatShape } from "./shape.js";
+import { Tensor } from "./tensor.js";
+import type { TensorLike } from "./elementwise.js";
+import type { BinaryKernelName, UnaryKernelName } from "./backends/js/elementwise.js";
+import { mapWhere } from "./backends/js/map.js";
+import { binaryKernel, unaryKernel } from "./dispatch/dispatch.js";
 
 /** How an op's result dtype follows from the promotion of its inputs (see the file comment). */
 export type Rule = "arith" | "float" | "bool";
@@ -81,8 +66,7 @@ export function binary(op: BinaryKernelName, a: TensorLike, b: TensorLike, rule:
   if (rule === "arith") checkIntScalar(op, dtype, a, b);
   const shape = broadcastShapes(op, shapeOf(a), shapeOf(b));
   const out = allocate(dtype, shape, op);
-  if (binaryOnWasm(op, a, b, out, shape)) return new Tensor(out, shape);
-  mapBinary(binaryKernels[op === "mul" && dtype === "int32" ? "imul" : op], out, shape, a, b);
+  binaryKernel(op, a, b, out, shape);
   return new Tensor(out, shape);
 }
 
@@ -92,12 +76,7 @@ export function unary(op: UnaryKernelName, x: TensorLike, rule: Rule, dtype?: DT
   const t = typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x;
   const outType = dtype ?? lift(rule, dtypeOf(x));
   const out = allocate(outType, t.shape, op);
-  const viaWasm = WASM_UNARY[op];
-  if (viaWasm && t.size >= WASM_MAP && t.isContiguous && t.dtype === outType && (out instanceof Float32Array || out instanceof Float64Array) && wasmEnabled()) {
-    wasmUnary(viaWasm, t.data as Float32Array | Float64Array, t.offset, out, 0, t.size, p);
-    return new Tensor(out, t.shape);
-  }
-  mapUnary(unaryKernels[op === "square" && outType === "int32" ? "isquare" : op], out, t.shape, t, p, q);
+  if (out.length > 0) unaryKernel(op, t, out, p, q);
   return new Tensor(out, t.shape);
 }
 

@@ -1,0 +1,88 @@
+// The interface every backend implements: a folder of kernels (./js, ./wasm, one day a GPU's)
+// behind the same methods. The dispatcher (../dispatch/dispatch.ts) asks the backends it prefers
+// for an op, in order, and the first that takes the request runs it; a method returns false (or
+// null) when this backend cannot take these operands (a dtype, a layout), having done nothing.
+// Backends never choose between themselves and hold no size thresholds.
+import type { DataArray } from "../dtype.js";
+import type { TensorLike } from "../elementwise.js";
+import type { Shape } from "../shape.js";
+import type { Storage } from "../storage.js";
+import type { Tensor } from "../tensor.js";
+import type { StridedMatrix } from "./js/gemm.js";
+import type { ReduceKind } from "./js/reduce.js";
+
+/** One m × n × k product into `out` from `outOffset` (A m × k, B k × n, both strided). */
+export type Product = (m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: DataArray, outOffset: number) => void;
+
+/** The activation of a fused Dense layer as a backend needs it (see ../activations.ts). */
+export interface DenseActivationKernel {
+  readonly name: string;
+  /** Its operation code in the WebAssembly kernels (assembly/opcodes.json). */
+  readonly code: number;
+  /** What its derivative reads: Z, the output A, or nothing (the identity). */
+  readonly from: "Z" | "A" | null;
+}
+
+/** A Dense layer's forward: Z = W·X + b, A = g(Z), for W (n × k), X (k × m), b (n × 1). */
+export interface DenseForwardRequest {
+  W: Tensor;
+  X: Tensor;
+  b: Tensor;
+  g: DenseActivationKernel;
+  alpha: number;
+}
+
+/** A Dense layer's backward from dA (n × m) and the forward's Z and A; `needs` is [dX, dW, db]. */
+export interface DenseBackwardRequest {
+  dA: Tensor;
+  X: Tensor;
+  W: Tensor;
+  Z: Tensor;
+  A: Tensor;
+  g: DenseActivationKernel;
+  alpha: number;
+  scale: number;
+  needs: readonly boolean[];
+}
+
+/** What a Dense backward returns: each gradient, or null where not asked for. */
+export interface DenseGradientData {
+  dX: Tensor | null;
+  dW: Tensor | null;
+  db: Tensor | null;
+}
+
+/** How many threads each part of an op may use (the dispatcher decides). */
+export interface Threads {
+  /** For a product (or the products of a Dense layer). */
+  product: number;
+  /** For an elementwise pass or a reduction. */
+  map: number;
+}
+
+/** A backend: where tensors' values live and the kernels that compute on them. */
+export interface Backend {
+  /** Its name, as kernelOptions and errors show it. */
+  readonly name: string;
+  /** Whether it can run kernels now (loaded, and not switched off). */
+  usable(): boolean;
+  /**
+   * Where the tensors it makes keep their values (a {@link Storage}'s `device`). Both backends of
+   * today use "host" storage, JavaScript typed arrays (the WebAssembly one stages operands into its
+   * memory per call); a backend with memory of its own wraps it in a Storage of its device, and
+   * every caller keeps reading values through the tensor, unchanged.
+   */
+  readonly device: string;
+  /** out = op(x; p, q) elementwise, x with out's shape. */
+  unary(op: string, x: Tensor, out: DataArray, p: number, q: number, threads: number): boolean;
+  /** out = a ∘ b with a and b broadcast to `shape`. */
+  binary(op: string, a: TensorLike, b: TensorLike, out: DataArray, shape: Shape): boolean;
+  /** A product kernel for m × n × k products into `out`'s element type, prepared once for a batch. */
+  product(m: number, n: number, k: number, out: DataArray, threads: number, blocked: boolean): Product | null;
+  /** The sum, max or min of each of `rows` consecutive runs of `n` elements from `offset`, in float64. */
+  reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows: number, n: number, threads: number): Float64Array | null;
+  /** A fused Dense forward, or null when this backend has none for these operands. */
+  denseForward(req: DenseForwardRequest, threads: Threads): { Z: Tensor; A: Tensor } | null;
+  /** A fused Dense backward, or null. */
+  denseBackward(req: DenseBackwardRequest, threads: Threads): DenseGradientData | null;
+}

@@ -1,0 +1,62 @@
+// The WebAssembly SIMD backend: contiguous float32/float64 maps, binary arithmetic whose operands
+// line up in rows, products, row reductions and the fused Dense layer, on as many threads as the
+// dispatcher gives. Values stay in JavaScript typed arrays; each call stages its operands into the
+// kernels' memory and copies the result out.
+import { wasmEnabled } from "../../backend.js";
+import { allocate, dtypeOfArray } from "../../dtype.js";
+import { Tensor } from "../../tensor.js";
+import type { Backend } from "../backend.js";
+import type { StridedMatrix } from "../js/gemm.js";
+import { wasmDenseBackward, wasmDenseForward } from "./dense.js";
+import { wasmGemm } from "./gemm.js";
+import { binaryOnWasm } from "./layout.js";
+import { REDUCE_CODES, UNARY_CODES, type WasmReduceOp, type WasmUnaryOp } from "./opcodes.js";
+import { wasmReduceRows, wasmUnary } from "./pointwise.js";
+
+type FloatArray = Float32Array | Float64Array;
+const isFloat = (a: unknown): a is FloatArray => a instanceof Float32Array || a instanceof Float64Array;
+const matrix = (t: Tensor): StridedMatrix => ({ data: t.data, offset: t.offset, rowStride: t.strides[0]!, colStride: t.strides[1]! });
+
+/** The WebAssembly backend. @internal */
+export const wasmBackend: Backend = {
+  name: "wasm",
+  device: "host",
+  usable: wasmEnabled,
+  unary(op, x, out, p, _q, threads) {
+    if (!(op in UNARY_CODES) || !isFloat(out) || !x.isContiguous || x.dtype !== dtypeOfArray(out)) return false;
+    wasmUnary(op as WasmUnaryOp, x.data as FloatArray, x.offset, out, 0, x.size, p, threads);
+    return true;
+  },
+  binary: binaryOnWasm,
+  product(_m, _n, _k, out, threads) {
+    if (!isFloat(out)) return null;
+    return (m, n, k, a, b, _out, at) => wasmGemm(m, n, k, a, b, out, at, threads);
+  },
+  reduceRows(kind, d, offset, rows, n, threads) {
+    if (!isFloat(d) || !(kind in REDUCE_CODES)) return null;
+    return wasmReduceRows(kind as WasmReduceOp, d, offset, rows, n, threads);
+  },
+  denseForward({ W, X, b, g, alpha }, threads) {
+    const [n, k] = W.shape as [number, number];
+    const m = X.shape[1]!;
+    const Z = allocate(W.dtype, [n, m], "denseForward") as FloatArray;
+    const A = g.from === null ? null : (allocate(W.dtype, [n, m], "denseForward") as FloatArray);
+    const bias = { data: b.data as FloatArray, offset: b.offset, stride: b.strides[0]! };
+    wasmDenseForward(matrix(W), matrix(X), bias, n, k, m, g, alpha, Z, A, threads);
+    const z = new Tensor(Z, [n, m]);
+    return { Z: z, A: A ? new Tensor(A, [n, m]) : z };
+  },
+  denseBackward({ dA, X, W, Z, A, g, alpha, scale, needs }, threads) {
+    const [n, k] = W.shape as [number, number];
+    const m = X.shape[1]!;
+    const out = (wanted: boolean | undefined, size: number) => (wanted ? (allocate(W.dtype, size, "denseBackward") as FloatArray) : null);
+    const outs = { dX: out(needs[0], k * m), dW: out(needs[1], n * k), db: out(needs[2], n) };
+    const inputs = { dA: matrix(dA), Z: matrix(Z), A: matrix(A), X: matrix(X), W: matrix(W) };
+    wasmDenseBackward(inputs, n, k, m, g, alpha, scale, outs, threads);
+    return {
+      dX: outs.dX && new Tensor(outs.dX, [k, m]),
+      dW: outs.dW && new Tensor(outs.dW, [n, k]),
+      db: outs.db && new Tensor(outs.db, [n, 1]),
+    };
+  },
+};

@@ -1,0 +1,44 @@
+// Every size threshold of the kernel layer, in one place, each with the measurement behind it
+// (bench/src/wasm-kernels.ts, bench/src/matmul.ts, bench/src/elementwise.ts; figures in
+// bench/README). The dispatcher (./dispatch.ts) reads the ones that choose a backend, a kernel or a
+// thread count; the TypeScript loops read the two that choose a loop shape.
+
+/** The thresholds, by what they decide. @internal */
+export const THRESHOLDS = {
+  /**
+   * Elements from which a contiguous float map goes to the WebAssembly kernels, although every
+   * call stages the input in and the result out: at 1e5 float32 elements the staged SIMD relu
+   * takes 354 µs where the TypeScript loop takes 702, and exp, log, sigmoid and tanh gain 4–6x.
+   */
+  wasmMap: 1 << 12,
+  /** Output elements from which a binary op is staged to the kernels (float32 add, same bench). */
+  wasmBinary: 1 << 12,
+  /**
+   * Elements from which a contiguous float row reduction goes to the kernels (sum, one row):
+   * float32 1e4 elements 10 → 22 µs (slower), 1e5 126 → 50 µs, 1e6 1207 → 475 µs.
+   */
+  wasmReduce: 1 << 14,
+  /** Multiply-adds from which a float product (or a fused Dense layer) goes to the kernels, whose fixed cost is about 1 µs. */
+  wasmProduct: 256,
+  /**
+   * Multiply-adds from which the TypeScript product packs its operands (blocked kernel) instead
+   * of the plain loop: the plain loop wins up to about 10³ (0.55 against 0.3 GFLOP/s at 8³).
+   */
+  blockedProduct: 1000,
+  /**
+   * Multiply-adds each thread must get before another is woken: two threads lose below about 1M
+   * (100³: 95 µs on one, 110 µs on two) and win from 2M on (128³: 191 → 115 µs).
+   */
+  productPerThread: 1 << 20,
+  /** Elements per thread for a compute-bound map (float32 exp); memory-bound maps use one thread. */
+  mapPerThread: 1 << 15,
+  /** Elements per thread for a row reduction (memory-bound, so it needs more to pay a thread). */
+  reducePerThread: 1 << 17,
+  /**
+   * TypeScript loops: an inner block over which every operand is contiguous or constant runs as
+   * one plain loop per block from this length on; shorter blocks use the strided loops.
+   */
+  minBlock: 32,
+  /** TypeScript loops: rows shorter than this are gathered to row-major order first (per-row call overhead). */
+  minRow: 8,
+} as const;
