@@ -2,10 +2,11 @@
 // gradients (of any order) follow from the primitives'. Masks that are locally constant (where
 // x > 0, the running maximum) are computed on values and enter as constants.
 import * as T from "@strata/tensor";
-import { DTypeError, ValueError, formatShape, isFloatDType, normalizeAxes, type AxisOptions } from "@strata/tensor";
-import { add, exp, log, mul, neg, reciprocal, softplus, where } from "./elementwise.js";
+import { DTypeError, ValueError, denseActivations, formatShape, isFloatDType, normalizeAxes, type AxisOptions } from "@strata/tensor";
+import { add, exp, log, mul, neg, reciprocal, where } from "./elementwise.js";
 import { cast, reshape, sum } from "./structural.js";
 import { asVariable, valueOf } from "./record.js";
+import { activationOp, tableOps } from "./activation-ops.js";
 import type { Operand, Variable } from "./variable.js";
 
 const shapeOf = (x: Operand): readonly number[] => (typeof x === "number" ? [] : x.shape);
@@ -84,14 +85,10 @@ export function square(x: Operand): Variable {
   return mul(x, x);
 }
 
-/** The constant mask `x > 0`. */
-function positive(x: Operand): T.Tensor {
-  return T.gt(valueOf(x), 0);
-}
-
 /**
- * `max(x, 0)` as `where(x > 0, x, 0)`, elementwise. Derivative: 1 for `x > 0`, 0 otherwise (0 at
- * 0). Shape: `x`'s. Never throws.
+ * `max(x, 0)`, elementwise, by the tensor package's relu kernel. Derivative (from the one
+ * activation table, `denseActivations.relu`): 1 for `x > 0`, 0 otherwise (0 at 0). Shape: `x`'s.
+ * Never throws.
  * @example
  * ```ts
  * import { relu, variable } from "@strata/autograd";
@@ -101,12 +98,12 @@ function positive(x: Operand): T.Tensor {
  * ```
  */
 export function relu(x: Operand): Variable {
-  return where(positive(x), x, 0);
+  return tableOps.relu(x);
 }
 
 /**
- * `x` for `x > 0`, `alpha·x` otherwise (default `alpha` 0.01), elementwise. Derivative: 1 or
- * `alpha`. Shape: `x`'s. Dtype: as the tensor package's `leakyRelu`: int32 and bool give float32.
+ * `x` for `x > 0`, `alpha·x` otherwise (default `alpha` 0.01), elementwise. Derivative (from
+ * `denseActivations.leakyRelu`): 1 or `alpha`. Shape: `x`'s. Dtype: as the tensor package's `leakyRelu`: int32 and bool give float32.
  * @throws ValueError when `alpha` is not a finite number (NaN, ±Infinity).
  * @example
  * ```ts
@@ -118,13 +115,13 @@ export function relu(x: Operand): Variable {
  */
 export function leakyRelu(x: Operand, alpha = 0.01): Variable {
   if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new ValueError(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
-  const v = isIntOperand(x) ? cast(x, "float32") : x;
-  return where(positive(v), v, mul(v, alpha));
+  return activationOp(denseActivations.leakyRelu, alpha)(isIntOperand(x) ? cast(x, "float32") : x);
 }
 
 /**
- * The logistic function `σ(x) = 1/(1 + e⁻ˣ)`, as `exp(-softplus(-x))`: finite, and accurate in
- * relative terms, for every `x` (σ(-40) ≈ 4.2e-18, not 0). Derivative: `σ(x)(1 - σ(x))`. Shape:
+ * The logistic function `σ(x) = 1/(1 + e⁻ˣ)`, by the tensor package's sigmoid kernel: finite for
+ * every `x`, and accurate in relative terms for negative `x` too (σ(-40) ≈ 4.2e-18, not 0).
+ * Derivative (from `denseActivations.sigmoid`): `σ(x)(1 - σ(x))`, read from the output. Shape:
  * `x`'s. Never throws.
  * @example
  * ```ts
@@ -135,7 +132,7 @@ export function leakyRelu(x: Operand, alpha = 0.01): Variable {
  * ```
  */
 export function sigmoid(x: Operand): Variable {
-  return exp(neg(softplus(neg(x))));
+  return tableOps.sigmoid(x);
 }
 
 /**

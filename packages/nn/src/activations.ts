@@ -1,6 +1,9 @@
-// Each activation is written once: its value g(Z) as a tensor kernel and its derivative g'(Z) in
-// autograd ops. The recorded op, the textbook building blocks and Dense all go through that one pair.
-import { add, cast, defineFunction, gt, mul, sub, sum, variable, type Operand, type Variable } from "@strata/autograd";
+// The activations of the course's layers. The elementwise ones (relu, leakyRelu, sigmoid, tanh,
+// identity) are rows of the tensor package's one activation table (denseActivations): their value
+// and their derivative formula, evaluated here over autograd's variables, so the recorded op, the
+// textbook building blocks, Dense and the fused kernels share one definition. softmax, whose
+// Jacobian is not diagonal, is written here.
+import { defineFunction, mul, sub, sum, Variable, variable, variableAlgebra, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { ValueError, type Tensor } from "@strata/tensor";
 import { tensorOf } from "./checks.js";
@@ -66,10 +69,10 @@ interface Definition {
   name: ActivationName;
   alpha?: number;
   value(z: Tensor): Tensor;
-  /** g'(Z) in autograd ops; `self` is the activation's own recorded op, for g' written through g. */
-  derivative?(z: Operand, self: (z: Operand) => Variable): Variable;
-  /** dZ from dA when g' is not elementwise. */
-  backward?(dA: Operand, z: Operand, self: (z: Operand) => Variable): Variable;
+  /** dZ from dA and Z in autograd ops; `self` is the activation's own recorded op, for g' written through g. */
+  backward(dA: Operand, z: Operand, self: (z: Operand) => Variable): Variable;
+  /** Whether g' is elementwise, so that g'(Z) = backward(1, Z) (all but softmax). */
+  elementwise: boolean;
 }
 
 /** Every activation this file made: the ones an architecture can name (a saved model can rebuild). */
@@ -97,54 +100,40 @@ function define(def: Definition): Activation {
     },
     backward: (ctx, g) => [backward(g, ctx.saved[0]!)],
   });
-  const derivative = def.derivative && ((z: Operand) => def.derivative!(z, op));
-  const backward = (dA: Operand, z: Operand): Variable =>
-    def.backward ? def.backward(dA, z, op) : mul(dA, derivative!(z));
+  const backward = (dA: Operand, z: Operand): Variable => def.backward(dA, z, op);
+  const derivative = def.elementwise ? (z: Operand) => backward(T.onesLike(tensorOf(z)), z) : undefined;
   const act: Activation = { name: def.name, forward: op, backward, ...(derivative && { derivative }) };
   const out = def.alpha === undefined ? act : { ...act, alpha: def.alpha };
   builtIn.add(out);
   return out;
 }
 
-/** [Z > 0] in Z's own dtype, so float64 stays float64. */
-function positive(z: Operand): Variable {
-  return cast(gt(z, 0), tensorOf(z).dtype);
+/** A row of the tensor package's activation table, at slope `alpha` (leakyRelu's; ignored by the others). */
+function fromTable(def: T.DenseActivationDefinition, alpha: number): Definition {
+  const asVariable = (x: Operand): Variable => (x instanceof Variable ? x : variable(x));
+  return {
+    name: def.name,
+    ...(def.name === "leakyRelu" && { alpha }),
+    value: (z) => def.value(z, alpha),
+    // g' read from the output A (sigmoid, tanh) recomputes A through the recorded op, so that the
+    // gradient stays differentiable with respect to Z
+    backward: (dA, z, self) => def.grad(variableAlgebra, asVariable(dA), def.from === "A" ? self(z) : asVariable(z), alpha),
+    elementwise: true,
+  };
 }
 
 function leaky(alpha: number): Activation {
   if (!Number.isFinite(alpha) || alpha < 0) {
     throw new ValueError(`leakyRelu: alpha must be a finite number ≥ 0, got ${alpha}`);
   }
-  return define({
-    name: "leakyRelu",
-    alpha,
-    value: (z) => T.leakyRelu(z, alpha),
-    // 1 where Z > 0, alpha elsewhere: alpha + (1 − alpha)·[Z > 0]
-    derivative: (z) => add(mul(positive(z), 1 - alpha), alpha),
-  });
+  return define(fromTable(T.denseActivations.leakyRelu, alpha));
 }
 
 const builtins: Record<Exclude<ActivationName, "leakyRelu">, Activation> & { leakyRelu: Activation } = {
-  relu: define({ name: "relu", value: (z) => T.relu(z), derivative: positive }),
+  relu: define(fromTable(T.denseActivations.relu, 0)),
   leakyRelu: leaky(0.01),
-  // σ'(Z) = σ(Z)·(1 − σ(Z))
-  sigmoid: define({
-    name: "sigmoid",
-    value: (z) => T.sigmoid(z),
-    derivative: (z, sigmoid) => {
-      const s = sigmoid(z);
-      return mul(s, sub(1, s));
-    },
-  }),
-  // tanh'(Z) = 1 − tanh(Z)²
-  tanh: define({
-    name: "tanh",
-    value: (z) => T.tanh(z),
-    derivative: (z, tanh) => {
-      const t = tanh(z);
-      return sub(1, mul(t, t));
-    },
-  }),
+  sigmoid: define(fromTable(T.denseActivations.sigmoid, 0)),
+  tanh: define(fromTable(T.denseActivations.tanh, 0)),
   // Over the rows (one column per example): dZ = A ⊙ (dA − Σ_rows dA ⊙ A)
   softmax: define({
     name: "softmax",
@@ -153,13 +142,9 @@ const builtins: Record<Exclude<ActivationName, "leakyRelu">, Activation> & { lea
       const a = softmax(z);
       return mul(a, sub(dA, sum(mul(dA, a), { axis: 0, keepDims: true })));
     },
+    elementwise: false,
   }),
-  identity: define({
-    name: "identity",
-    value: (z) => z,
-    derivative: (z) => variable(T.onesLike(tensorOf(z))),
-    backward: (dA) => mul(dA, 1),
-  }),
+  identity: define(fromTable(T.denseActivations.identity, 0)),
 };
 
 /**

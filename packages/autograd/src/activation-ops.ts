@@ -1,0 +1,54 @@
+// The activations relu, leakyRelu, sigmoid and tanh as recorded ops whose value and derivative come
+// from the tensor package's one table (denseActivations): the forward runs the activation's own
+// kernel, the backward evaluates the table's derivative formula over variables, so it can be
+// differentiated again. @strata/nn's activations and the fused Dense kernels read the same table.
+import { denseActivations, type DenseActivationDefinition, type GradientAlgebra, type Tensor } from "@strata/tensor";
+import * as T from "@strata/tensor";
+import { defineFunction } from "./function.js";
+import { mul, sub, where } from "./ops.js";
+import type { Operand, Variable } from "./variable.js";
+
+/**
+ * The {@link GradientAlgebra} over variables: the derivative formulas of the tensor package's
+ * `denseActivations` evaluated with autograd's ops, so that the gradient they give is itself
+ * differentiable. `positive(x)` is the constant mask `x > 0` of x's value.
+ *
+ * @example
+ * ```ts
+ * import { variableAlgebra, variable } from "@strata/autograd";
+ * import { denseActivations } from "@strata/tensor";
+ * const a = variable([0.5], { requiresGrad: true, dtype: "float64" });
+ * const dZ = denseActivations.sigmoid.grad(variableAlgebra, variable([1], { dtype: "float64" }), a, 0);
+ * dZ.sum().backward(); // d/da a(1 − a) = 1 − 2a
+ * console.log(dZ.toArray(), a.grad?.toArray()); // [0.25] [0]
+ * ```
+ */
+export const variableAlgebra: GradientAlgebra<Variable> = {
+  mul: (a, b) => mul(a, b),
+  rsub: (s, a) => sub(s, a),
+  where: (mask, a, b) => where(mask, a, b),
+  positive: (x) => T.gt(x.data, 0),
+};
+
+/** The recorded op of `def` at slope `alpha`: forward by its kernel, backward by its table row. @internal */
+export function activationOp(def: DenseActivationDefinition, alpha: number): (x: Operand) => Variable {
+  const op = defineFunction({
+    name: def.name,
+    forward(ctx, x) {
+      const y = def.value(x as Tensor, alpha);
+      // what the derivative reads: the input Z, or the output A (kept in the graph, so the second
+      // derivative flows through it)
+      ctx.save(def.from === "A" ? y : (x as Tensor));
+      return y;
+    },
+    backward: (ctx, g) => [def.grad(variableAlgebra, g, ctx.saved[0]!, alpha)],
+  });
+  return (x) => op(x);
+}
+
+/** The ops of the table's activations at their default slopes, made once. @internal */
+export const tableOps = {
+  relu: activationOp(denseActivations.relu, 0),
+  sigmoid: activationOp(denseActivations.sigmoid, 0),
+  tanh: activationOp(denseActivations.tanh, 0),
+};
