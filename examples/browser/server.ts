@@ -69,6 +69,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
       if (held !== undefined) return send(res, 200, held, type, isolated);
       const path = root === undefined ? null : fileUnder(root, urlPath);
       if (path !== null && (await stat(path).catch(() => null))?.isFile()) return send(res, 200, await readFile(path), type, isolated);
+      // every page asks for a favicon; an empty answer keeps a 404 out of its console
+      if (urlPath === "/favicon.ico") return send(res, 204, "", "image/x-icon", isolated);
       send(res, 404, `not found: ${urlPath}`, "text/plain", isolated);
     })().catch((error: unknown) => send(res, 500, String(error), "text/plain", isolated));
   });
