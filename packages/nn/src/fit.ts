@@ -1,214 +1,11 @@
 // The training loop: mini-batches, optimiser steps, validation, metrics, callbacks and progress.
-import { noGrad, type Variable } from "@strata/autograd";
+import { noGrad } from "@strata/autograd";
 import { Rng, ShapeError, Tensor, ValueError, formatShape } from "@strata/tensor";
 import { batches } from "./data.js";
-import type { Module, StateDict } from "./module.js";
-import { reporter, type ProgressStream } from "./progress.js";
+import type { EpochLogs, FitOptions, FitProgress, History } from "./fit-types.js";
+import type { Module } from "./module.js";
+import { reporter } from "./progress.js";
 import { show } from "./checks.js";
-
-/**
- * What fit needs of an optimiser (an `@strata/optim` optimiser built on the model's parameters):
- * `zeroGrad()` before each mini-batch's backward and `step()` after it, so ⌈m / batchSize⌉ steps
- * per epoch.
- *
- * @example
- * ```ts
- * import { binaryCrossEntropy, deepNetwork, fit, type FitOptimizer } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
- * const sgd = new SGD(model.parameters(), { lr: 0.1 });
- * let steps = 0;
- * const optimizer: FitOptimizer = { step: () => { steps++; sgd.step(); }, zeroGrad: () => sgd.zeroGrad() };
- * const x = tensor([[0, 1, 2, 3, 4]], { dtype: "float64" }); // m = 5
- * const y = tensor([[0, 0, 1, 1, 1]], { dtype: "float64" });
- * fit(model, { x, y, loss: binaryCrossEntropy, optimizer, epochs: 2, batchSize: 2, verbose: false });
- * // ⌈5 / 2⌉ = 3 steps per epoch
- * console.log(steps); // 6
- * ```
- */
-export interface FitOptimizer {
-  step(): void;
-  zeroGrad(): void;
-}
-
-/**
- * A metric fit can compute besides the loss. `"accuracy"` is the fraction of the m examples
- * predicted right: with one output row, `AL ≥ 0.5` against `Y ≥ 0.5`; with k > 1 rows, the row of
- * the largest value in each column against the class label (or the one-hot row).
- *
- * @example
- * ```ts
- * import { binaryCrossEntropy, deepNetwork, fit, type FitMetric } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const x = tensor([[0, 1, 2, 3, 4, 5]], { dtype: "float64" });
- * const y = tensor([[0, 0, 0, 1, 1, 1]], { dtype: "float64" });
- * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
- * const metrics: FitMetric[] = ["accuracy"];
- * const history = fit(model, {
- *   x, y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.5 }),
- *   epochs: 20, batchSize: 3, rng: rng(1), metrics, validation: { x, y }, verbose: false,
- * });
- * console.log(history.accuracy!.length, history.valAccuracy![19]); // 20 1
- * ```
- */
-export type FitMetric = "accuracy";
-
-/**
- * The values of one epoch, given to each callback's `onEpochEnd`: the mean training loss and,
- * when asked for, the training accuracy and the validation loss and accuracy. Only the values
- * fit computed are present.
- *
- * @example
- * ```ts
- * import { binaryCrossEntropy, deepNetwork, fit, type EpochLogs } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const x = tensor([[0, 1, 2, 3]], { dtype: "float64" });
- * const y = tensor([[0, 0, 1, 1]], { dtype: "float64" });
- * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
- * const seen: EpochLogs[] = [];
- * fit(model, {
- *   x, y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 2, batchSize: 4,
- *   metrics: ["accuracy"], validation: { x, y }, callbacks: [{ onEpochEnd: (_epoch, logs) => void seen.push(logs) }], verbose: false,
- * });
- * console.log(seen.length, Object.keys(seen[0]!)); // 2 ["loss", "accuracy", "valLoss", "valAccuracy"]
- * ```
- */
-export interface EpochLogs {
-  /** Mean training loss over the epoch's examples (each batch's loss weighted by its size). */
-  loss: number;
-  /** Training accuracy over the epoch (from each batch's output before its step), with `metrics: ["accuracy"]`. */
-  accuracy?: number;
-  /** Loss on the validation set after the epoch, with `validation`. */
-  valLoss?: number;
-  /** Accuracy on the validation set after the epoch, with `validation` and `metrics: ["accuracy"]`. */
-  valAccuracy?: number;
-}
-
-/**
- * Hooks fit calls: `onTrainBegin` once, `onEpochEnd` after every epoch (`epoch` is 1-based;
- * returning `"stop"` ends training), `onTrainEnd` once with the history. All are optional.
- *
- * @example
- * ```ts
- * import { binaryCrossEntropy, deepNetwork, fit, type Callback } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const x = tensor([[0, 1, 2, 3]], { dtype: "float64" });
- * const y = tensor([[0, 0, 1, 1]], { dtype: "float64" });
- * const model = deepNetwork([1, 1], { rng: rng(0), dtype: "float64" });
- * const events: string[] = [];
- * const callback: Callback = {
- *   onTrainBegin: () => void events.push("begin"),
- *   onEpochEnd: (epoch) => {
- *     events.push(`epoch ${epoch}`);
- *     return epoch === 2 ? "stop" : undefined; // stop after the second epoch
- *   },
- *   onTrainEnd: (_model, history) => void events.push(`end after ${history.epochs}`),
- * };
- * const history = fit(model, {
- *   x, y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }),
- *   epochs: 10, batchSize: 4, callbacks: [callback], verbose: false,
- * });
- * console.log(events, history.stopped); // ["begin", "epoch 1", "epoch 2", "end after 2"] true
- * ```
- */
-export interface Callback {
-  /** Before the first epoch. */
-  onTrainBegin?(model: Module): void;
-  /** After each epoch's validation; returning `"stop"` ends training after this epoch. */
-  onEpochEnd?(epoch: number, logs: EpochLogs, model: Module): void | "stop";
-  /** After the last epoch (also after a stop). */
-  onTrainEnd?(model: Module, history: History): void;
-}
-
-/**
- * Options of {@link fit}: the data in the column layout (x (n_x, m), y (k, m) or (m)), the loss
- * and the optimiser, how many epochs of mini-batches of which size, and what to measure, call and
- * print on the way.
- *
- * @example
- * ```ts
- * import { binaryCrossEntropy, deepNetwork, fit, type FitOptions } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const model = deepNetwork([1, 4, 1], { rng: rng(0), dtype: "float64" });
- * const options: FitOptions = {
- *   x: tensor([[0, 1, 2, 3, 4, 5]], { dtype: "float64" }), // (n_x, m) = (1, 6)
- *   y: tensor([[0, 0, 0, 1, 1, 1]], { dtype: "float64" }), // (1, 6)
- *   loss: binaryCrossEntropy,
- *   optimizer: new SGD(model.parameters(), { lr: 0.1 }),
- *   epochs: 5,
- *   batchSize: 3,
- *   rng: rng(1),
- *   validation: { x: tensor([[-1, 6]], { dtype: "float64" }), y: tensor([[0, 1]], { dtype: "float64" }) },
- *   metrics: ["accuracy"],
- *   verbose: false, // no progress output
- * };
- * const history = fit(model, options);
- * console.log(history.epochs, history.loss.length, history.valAccuracy!.length); // 5 5 5
- * ```
- */
-export interface FitOptions {
-  /** Inputs `(n_x, m)`, one column per example. */
-  x: Tensor;
-  /** Labels `(k, m)` or `(m)`, one per column of x. */
-  y: Tensor;
-  /** `(prediction, labels) => scalar Variable`, e.g. `binaryCrossEntropy` or `softmaxCrossEntropy`. */
-  loss: (prediction: Variable, labels: Tensor) => Variable;
-  /** Updates the model's parameters from their gradients: `{ step(), zeroGrad() }`. */
-  optimizer: FitOptimizer;
-  /** Passes over the training set, an integer ≥ 1. */
-  epochs: number;
-  /** Examples per mini-batch, an integer ≥ 1 (the last batch may be smaller; m gives batch gradient descent). */
-  batchSize: number;
-  /** Visit the examples in a fresh random order each epoch (default true). */
-  shuffle?: boolean;
-  /** The generator the shuffles are drawn from (default: the default stream). */
-  rng?: Rng;
-  /** A held-out set evaluated (in eval mode, without gradients) after every epoch. */
-  validation?: { x: Tensor; y: Tensor };
-  /** Extra metrics: `"accuracy"`. */
-  metrics?: FitMetric[];
-  callbacks?: Callback[];
-  /** `false` prints nothing; `true` or `"auto"` (default) a bar on a TTY, plain lines otherwise. */
-  verbose?: boolean | "auto";
-  /** Where progress goes (default `process.stdout`). */
-  output?: ProgressStream;
-}
-
-/**
- * What {@link fit} returns: one value per epoch run of the training loss and of each metric and
- * validation value asked for (the arrays of the others are absent), the number of epochs run, and
- * whether a callback stopped training.
- *
- * @example
- * ```ts
- * import { deepNetwork, fit, mse, type History } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const x = tensor([[0, 1, 2, 3]], { dtype: "float64" });
- * const model = deepNetwork([1, 1], { output: "identity", rng: rng(0), dtype: "float64" });
- * const history: History = fit(model, {
- *   x, y: x, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.01 }),
- *   epochs: 3, batchSize: 4, validation: { x, y: x }, verbose: false,
- * });
- * console.log(Object.keys(history)); // ["loss", "epochs", "stopped", "valLoss"]
- * console.log(history.epochs, history.valLoss!.length, history.loss[2]! < history.loss[0]!); // 3 3 true
- * ```
- */
-export interface History {
-  loss: number[];
-  accuracy?: number[];
-  valLoss?: number[];
-  valAccuracy?: number[];
-  /** Epochs run (fewer than asked when a callback stopped training). */
-  epochs: number;
-  /** True when a callback stopped training early. */
-  stopped: boolean;
-}
 
 function checkCount(name: string, v: unknown): void {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ValueError(`fit: ${name} must be an integer >= 1, got ${show(v)}`);
@@ -266,13 +63,17 @@ export function countCorrect(p: Tensor, y: Tensor): number {
  * Accuracy: one output row is thresholded at 0.5 against 0/1 labels (pass probabilities, not
  * logits); k > 1 rows are compared by argmax with int labels `(m)`/`(1, m)` or one-hot `(k, m)`.
  * After each epoch every callback's `onEpochEnd(epoch, logs, model)` runs (epochs count from 1);
- * any returning `"stop"` ends training (`history.stopped`). Progress goes to `output`
- * (`process.stdout`): a cli-progress bar per epoch on a TTY, else one line per epoch such as
- * `epoch 3/10  loss 0.1234  acc 95.10%  val_loss 0.2000  val_acc 90.00%  1234 ex/s  2.1s` (and a
- * line at most every 10 s within a long epoch); `verbose: false` prints nothing.
+ * any returning `"stop"` ends training (`history.stopped`). After every batch `onProgress`, when
+ * given, receives a {@link FitProgress}. Printed progress goes to `output` (under Node
+ * `process.stdout` by default): a cli-progress bar per epoch on a TTY (Node only), else one line
+ * per epoch such as `epoch 3/10  loss 0.1234  acc 95.10%  val_loss 0.2000  val_acc 90.00%  1234
+ * ex/s  2.1s` (and a line at most every 10 s within a long epoch); `verbose: false` prints
+ * nothing. In a browser nothing is printed by default; `verbose: true` prints the lines with
+ * `console.log` (see {@link FitOptions}).
  *
  * @throws ValueError when epochs or batchSize is not an integer ≥ 1, x or y is not a Tensor, loss is
- *   not a function, the optimiser lacks step/zeroGrad, a metric is unknown, or a batch's loss is not
+ *   not a function, the optimiser lacks step/zeroGrad, a metric is unknown, output has no write(),
+ *   onProgress is not a function, or a batch's loss is not
  *   finite (`fit: loss became NaN at epoch 2, batch 7`; that batch's step is not taken).
  * @throws ShapeError when x is not `(n_x, m)` or y's (or the validation set's) example count differs.
  * @example
@@ -296,7 +97,7 @@ export function fit(model: Module, options: FitOptions): History {
     throw new ValueError(`fit: model must be a Module with forward(), got ${show(model)}`);
   }
   if (options === null || typeof options !== "object") throw new ValueError(`fit: options must be an object { x, y, loss, optimizer, epochs, batchSize }, got ${show(options)}`);
-  const { x, y, loss, optimizer, epochs, batchSize, shuffle = true, rng, validation, metrics = [], callbacks = [], verbose = "auto" } = options;
+  const { x, y, loss, optimizer, epochs, batchSize, shuffle = true, rng, validation, metrics = [], callbacks = [], verbose = "auto", output, onProgress } = options;
   checkCount("epochs", epochs);
   checkCount("batchSize", batchSize);
   const m = checkData("", x, y);
@@ -312,10 +113,10 @@ export function fit(model: Module, options: FitOptions): History {
   }
   if (!Array.isArray(callbacks)) throw new ValueError(`fit: callbacks must be an array, got ${show(callbacks)}`);
   if (verbose !== true && verbose !== false && verbose !== "auto") throw new ValueError(`fit: verbose must be true, false or "auto", got ${show(verbose)}`);
-  const output = options.output ?? process.stdout;
-  if (verbose !== false && (output === null || typeof output !== "object" || typeof output.write !== "function")) {
-    throw new ValueError(`fit: output must be a writable stream, got ${show(output)}`);
+  if (output !== undefined && verbose !== false && (output === null || typeof output !== "object" || typeof output.write !== "function")) {
+    throw new ValueError(`fit: output must be a writable stream (anything with write(text)), got ${show(output)}`);
   }
+  if (onProgress !== undefined && typeof onProgress !== "function") throw new ValueError(`fit: onProgress must be a function (progress) => void, got ${show(onProgress)}`);
 
   const withAccuracy = metrics.includes("accuracy");
   const history: History = { loss: [], epochs: 0, stopped: false };
@@ -324,6 +125,8 @@ export function fit(model: Module, options: FitOptions): History {
   if (validation && withAccuracy) history.valAccuracy = [];
 
   const clock = (): number => Date.now();
+  const began = clock();
+  const batchesPerEpoch = Math.ceil(m / batchSize);
   const report = reporter(verbose, output, epochs, clock);
   for (const c of callbacks) c.onTrainBegin?.(model);
   try {
@@ -348,7 +151,14 @@ export function fit(model: Module, options: FitOptions): History {
         lossSum += value * b;
         if (withAccuracy) correct += countCorrect(out.data, by);
         seen += b;
-        report.batch(seen, lossSum / seen, withAccuracy ? correct / seen : undefined, clock());
+        const now = clock();
+        const accuracy = withAccuracy ? correct / seen : undefined;
+        report.batch(seen, lossSum / seen, accuracy, now);
+        if (onProgress) {
+          const p: FitProgress = { epoch, epochs, batch, batches: batchesPerEpoch, seen, examples: m, loss: lossSum / seen, elapsed: (now - began) / 1000 };
+          if (accuracy !== undefined) p.accuracy = accuracy;
+          onProgress(p);
+        }
       }
       const trainEnd = clock();
       const logs: EpochLogs = { loss: lossSum / m };
@@ -384,101 +194,4 @@ export function fit(model: Module, options: FitOptions): History {
   }
   for (const c of callbacks) c.onTrainEnd?.(model, history);
   return history;
-}
-
-/**
- * Options of {@link earlyStopping}: which {@link EpochLogs} value to watch, for how many epochs
- * without an improvement greater than `minDelta`, and whether to restore the best weights.
- *
- * @example
- * ```ts
- * import { deepNetwork, earlyStopping, fit, mse, type EarlyStoppingOptions } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const x = tensor([[0, 1, 2, 3, 4, 5]], { dtype: "float64" });
- * const model = deepNetwork([1, 1], { output: "identity", rng: rng(0), dtype: "float64" });
- * // the loss keeps falling, but by less than 0.05 per epoch from epoch 15 on
- * const options: EarlyStoppingOptions = { monitor: "loss", patience: 2, minDelta: 0.05, restoreBest: true };
- * const stopper = earlyStopping(options);
- * const history = fit(model, {
- *   x, y: x, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.01 }),
- *   epochs: 50, batchSize: 6, callbacks: [stopper], verbose: false,
- * });
- * console.log(history.epochs, stopper.bestEpoch, stopper.stoppedEpoch); // 16 14 16
- * ```
- */
-export interface EarlyStoppingOptions {
-  /** The value watched: `"valLoss"` (default), `"loss"` (lower is better), `"valAccuracy"`, `"accuracy"` (higher is better). */
-  monitor?: keyof EpochLogs;
-  /** Epochs without improvement before stopping, an integer ≥ 1 (default 5). */
-  patience?: number;
-  /** The smallest change that counts as an improvement, ≥ 0 (default 0). */
-  minDelta?: number;
-  /** On stopping, load the best epoch's weights back into the model (default true). */
-  restoreBest?: boolean;
-}
-
-/**
- * A callback that stops {@link fit} when `monitor` has not improved on its best value by more than
- * `minDelta` for `patience` epochs in a row, and then (with `restoreBest`) loads the weights of
- * the best epoch back with `model.loadStateDict`. The best value and weights are reset at the
- * start of each fit. The epoch it stopped after and the best epoch are in `stoppedEpoch` and
- * `bestEpoch` (1-based; 0 before any).
- *
- * @throws ValueError for an unknown monitor or a bad patience/minDelta; after fit's first epoch when
- *   the monitored value is not logged (e.g. `"valLoss"` without `validation`).
- * @example
- * ```ts
- * import { deepNetwork, earlyStopping, fit, mse } from "@strata/nn";
- * import { SGD } from "@strata/optim";
- * import { rng, tensor } from "@strata/tensor";
- * const x = tensor([[0, 1, 2, 3]], { dtype: "float64" });
- * const model = deepNetwork([1, 1], { output: "identity", rng: rng(0), dtype: "float64" });
- * const stopper = earlyStopping({ monitor: "loss", patience: 2 });
- * const history = fit(model, {
- *   x, y: x, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0 }), // lr 0: a plateau
- *   epochs: 10, batchSize: 4, callbacks: [stopper], verbose: false,
- * });
- * console.log(history.epochs, history.stopped, stopper.bestEpoch); // 3 true 1
- * ```
- */
-export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly bestEpoch: number; readonly stoppedEpoch: number } {
-  const { monitor = "valLoss", patience = 5, minDelta = 0, restoreBest = true } = options;
-  const monitors = ["loss", "accuracy", "valLoss", "valAccuracy"];
-  if (!monitors.includes(monitor)) throw new ValueError(`earlyStopping: monitor must be one of ${monitors.map((s) => `"${s}"`).join(", ")}, got ${show(monitor)}`);
-  if (typeof patience !== "number" || !Number.isInteger(patience) || patience < 1) throw new ValueError(`earlyStopping: patience must be an integer >= 1, got ${show(patience)}`);
-  if (typeof minDelta !== "number" || !(minDelta >= 0) || !Number.isFinite(minDelta)) throw new ValueError(`earlyStopping: minDelta must be a finite number >= 0, got ${show(minDelta)}`);
-  const higherIsBetter = monitor === "accuracy" || monitor === "valAccuracy";
-  let best = Infinity;
-  let wait = 0;
-  let weights: StateDict | null = null;
-  const state = { bestEpoch: 0, stoppedEpoch: 0 };
-  return {
-    get bestEpoch() { return state.bestEpoch; },
-    get stoppedEpoch() { return state.stoppedEpoch; },
-    onTrainBegin() {
-      best = Infinity;
-      wait = 0;
-      weights = null;
-      state.bestEpoch = state.stoppedEpoch = 0;
-    },
-    onEpochEnd(epoch, logs, model) {
-      const raw = logs[monitor];
-      if (raw === undefined) {
-        throw new ValueError(`earlyStopping: monitor "${monitor}" is not in fit's logs (${Object.keys(logs).join(", ")}); ${monitor.startsWith("val") ? "pass validation to fit" : 'pass metrics: ["accuracy"] to fit'} or monitor another value`);
-      }
-      const value = higherIsBetter ? -raw : raw;
-      if (value < best - minDelta) {
-        best = value;
-        wait = 0;
-        state.bestEpoch = epoch;
-        if (restoreBest) weights = model.stateDict();
-        return;
-      }
-      if (++wait < patience) return;
-      state.stoppedEpoch = epoch;
-      if (restoreBest && weights) model.loadStateDict(weights);
-      return "stop";
-    },
-  };
 }

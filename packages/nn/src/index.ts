@@ -26,5 +26,9 @@ export { batches, trainTestSplit, standardize, oneHot, type Batch, type BatchOpt
 export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from "./safetensors.js";
 export { writeSafetensors, readSafetensors } from "./safetensors-file.js";
 export { architectureOf, modelFromArchitecture, type Architecture, type ActivationJSON } from "./architecture.js";
-export { save, load, saveWeights, loadWeights, type OptimizerStateLike, type OptimizerLike, type Checkpoint } from "./serialize.js";
-export { fit, earlyStopping, type FitOptions, type FitOptimizer, type FitMetric, type History, type EpochLogs, type Callback, type EarlyStoppingOptions } from "./fit.js";
+export { type OptimizerStateLike, type OptimizerLike, type Checkpoint } from "./checkpoint-format.js";
+export { save, load, saveWeights, loadWeights } from "./serialize.js";
+export { saveToBytes, loadFromBytes, saveWeightsToBytes, loadWeightsFromBytes } from "./serialize-bytes.js";
+export { fit } from "./fit.js";
+export { type FitOptions, type FitOptimizer, type FitMetric, type FitProgress, type History, type EpochLogs, type Callback } from "./fit-types.js";
+export { earlyStopping, type EarlyStoppingOptions } from "./early-stopping.js";

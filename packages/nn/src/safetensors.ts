@@ -2,7 +2,8 @@
 // read by PyTorch, JAX or the Rust crate: an 8-byte little-endian header length N, N bytes of JSON,
 // then the raw little-endian tensor data. Files are untrusted input: everything is validated, and
 // names taken from them only ever become keys of null-prototype objects. This file is the format
-// in memory; safetensors-file.ts reads and writes files in pieces on top of it.
+// in memory and the one reader and writer over it; safetensors-file.ts puts files (through the
+// platform) under them.
 import { Tensor, ValueError, type DType } from "@strata/tensor";
 import { parseJson } from "./json.js";
 
@@ -78,7 +79,7 @@ export interface Header {
 export type Fail = (message: string) => never;
 
 /** A fresh typed array for `entry`'s elements, to be filled with its bytes. */
-export function storageFor(entry: Entry, source: string): Float32Array | Float64Array | Int32Array | Uint8Array {
+export function storageFor(entry: Entry, source: string): Storage {
   const n = (entry.end - entry.begin) / ITEMSIZE[entry.dtype];
   try {
     return entry.dtype === "float64" ? new Float64Array(n) : entry.dtype === "float32" ? new Float32Array(n) : entry.dtype === "int32" ? new Int32Array(n) : new Uint8Array(n);
@@ -88,7 +89,7 @@ export function storageFor(entry: Entry, source: string): Float32Array | Float64
 }
 
 /** Turns `array`, filled with little-endian bytes, into host order, and checks BOOL bytes. */
-export function fromLittleEndian(entry: Entry, array: Float32Array | Float64Array | Int32Array | Uint8Array, fail: Fail): void {
+export function fromLittleEndian(entry: Entry, array: Storage, fail: Fail): void {
   if (entry.dtype === "bool") {
     if ((array as Uint8Array).some((x) => x > 1)) fail(`tensor "${entry.name}": BOOL data must be bytes 0 or 1`);
     return;
@@ -164,14 +165,18 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
   } catch (e) {
     throw new ValueError(`${source}: the file would have ${plan.size} bytes, more than one Uint8Array can hold here (${(e as Error).message}); write it with writeSafetensors, which writes in pieces`);
   }
-  out.set(plan.header);
-  let at = plan.header.length;
-  for (const t of plan.tensors) {
-    const bytes = tensorBytes(t);
+  let at = 0;
+  emitSafetensors(plan, (bytes) => {
     out.set(bytes, at);
     at += bytes.length;
-  }
+  });
   return out;
+}
+
+/** Hands the bytes of `plan`, in order, to `put`: the one writer behind byte arrays and files. */
+export function emitSafetensors(plan: Plan, put: (bytes: Uint8Array) => void): void {
+  put(plan.header);
+  for (const t of plan.tensors) put(tensorBytes(t));
 }
 
 function checkEntry(name: string, raw: unknown, dataLength: number, fail: Fail): Entry {
@@ -272,19 +277,60 @@ export function parseHeader(bytes: Uint8Array, dataLength: number, fail: Fail): 
  * ```
  */
 export function decodeSafetensors(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
-  const fail = (msg: string): never => {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`${source}: expected a Uint8Array, got ${show(bytes)}`);
+  return readSafetensorsFrom(bytesSource(bytes, source), source);
+}
+
+/**
+ * Where the safetensors reader gets its bytes: a file (read in pieces by the Node platform) or a
+ * byte array. Every position it is asked for has been checked against `size` first.
+ */
+export interface ByteSource {
+  /** How many bytes there are. */
+  readonly size: number;
+  /** Fills `into` with the bytes from `position` on; a source that ends early throws a ValueError. */
+  read(into: Uint8Array, position: number): void;
+}
+
+/** `bytes` as a {@link ByteSource}; what it copies out is a copy, so the bytes may be reused. */
+export function bytesSource(bytes: Uint8Array, source: string): ByteSource {
+  return {
+    size: bytes.length,
+    read(into, position) {
+      if (position + into.length > bytes.length) throw new ValueError(`${source}: the bytes end at ${bytes.length} while ${position + into.length - bytes.length} more were expected`);
+      into.set(bytes.subarray(position, position + into.length));
+    },
+  };
+}
+
+/** Typed storage a tensor's bytes can be read into. */
+export type Storage = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Reads a safetensors file from `from`, the one reader behind files and byte arrays: the header
+ * first, bounded by the 100 MB cap and the size of the source, which `inspect` may check
+ * (throwing to stop) before any tensor is allocated; then each tensor's bytes straight into its
+ * storage: the array `into` gives for it (of its dtype and size: a model's parameter, so that
+ * loading copies nothing), else a new one. `source` names the file or the caller in errors.
+ */
+export function readSafetensorsFrom(from: ByteSource, source: string, inspect?: (header: Header) => void, into?: (entry: Entry) => Storage | undefined): SafetensorsContents {
+  const fail: Fail = (msg) => {
     throw new ValueError(`${source}: ${msg}`);
   };
-  if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array, got ${show(bytes)}`);
-  const n = headerLength(bytes, bytes.length, fail);
-  const { entries, metadata } = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, fail);
+  const size = from.size;
+  const first = new Uint8Array(Math.min(8, size));
+  from.read(first, 0);
+  const n = headerLength(first, size, fail);
+  const text = new Uint8Array(n);
+  from.read(text, 8);
+  const header = parseHeader(text, size - 8 - n, fail);
+  inspect?.(header);
   const tensors: Record<string, Tensor> = Object.create(null);
-  const start = 8 + n;
-  for (const e of entries) {
-    const data = storageFor(e, source);
-    new Uint8Array(data.buffer).set(bytes.subarray(start + e.begin, start + e.end));
+  for (const e of header.entries) {
+    const data = into?.(e) ?? storageFor(e, source);
+    from.read(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 8 + n + e.begin);
     fromLittleEndian(e, data, fail);
     tensors[e.name] = new Tensor(data, e.shape);
   }
-  return { tensors, metadata };
+  return { tensors, metadata: header.metadata };
 }

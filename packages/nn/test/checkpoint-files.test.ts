@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Dense, load, readSafetensors, save, writeSafetensors, zeros } from "@strata/nn";
 import { ValueError, tensor } from "@strata/tensor";
-import { readAt, writeAll } from "../src/safetensors-file.js";
+import { readAt, writeAll } from "../src/platform/node-files.js";
 import { errorOf } from "./helpers.js";
 
 let dir: string;
