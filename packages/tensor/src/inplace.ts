@@ -5,14 +5,15 @@
 //
 // The dtype rule is the out-of-place op's: a write is allowed only when `op(target, other)` would
 // already have target's dtype, so a result is never narrowed to fit the target.
-import { promoteTypes, type DataArray, type DType } from "./dtype.js";
+import { promoteTypes, type DType } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { contiguousCopy } from "./copy.js";
 import { lossOf } from "./convert.js";
 import { describe, lift, type Rule } from "./apply.js";
-import { planLoop, RowCursor } from "./backends/js/strided.js";
+import type { InPlaceOp } from "./backends/backend.js";
+import { inPlaceKernel } from "./dispatch/dispatch.js";
 import { bumpVersion } from "./version.js";
 
 /**
@@ -30,24 +31,7 @@ export interface InPlaceOptions {
   alpha?: number;
 }
 
-/** `t[p] = f(t[p], s[q])` for `n` elements, each pointer moving by its own step (0 repeats one value). */
-type Writer = (n: number, t: DataArray, p: number, ts: number, s: DataArray, q: number, ss: number, alpha: number) => void;
-
-// One literal per op so that each loop keeps its own type feedback (see kernels/elementwise.ts).
-// Values are computed as JavaScript numbers and rounded once when stored, so int32 wraps modulo
-// 2^32 like the out-of-place ops; Math.imul keeps the low bits that a float64 product past 2^53 loses.
-const writers = {
-  assign: (n, t, p, ts, s, q, ss) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = s[q]!; },
-  add: (n, t, p, ts, s, q, ss, alpha) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = t[p]! + alpha * s[q]!; },
-  addInt: (n, t, p, ts, s, q, ss, alpha) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = t[p]! + Math.imul(alpha, s[q]!); },
-  sub: (n, t, p, ts, s, q, ss, alpha) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = t[p]! - alpha * s[q]!; },
-  subInt: (n, t, p, ts, s, q, ss, alpha) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = t[p]! - Math.imul(alpha, s[q]!); },
-  mul: (n, t, p, ts, s, q, ss) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = t[p]! * s[q]!; },
-  mulInt: (n, t, p, ts, s, q, ss) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = Math.imul(t[p]!, s[q]!); },
-  div: (n, t, p, ts, s, q, ss) => { for (let i = 0; i < n; i++, p += ts, q += ss) t[p] = t[p]! / s[q]!; },
-} satisfies Record<string, Writer>;
-
-/** How the out-of-place op's dtype follows from the promoted one: kernels/apply.ts's rules, or a plain copy. */
+/** How the out-of-place op's dtype follows from the promoted one: apply.ts's rules, or a plain copy. */
 type Kind = "copy" | Rule;
 
 interface Op {
@@ -55,20 +39,19 @@ interface Op {
   /** What the operand is called in messages. */
   label: string;
   kind: Kind;
-  write: Writer;
-  /** The loop for int32 targets, where it differs. */
-  writeInt?: Writer;
+  /** The kernel's name: target = target ∘ source. */
+  write: InPlaceOp;
   /** The out-of-place op, suggested when the result does not fit. */
   outOfPlace?: string;
 }
 
 const OPS = {
-  assign: { name: "assign", label: "source", kind: "copy", write: writers.assign },
-  fill: { name: "fill", label: "value", kind: "copy", write: writers.assign },
-  add: { name: "addInPlace", label: "other", kind: "arith", write: writers.add, writeInt: writers.addInt, outOfPlace: "add" },
-  sub: { name: "subInPlace", label: "other", kind: "arith", write: writers.sub, writeInt: writers.subInt, outOfPlace: "sub" },
-  mul: { name: "mulInPlace", label: "other", kind: "arith", write: writers.mul, writeInt: writers.mulInt, outOfPlace: "mul" },
-  div: { name: "divInPlace", label: "other", kind: "float", write: writers.div, outOfPlace: "div" },
+  assign: { name: "assign", label: "source", kind: "copy", write: "assign" },
+  fill: { name: "fill", label: "value", kind: "copy", write: "assign" },
+  add: { name: "addInPlace", label: "other", kind: "arith", write: "add", outOfPlace: "add" },
+  sub: { name: "subInPlace", label: "other", kind: "arith", write: "sub", outOfPlace: "sub" },
+  mul: { name: "mulInPlace", label: "other", kind: "arith", write: "mul", outOfPlace: "mul" },
+  div: { name: "divInPlace", label: "other", kind: "float", write: "div", outOfPlace: "div" },
 } satisfies Record<string, Op>;
 
 const an = (d: DType): string => (d === "int32" ? `an ${d}` : `a ${d}`);
@@ -152,30 +135,6 @@ function unalias(op: Op, target: Tensor, source: Tensor): Tensor {
   return sameView ? source : contiguousCopy(source, source.dtype, op.name);
 }
 
-function run(write: Writer, target: Tensor, source: Tensor | number, alpha: number): void {
-  if (target.size === 0) return;
-  const t = target.data;
-  if (typeof source === "number") {
-    if (!target.isContiguous) return walk(write, target, Float64Array.of(source), 0, target.shape.map(() => 0), alpha);
-    if (write === writers.assign) t.fill(source, target.offset, target.offset + target.size);
-    else write(target.size, t, target.offset, 1, Float64Array.of(source), 0, 0, alpha);
-    return;
-  }
-  const sameShape = source.ndim === target.ndim && source.shape.every((n, i) => n === target.shape[i]);
-  if (sameShape && target.isContiguous && source.isContiguous) {
-    return write(target.size, t, target.offset, 1, source.data, source.offset, 1, alpha);
-  }
-  const s = source.broadcastTo(target.shape);
-  walk(write, target, s.data, s.offset, s.strides, alpha);
-}
-
-/** Any layout: rows of the simplified loop, ordered by the target's memory (planLoop reorders). */
-function walk(write: Writer, target: Tensor, s: DataArray, s0: number, strides: readonly number[], alpha: number): void {
-  const c = new RowCursor(planLoop(target.shape, [target.strides, strides], true));
-  c.reset(target.offset, s0);
-  for (let r = 0; r < c.rows; r++, c.next()) write(c.n, target.data, c.p0, c.s0, s, c.p1, c.s1, alpha);
-}
-
 function update(op: Op, target: unknown, operand: unknown, alpha?: unknown): Tensor {
   checkTarget(op, target);
   if (!(operand instanceof Tensor) && typeof operand !== "number") {
@@ -186,7 +145,7 @@ function update(op: Op, target: unknown, operand: unknown, alpha?: unknown): Ten
   const a = checkAlpha(op, target, alpha);
   if (operand instanceof Tensor) checkBroadcast(op, target, operand);
   const source = operand instanceof Tensor ? unalias(op, target, operand) : operand;
-  run(target.dtype === "int32" && op.writeInt ? op.writeInt : op.write, target, source, a);
+  if (target.size > 0) inPlaceKernel(op.write, target, source, a);
   bumpVersion(target);
   return target;
 }

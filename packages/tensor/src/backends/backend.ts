@@ -11,6 +11,9 @@ import type { Tensor } from "../tensor.js";
 import type { StridedMatrix } from "./js/gemm.js";
 import type { ReduceKind } from "./js/reduce.js";
 
+/** The in-place writes: target = source (assign) or target = target ∘ source. */
+export type InPlaceOp = "assign" | "add" | "sub" | "mul" | "div";
+
 /** One m × n × k product into `out` from `outOffset` (A m × k, B k × n, both strided). */
 export type Product = (m: number, n: number, k: number, a: StridedMatrix, b: StridedMatrix, out: DataArray, outOffset: number) => void;
 
@@ -77,6 +80,8 @@ export interface Backend {
   unary(op: string, x: Tensor, out: DataArray, p: number, q: number, threads: number): boolean;
   /** out = a ∘ b with a and b broadcast to `shape`. */
   binary(op: string, a: TensorLike, b: TensorLike, out: DataArray, shape: Shape): boolean;
+  /** target = target ∘ source through target's strides, source broadcast to it; alpha scales the source of add and sub. */
+  inPlace(op: InPlaceOp, target: Tensor, source: Tensor | number, alpha: number): boolean;
   /** A product kernel for m × n × k products into `out`'s element type, prepared once for a batch. */
   product(m: number, n: number, k: number, out: DataArray, threads: number, blocked: boolean): Product | null;
   /** The sum, max or min of each of `rows` consecutive runs of `n` elements from `offset`, in float64. */

@@ -2,7 +2,7 @@
 // backends in order of preference for the size at hand (./thresholds.ts holds every threshold);
 // the first that takes the request runs it, and the TypeScript backend takes everything.
 // Nothing else in the package chooses a backend.
-import type { Backend, DenseBackwardRequest, DenseForwardRequest, DenseGradientData, Product, Threads } from "../backends/backend.js";
+import type { Backend, DenseBackwardRequest, InPlaceOp, DenseForwardRequest, DenseGradientData, Product, Threads } from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
 import type { ReduceKind } from "../backends/js/reduce.js";
 import { COMPUTE_BOUND } from "../backends/wasm/opcodes.js";
@@ -27,20 +27,31 @@ function threadsFor(work: number, per: number): number {
 /** The name of the backend that ran the last request of each kind (tests read it). @internal */
 export const lastBackend: Record<string, string> = {};
 
+function ran(kind: string, backend: Backend): void {
+  lastBackend[kind] = backend.name;
+}
+
 /** out = op(x; p, q) elementwise, x with out's shape. @internal */
 export function unaryKernel(op: string, x: Tensor, out: DataArray, p: number, q: number): void {
   // memory-bound maps only contend for memory on a second thread (relu, 1e6 float32: 1090 µs on
   // one thread, 3053 on two); compute-bound ones split from mapPerThread elements each
   const threads = COMPUTE_BOUND.has(op) ? threadsFor(out.length, THRESHOLDS.mapPerThread) : 1;
   for (const backend of preferred(out.length, THRESHOLDS.wasmMap)) {
-    if (backend.unary(op, x, out, p, q, threads)) return void (lastBackend["unary"] = backend.name);
+    if (backend.unary(op, x, out, p, q, threads)) return ran("unary", backend);
   }
 }
 
 /** out = a ∘ b broadcast to `shape` (one thread: bound by memory). @internal */
 export function binaryKernel(op: string, a: TensorLike, b: TensorLike, out: DataArray, shape: Shape): void {
   for (const backend of preferred(out.length, THRESHOLDS.wasmBinary)) {
-    if (backend.binary(op, a, b, out, shape)) return void (lastBackend["binary"] = backend.name);
+    if (backend.binary(op, a, b, out, shape)) return ran("binary", backend);
+  }
+}
+
+/** target = target ∘ source in place (the op layer has checked dtypes, shapes and aliasing). @internal */
+export function inPlaceKernel(op: InPlaceOp, target: Tensor, source: Tensor | number, alpha: number): void {
+  for (const backend of preferred(target.size, THRESHOLDS.wasmBinary)) {
+    if (backend.inPlace(op, target, source, alpha)) return ran("inPlace", backend);
   }
 }
 
@@ -52,7 +63,7 @@ export function productKernel(m: number, n: number, k: number, out: DataArray): 
   for (const backend of preferred(work, THRESHOLDS.wasmProduct)) {
     const run = backend.product(m, n, k, out, threads, blocked);
     if (run) {
-      lastBackend["product"] = backend.name;
+      ran("product", backend);
       return run;
     }
   }
@@ -65,7 +76,7 @@ export function reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows:
   for (const backend of preferred(rows * n, THRESHOLDS.wasmReduce)) {
     const out = backend.reduceRows(kind, d, offset, rows, n, threads);
     if (out) {
-      lastBackend["reduce"] = backend.name;
+      ran("reduce", backend);
       return out;
     }
   }
@@ -84,7 +95,10 @@ export function denseForwardKernel(req: DenseForwardRequest): { Z: Tensor; A: Te
   if (n * k * m === 0) return null;
   for (const backend of preferred(n * k * m, THRESHOLDS.wasmProduct)) {
     const out = backend.denseForward(req, denseThreads(n, k, m));
-    if (out) return (lastBackend["dense"] = backend.name), out;
+    if (out) {
+      ran("dense", backend);
+      return out;
+    }
   }
   return null;
 }
@@ -96,7 +110,10 @@ export function denseBackwardKernel(req: DenseBackwardRequest): DenseGradientDat
   if (n * k * m === 0) return null;
   for (const backend of preferred(n * k * m, THRESHOLDS.wasmProduct)) {
     const out = backend.denseBackward(req, denseThreads(n, k, m));
-    if (out) return (lastBackend["dense"] = backend.name), out;
+    if (out) {
+      ran("dense", backend);
+      return out;
+    }
   }
   return null;
 }

@@ -3,6 +3,7 @@
 // backends are tested against. It has no fused Dense kernel: the op layer composes that.
 import type { Backend } from "../backend.js";
 import { binaryKernels, unaryKernels, type BinaryKernelName, type UnaryKernelName } from "./elementwise.js";
+import { inPlace } from "./inplace.js";
 import { mapBinary, mapUnary } from "./map.js";
 import { jsProduct } from "./matmul.js";
 import { reduceRows } from "./reduce.js";
@@ -21,6 +22,10 @@ export const jsBackend: Backend = {
   binary(op, a, b, out, shape) {
     const name = op === "mul" && out instanceof Int32Array ? "imul" : op;
     mapBinary(binaryKernels[name as BinaryKernelName], out, shape, a, b);
+    return true;
+  },
+  inPlace(op, target, source, alpha) {
+    inPlace(op, target, source, alpha);
     return true;
   },
   product: (m, n, k, _out, _threads, blocked) => jsProduct(m, n, k, blocked),

@@ -28,6 +28,8 @@ export const wasmBackend: Backend = {
     return true;
   },
   binary: binaryOnWasm,
+  // staging in and out would cost more than the loop it replaces: in-place writes stay on TypeScript
+  inPlace: () => false,
   product(_m, _n, _k, out, threads) {
     if (!isFloat(out)) return null;
     return (m, n, k, a, b, _out, at) => wasmGemm(m, n, k, a, b, out, at, threads);
