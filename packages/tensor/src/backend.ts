@@ -1,7 +1,8 @@
-// Which kernels run: the WebAssembly SIMD ones (default where this Node can load them) or the
+// Which kernels run: the WebAssembly SIMD ones (default where this host can load them) or the
 // TypeScript ones they replace, and on how many threads.
+import { platform } from "#platform";
 import { ValueError } from "./errors.js";
-import { kernelThreads, setKernelThreads } from "./backends/wasm/pool.js";
+import { helperJobsRun, helpersReady, kernelThreads, setKernelThreads } from "./backends/wasm/pool.js";
 import { wasmRuntime, wasmUnavailableReason } from "./backends/wasm/runtime.js";
 
 /**
@@ -20,14 +21,16 @@ import { wasmRuntime, wasmUnavailableReason } from "./backends/wasm/runtime.js";
 export interface KernelOptions {
   /**
    * Whether matrix products run on the WebAssembly SIMD kernels (default: true when they load;
-   * `STRATA_WASM=0` in the environment starts with false). The TypeScript kernels are the
+   * `STRATA_WASM=0` in Node's environment starts with false). The TypeScript kernels are the
    * fallback and the reference.
    */
   wasm: boolean;
   /**
-   * Threads the WebAssembly kernels may use, the calling one included (default: the machine's
-   * available parallelism, or `STRATA_THREADS`). Results do not depend on it: each output
-   * element is summed in the same order whatever the split.
+   * Threads the WebAssembly kernels may use, the calling one included (default in Node: the
+   * machine's available parallelism, or `STRATA_THREADS`; in a browser: `navigator.hardwareConcurrency`
+   * when the page is cross-origin isolated, else 1, since only such a page can share memory with
+   * a Web Worker). Results do not depend on it: each output element is summed in the same order
+   * whatever the split, and a page that cannot start helpers computes everything on one thread.
    */
   threads: number;
 }
@@ -41,6 +44,7 @@ export interface KernelOptions {
  * import { kernelOptions, type KernelStatus } from "@strata/tensor";
  * const status: KernelStatus = kernelOptions();
  * console.log(status.wasmAvailable === (status.wasmUnavailableReason === ""), !status.wasm || status.wasmAvailable); // true true
+ * console.log(status.helperJobs >= 0); // true
  * ```
  */
 export interface KernelStatus extends KernelOptions {
@@ -48,9 +52,14 @@ export interface KernelStatus extends KernelOptions {
   wasmAvailable: boolean;
   /** Why it did not ("" when it did). */
   wasmUnavailableReason: string;
+  /**
+   * How many kernel jobs helper threads have run since the package loaded: it grows only while
+   * more than one thread is in use and helpers are up, so it shows whether threads did work.
+   */
+  helperJobs: number;
 }
 
-let wasmWanted = process.env["STRATA_WASM"] !== "0";
+let wasmWanted = platform.setting("STRATA_WASM") !== "0";
 
 /**
  * The current kernel settings and whether the WebAssembly kernels are available (a new object
@@ -72,6 +81,7 @@ export function kernelOptions(): KernelStatus {
     threads: kernelThreads(),
     wasmAvailable: available,
     wasmUnavailableReason: wasmUnavailableReason(),
+    helperJobs: helperJobsRun(),
   };
 }
 
@@ -108,4 +118,32 @@ export function setKernelOptions(options: Partial<KernelOptions>): void {
 /** Whether products go to the WebAssembly kernels now. @internal */
 export function wasmEnabled(): boolean {
   return wasmWanted && wasmRuntime() !== null;
+}
+
+/**
+ * Resolves once the helper threads that {@link kernelOptions}`().threads` asks for have started
+ * and loaded the WebAssembly kernels, starting them if needed. Kernel calls never wait for a
+ * helper that is still starting (they do its share on the calling thread), so this is not needed
+ * for correct results; await it before timing, or before the first heavy step. In a browser a
+ * Web Worker only starts after the page returns to its event loop, so helpers are never ready
+ * during the synchronous code that created them. Resolves at once where no helper is wanted (one
+ * thread, the WebAssembly kernels unavailable, or a page that is not cross-origin isolated). A
+ * helper that fails to start is left out: its share runs on the calling thread.
+ * Never throws (the promise never rejects).
+ *
+ * @example
+ * ```ts
+ * import { kernelOptions, kernelsReady, matmul, setKernelOptions, tensor } from "@strata/tensor";
+ * const saved = kernelOptions().threads;
+ * setKernelOptions({ threads: 2 });
+ * await kernelsReady(); // both threads are up from here on
+ * const a = tensor([[1, 2], [3, 4]]);
+ * console.log(matmul(a, a).toArray()); // [[7, 10], [15, 22]]
+ * setKernelOptions({ threads: saved });
+ * ```
+ */
+export async function kernelsReady(): Promise<void> {
+  const rt = wasmRuntime();
+  if (rt === null || kernelThreads() <= 1) return;
+  await helpersReady(rt);
 }

@@ -17,7 +17,7 @@ export * from "./elementwise.js";
 export * from "./reduce.js";
 export * from "./linalg.js";
 export { denseForward, denseBackward, type DenseActivation, type DenseForwardOptions, type DenseBackwardOptions, type DenseGradients } from "./fused.js";
-export { type KernelOptions, type KernelStatus, kernelOptions, setKernelOptions } from "./backend.js";
+export { type KernelOptions, type KernelStatus, kernelOptions, kernelsReady, setKernelOptions } from "./backend.js";
 export * from "./join.js";
 export * from "./scatter.js";
 export * from "./inplace.js";

@@ -1,15 +1,22 @@
-// Worker threads that run the WebAssembly kernels on the shared memory, driven synchronously.
+// Helper threads that run the WebAssembly kernels on the shared memory, driven synchronously.
 //
-// Each worker instantiates the same module over the same memory and sleeps in Atomics.wait on its
-// own job counter. The main thread writes a job (a kernel name and its numeric arguments) into
-// the worker's slots, bumps the counter, runs its own share of the work and then waits for every
-// worker's done counter: the public API stays synchronous and no event-loop turn is needed.
-// Spinning on the counters for a few microseconds before sleeping was tried (4,000 and 20,000
-// checks): training steps were no faster, so helpers go straight to sleep.
-// The worker's code is a string evaluated by Node, so it runs the same from TypeScript sources
-// (vitest, tsx) and from compiled JavaScript.
-import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+// Each helper instantiates the same module over the same memory and sleeps in Atomics.wait on the
+// pool's generation word. A call writes its jobs (a kernel name and its numeric arguments each)
+// into shared slots, opens every job for the new generation and wakes the helpers; then every
+// thread, the calling one included, claims open jobs one at a time with a compare-and-swap until
+// none is left, and the caller waits until all claimed jobs are done. The public API stays
+// synchronous and no event-loop turn is needed.
+//
+// Claiming instead of handing job i to helper i is what keeps threaded calls steady: a helper
+// that has not started yet (a browser starts a Worker only after the page returns to its event
+// loop), or that wakes late because the machine is busy, simply leaves its job to the caller, so
+// a call never takes longer than the caller doing everything alone plus one job's overlap.
+// Results do not depend on which thread runs a job: jobs write disjoint parts of the memory.
+//
+// A claim word holds 2·generation while its job is open and 2·generation + 1 once taken, so a
+// helper that wakes late for an old generation can never take a job of the current one.
+import { platform as hostPlatform } from "#platform";
+import type { HelperThread, Platform } from "../../platform/types.js";
 import type { KernelExports, WasmRuntime } from "./runtime.js";
 
 /** A kernel call: the name of an export and its arguments (integers and addresses). */
@@ -22,120 +29,250 @@ export interface Job {
 export const kernelRuns: Partial<Record<keyof KernelExports, number>> = {};
 
 const MAX_ARGS = 16;
-// Int32 control words per worker: job counter, done counter, failure flag.
-const JOB = 0;
+/** Jobs one call may pass. */
+const MAX_JOBS = 64;
+const SLOT = 2 + MAX_ARGS;
+// Int32 words of the control block.
+const GEN = 0;
 const DONE = 1;
 const FAILED = 2;
+const COUNT = 3;
+const HELPER_JOBS = 4;
+const CLAIM = 8;
+const READY = CLAIM + MAX_JOBS;
+const WORDS = READY + MAX_JOBS;
+// generations wrap well before 2·generation + 1 leaves the int32 range
+const GENERATIONS = 1 << 29;
+/**
+ * Checks of the done word the caller makes before it sleeps, where it may sleep: enough to
+ * cover the usual gap between the caller's last job and a helper's (tens of microseconds), so
+ * the common case pays no futex wake-up, short enough that a late helper costs no busy core.
+ */
+const SPIN_CHECKS = 20_000;
+
 const KERNELS: (keyof KernelExports)[] = [
   "workspaceBytes", "gemmF32", "gemmF64", "denseF32", "denseF64", "unaryF32", "unaryF64",
   "activationGradF32", "activationGradF64", "reduceRowsF32", "reduceRowsF64", "binaryF32", "binaryF64",
 ];
 
-const workerSource = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, control, slots, kernels } = workerData;
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const words = new Int32Array(control);
-const args = new Float64Array(slots);
-let seen = 0;
-for (;;) {
-  Atomics.wait(words, ${JOB}, seen);
-  seen = Atomics.load(words, ${JOB});
-  try {
-    const count = args[1];
-    const list = [];
-    for (let i = 0; i < count; i++) list.push(args[2 + i]);
-    exports[kernels[args[0]]](...list);
-  } catch (error) {
-    Atomics.store(words, ${FAILED}, 1);
+// The helper's code, as a function expression the platform wraps into a thread of its kind.
+const helperBody = `(data, ready) => {
+  const { module, memory, control, slots, kernels, index } = data;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const words = new Int32Array(control);
+  const args = new Float64Array(slots);
+  Atomics.store(words, ${READY} + index, 1);
+  ready();
+  let gen = Atomics.load(words, ${GEN});
+  for (;;) {
+    Atomics.wait(words, ${GEN}, gen);
+    gen = Atomics.load(words, ${GEN});
+    const open = 2 * gen;
+    const count = Atomics.load(words, ${COUNT});
+    for (let k = 0; k < count; k++) {
+      const i = (index + 1 + k) % count;
+      if (Atomics.compareExchange(words, ${CLAIM} + i, open, open + 1) !== open) continue;
+      try {
+        const at = i * ${SLOT};
+        const list = [];
+        for (let a = 0; a < args[at + 1]; a++) list.push(args[at + 2 + a]);
+        exports[kernels[args[at]]](...list);
+      } catch (error) {
+        Atomics.store(words, ${FAILED}, 1);
+      }
+      Atomics.add(words, ${HELPER_JOBS}, 1);
+      if (Atomics.add(words, ${DONE}, 1) + 1 === count) Atomics.notify(words, ${DONE});
+    }
   }
-  Atomics.store(words, ${DONE}, seen);
-  Atomics.notify(words, ${DONE});
-}
-`;
+}`;
 
 interface Helper {
-  worker: Worker;
-  words: Int32Array;
-  args: Float64Array;
-  job: number;
+  index: number;
+  thread: HelperThread;
+  /** Settles when the helper is ready or has failed to start. */
+  started: Promise<void>;
 }
 
-// the runtime is created once per process, so the helpers serve the one module and memory
-let helpers: Helper[] = [];
-// from STRATA_THREADS, else the machine's parallelism (see backend.ts, which validates changes)
+/** How the calling thread waits for the helpers' jobs: "auto" sleeps where the host allows it. */
+export type CallerWait = "auto" | "spin" | "sleep";
+
+// A page that is not cross-origin isolated has no SharedArrayBuffer; it starts no helpers either,
+// so its pool's words need not be shared.
+const Shared: new (bytes: number) => ArrayBufferLike = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : ArrayBuffer;
+
+/** The helpers serving one runtime, and the words and slots they share with the caller. @internal */
+export class KernelPool {
+  readonly words = new Int32Array(new Shared(4 * WORDS));
+  readonly slots = new Float64Array(new Shared(8 * SLOT * MAX_JOBS));
+  /** Helpers by index; threads − 1 of them once started. */
+  readonly helpers: Helper[] = [];
+  /** Jobs the calling thread has run. */
+  callerJobs = 0;
+  /** How the caller waits; tests force "spin" to take the path of a browser's main thread. */
+  callerWait: CallerWait = "auto";
+  /** Why the last helper that failed to start did, "" if none did. */
+  lastFailure = "";
+  private generation = 0;
+
+  constructor(readonly host: Platform, readonly rt: WasmRuntime) {}
+
+  /** Jobs helper threads have run. */
+  get helperJobs(): number {
+    return Atomics.load(this.words, HELPER_JOBS);
+  }
+
+  /** How many helpers have instantiated the kernels and wait for work. */
+  readyHelpers(): number {
+    return this.helpers.filter((h) => Atomics.load(this.words, READY + h.index) === 1).length;
+  }
+
+  /** Starts helpers until there are `threads − 1` (none where the host cannot share memory). */
+  grow(threads: number): void {
+    if (!this.host.threadsAvailable()) return;
+    while (this.helpers.length < threads - 1) this.helpers.push(this.spawn(this.helpers.length));
+  }
+
+  /** Stops the helpers beyond `threads − 1`. Only called between calls, so none holds a job. */
+  shrink(threads: number): void {
+    for (const helper of this.helpers.splice(Math.max(0, threads - 1))) {
+      Atomics.store(this.words, READY + helper.index, 0);
+      helper.thread.terminate();
+    }
+  }
+
+  /** Settles when every helper started so far is ready or has failed to start. */
+  async ready(): Promise<void> {
+    await Promise.all(this.helpers.map((h) => h.started));
+  }
+
+  private spawn(index: number): Helper {
+    let settle = (): void => {};
+    const started = new Promise<void>((resolve) => (settle = resolve));
+    const data = {
+      module: this.rt.module, memory: this.rt.memory, control: this.words.buffer as SharedArrayBuffer,
+      slots: this.slots.buffer as SharedArrayBuffer, kernels: KERNELS as string[], index,
+    };
+    const thread = this.host.spawnHelper(helperBody, data, {
+      ready: settle,
+      failed: (reason) => {
+        this.lastFailure = reason;
+        settle();
+      },
+    });
+    return { index, thread, started };
+  }
+
+  /** Runs `jobs` (at most 64, writing disjoint memory) and returns when all are done. */
+  run(jobs: readonly Job[]): void {
+    if (jobs.length > MAX_JOBS) throw new RangeError(`wasm kernels: ${jobs.length} jobs of ${jobs[0]!.kernel} in one call, at most ${MAX_JOBS}`);
+    for (const job of jobs) {
+      if (job.args.length > MAX_ARGS) throw new RangeError(`wasm kernels: ${job.kernel} takes at most ${MAX_ARGS} arguments, got ${job.args.length}`);
+    }
+    const ready = jobs.length > 1 ? this.readyHelpers() : 0;
+    if (ready === 0) return this.runHere(jobs);
+    const words = this.words;
+    this.generation = (this.generation % GENERATIONS) + 1;
+    const open = 2 * this.generation;
+    for (const [i, job] of jobs.entries()) {
+      this.slots[i * SLOT] = KERNELS.indexOf(job.kernel);
+      this.slots[i * SLOT + 1] = job.args.length;
+      this.slots.set(job.args, i * SLOT + 2);
+    }
+    Atomics.store(words, COUNT, jobs.length);
+    Atomics.store(words, DONE, 0);
+    Atomics.store(words, FAILED, 0);
+    for (let i = 0; i < jobs.length; i++) Atomics.store(words, CLAIM + i, open);
+    Atomics.store(words, GEN, this.generation);
+    Atomics.notify(words, GEN, Math.min(ready, jobs.length - 1));
+    let error: unknown;
+    for (let i = 0; i < jobs.length; i++) {
+      if (Atomics.compareExchange(words, CLAIM + i, open, open + 1) !== open) continue;
+      // after a failure the remaining jobs are still claimed, so no helper starts one late
+      if (error === undefined) {
+        try {
+          this.call(jobs[i]!);
+        } catch (e) {
+          error = e;
+        }
+      }
+      Atomics.add(words, DONE, 1);
+    }
+    // the helpers' jobs are always waited for, so no job outlives the call that posted it
+    this.awaitDone(jobs.length);
+    if (error !== undefined) throw error;
+    if (Atomics.load(words, FAILED) !== 0) throw new Error(`wasm kernels: ${jobs[0]!.kernel} failed in a helper thread`);
+  }
+
+  private runHere(jobs: readonly Job[]): void {
+    for (const job of jobs) this.call(job);
+  }
+
+  private call(job: Job): void {
+    this.callerJobs += 1;
+    (this.rt.kernels[job.kernel] as (...args: number[]) => void)(...job.args);
+  }
+
+  /** Returns once the done word reaches `count`: spinning, then sleeping where allowed. */
+  private awaitDone(count: number): void {
+    const words = this.words;
+    const sleep = this.callerWait === "sleep" || (this.callerWait === "auto" && this.host.mayBlock());
+    let done = Atomics.load(words, DONE);
+    // a browser's main thread may not sleep (Atomics.wait throws there), so it spins to the end;
+    // the jobs it waits for are already running on awake helpers
+    for (let i = 0; done !== count && (!sleep || i < SPIN_CHECKS); i++) done = Atomics.load(words, DONE);
+    while (done !== count) {
+      Atomics.wait(words, DONE, done);
+      done = Atomics.load(words, DONE);
+    }
+  }
+}
+
+// from STRATA_THREADS, else the host's parallelism (see backend.ts, which validates changes)
 let threads = initialThreads();
+// the runtime is created once per process, so one pool serves its one module and memory
+let pool: KernelPool | undefined;
 
 function initialThreads(): number {
-  const fromEnv = Number(process.env["STRATA_THREADS"]);
-  return Number.isInteger(fromEnv) && fromEnv >= 1 && fromEnv <= 64 ? fromEnv : Math.min(availableParallelism(), 64);
+  const fromEnv = Number(hostPlatform.setting("STRATA_THREADS"));
+  return Number.isInteger(fromEnv) && fromEnv >= 1 && fromEnv <= 64 ? fromEnv : Math.min(Math.max(1, hostPlatform.defaultThreads()), 64);
 }
 
-/** How many threads (the main one included) the kernels use. */
+/** The pool of `rt`, with its helpers started (they become ready in the background). @internal */
+export function poolOf(rt: WasmRuntime): KernelPool {
+  if (pool === undefined || pool.rt !== rt) pool = new KernelPool(hostPlatform, rt);
+  pool.grow(threads);
+  return pool;
+}
+
+/** How many threads (the calling one included) the kernels use. */
 export function kernelThreads(): number {
   return threads;
 }
 
-/** Sets how many threads (the main one included) the kernels use from now on. */
+/** Sets how many threads (the calling one included) the kernels use from now on. */
 export function setKernelThreads(count: number): void {
   threads = count;
-  if (helpers.length > count - 1) {
-    for (const helper of helpers.splice(count - 1)) void helper.worker.terminate();
-  }
-}
-
-function spawn(rt: WasmRuntime): Helper {
-  const control = new SharedArrayBuffer(4 * 4);
-  const slots = new SharedArrayBuffer(8 * (2 + MAX_ARGS));
-  const worker = new Worker(workerSource, {
-    eval: true,
-    workerData: { module: rt.module, memory: rt.memory, control, slots, kernels: KERNELS },
-  });
-  // a sleeping helper must not keep the process alive
-  worker.unref();
-  return { worker, words: new Int32Array(control), args: new Float64Array(slots), job: 0 };
-}
-
-/** The helper threads (threads − 1 of them), started on first use. */
-function helpersOf(rt: WasmRuntime): Helper[] {
-  while (helpers.length < threads - 1) helpers.push(spawn(rt));
-  return helpers;
-}
-
-function post(helper: Helper, job: Job): void {
-  if (job.args.length > MAX_ARGS) throw new RangeError(`wasm kernels: ${job.kernel} takes at most ${MAX_ARGS} arguments`);
-  helper.args[0] = KERNELS.indexOf(job.kernel);
-  helper.args[1] = job.args.length;
-  helper.args.set(job.args, 2);
-  helper.job += 1;
-  Atomics.store(helper.words, JOB, helper.job);
-  Atomics.notify(helper.words, JOB);
-}
-
-/** Waits for `helper`'s current job; whether it failed. */
-function awaitDone(helper: Helper): boolean {
-  while (Atomics.load(helper.words, DONE) !== helper.job) Atomics.wait(helper.words, DONE, helper.job - 1);
-  return Atomics.exchange(helper.words, FAILED, 0) !== 0;
+  pool?.shrink(count);
 }
 
 /**
- * Runs `jobs` at once: the first on this thread, each other on a helper thread, and returns when
- * all are done. Jobs must write disjoint parts of the memory. At most `kernelThreads()` jobs.
+ * Runs `jobs` at once, on this thread and on the helpers that are ready, and returns when all
+ * are done. Jobs must write disjoint parts of the memory. Any number of jobs up to 64: those no
+ * helper claims run here, so the result never waits for a helper still starting.
  */
 export function runParallel(rt: WasmRuntime, jobs: readonly Job[]): void {
-  const pool = jobs.length > 1 ? helpersOf(rt) : [];
-  if (jobs.length > pool.length + 1) throw new RangeError(`wasm kernels: ${jobs.length} jobs for ${pool.length + 1} threads`);
-  for (let i = 1; i < jobs.length; i++) post(pool[i - 1]!, jobs[i]!);
-  const [own] = jobs;
-  if (own) kernelRuns[own.kernel] = (kernelRuns[own.kernel] ?? 0) + 1;
-  let error: unknown;
-  try {
-    if (own) (rt.kernels[own.kernel] as (...args: number[]) => void)(...own.args);
-  } catch (e) {
-    error = e;
-  }
-  // the helpers are always waited for, so no job outlives the call that posted it
-  const failed = jobs.filter((job, i) => i > 0 && awaitDone(pool[i - 1]!));
-  if (error !== undefined) throw error;
-  if (failed.length > 0) throw new Error(`wasm kernels: ${failed[0]!.kernel} failed in a worker thread`);
+  const [first] = jobs;
+  if (first === undefined) return;
+  kernelRuns[first.kernel] = (kernelRuns[first.kernel] ?? 0) + 1;
+  poolOf(rt).run(jobs);
+}
+
+/** Jobs helper threads have run since the package loaded (0 before any helper started). @internal */
+export function helperJobsRun(): number {
+  return pool?.helperJobs ?? 0;
+}
+
+/** Settles once the helpers `rt` wants are ready (or have failed to start). @internal */
+export function helpersReady(rt: WasmRuntime): Promise<void> {
+  return poolOf(rt).ready();
 }

@@ -5,9 +5,11 @@
 // allocator reset at the start of every kernel call: calls are synchronous and never nested, and
 // worker threads only touch it while the main thread waits for them, so one arena is enough.
 // The memory is shared (a SharedArrayBuffer underneath) so that worker threads instantiate the
-// same module over the same bytes.
+// same module over the same bytes. Chromium creates shared WebAssembly memories even in pages that
+// are not cross-origin isolated (checked in Chromium 156): there the kernels run on one thread.
 import { kernelsWasmBase64 } from "./binary.js";
 import { StrataError } from "../../errors.js";
+import { decodeBase64 } from "../../platform/base64.js";
 
 /** The exports of packages/tensor/assembly (see there for the contracts). */
 export interface KernelExports {
@@ -57,13 +59,14 @@ let runtime: WasmRuntime | null | undefined;
 let failure = "";
 
 /**
- * The runtime, compiled on first use, or null where this Node cannot run it (no SIMD or no shared
- * memory); `wasmUnavailableReason()` then says why.
+ * The runtime, compiled on first use, or null where this host cannot run it (no SIMD, or no
+ * shared WebAssembly memory, which some browsers give only to cross-origin isolated pages);
+ * `wasmUnavailableReason()` then says why.
  */
 export function wasmRuntime(): WasmRuntime | null {
   if (runtime !== undefined) return runtime;
   try {
-    const module = new WebAssemblyApi.Module(Buffer.from(kernelsWasmBase64, "base64"));
+    const module = new WebAssemblyApi.Module(decodeBase64(kernelsWasmBase64));
     const memory = new WebAssemblyApi.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const instance = new WebAssemblyApi.Instance(module, { env: { memory } });
     runtime = { module, memory, kernels: instance.exports as unknown as KernelExports };
