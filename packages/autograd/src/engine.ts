@@ -3,7 +3,8 @@
 // and free what the graph saved.
 import { Tensor, ShapeError, ValueError, formatShape, full, type Shape } from "@strata/tensor";
 import { Variable, type BackwardOptions, type Operand } from "./variable.js";
-import type { InputMeta, Node } from "./node.js";
+import type { GradValue, InputMeta, Node } from "./node.js";
+import { NoGradient } from "./no-gradient.js";
 import { withGradMode } from "./mode.js";
 import { add, cast, reshape, sum } from "./ops.js";
 
@@ -94,10 +95,27 @@ function reduceTo(g: Variable, meta: InputMeta, op: string, i: number): Variable
   return out.dtype === meta.dtype ? out : cast(out, meta.dtype, { unchecked: true });
 }
 
-function asGradient(value: Variable | Tensor, op: string): Variable {
+/**
+ * Input `i`'s gradient from what `node`'s backward returned for it, its gradient being needed: a
+ * marker of no gradient, or nothing at all, is an error rather than a zero that would leave the
+ * input untrained without a word.
+ */
+function asGradient(value: GradValue, node: Node, i: number): Variable {
   if (value instanceof Variable) return value;
   if (value instanceof Tensor) return new Variable(value);
-  throw new ValueError(`backward: ${op} returned ${String(value)} as a gradient; expected a Variable, a Tensor or null`);
+  const name = node.inputName(i);
+  if (value instanceof NoGradient) {
+    throw new ValueError(
+      `backward: ${node.name} has no gradient with respect to input ${i} (${name === undefined ? "" : `${name}: `}${value.reason}); a gradient was asked of it because it requires gradients: pass it as a constant instead (detach() it, or pass a tensor)`,
+    );
+  }
+  const input = name === undefined ? `input ${i}` : `input ${i} (${name})`;
+  if (value === null || value === undefined) {
+    throw new ValueError(
+      `backward: ${node.name} returned ${String(value)} for its ${input}, whose gradient is needed; return a gradient (zeros where it is mathematically zero), or noGradient(reason) if the input has none`,
+    );
+  }
+  throw new ValueError(`backward: ${node.name} returned ${String(value)} as the gradient of its ${input}; expected a Variable or a Tensor`);
 }
 
 function applyHooks(node: Node, g: Variable): Variable {
@@ -148,8 +166,7 @@ function run(roots: readonly [Node, Variable][], targets: ReadonlySet<Node> | "l
       if (g !== null && node.leaf === null && needs.some(Boolean)) {
         const grads = node.run(g, needs);
         node.next.forEach((m, i) => {
-          const gi = grads[i];
-          if (m && needs[i] && gi != null) push(m, reduceTo(asGradient(gi, node.name), node.inputs[i]!, node.name, i));
+          if (m && needs[i]) push(m, reduceTo(asGradient(grads[i], node, i), node.inputs[i]!, node.name, i));
         });
       }
       if (!retainGraph) node.release();

@@ -37,8 +37,11 @@ export interface FunctionContext<S = unknown> {
 
 /**
  * The definition of a custom op; see {@link defineFunction}. Contract: `forward` maps the inputs'
- * values to one output tensor; `backward` maps `grad` (the output's shape) to one entry per input,
- * each of that input's shape or one it broadcasts to, or null.
+ * values to one output tensor; `backward` maps `grad` (the output's shape) to one entry per input:
+ * a gradient of that input's shape or one it broadcasts to; {@link noGradient}(reason) for an
+ * input that has none; or null for an input whose gradient is not wanted
+ * (`ctx.needsInputGrad[i]` false). A wanted gradient returned as null, or refused with
+ * noGradient, makes backward throw a ValueError naming the function and the input.
  *
  * @typeParam S - the type of {@link FunctionContext.state}.
  * @example
@@ -69,8 +72,10 @@ export interface FunctionSpec<S = unknown> {
   /** Computes the output from the inputs' values (tensors, or numbers passed as such); runs without recording. */
   forward(ctx: FunctionContext<S>, ...inputs: (Tensor | number)[]): Tensor;
   /**
-   * Returns dL/d(input) for each input (null for none) from `grad` = dL/d(output). Written with
-   * this package's ops, the gradients can themselves be differentiated (`createGraph`).
+   * Returns dL/d(input) for each input from `grad` = dL/d(output): null only where
+   * `ctx.needsInputGrad[i]` is false, noGradient(reason) for an input that has no gradient.
+   * Written with this package's ops, the gradients can themselves be differentiated
+   * (`createGraph`).
    * A gradient may have the output's broadcast shape; it is summed down to the input's shape.
    */
   backward(ctx: FunctionContext<S>, grad: Variable): readonly GradValue[];
@@ -98,13 +103,16 @@ class Context<S> implements FunctionContext<S> {
 /**
  * Defines an op with its own backward, in the shape of PyTorch's `autograd.Function`: `forward`
  * computes on tensors and saves with `ctx.save(...)` what `backward` needs; `backward` returns
- * one gradient per input. The result takes variables, tensors and numbers, and returns a variable
- * that records the op when an input requires gradients. One output, of the shape and dtype
+ * one gradient per input (null where it is not wanted, {@link noGradient} where there is none).
+ * The result takes variables, tensors and numbers, and returns a variable that records the op
+ * when an input requires gradients. One output, of the shape and dtype
  * `forward` gives it; each gradient from `backward` is summed down to its input's shape and cast
  * to its dtype.
  *
  * @throws ValueError (from the returned function) when forward does not return a Tensor, or (from
- *   a later backward pass through its result) when backward does not return one entry per input.
+ *   a later backward pass through its result) when backward does not return one entry per input,
+ *   or returns null, undefined or {@link noGradient} for an input whose gradient is needed (never
+ *   a silent zero, as for the primitives).
  * @example
  * ```ts
  * import { defineFunction, mul, variable } from "@strata/autograd";
@@ -140,7 +148,7 @@ export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: 
       ctx.needsInputGrad = needs;
       const grads = spec.backward(ctx, g);
       if (!Array.isArray(grads) || grads.length !== arity) {
-        throw new ValueError(`defineFunction(${spec.name}): backward returned ${Array.isArray(grads) ? `${grads.length} gradients` : String(grads)} for ${arity} inputs; expected an array with one entry (or null) per input`);
+        throw new ValueError(`defineFunction(${spec.name}): backward returned ${Array.isArray(grads) ? `${grads.length} gradients` : String(grads)} for ${arity} inputs; expected an array with one entry (or null) per input, in the order of the inputs`);
       }
       return grads;
     };

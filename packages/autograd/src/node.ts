@@ -2,18 +2,22 @@
 // one leaf), its edges to the nodes of its inputs, and the values its backward needs.
 import { ValueError, formatShape, type DType, type Shape, type Tensor } from "@strata/tensor";
 import type { Variable } from "./variable.js";
+import type { NoGradient } from "./no-gradient.js";
 
 /**
- * What a backward function may hand back for one input: a gradient, or null (or undefined) for
- * none, which counts as zero. A gradient has the input's shape or one it broadcasts to (the
- * output's); the engine sums it down to the input's shape and casts it to the input's dtype. A
- * tensor is taken as a constant; a variable keeps its graph (for gradients of gradients).
+ * What a backward function may hand back for one input: a gradient; {@link noGradient}(reason)
+ * when the input has none; or null (or undefined) for an input whose gradient is not wanted
+ * (`needsInputGrad[i]` false), which is skipped. For an input whose gradient is wanted, null is
+ * an error, as is the noGradient marker (with its reason): never a silent zero. A gradient has
+ * the input's shape or one it broadcasts to (the output's); the engine sums it down to the
+ * input's shape and casts it to the input's dtype. A tensor is taken as a constant; a variable
+ * keeps its graph (for gradients of gradients).
  *
  * @example
  * ```ts
  * import { defineFunction, mul, variable, type GradValue } from "@strata/autograd";
  * import { tensor, type Tensor } from "@strata/tensor";
- * // y = a·k for a constant k: a gets g·k (a variable), k gets none
+ * // y = a·k for a constant k: a gets g·k (a variable), k's gradient is never wanted
  * const scaleBy = defineFunction({
  *   name: "scaleBy",
  *   forward(ctx, a, k) {
@@ -29,7 +33,7 @@ import type { Variable } from "./variable.js";
  * console.log(a.grad?.toArray()); // [3, 4]
  * ```
  */
-export type GradValue = Variable | Tensor | null | undefined;
+export type GradValue = Variable | Tensor | NoGradient | null | undefined;
 
 /** The backward function of a node. @internal */
 export interface Backward {
@@ -38,6 +42,8 @@ export interface Backward {
    * whether input `i`'s gradient is wanted; entries that are not wanted are ignored.
    */
   grads(g: Variable, needs: readonly boolean[]): readonly GradValue[];
+  /** Input `i`'s name, for messages (a primitive's row names its inputs). */
+  inputName?(i: number): string;
 }
 
 /**
@@ -121,6 +127,11 @@ export class Node {
   run(g: Variable, needs: readonly boolean[]): readonly GradValue[] {
     this.check();
     return this.#backward!.grads(g, needs);
+  }
+
+  /** Input `i`'s name for messages, when the backward names its inputs (before release). */
+  inputName(i: number): string | undefined {
+    return this.#backward?.inputName?.(i);
   }
 
   /** Saves one more value for backward (the op's own output, known only after the node). */

@@ -1,10 +1,11 @@
 // Applying a primitive: run its forward kernel on the values and, when a gradient can flow, record
 // a node whose backward is the primitive's row of the derivative table.
 import { Tensor, isFloatDType, type Shape } from "@strata/tensor";
-import { Node, type Backward, type InputMeta } from "./node.js";
+import { Node, type Backward, type GradValue, type InputMeta } from "./node.js";
 import { isGradEnabled } from "./mode.js";
 import { Variable, type Operand } from "./variable.js";
-import { rules, type Primitive, type PrimitiveAttrs, type Rule, type Saved, type VjpContext } from "./rules.js";
+import { primitiveInputs, rules, type InputsOf, type Primitive, type PrimitiveAttrs } from "./rules.js";
+import { inputName, type Inputs, type PerInput, type Rule, type Saved } from "./rule.js";
 
 /** The tensor or number inside an operand. @internal */
 export function valueOf(x: Operand): Tensor | number {
@@ -29,45 +30,59 @@ export function nodeFor(name: string, operands: readonly Operand[], out: Tensor,
   return new Node(name, next, metas, { shape: out.shape, dtype: out.dtype }, backward, saved);
 }
 
+/** What a row's products see at run time: attributes, shapes, and the saved values by name. */
+type Context = { attrs: unknown; shapes: readonly Shape[]; y?: Variable } & { [name: string]: unknown };
+
 /**
- * The backward of one recorded primitive: its row, and what the row's vector-Jacobian products
- * read. One object per op rather than a closure, and it holds only what the row saves: anything
- * else it held would stay alive with the graph.
+ * The backward of one recorded primitive: its row, and the context its vector-Jacobian products
+ * read. It holds only what the row saves: anything else it held would stay alive with the graph.
+ * An input marked noGradient is handed back as the marker, for the engine to refuse if needed.
  */
-class RowBackward<A> implements VjpContext<A>, Backward {
-  y = undefined as unknown as Variable;
+class RowBackward implements Backward {
   constructor(
-    readonly rule: Rule<A>,
-    readonly x: VjpContext<A>["x"],
-    readonly attrs: A,
-    readonly shapes: readonly Shape[],
+    readonly rule: Rule<Inputs, unknown>,
+    readonly ctx: Context,
+    readonly names: Inputs,
   ) {}
 
-  grads(g: Variable, needs: readonly boolean[]): (Variable | Tensor | null)[] {
+  grads(g: Variable, needs: readonly boolean[]): GradValue[] {
     const { vjp } = this.rule;
-    const grads = new Array<Variable | Tensor | null>(needs.length).fill(null);
-    for (let i = 0; i < needs.length; i++) {
-      const f = typeof vjp === "function" ? vjp : vjp[i];
-      if (needs[i] && f) grads[i] = f(g, this, i);
-    }
-    return grads;
+    return needs.map((need, i) => {
+      if (!need) return null;
+      const f: unknown = typeof vjp === "function" ? vjp : vjp[i];
+      return typeof f === "function" ? (f as (g: Variable, ctx: Context, i: number) => GradValue)(g, this.ctx, i) : (f as GradValue);
+    });
+  }
+
+  inputName(i: number): string {
+    return inputName(this.names, i);
   }
 }
 
-/** Applies primitive `name` to `operands` and records it when some operand requires a gradient. @internal */
-export function record<P extends Primitive>(name: P, operands: readonly Operand[], attrs: PrimitiveAttrs[P]): Variable {
-  const rule = rules[name] as Rule<PrimitiveAttrs[P]>;
-  const out = rule.forward(operands.map(valueOf), attrs);
-  if (!tracks(operands, out)) return new Variable(out);
+/** The operands of primitive `P`: one per input it declares. @internal */
+export type OperandsOf<P extends Primitive> = PerInput<InputsOf<P>, Operand>;
 
-  const saves = rule.saves ?? [];
-  const x = operands.map((o, i) => (saves.includes(i) ? (o instanceof Tensor ? new Variable(o) : o) : undefined));
-  const shapes = operands.map((o) => (typeof o === "number" ? [] : o.shape));
-  const backward = new RowBackward(rule, x as readonly Saved[] as VjpContext<PrimitiveAttrs[P]>["x"], attrs, shapes);
-  const node = nodeFor(name, operands, out, backward, x.filter((s): s is Variable => s instanceof Variable));
+/** Applies primitive `name` to `operands` and records it when some operand requires a gradient. @internal */
+export function record<P extends Primitive>(name: P, operands: OperandsOf<P>, attrs: PrimitiveAttrs[P]): Variable {
+  const rule = rules[name] as unknown as Rule<Inputs, unknown>;
+  const xs = operands as readonly Operand[];
+  const out = rule.forward(xs.map(valueOf), attrs);
+  if (!tracks(xs, out)) return new Variable(out);
+
+  const names: Inputs = primitiveInputs[name];
+  const ctx: Context = { attrs, shapes: xs.map((o) => (typeof o === "number" ? [] : o.shape)) };
+  const saved: Variable[] = [];
+  for (const s of rule.saves) {
+    if (s === "y") continue;
+    const o = xs[names.indexOf(s)]!;
+    const v: Saved = o instanceof Tensor ? new Variable(o) : o;
+    ctx[s] = v;
+    if (v instanceof Variable) saved.push(v);
+  }
+  const node = nodeFor(name, xs, out, new RowBackward(rule, ctx, names), saved);
   const y = new Variable(out, node);
-  if (saves.includes("y")) {
-    backward.y = y;
+  if (rule.saves.includes("y")) {
+    ctx.y = y;
     node.save(y);
   }
   return y;

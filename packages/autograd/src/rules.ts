@@ -1,8 +1,10 @@
 // The derivative table: one row per primitive, its forward kernel and the vector-Jacobian product
 // of each input, written with differentiable ops so that gradients of gradients work.
-// Vocabulary: g = dL/dy (shaped like y, the output), x = the inputs the row saves, y = the output.
+// Vocabulary: g = dL/dy (shaped like y, the output); the inputs by their names in
+// `primitiveInputs`, of which a row sees only those it saves, as it sees y only when it saves "y".
 // A row's gradient may keep y's broadcast shape: the engine sums it down to the input's shape.
-// null: that input has no gradient (indices, masks). A missing row does not compile.
+// noGradient(reason): that input has none (indices, conditions), and asking for it is an error.
+// A missing row, a missing or extra product, or a read of an unsaved value does not compile.
 import * as T from "@strata/tensor";
 import type { DType, Shape, SliceArg, Tensor } from "@strata/tensor";
 import type { Variable } from "./variable.js";
@@ -12,6 +14,8 @@ import {
 } from "./ops.js";
 // Values of saved inputs, for masks that are locally constant (so not differentiated).
 import { valueOf } from "./record.js";
+import { noGradient } from "./no-gradient.js";
+import { row, type Inputs, type Rule, type Save, type Saved, type VariadicInputs, type Vjp, type Vjps, type VjpContext } from "./rule.js";
 
 type NoAttrs = Record<string, never>;
 interface ReduceAttrs { readonly axis: readonly number[]; readonly keepDims: boolean }
@@ -56,41 +60,49 @@ export interface PrimitiveAttrs {
  */
 export type Primitive = keyof PrimitiveAttrs;
 
-/** A saved input: a variable (tensors are wrapped as constants) or a number. @internal */
-export type Saved = Variable | number;
-
-/** What a vector-Jacobian product sees. @internal */
-export interface VjpContext<A> {
-  /** The inputs the row saves (positions it does not save are undefined). */
-  readonly x: readonly [Saved, Saved, Saved];
-  /** The output, when the row saves it. */
-  readonly y: Variable;
-  readonly attrs: A;
-  /** The shape of every input (numbers: `[]`). */
-  readonly shapes: readonly Shape[];
+/** Any number of inputs, named `name[0]`, `name[1]`, … in messages. */
+function variadic<const N extends string>(name: N): VariadicInputs<N> {
+  return Object.assign([name], { variadic: true as const });
 }
 
-/** dL/d(input i) from g = dL/dy. @internal */
-export type Vjp<A> = (g: Variable, ctx: VjpContext<A>, i: number) => Variable | Tensor;
+const X = ["x"] as const;
+const AB = ["a", "b"] as const;
+type X = typeof X;
+type AB = typeof AB;
 
-/** One row of the table. @internal */
-export interface Rule<A> {
-  forward(x: readonly (Tensor | number)[], attrs: A): Tensor;
-  /** Input positions and "y" (the output) that the vector-Jacobian products read. */
-  saves?: readonly (number | "y")[];
-  /** Per input (null: no gradient), or one function for every input of a variadic op. */
-  vjp: readonly (Vjp<A> | null)[] | Vjp<A>;
-}
+/**
+ * Each primitive's inputs, by name and in order: the arity every row of the table is checked
+ * against, and the names that a row's `saves`, its context and backward's errors use.
+ * @internal
+ */
+export const primitiveInputs = {
+  neg: X, exp: X, log: X, log1p: X, sqrt: X, reciprocal: X, abs: X, sin: X, cos: X, tanh: X, softplus: X,
+  sign: X, floor: X, ceil: X, round: X,
+  add: AB, mul: AB, pow: AB, maximum: AB, minimum: AB, where: ["cond", "a", "b"],
+  sum: X, max: X, min: X, reshape: X, transpose: X, broadcastTo: X, slice: X, sliceScatter: X,
+  concat: variadic("xs"), gather: ["x", "indices"], indexAdd: ["x", "indices", "updates"],
+  matmul: AB, cast: X,
+} as const satisfies { readonly [P in Primitive]: Inputs };
 
-const t = (x: Tensor | number | undefined): Tensor => x as Tensor;
+/** The inputs of primitive `P`. @internal */
+export type InputsOf<P extends Primitive> = (typeof primitiveInputs)[P];
+
+const t = (x: Tensor | number): Tensor => x as Tensor;
 
 /** A unary op from its tensor kernel. */
-function unary(kernel: (x: Tensor) => Tensor, saves: readonly (0 | "y")[], vjp: Vjp<NoAttrs>): Rule<NoAttrs> {
-  return { forward: ([x]) => kernel(t(x)), saves, vjp: [vjp] };
+function unary<const S extends readonly Save<X>[]>(kernel: (x: Tensor) => Tensor, saves: S, vjp: Vjp<X, VjpContext<X, S, NoAttrs>>): Rule<X, NoAttrs> {
+  return row<X, NoAttrs, S>({ forward: ([x]) => kernel(t(x)), saves, vjp: [vjp] });
+}
+
+/** A binary elementwise op from its tensor kernel. */
+function binary<const S extends readonly Save<AB>[]>(
+  kernel: (a: Tensor | number, b: Tensor | number) => Tensor, saves: S, vjp: Vjps<AB, VjpContext<AB, S, NoAttrs>>,
+): Rule<AB, NoAttrs> {
+  return row<AB, NoAttrs, S>({ forward: ([a, b]) => kernel(a, b), saves, vjp });
 }
 
 /** A piecewise-constant op: its derivative is zero wherever it exists. */
-function stepwise(kernel: (x: Tensor) => Tensor): Rule<NoAttrs> {
+function stepwise(kernel: (x: Tensor) => Tensor): Rule<X, NoAttrs> {
   return unary(kernel, [], (g) => T.zerosLike(g.data));
 }
 
@@ -110,16 +122,17 @@ function spread(g: Variable, shape: Shape, { axis, keepDims }: ReduceAttrs): Var
 }
 
 /** The gradient of max/min over axes: g shared evenly among the elements equal to the result. */
-function extremumVjp(g: Variable, { x: [x], y, attrs, shapes }: VjpContext<ReduceAttrs>): Variable {
-  const shape = shapes[0]!;
+function extremumVjp(g: Variable, { x, y, attrs, shapes: [shape] }: VjpContext<X, readonly ["x", "y"], ReduceAttrs>): Variable {
   const yKept = y.data.reshape(keptShape(shape, attrs.axis));
-  const hits = T.cast(T.eq(t(valueOf(x!)), yKept), y.dtype);
+  const hits = T.cast(T.eq(valueOf(x), yKept), y.dtype);
   const share = T.div(hits, T.sum(hits, { axis: [...attrs.axis], keepDims: true }));
   return mul(spread(g, shape, attrs), share);
 }
 
-function reduction(kernel: (x: Tensor, o: T.AxisOptions) => Tensor, saves: readonly (0 | "y")[], vjp: Vjp<ReduceAttrs>): Rule<ReduceAttrs> {
-  return { forward: ([x], a) => kernel(t(x), { axis: [...a.axis], keepDims: a.keepDims }), saves, vjp: [vjp] };
+function reduction<const S extends readonly Save<X>[]>(
+  kernel: (x: Tensor, o: T.AxisOptions) => Tensor, saves: S, vjp: Vjp<X, VjpContext<X, S, ReduceAttrs>>,
+): Rule<X, ReduceAttrs> {
+  return row<X, ReduceAttrs, S>({ forward: ([x], a) => kernel(t(x), { axis: [...a.axis], keepDims: a.keepDims }), saves, vjp: [vjp] });
 }
 
 /** Swaps the last two axes (the matrix transpose of a batch of matrices). */
@@ -131,29 +144,29 @@ function mT(x: Saved): Variable {
 }
 
 /** Every derivative of the package. Rows are grouped: elementwise, reductions, shapes, linear algebra. */
-export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
+export const rules: { readonly [P in Primitive]: Rule<InputsOf<P>, PrimitiveAttrs[P]> } = {
   // d(-x) = -dx
   neg: unary(T.neg, [], (g) => neg(g)),
   // d exp(x) = exp(x) dx = y dx
   exp: unary(T.exp, ["y"], (g, { y }) => mul(g, y)),
   // d log(x) = dx / x
-  log: unary(T.log, [0], (g, { x: [x] }) => div(g, x)),
+  log: unary(T.log, ["x"], (g, { x }) => div(g, x)),
   // d log(1 + x) = dx / (1 + x)
-  log1p: unary(T.log1p, [0], (g, { x: [x] }) => div(g, add(x, 1))),
+  log1p: unary(T.log1p, ["x"], (g, { x }) => div(g, add(x, 1))),
   // d √x = dx / (2√x) = dx / 2y
   sqrt: unary(T.sqrt, ["y"], (g, { y }) => div(g, mul(y, 2))),
   // d(1/x) = -dx / x² = -y² dx
   reciprocal: unary(T.reciprocal, ["y"], (g, { y }) => mul(g, neg(square(y)))),
   // d|x| = sign(x) dx (0 at 0, as a subgradient)
-  abs: unary(T.abs, [0], (g, { x: [x] }) => mul(g, T.sign(t(valueOf(x))))),
+  abs: unary(T.abs, ["x"], (g, { x }) => mul(g, T.sign(valueOf(x)))),
   // d sin(x) = cos(x) dx
-  sin: unary(T.sin, [0], (g, { x: [x] }) => mul(g, cos(x))),
+  sin: unary(T.sin, ["x"], (g, { x }) => mul(g, cos(x))),
   // d cos(x) = -sin(x) dx
-  cos: unary(T.cos, [0], (g, { x: [x] }) => mul(g, neg(sin(x)))),
+  cos: unary(T.cos, ["x"], (g, { x }) => mul(g, neg(sin(x)))),
   // d tanh(x) = (1 - tanh²(x)) dx = (1 - y²) dx
   tanh: unary(T.tanh, ["y"], (g, { y }) => mul(g, sub(1, square(y)))),
   // d log(1 + eˣ) = σ(x) dx
-  softplus: unary(T.softplus, [0], (g, { x: [x] }) => mul(g, sigmoid(x))),
+  softplus: unary(T.softplus, ["x"], (g, { x }) => mul(g, sigmoid(x))),
   // sign, floor, ceil, round: 0 almost everywhere (undefined at the jumps)
   sign: stepwise(T.sign),
   floor: stepwise(T.floor),
@@ -161,64 +174,52 @@ export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
   round: stepwise(T.round),
 
   // d(a + b) = da + db
-  add: { forward: ([a, b]) => T.add(a!, b!), vjp: [(g) => g, (g) => g] },
+  add: binary(T.add, [], [(g) => g, (g) => g]),
   // d(a·b) = b da + a db
-  mul: { forward: ([a, b]) => T.mul(a!, b!), saves: [0, 1], vjp: [(g, { x: [, b] }) => mul(g, b), (g, { x: [a] }) => mul(g, a)] },
+  mul: binary(T.mul, ["a", "b"], [(g, { b }) => mul(g, b), (g, { a }) => mul(g, a)]),
   // d aᵇ = b·aᵇ⁻¹ da + aᵇ·ln(a) db   (the db term is taken as 0 where a = 0)
-  pow: {
-    forward: ([a, b]) => T.pow(a!, b!),
-    saves: [0, 1, "y"],
-    vjp: [
-      (g, { x: [a, b] }) => mul(g, mul(b, pow(a, typeof b === "number" ? b - 1 : sub(b, 1)))),
-      (g, { x: [a], y }) => mul(g, where(T.eq(valueOf(a), 0), 0, mul(y, log(a)))),
-    ],
-  },
+  pow: binary(T.pow, ["a", "b", "y"], [
+    (g, { a, b }) => mul(g, mul(b, pow(a, typeof b === "number" ? b - 1 : sub(b, 1)))),
+    (g, { a, y }) => mul(g, where(T.eq(valueOf(a), 0), 0, mul(y, log(a)))),
+  ]),
   // d max(a, b) = [a > b] da + [a < b] db, split evenly on ties
-  maximum: {
-    forward: ([a, b]) => T.maximum(a!, b!),
-    saves: [0, 1],
-    vjp: [(g, { x: [a, b] }) => mul(g, winnerMask(a, b, T.gt)), (g, { x: [a, b] }) => mul(g, winnerMask(b, a, T.gt))],
-  },
+  maximum: binary(T.maximum, ["a", "b"], [(g, { a, b }) => mul(g, winnerMask(a, b, T.gt)), (g, { a, b }) => mul(g, winnerMask(b, a, T.gt))]),
   // d min(a, b) = [a < b] da + [a > b] db, split evenly on ties
-  minimum: {
-    forward: ([a, b]) => T.minimum(a!, b!),
-    saves: [0, 1],
-    vjp: [(g, { x: [a, b] }) => mul(g, winnerMask(a, b, T.lt)), (g, { x: [a, b] }) => mul(g, winnerMask(b, a, T.lt))],
-  },
+  minimum: binary(T.minimum, ["a", "b"], [(g, { a, b }) => mul(g, winnerMask(a, b, T.lt)), (g, { a, b }) => mul(g, winnerMask(b, a, T.lt))]),
   // d(c ? a : b) = [c] da + [¬c] db; the condition has no gradient
-  where: {
-    forward: ([c, a, b]) => T.where(c!, a!, b!),
-    saves: [0],
-    vjp: [null, (g, { x: [c] }) => where(c, g, 0), (g, { x: [c] }) => where(c, 0, g)],
-  },
+  where: row({
+    forward: ([cond, a, b]) => T.where(cond, a, b),
+    saves: ["cond"],
+    vjp: [noGradient("a condition only selects between a and b"), (g, { cond }) => where(cond, g, 0), (g, { cond }) => where(cond, 0, g)],
+  }),
 
   // d Σx = Σdx: g spreads back over the summed axes
-  sum: reduction(T.sum, [], (g, { shapes, attrs }) => spread(g, shapes[0]!, attrs)),
+  sum: reduction(T.sum, [], (g, { shapes: [shape], attrs }) => spread(g, shape, attrs)),
   // d max x = dx at the maximum (shared evenly among ties)
-  max: reduction(T.max, [0, "y"], extremumVjp),
+  max: reduction(T.max, ["x", "y"], extremumVjp),
   // d min x = dx at the minimum (shared evenly among ties)
-  min: reduction(T.min, [0, "y"], extremumVjp),
+  min: reduction(T.min, ["x", "y"], extremumVjp),
 
   // reshape, transpose: the inverse view of g (perm's axes made non-negative before inverting it)
-  reshape: { forward: ([x], { shape }) => t(x).reshape(shape), vjp: [(g, { shapes }) => reshape(g, shapes[0]!)] },
-  transpose: {
+  reshape: row({ forward: ([x], { shape }) => t(x).reshape(shape), vjp: [(g, { shapes: [shape] }) => reshape(g, shape)] }),
+  transpose: row({
     forward: ([x], { perm }) => t(x).transpose(perm),
     vjp: [(g, { attrs: { perm } }) => transpose(g, perm.map((_, k) => perm.findIndex((p) => (p + perm.length) % perm.length === k)))],
-  },
+  }),
   // broadcastTo: g itself; the engine sums it over the broadcast axes
-  broadcastTo: { forward: ([x], { shape }) => t(x).broadcastTo(shape), vjp: [(g) => g] },
+  broadcastTo: row({ forward: ([x], { shape }) => t(x).broadcastTo(shape), vjp: [(g) => g] }),
   // slice and sliceScatter are each other's adjoint
-  slice: { forward: ([x], { ranges }) => t(x).slice(...ranges), vjp: [(g, { shapes, attrs }) => sliceScatter(g, shapes[0]!, attrs.ranges)] },
-  sliceScatter: {
+  slice: row({ forward: ([x], { ranges }) => t(x).slice(...ranges), vjp: [(g, { shapes: [shape], attrs }) => sliceScatter(g, shape, attrs.ranges)] }),
+  sliceScatter: row({
     forward: ([x], { shape, ranges }) => {
       const out = T.zeros(shape, { dtype: t(x).dtype });
       T.assign(out.slice(...ranges), t(x));
       return out;
     },
     vjp: [(g, { attrs }) => slice(g, ...attrs.ranges)],
-  },
+  }),
   // concat: each input gets its own stretch of g along the axis
-  concat: {
+  concat: row({
     forward: (xs, { axis }) => T.concat(xs.map(t), { axis }),
     vjp: (g, { shapes, attrs: { axis } }, i) => {
       const start = shapes.slice(0, i).reduce((s, shape) => s + shape[axis]!, 0);
@@ -226,27 +227,23 @@ export const rules: { readonly [P in Primitive]: Rule<PrimitiveAttrs[P]> } = {
       ranges[axis] = [start, start + shapes[i]![axis]!];
       return slice(g, ...ranges);
     },
-  },
+  }),
   // gather and indexAdd are each other's adjoint; indices have no gradient
-  gather: {
-    forward: ([x, idx], { axis }) => T.gather(t(x), t(idx), { axis }),
-    saves: [1],
-    vjp: [(g, { x: [, idx], shapes, attrs: { axis } }) => indexAdd(T.zeros(shapes[0]!, { dtype: g.dtype }), t(valueOf(idx!)), g, { axis }), null],
-  },
-  indexAdd: {
-    forward: ([x, idx, u], { axis }) => T.indexAdd(t(x), t(idx), t(u), { axis }),
-    saves: [1],
-    vjp: [(g) => g, null, (g, { x: [, idx], attrs: { axis } }) => gather(g, t(valueOf(idx!)), { axis })],
-  },
+  gather: row({
+    forward: ([x, indices], { axis }) => T.gather(t(x), t(indices), { axis }),
+    saves: ["indices"],
+    vjp: [(g, { indices, shapes: [shape], attrs: { axis } }) => indexAdd(T.zeros(shape, { dtype: g.dtype }), t(valueOf(indices)), g, { axis }), noGradient("integer indices")],
+  }),
+  indexAdd: row({
+    forward: ([x, indices, updates], { axis }) => T.indexAdd(t(x), t(indices), t(updates), { axis }),
+    saves: ["indices"],
+    vjp: [(g) => g, noGradient("integer indices"), (g, { indices, attrs: { axis } }) => gather(g, t(valueOf(indices)), { axis })],
+  }),
 
   // d(A·B) = dA·B + A·dB, so dL/dA = g·Bᵀ and dL/dB = Aᵀ·g (matrices: the last two axes)
-  matmul: {
-    forward: ([a, b]) => T.matmul(t(a), t(b)),
-    saves: [0, 1],
-    vjp: [(g, { x: [, b] }) => matmul(g, mT(b)), (g, { x: [a] }) => matmul(mT(a), g)],
-  },
+  matmul: binary((a, b) => T.matmul(t(a), t(b)), ["a", "b"], [(g, { b }) => matmul(g, mT(b)), (g, { a }) => matmul(mT(a), g)]),
   // cast: g itself; the engine casts it back to the input's dtype
-  cast: { forward: ([x], { dtype, unchecked }) => T.cast(t(x), dtype, { unchecked }), vjp: [(g) => g] },
+  cast: row({ forward: ([x], { dtype, unchecked }) => T.cast(t(x), dtype, { unchecked }), vjp: [(g) => g] }),
 };
 
 /**
