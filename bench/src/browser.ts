@@ -2,7 +2,9 @@
 // (minified, gzipped), and (b) the compare suite's training step (MLP 784-256-128-10, batch 128,
 // SGD) timed in Chromium with Web Workers (page cross-origin isolated), in Chromium on one thread
 // (page not isolated), and in Node with and without threads. Each page times itself with
-// performance.now() around single steps, after warm-up, as harness.time() does in Node.
+// performance.now() around single steps, after warm-up, as harness.time() does in Node. The
+// warm-up is long (20 steps) because a page's first steps run before V8 has optimised the hot
+// code and are several times slower.
 import { gzipSync } from "node:zlib";
 import { kernelOptions, kernelsReady, setKernelOptions } from "@strata/tensor";
 import { bundle } from "../../examples/browser/bundle.js";
@@ -14,7 +16,7 @@ import { printTable, quick, time } from "./harness.js";
 const repoRoot = new URL("../..", import.meta.url).pathname;
 const MLP_DIMS = [784, 256, 128, 10];
 const MLP_BATCH = 128;
-const WARMUP = quick ? 2 : 10;
+const WARMUP = quick ? 2 : 20;
 const REPS = quick ? 5 : 25;
 // tf.min.js of @tensorflow/tfjs 4.22 (core, layers, converter, CPU and WebGL backends), gzipped
 const TFJS_MIN_GZIP_KB = 366;
