@@ -14,6 +14,7 @@ import {
 } from "./ops.js";
 // Values of saved inputs, for masks that are locally constant (so not differentiated).
 import { valueOf } from "./record.js";
+import { variableAlgebra } from "./activation-ops.js";
 import { noGradient } from "./no-gradient.js";
 import { row, type Inputs, type Rule, type Save, type Saved, type VariadicInputs, type Vjp, type Vjps, type VjpContext } from "./rule.js";
 
@@ -163,8 +164,8 @@ export const rules: { readonly [P in Primitive]: Rule<InputsOf<P>, PrimitiveAttr
   sin: unary(T.sin, ["x"], (g, { x }) => mul(g, cos(x))),
   // d cos(x) = -sin(x) dx
   cos: unary(T.cos, ["x"], (g, { x }) => mul(g, neg(sin(x)))),
-  // d tanh(x) = (1 - tanh²(x)) dx = (1 - y²) dx
-  tanh: unary(T.tanh, ["y"], (g, { y }) => mul(g, sub(1, square(y)))),
+  // d tanh(x) = (1 - tanh²(x)) dx = (1 - y²) dx: the activation table's row
+  tanh: unary(T.tanh, ["y"], (g, { y }) => T.denseActivations.tanh.grad(variableAlgebra, g, y, 0)),
   // d log(1 + eˣ) = σ(x) dx
   softplus: unary(T.softplus, ["x"], (g, { x }) => mul(g, sigmoid(x))),
   // sign, floor, ceil, round: 0 almost everywhere (undefined at the jumps)
