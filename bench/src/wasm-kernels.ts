@@ -41,7 +41,7 @@ function pointwise(results: WasmKernelResults): void {
       const ops: [string, () => unknown][] = [
         ["exp", () => exp(x)], ["log", () => log(positive)], ["sigmoid", () => sigmoid(x)], ["tanh", () => tanh(x)], ["relu", () => relu(x)],
       ];
-      // reductions go to the kernels from WASM_REDUCE = 16384 elements only
+      // reductions go to the kernels from THRESHOLDS.wasmReduce = 16384 elements only
       if (n > 16384) ops.push(["sum (all)", () => sum(x)], ["sum (rows of 100)", () => sum(byRow, { axis: 1 })], ["max (all)", () => max(x)]);
       for (const [op, fn] of ops) {
         const ts = time(`${op} ts`, under({ wasm: false }, fn)).medianMs;

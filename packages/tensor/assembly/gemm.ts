@@ -1,6 +1,6 @@
 // Blocked matrix product C = A·B in WebAssembly SIMD, float32 and float64.
 //
-// The loop structure is the one of packages/tensor/src/kernels/gemm.ts (three cache loops around
+// The loop structure is the one of packages/tensor/src/backends/js/gemm.ts (three cache loops around
 // a packed micro-kernel); here the micro-kernel keeps a whole MR × NR tile of C in v128 registers:
 //
 //   for jc in columns, NC at a time

@@ -20,9 +20,10 @@ import { wasmRuntime, wasmUnavailableReason } from "./backends/wasm/runtime.js";
  */
 export interface KernelOptions {
   /**
-   * Whether matrix products run on the WebAssembly SIMD kernels (default: true when they load;
-   * `STRATA_WASM=0` in Node's environment starts with false). The TypeScript kernels are the
-   * fallback and the reference.
+   * Whether the dispatcher may send work to the WebAssembly SIMD backend — float products, fused
+   * Dense layers, maps, binary arithmetic and row reductions above its size thresholds (default:
+   * true when the module loads; `STRATA_WASM=0` in Node's environment starts with false). The
+   * TypeScript backend is the fallback and the reference.
    */
   wasm: boolean;
   /**
@@ -87,7 +88,7 @@ export function kernelOptions(): KernelStatus {
 
 /**
  * Changes the kernel settings from now on; fields left out keep their values. Turning `wasm` off
- * sends every product to the TypeScript kernels (which sum float32 products in doubles).
+ * sends every op to the TypeScript backend (which sums float32 products in doubles).
  *
  * @throws {@link ValueError} when `threads` is not an integer from 1 to 64, or when `wasm: true`
  * is asked for where the module cannot load (the message gives the reason).

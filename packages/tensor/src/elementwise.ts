@@ -1,5 +1,5 @@
 // Elementwise ops: each function here fixes an op's contract in its documentation; the checks,
-// dtype rules and broadcasting live in ./kernels/apply.ts, the loops in ./kernels/elementwise.ts.
+// dtype rules and broadcasting live in ./apply.ts, which hands the kernel to the dispatcher.
 import type { Tensor } from "./tensor.js";
 import { binary, clamp, leaky, select, unary } from "./apply.js";
 

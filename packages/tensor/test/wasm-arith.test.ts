@@ -1,4 +1,4 @@
-// add, sub, mul, div, maximum and minimum on the WebAssembly kernels (src/kernels/wasm-binary.ts):
+// add, sub, mul, div, maximum and minimum on the WebAssembly kernels (src/backends/wasm/layout.ts):
 // every routed layout (same shape, a number on either side, one value per row, a repeated row) on
 // row lengths that cross the vector width, against the TypeScript kernels bit for bit, with the
 // values that need care (NaN, ±Inf, ±0, subnormals). A counter of kernel calls shows which

@@ -85,7 +85,7 @@ describe.runIf(wasmAvailable)("WebAssembly matmul against the TypeScript kernels
 });
 
 describe.runIf(wasmAvailable)("threads", () => {
-  // each at least 3M multiply-adds, so that three threads really split it (PARALLEL_WORK is 1M;
+  // each at least 3M multiply-adds, so that three threads really split it (productPerThread is 1M;
   // rows when m > n, columns otherwise)
   const shapes: [number, number, number][] = [[257, 300, 65], [65, 257, 1030], [3, 20000, 63], [300, 65, 300]];
 

@@ -1,7 +1,7 @@
-// Elementwise loop kernels: the only code that touches every element. The op functions in
-// ../elementwise.ts decide dtypes and shapes; ./map.ts decides which of these loops (or which
-// ndarray-ops routine) runs over which stretch of memory. A faster backend (WebAssembly SIMD)
-// replaces entries of these tables with functions of the same signatures.
+// The TypeScript backend's elementwise loops. The op functions in ../../elementwise.ts decide
+// dtypes and shapes, the dispatcher sends here what no faster backend takes, and ./map.ts decides
+// which of these loops (or which ndarray-ops routine) runs over which stretch of memory. They are
+// also the reference the WebAssembly kernels are tested against.
 //
 // Why one hand-written loop per op instead of a factory `makeBinary((x, y) => x + y)`: closures
 // created by one factory share V8's feedback, so the per-element call to `f` turns megamorphic
