@@ -2,23 +2,24 @@
 // output. The strategy, in order:
 //   0. Inputs contiguous with the output's shape, or a tensor and a scalar: one plain loop.
 //   1. Split the axes into an outer part and the longest inner block over which every operand is
-//      either row-major contiguous or constant (stride 0). When that block is the whole tensor
+//      either row-major contiguous or constant (stride 0): strided.ts's planner, which the in-place
+//      and softmax loops use too, merges the axes that every operand steps through as one. When that block is the whole tensor
 //      (contiguous inputs, tensor-op-scalar) one plain loop runs; when it is long enough, one plain
 //      loop runs per block, which covers bias-style broadcasts like (n,1)+(n,m) and (4,)+(2,3,4).
 //   2. Otherwise (short blocks: transposed or finely strided inputs) ndarray-ops, whose generated
 //      loops handle any strides, when it has the op with the same semantics. It reorders its loops
 //      to follow memory, which wins for cheap ops (add on a transposed input: 1.5x a strided loop).
-//   3. Otherwise, for unary ops and `where`, one loop per row of the innermost axis, each operand
+//   3. Otherwise, for unary ops and `where`, one loop per row of the innermost merged axis, each operand
 //      read with its own step (for exp-like ops a gather pass would cost more than the op saves).
 //   4. Otherwise copy the operands to row-major order, then one plain loop.
 import ndarray from "ndarray";
 import ops from "ndarray-ops";
 import { dtypeOfArray, type DataArray } from "../../dtype.js";
-import { shapeSize, type Shape } from "../../shape.js";
+import { contiguousStrides, type Shape } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
 import { contiguousCopy } from "../../copy.js";
 import { whereKernel, type BinaryKernel, type UnaryKernel } from "./elementwise.js";
-import { forEachIndex } from "./strided.js";
+import { forEachIndex, planLoop } from "./strided.js";
 import { THRESHOLDS } from "../../dispatch/thresholds.js";
 
 /** A tensor broadcastable to the output's shape, or a plain number. */
@@ -30,53 +31,50 @@ export type Operand = Tensor | number;
 // 32: 1.0x, 64: 1.15x, 250: 1.3x.
 const MIN_BLOCK = THRESHOLDS.minBlock;
 
+/**
+ * The walk of the output's shape by the operands, from strided.ts's planner (the one the in-place
+ * and softmax loops use): axes of length 1 dropped and neighbours that every operand (and the
+ * row-major output) steps through as one merged, in the output's order. The last merged axis is
+ * the inner block (or row); the others are walked in row-major order, so the k-th block starts
+ * at output element k·block.
+ */
 interface Plan {
-  /** Axes `[split, ndim)` form the inner block. */
-  split: number;
-  /** Elements per inner block. */
+  outer: number[];
+  /** Per operand: its strides along the outer axes. */
+  outerStrides: number[][];
+  /** Elements per inner block (row). */
   block: number;
-  /** Per operand: whether it repeats one element across the block. */
-  constant: boolean[];
+  /** Per operand: its step along the block (0 for a constant operand). */
+  steps: number[];
+  /** Whether every operand is contiguous (step 1) or constant (step 0) along the block. */
+  plain: boolean;
 }
 
 function plan(shape: Shape, ts: readonly Tensor[]): Plan {
-  const kind = ts.map(() => 0); // 0 undecided, 1 contiguous, 2 constant
-  const expected = ts.map(() => 1);
-  let split = shape.length;
-  let block = 1;
-  for (let ax = shape.length - 1; ax >= 0; ax--) {
-    const len = shape[ax]!;
-    if (len !== 1) {
-      const fit = ts.map((t, j) => (t.strides[ax] === 0 ? 2 : t.strides[ax] === expected[j] ? 1 : 3));
-      if (fit.some((k, j) => k === 3 || (kind[j] !== 0 && kind[j] !== k))) break;
-      fit.forEach((k, j) => {
-        kind[j] = k;
-        expected[j]! *= len;
-      });
-      block *= len;
-    }
-    split = ax;
-  }
-  return { split, block, constant: kind.map((k) => k === 2) };
+  const loop = planLoop(shape, [contiguousStrides(shape), ...ts.map((t) => t.strides)], false);
+  const last = loop.shape.length - 1;
+  const strides = loop.strides.slice(1);
+  const steps = strides.map((st) => st[last]!);
+  return {
+    outer: loop.shape.slice(0, last),
+    outerStrides: strides.map((st) => st.slice(0, last)),
+    block: loop.shape[last]!,
+    steps,
+    plain: steps.every((step) => step === 0 || step === 1),
+  };
 }
 
 /** Calls `visit(o0, offsets)` for each inner block, in row-major order of the outer axes. */
-function forEachBlock(shape: Shape, p: Plan, ts: readonly Tensor[], visit: (o0: number, offsets: number[]) => void): void {
-  const strides = ts.map((t) => t.strides);
-  forEachIndex(shape.slice(0, p.split), strides, ts.map((t) => t.offset), (k, offsets) => visit(k * p.block, offsets));
+function forEachBlock(p: Plan, ts: readonly Tensor[], visit: (o0: number, offsets: number[]) => void): void {
+  forEachIndex(p.outer, p.outerStrides, ts.map((t) => t.offset), (k, offsets) => visit(k * p.block, offsets));
 }
 
-const useBlocks = (p: Plan): boolean => p.split === 0 || p.block >= MIN_BLOCK;
+// Plain loops per block, when the blocks are long enough to repay a call each (or there is one).
+const useBlocks = (p: Plan): boolean => p.plain && (p.outer.length === 0 || p.block >= MIN_BLOCK);
 
 // Rows shorter than this are gathered to row-major order first instead (per-row call overhead).
 const MIN_ROW = THRESHOLDS.minRow;
 
-/** The innermost axis of length > 1 as the block, whatever the strides (step 3 above). */
-function rows(shape: Shape): Plan & { axis: number } {
-  let axis = shape.length - 1;
-  while (axis > 0 && shape[axis] === 1) axis--;
-  return { split: Math.max(axis, 0), block: shape[axis] ?? 1, constant: [], axis };
-}
 const wrap = (out: DataArray, shape: Shape) => ndarray(out, [...shape]);
 const valueOf = (x: Operand): number | undefined => (typeof x === "number" ? x : x.size === 1 ? x.data[x.offset] : undefined);
 
@@ -85,18 +83,17 @@ export function mapUnary(k: UnaryKernel, out: DataArray, shape: Shape, x: Tensor
   if (out.length === 0) return;
   if (x.isContiguous) return k.run(out.length, out, 0, x.data, x.offset, 1, p, q);
   const pl = plan(shape, [x]);
-  const rp = rows(shape);
   if (useBlocks(pl)) {
-    forEachBlock(shape, pl, [x], (o0, [x0]) => {
-      if (!pl.constant[0]) return k.run(pl.block, out, o0, x.data, x0!, 1, p, q);
+    forEachBlock(pl, [x], (o0, [x0]) => {
+      if (pl.steps[0] !== 0) return k.run(pl.block, out, o0, x.data, x0!, 1, p, q);
       k.run(1, out, o0, x.data, x0!, 1, p, q);
       out.fill(out[o0]!, o0 + 1, o0 + pl.block);
     });
   } else if (k.nd) {
     k.nd(wrap(out, shape), x.nd, p, q);
-  } else if (rp.block >= MIN_ROW) {
-    const step = x.strides[rp.axis]!;
-    forEachBlock(shape, rp, [x], (o0, [x0]) => k.run(rp.block, out, o0, x.data, x0!, step, p, q));
+  } else if (pl.block >= MIN_ROW) {
+    const step = pl.steps[0]!;
+    forEachBlock(pl, [x], (o0, [x0]) => k.run(pl.block, out, o0, x.data, x0!, step, p, q));
   } else if (dtypeOfArray(out) !== "bool") {
     // Gather into the output itself (it holds x's values: results never narrow), then work in place.
     ops.assign(wrap(out, shape), x.nd);
@@ -113,8 +110,8 @@ function mapScalar(k: BinaryKernel, out: DataArray, shape: Shape, t: Tensor, s: 
   if (t.isContiguous) return loop(out.length, 0, t.data, t.offset);
   const pl = plan(shape, [t]);
   if (useBlocks(pl)) {
-    forEachBlock(shape, pl, [t], (o0, [t0]) => {
-      if (!pl.constant[0]) return loop(pl.block, o0, t.data, t0!);
+    forEachBlock(pl, [t], (o0, [t0]) => {
+      if (pl.steps[0] !== 0) return loop(pl.block, o0, t.data, t0!);
       loop(1, o0, t.data, t0!);
       out.fill(out[o0]!, o0 + 1, o0 + pl.block);
     });
@@ -145,8 +142,8 @@ export function mapBinary(k: BinaryKernel, out: DataArray, shape: Shape, a: Oper
   if (A.isContiguous && B.isContiguous) return k.vv(out.length, out, 0, A.data, A.offset, B.data, B.offset);
   const pl = plan(shape, [A, B]);
   if (useBlocks(pl)) {
-    const [ca, cb] = pl.constant;
-    forEachBlock(shape, pl, [A, B], (o0, [a0, b0]) => {
+    const [ca, cb] = pl.steps.map((step) => step === 0);
+    forEachBlock(pl, [A, B], (o0, [a0, b0]) => {
       if (!ca && !cb) k.vv(pl.block, out, o0, A.data, a0!, B.data, b0!);
       else if (!ca) k.vs(pl.block, out, o0, A.data, a0!, B.data[b0!]!);
       else if (!cb) k.sv(pl.block, out, o0, A.data[a0!]!, B.data, b0!);
@@ -170,13 +167,12 @@ export function mapWhere(out: DataArray, shape: Shape, c: Tensor, a: Operand, b:
   // Numbers become one-element arrays read with step 0, like any constant operand.
   const asTensor = (x: Operand): Tensor => (typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x);
   let ts = [c, asTensor(a), asTensor(b)].map((t) => t.broadcastTo(shape));
-  const r = rows(shape);
-  if (!useBlocks(plan(shape, ts)) && r.block < MIN_ROW) ts = ts.map((t) => t.contiguous());
-  const pl = plan(shape, ts);
-  const blocks = useBlocks(pl);
+  let pl = plan(shape, ts);
+  if (!useBlocks(pl) && pl.block < MIN_ROW) {
+    ts = ts.map((t) => t.contiguous());
+    pl = plan(shape, ts);
+  }
   const [C, A, B] = ts as [Tensor, Tensor, Tensor];
-  const [cs, as, bs] = blocks ? pl.constant.map((k) => (k ? 0 : 1)) : ts.map((t) => t.strides[r.axis]!);
-  forEachBlock(shape, blocks ? pl : r, ts, (o0, [c0, a0, b0]) =>
-    whereKernel(blocks ? pl.block : r.block, out, o0, C.data, c0!, cs!, A.data, a0!, as!, B.data, b0!, bs!),
-  );
+  const [cs, as, bs] = pl.steps;
+  forEachBlock(pl, ts, (o0, [c0, a0, b0]) => whereKernel(pl.block, out, o0, C.data, c0!, cs!, A.data, a0!, as!, B.data, b0!, bs!));
 }
