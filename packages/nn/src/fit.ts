@@ -113,7 +113,8 @@ export function fit(model: Module, options: FitOptions): History {
   }
   if (!Array.isArray(callbacks)) throw new ValueError(`fit: callbacks must be an array, got ${show(callbacks)}`);
   if (verbose !== true && verbose !== false && verbose !== "auto") throw new ValueError(`fit: verbose must be true, false or "auto", got ${show(verbose)}`);
-  if (output !== undefined && verbose !== false && (output === null || typeof output !== "object" || typeof output.write !== "function")) {
+  // null, as undefined, means the platform's default
+  if (output !== undefined && output !== null && verbose !== false && (typeof output !== "object" || typeof output.write !== "function")) {
     throw new ValueError(`fit: output must be a writable stream (anything with write(text)), got ${show(output)}`);
   }
   if (onProgress !== undefined && typeof onProgress !== "function") throw new ValueError(`fit: onProgress must be a function (progress) => void, got ${show(onProgress)}`);

@@ -82,7 +82,7 @@ describe("fit's onProgress", () => {
     expect(calls.every((p) => !("accuracy" in p))).toBe(true);
   });
 
-  it("stops training with the callback's own error, and refuses a non-function", () => {
+  it("stops training with the callback's own error, and refuses a non-function and an output without write()", () => {
     const model = net();
     const boom = new Error("stop here");
     let calls = 0;
@@ -97,6 +97,8 @@ describe("fit's onProgress", () => {
     const bad = errorOf(() => fit(model, { x: X, y: Y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 4, onProgress: "yes" as unknown as () => void }));
     expect(bad).toBeInstanceOf(ValueError);
     expect(bad.message).toBe('fit: onProgress must be a function (progress) => void, got "yes"');
+    const noWrite = errorOf(() => fit(model, { x: X, y: Y, loss: binaryCrossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.1 }), epochs: 1, batchSize: 4, output: { isTTY: true } as never }));
+    expect(noWrite.message).toBe("fit: output must be a writable stream (anything with write(text)), got [object Object]");
   });
 });
 
