@@ -83,37 +83,31 @@ export function reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows:
   throw new Error(`dispatch: no backend took a ${kind} over ${rows} rows of ${n}`);
 }
 
-/** Threads for a Dense layer of W (n × k) on m examples. */
-function denseThreads(n: number, k: number, m: number): Threads {
-  return { product: threadsFor(n * k * m, THRESHOLDS.productPerThread), map: threadsFor(n * m, THRESHOLDS.mapPerThread) };
+/**
+ * Runs `call` on the first backend that has a fused Dense kernel for W (n × k) on X's m examples,
+ * with the threads the layer's products and elementwise pass deserve; null when none has.
+ */
+function dense<R>(W: Tensor, X: Tensor, call: (backend: Backend, threads: Threads) => R | null): R | null {
+  const [n, k] = W.shape as [number, number];
+  const m = X.shape[1]!;
+  if (n * k * m === 0) return null;
+  const threads = { product: threadsFor(n * k * m, THRESHOLDS.productPerThread), map: threadsFor(n * m, THRESHOLDS.mapPerThread) };
+  for (const backend of preferred(n * k * m, THRESHOLDS.wasmProduct)) {
+    const out = call(backend, threads);
+    if (out) {
+      ran("dense", backend);
+      return out;
+    }
+  }
+  return null;
 }
 
 /** A fused Dense forward, or null when no backend has one for these operands (the op layer composes it then). @internal */
 export function denseForwardKernel(req: DenseForwardRequest): { Z: Tensor; A: Tensor } | null {
-  const [n, k] = req.W.shape as [number, number];
-  const m = req.X.shape[1]!;
-  if (n * k * m === 0) return null;
-  for (const backend of preferred(n * k * m, THRESHOLDS.wasmProduct)) {
-    const out = backend.denseForward(req, denseThreads(n, k, m));
-    if (out) {
-      ran("dense", backend);
-      return out;
-    }
-  }
-  return null;
+  return dense(req.W, req.X, (backend, threads) => backend.denseForward(req, threads));
 }
 
 /** A fused Dense backward, or null (see {@link denseForwardKernel}). @internal */
 export function denseBackwardKernel(req: DenseBackwardRequest): DenseGradientData | null {
-  const [n, k] = req.W.shape as [number, number];
-  const m = req.X.shape[1]!;
-  if (n * k * m === 0) return null;
-  for (const backend of preferred(n * k * m, THRESHOLDS.wasmProduct)) {
-    const out = backend.denseBackward(req, denseThreads(n, k, m));
-    if (out) {
-      ran("dense", backend);
-      return out;
-    }
-  }
-  return null;
+  return dense(req.W, req.X, (backend, threads) => backend.denseBackward(req, threads));
 }
