@@ -1,25 +1,43 @@
 // How steady the threaded kernels are from one repetition to the next: a 512×512 float32 matmul
 // and one SGD step of the MLP 784-256-128-10 (batch 128, softmax cross-entropy, the compare
-// suite's Strata workload), on 1 thread and on 2, with median, min, max and max/min.
+// suite's Strata workload), on 1 thread and on 2, with median, min, max and max/min of the rate.
+//
+// Each repetition is also split into the time spent inside the kernels' thread pool (runParallel:
+// the threaded part) and the rest (staging operands, copying results out, allocating outputs,
+// the TypeScript ops, garbage collection), and its minor page faults are counted: on this
+// benchmark's VM a first touch of a fresh 4 KiB page costs about 15 µs, so a 1 MiB output
+// allocated from memory that malloc had returned to the kernel takes 3–4 ms to fill, and that, not
+// the threads, is where most of the spread comes from (see bench/README.md, "Steadiness").
 //
 // The configurations take turns in rounds of ROUND calls (1 thread, 2 threads, 1 thread, …)
 // instead of running one block each: this host is shared, and a burst of load from elsewhere then
 // hits both alike rather than whichever block it happened to fall in. Going down to one thread
 // stops the helper, so each round starts with untimed calls after the helpers are ready again.
 import { kernelOptions, kernelsReady, setKernelOptions } from "@strata/tensor";
+import { kernelClock } from "../../packages/tensor/src/backends/wasm/pool.js";
 import { mlpWorkload, productWorkload } from "./compare-workloads.js";
 import { printTable, quick } from "./harness.js";
 
-/** One workload on one thread count: the rate per repetition summarised. */
+/** A sample's median, extremes and max/min. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** max / min: 1 is perfectly steady. */
+  ratio: number;
+}
+
+/** One workload on one thread count. */
 export interface Steadiness {
   workload: string;
   threads: number;
   unit: string;
-  median: number;
-  min: number;
-  max: number;
-  /** max / min of the rate: 1 is perfectly steady. */
-  spread: number;
+  /** The workload's rate per repetition (GFLOP/s or steps/s). */
+  rate: Spread;
+  /** Milliseconds per repetition inside the kernels' thread pool. */
+  kernelMs: Spread;
+  /** Minor page faults per repetition, median. */
+  faults: number;
   reps: number;
 }
 
@@ -36,30 +54,45 @@ interface Workload {
   run: () => unknown;
 }
 
-function summarise(workload: Workload, threads: number, ms: number[]): Steadiness {
-  const rates = ms.map(workload.rate).sort((a, b) => a - b);
-  const [min, max] = [rates[0]!, rates.at(-1)!];
-  const mid = rates.length >> 1;
-  const median = rates.length % 2 === 1 ? rates[mid]! : (rates[mid - 1]! + rates[mid]!) / 2;
-  return { workload: workload.name, threads, unit: workload.unit, median, min, max, spread: max / min, reps: rates.length };
+function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const [min, max] = [sorted[0]!, sorted.at(-1)!];
+  return { median, min, max, ratio: max / min };
+}
+
+interface Samples {
+  ms: number[];
+  kernelMs: number[];
+  faults: number[];
 }
 
 /** Times `workload` on each thread count, taking turns round by round. */
 async function measure(workload: Workload): Promise<Steadiness[]> {
-  const samples = THREADS.map(() => [] as number[]);
+  const samples: Samples[] = THREADS.map(() => ({ ms: [], kernelMs: [], faults: [] }));
   for (let done = 0; done < REPS; done += ROUND) {
     for (const [i, threads] of THREADS.entries()) {
       setKernelOptions({ threads });
       await kernelsReady();
       for (let w = 0; w < WARMUP; w++) workload.run();
       for (let rep = done; rep < Math.min(REPS, done + ROUND); rep++) {
+        const [faults0, kernel0] = [process.resourceUsage().minorPageFault, kernelClock.ms];
         const t0 = performance.now();
         workload.run();
-        samples[i]!.push(performance.now() - t0);
+        samples[i]!.ms.push(performance.now() - t0);
+        samples[i]!.kernelMs.push(kernelClock.ms - kernel0);
+        samples[i]!.faults.push(process.resourceUsage().minorPageFault - faults0);
       }
     }
   }
-  return THREADS.map((threads, i) => summarise(workload, threads, samples[i]!));
+  return THREADS.map((threads, i) => {
+    const { ms, kernelMs, faults } = samples[i]!;
+    return {
+      workload: workload.name, threads, unit: workload.unit, rate: spread(ms.map(workload.rate)),
+      kernelMs: spread(kernelMs), faults: spread(faults).median, reps: ms.length,
+    };
+  });
 }
 
 /** Runs the suite, prints a table and returns one row per workload and thread count. */
@@ -77,9 +110,9 @@ export async function run(): Promise<Steadiness[]> {
     setKernelOptions({ threads: initial });
   }
   printTable(
-    `steadiness: ${REPS} repetitions per row, thread counts taking turns`,
-    ["workload", "threads", "unit", "median", "min", "max", "max/min"],
-    rows.map((r) => [r.workload, String(r.threads), r.unit, r.median, r.min, r.max, r.spread]),
+    `steadiness: ${REPS} repetitions per row, thread counts taking turns; kernel ms = inside the thread pool`,
+    ["workload", "threads", "unit", "median", "min", "max", "max/min", "kernel ms median", "kernel max/min", "page faults"],
+    rows.map((r) => [r.workload, String(r.threads), r.unit, r.rate.median, r.rate.min, r.rate.max, r.rate.ratio, r.kernelMs.median, r.kernelMs.ratio, r.faults]),
   );
   return rows;
 }
