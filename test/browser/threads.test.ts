@@ -49,6 +49,9 @@ async function runProducts(page: TestPage, threads?: number): Promise<Report> {
     await tensor.kernelsReady();
     const before = tensor.kernelOptions();
     const float32 = programs.product(n, k, p, "float32").c;
+    // more products, so that a helper descheduled during one call (its job then runs on the
+    // caller, by design) cannot leave the count at zero
+    for (let r = 0; r < 10; r++) programs.product(n, k, p, "float32");
     const f64 = programs.product(n, k, p, "float64");
     const float64 = f64.c;
     const after = tensor.kernelOptions();
@@ -69,8 +72,8 @@ describe("the kernels' threads in a page", () => {
       expect(many.isolated).toBe(true);
       expect(many.wasm).toBe(true);
       expect(many.threads).toBeGreaterThanOrEqual(2);
-      // both products were split and helpers took their share
-      expect(many.helperJobsAfter - many.helperJobsBefore).toBeGreaterThanOrEqual(2);
+      // the products were split and a helper thread took part of the work
+      expect(many.helperJobsAfter - many.helperJobsBefore).toBeGreaterThanOrEqual(1);
       const one = await runProducts(page, 1);
       expect(one.threads).toBe(1);
       expect(one.helperJobsAfter).toBe(one.helperJobsBefore);
