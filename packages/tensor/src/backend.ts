@@ -61,6 +61,7 @@ export interface KernelStatus extends KernelOptions {
 }
 
 let wasmWanted = platform.setting("STRATA_WASM") !== "0";
+platform.keepFreedMemory();
 
 /**
  * The current kernel settings and whether the WebAssembly kernels are available (a new object

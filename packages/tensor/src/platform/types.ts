@@ -3,7 +3,7 @@
 // file gives both the one type that the rest of the package compiles against.
 
 /** The environment settings Strata reads (see backend.ts for their meaning). @internal */
-export type SettingName = "STRATA_THREADS" | "STRATA_WASM";
+export type SettingName = "STRATA_THREADS" | "STRATA_WASM" | "STRATA_KEEP_FREED_MEMORY";
 
 /** What a helper thread receives: the kernels' module and memory and the pool's shared words. @internal */
 export interface HelperData {
@@ -47,6 +47,12 @@ export interface Platform {
   spawnHelper(body: string, data: HelperData, events: HelperEvents): HelperThread;
   /** Whether the calling thread may sleep in Atomics.wait (a browser's main thread may not). */
   mayBlock(): boolean;
+  /**
+   * Asks the host's memory allocator, where JavaScript can, to keep freed blocks of up to tens of
+   * megabytes for reuse rather than hand them back to the operating system (see node.ts for why
+   * and how). Called once when the package loads; does nothing where it cannot help.
+   */
+  keepFreedMemory(): void;
 }
 
 /** The platform of the host this package was loaded on. @internal */

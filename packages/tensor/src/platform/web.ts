@@ -31,6 +31,8 @@ export const platform: Platform = {
   threadsAvailable: () => isolated() && typeof web.Worker === "function" && typeof web.Blob === "function" && web.URL !== undefined,
   spawnHelper,
   mayBlock,
+  // a browser's allocator is not reachable from a page
+  keepFreedMemory: () => {},
 };
 
 let blocking: boolean | undefined;
