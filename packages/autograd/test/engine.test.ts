@@ -8,18 +8,10 @@ import {
 import {
   DTypeError, ShapeError, Tensor, ValueError, addInPlace, assign, fill, mulInPlace, ones, tensor, type TensorValues,
 } from "@strata/tensor";
+import { thrown } from "./thrown.js";
 
 const leaf = (values: TensorValues, name?: string): Variable =>
   variable(values, { dtype: "float64", requiresGrad: true, ...(name ? { name } : {}) });
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 /** A custom op `Σ inputs` whose backward logs which gradients the engine asked for. */
 function probe(log: { name: string; needs: boolean[] }[], name: string) {

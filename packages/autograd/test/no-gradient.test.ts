@@ -8,18 +8,9 @@ import {
 } from "@strata/autograd";
 import { ValueError, tensor, type Tensor } from "@strata/tensor";
 import { rules } from "../src/rules.js";
+import { thrown } from "./thrown.js";
 
 const leaf = (values: number[]): Variable => variable(values, { dtype: "float64", requiresGrad: true });
-
-/** The error `fn` throws (failing the test when it throws none). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
 
 describe("a primitive's input marked noGradient", () => {
   /** Runs `fn` with mul's product for b replaced by `entry`, then puts the row back. */
