@@ -46,9 +46,8 @@ export function activationOp(def: DenseActivationDefinition, alpha: number): (x:
   return (x) => op(x);
 }
 
-/** The ops of the table's activations at their default slopes, made once. @internal */
+/** The ops of the table's activations that take no slope, made once. @internal */
 export const tableOps = {
   relu: activationOp(denseActivations.relu, 0),
   sigmoid: activationOp(denseActivations.sigmoid, 0),
-  tanh: activationOp(denseActivations.tanh, 0),
 };

@@ -8,7 +8,7 @@ import {
 import {
   DTypeError, ShapeError, Tensor, ValueError, addInPlace, assign, fill, mulInPlace, ones, tensor, type TensorValues,
 } from "@strata/tensor";
-import { thrown } from "./thrown.js";
+import { thrown } from "../../tensor/test/reference.js";
 
 const leaf = (values: TensorValues, name?: string): Variable =>
   variable(values, { dtype: "float64", requiresGrad: true, ...(name ? { name } : {}) });

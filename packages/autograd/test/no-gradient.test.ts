@@ -8,7 +8,7 @@ import {
 } from "@strata/autograd";
 import { ValueError, tensor, type Tensor } from "@strata/tensor";
 import { rules } from "../src/rules.js";
-import { thrown } from "./thrown.js";
+import { thrown } from "../../tensor/test/reference.js";
 
 const leaf = (values: number[]): Variable => variable(values, { dtype: "float64", requiresGrad: true });
 

@@ -2,14 +2,7 @@
 import type { Tensor } from "@strata/tensor";
 
 /** The error `fn` throws; fails the test when it does not throw. */
-export function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the call to throw");
-}
+export { thrown as errorOf } from "../../tensor/test/reference.js";
 
 /** Bitwise equality of two tensors: same dtype, shape and every element (0 and -0 told apart, NaN = NaN). */
 export function sameBits(a: Tensor, b: Tensor): boolean {

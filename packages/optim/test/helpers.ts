@@ -32,11 +32,4 @@ export function trajectory(opt: Optimizer, p: Variable, grads: number[][] = GRAD
 }
 
 /** The error `fn` throws (fails the test when it does not throw). */
-export function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a throw");
-}
+export { thrown } from "../../tensor/test/reference.js";

@@ -76,7 +76,7 @@ export function unary(op: UnaryKernelName, x: TensorLike, rule: Rule, dtype?: DT
   const t = typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x;
   const outType = dtype ?? lift(rule, dtypeOf(x));
   const out = allocate(outType, t.shape, op);
-  if (out.length > 0) unaryKernel(op, t, out, p, q);
+  unaryKernel(op, t, out, p, q);
   return new Tensor(out, t.shape);
 }
 

@@ -4,20 +4,11 @@
 // broadcast views (stride 0), so no test allocates more than a few bytes.
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { thrown } from "./reference.js";
 import {
   MAX_ELEMENTS, StrataError, ValueError, add, allocate, arange, cast, concat, exp, eye, full, linspace, matmul, ones, onesLike,
   oneHot, rand, randint, randn, rng, stack, sum, zeros, zerosLike, type DType, type Tensor,
 } from "@strata/tensor";
-
-/** The error `fn` throws (the test fails when it throws nothing). */
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected an error");
-}
 
 /** A tensor of `shape` that holds one element: every axis is a broadcast of it. */
 const huge = (shape: number[], dtype: DType = "float32"): Tensor => zeros([1], { dtype }).reshape(shape.map(() => 1)).broadcastTo(shape);
@@ -37,16 +28,16 @@ describe("the limit is V8's typed-array length limit in Node 20", () => {
 
 describe("allocate", () => {
   it("names the op, the shape, the element count and the bytes for shapes past the limit", () => {
-    const e = errorOf(() => zeros([1e6, 1e6]));
+    const e = thrown(() => zeros([1e6, 1e6]));
     expect(e).toBeInstanceOf(ValueError);
     expect(e.message).toBe("zeros: shape [1000000, 1000000] has 1e12 elements (4 TB of float32); a tensor holds at most 4294967296 elements");
-    expect(errorOf(() => zeros([2 ** 32 + 1], { dtype: "bool" })).message).toBe(
+    expect(thrown(() => zeros([2 ** 32 + 1], { dtype: "bool" })).message).toBe(
       "zeros: shape [4294967297] has 4294967297 elements (4.29 GB of bool); a tensor holds at most 4294967296 elements",
     );
-    expect(errorOf(() => allocate("float64", 2 ** 33)).message).toBe(
+    expect(thrown(() => allocate("float64", 2 ** 33)).message).toBe(
       "allocate: a tensor of 8589934592 elements (68.7 GB of float64); a tensor holds at most 4294967296 elements",
     );
-    expect(errorOf(() => zeros([1e200, 1e200])).message).toMatch(/^zeros: shape \[1e\+200, 1e\+200\] has more than 1e308 elements/);
+    expect(thrown(() => zeros([1e200, 1e200])).message).toMatch(/^zeros: shape \[1e\+200, 1e\+200\] has more than 1e308 elements/);
   });
 
   it("keeps its argument checks, naming the op", () => {
@@ -82,7 +73,7 @@ describe("allocate", () => {
       ["oneHot", () => oneHot(zeros([1e5], { dtype: "int32" }), 1e5)],
     ];
     for (const [op, fn] of cases) {
-      const e = errorOf(fn);
+      const e = thrown(fn);
       expect(e, op).toBeInstanceOf(ValueError);
       expect(e.message, op).toMatch(new RegExp(`^${op}: shape \\[[\\d, ]+\\] has \\d+(e\\d+)? elements \\([\\d.]+ [kMGTPE]?B of \\w+\\); a tensor holds at most 4294967296 elements$`));
     }
@@ -102,7 +93,7 @@ describe("allocate", () => {
           super(n);
         }
       } as Float64ArrayConstructor;
-      const e = errorOf(() => zeros([2 ** 16, 2 ** 15], { dtype: "float64" }));
+      const e = thrown(() => zeros([2 ** 16, 2 ** 15], { dtype: "float64" }));
       expect(e).toBeInstanceOf(StrataError);
       expect(e).not.toBeInstanceOf(ValueError);
       expect(e.message).toBe(
@@ -110,7 +101,7 @@ describe("allocate", () => {
       );
       // a kernel's float64 scratch names the public op
       expect(() => sum(ones([2000]))).not.toThrow();
-      expect(errorOf(() => sum(huge([1, 2000]), { axis: 0 })).message).toMatch(/^sum: out of memory allocating shape \[2000\]/);
+      expect(thrown(() => sum(huge([1, 2000]), { axis: 0 })).message).toMatch(/^sum: out of memory allocating shape \[2000\]/);
     });
 
     it("lets errors that are not RangeErrors through unchanged", () => {
@@ -141,7 +132,7 @@ describe("properties", () => {
         fc.nat(creators.length - 1),
         (shape, dtype, k) => {
           const [op, make] = creators[k]!;
-          const e = errorOf(() => make(shape, dtype));
+          const e = thrown(() => make(shape, dtype));
           expect(e).toBeInstanceOf(ValueError);
           const n = shape.reduce((a, b) => a * b, 1);
           const out: DType = op === "add" && dtype === "bool" ? "int32" : dtype; // sums of bools are int32

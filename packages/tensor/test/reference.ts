@@ -85,3 +85,13 @@ export function onTypeScript<T>(f: () => T): T {
     setKernelOptions({ wasm: was });
   }
 }
+
+/** The error `fn` throws; fails the test when it throws nothing. Shared by every package's tests. */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected the call to throw");
+}

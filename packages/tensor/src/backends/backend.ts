@@ -5,6 +5,7 @@
 // Backends never choose between themselves and hold no size thresholds.
 import type { DataArray } from "../dtype.js";
 import type { TensorLike } from "../elementwise.js";
+import type { DenseGradients } from "../fused.js";
 import type { Shape } from "../shape.js";
 import type { Storage } from "../storage.js";
 import type { Tensor } from "../tensor.js";
@@ -48,13 +49,6 @@ export interface DenseBackwardRequest {
   needs: readonly boolean[];
 }
 
-/** What a Dense backward returns: each gradient, or null where not asked for. */
-export interface DenseGradientData {
-  dX: Tensor | null;
-  dW: Tensor | null;
-  db: Tensor | null;
-}
-
 /** How many threads each part of an op may use (the dispatcher decides). */
 export interface Threads {
   /** For a product (or the products of a Dense layer). */
@@ -89,5 +83,5 @@ export interface Backend {
   /** A fused Dense forward, or null when this backend has none for these operands. */
   denseForward(req: DenseForwardRequest, threads: Threads): { Z: Tensor; A: Tensor } | null;
   /** A fused Dense backward, or null. */
-  denseBackward(req: DenseBackwardRequest, threads: Threads): DenseGradientData | null;
+  denseBackward(req: DenseBackwardRequest, threads: Threads): DenseGradients | null;
 }

@@ -2,7 +2,7 @@
 // backends in order of preference for the size at hand (./thresholds.ts holds every threshold);
 // the first that takes the request runs it, and the TypeScript backend takes everything.
 // Nothing else in the package chooses a backend.
-import type { Backend, DenseBackwardRequest, InPlaceOp, DenseForwardRequest, DenseGradientData, Product, Threads } from "../backends/backend.js";
+import type { Backend, DenseBackwardRequest, InPlaceOp, DenseForwardRequest, Product, Threads } from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
 import type { ReduceKind } from "../backends/js/reduce.js";
 import { COMPUTE_BOUND } from "../backends/wasm/opcodes.js";
@@ -12,11 +12,15 @@ import type { DataArray } from "../dtype.js";
 import type { TensorLike } from "../elementwise.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
+import type { DenseGradients } from "../fused.js";
 import { THRESHOLDS } from "./thresholds.js";
+
+const WASM_FIRST: readonly Backend[] = [wasmBackend, jsBackend];
+const JS_ONLY: readonly Backend[] = [jsBackend];
 
 /** The backends to ask, best first, for work of `size` given the WebAssembly threshold. */
 function preferred(size: number, wasmFrom: number): readonly Backend[] {
-  return size >= wasmFrom && wasmBackend.usable() ? [wasmBackend, jsBackend] : [jsBackend];
+  return size >= wasmFrom && wasmBackend.usable() ? WASM_FIRST : JS_ONLY;
 }
 
 /** Threads `work` deserves, with at least `per` units each (never more than the pool has). */
@@ -108,6 +112,6 @@ export function denseForwardKernel(req: DenseForwardRequest): { Z: Tensor; A: Te
 }
 
 /** A fused Dense backward, or null (see {@link denseForwardKernel}). @internal */
-export function denseBackwardKernel(req: DenseBackwardRequest): DenseGradientData | null {
+export function denseBackwardKernel(req: DenseBackwardRequest): DenseGradients | null {
   return dense(req.W, req.X, (backend, threads) => backend.denseBackward(req, threads));
 }
