@@ -11,7 +11,8 @@ export function safetensorsBytes(headerText: string, data = new Uint8Array(0)): 
   return out;
 }
 
-function strataCheckpoint(architecture: string, extra: Record<string, string> = {}): Uint8Array {
+/** A Strata checkpoint holding no tensors: its architecture JSON and any further metadata. */
+export function strataCheckpoint(architecture: string, extra: Record<string, string> = {}): Uint8Array {
   const metadata = { format: "strata", "strata.version": "1", "strata.architecture": architecture, ...extra };
   return safetensorsBytes(JSON.stringify({ __metadata__: metadata }));
 }

@@ -14,6 +14,7 @@ import {
 import { Adam, SGD } from "@strata/optim";
 import { DTypeError, Tensor, ValueError, rand, rng, tensor } from "@strata/tensor";
 import { errorOf, sameBits } from "./helpers.js";
+import { safetensorsBytes, strataCheckpoint } from "../../../bench/src/checkpoints/hostile.js";
 
 let dir: string;
 beforeEach(() => {
@@ -194,15 +195,6 @@ function bothErrors(bytes: Uint8Array, weightsInto?: Module): { file: Error; mem
   return { file: fromFile, memory: fromMemory, fileRest, memoryRest };
 }
 
-const header = (text: string, data = new Uint8Array(0)): Uint8Array => {
-  const json = new TextEncoder().encode(text);
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-};
-const strata = (architecture: string, extra = ""): string => `{"__metadata__":{"format":"strata","strata.version":"1","strata.architecture":${JSON.stringify(architecture)}${extra}}}`;
 
 describe("hostile bytes: the same errors as a hostile file, within the same bounds", () => {
   const real = (): Uint8Array => {
@@ -213,15 +205,15 @@ describe("hostile bytes: the same errors as a hostile file, within the same boun
     ["fewer than 8 bytes", () => new Uint8Array(5), ValueError],
     ["a header length over 100 MB", () => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 2n ** 40n, true); return b; }, ValueError],
     ["a header length past the end", () => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 9n, true); return b; }, ValueError],
-    ["a header that is not UTF-8", () => { const b = header("{}"); b[8] = 0xff; return b; }, ValueError],
-    ["a header nested without end", () => header(`{"x":${"[".repeat(50_000)}${"]".repeat(50_000)}}`), ValueError],
-    ["a 240-byte file declaring a 30000 x 30000 layer", () => header(strata('{"type":"deepNetwork","layerDims":[30000,30000,1],"hidden":{"name":"relu"},"output":{"name":"sigmoid"},"dtype":"float32"}')), ValueError],
-    ["data offsets past the end", () => header('{"w":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4000000]}}', new Uint8Array(8)), ValueError],
+    ["a header that is not UTF-8", () => { const b = safetensorsBytes("{}"); b[8] = 0xff; return b; }, ValueError],
+    ["a header nested without end", () => safetensorsBytes(`{"x":${"[".repeat(50_000)}${"]".repeat(50_000)}}`), ValueError],
+    ["a 240-byte file declaring a 30000 x 30000 layer", () => strataCheckpoint('{"type":"deepNetwork","layerDims":[30000,30000,1],"hidden":{"name":"relu"},"output":{"name":"sigmoid"},"dtype":"float32"}'), ValueError],
+    ["data offsets past the end", () => safetensorsBytes('{"w":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4000000]}}', new Uint8Array(8)), ValueError],
     ["saveWeights bytes given to load", () => saveWeightsToBytes(new Dense(2, 1)), ValueError],
-    ["an unknown strata.version", () => header('{"__metadata__":{"format":"strata","strata.version":"9","strata.architecture":"{}"}}'), ValueError],
-    ["an architecture with a bad field", () => header(strata('{"type":"dense","nIn":0,"nOut":1,"activation":{"name":"relu"},"dtype":"float32"}')), ValueError],
-    ["an optimiser state nested without end", () => header(strata('{"type":"dropout","p":0.5}', `,"strata.optimizer":${JSON.stringify(`{"kind":"SGD","options":{},"state":[{"m":${"[".repeat(100)}${"]".repeat(100)}}]}`)}`)), ValueError],
-    ["an optimiser state naming a tensor not in the file", () => header(strata('{"type":"dropout","p":0.5}', `,"strata.optimizer":${JSON.stringify('{"kind":"SGD","options":{},"state":[{"m":{"tensor":"optimizer.9.m"}}]}')}`)), ValueError],
+    ["an unknown strata.version", () => safetensorsBytes('{"__metadata__":{"format":"strata","strata.version":"9","strata.architecture":"{}"}}'), ValueError],
+    ["an architecture with a bad field", () => strataCheckpoint('{"type":"dense","nIn":0,"nOut":1,"activation":{"name":"relu"},"dtype":"float32"}'), ValueError],
+    ["an optimiser state nested without end", () => strataCheckpoint('{"type":"dropout","p":0.5}', { "strata.optimizer": `{"kind":"SGD","options":{},"state":[{"m":${"[".repeat(100)}${"]".repeat(100)}}]}` }), ValueError],
+    ["an optimiser state naming a tensor not in the file", () => strataCheckpoint('{"type":"dropout","p":0.5}', { "strata.optimizer": '{"kind":"SGD","options":{},"state":[{"m":{"tensor":"optimizer.9.m"}}]}' }), ValueError],
     ["a float64 weight beyond a float32 model", () => encodeSafetensors({ "model.W": tensor([[1e300]], { dtype: "float64" }), "model.b": tensor([[0]], { dtype: "float64" }) }, { format: "strata", "strata.version": "1", "strata.architecture": '{"type":"dense","nIn":1,"nOut":1,"activation":{"name":"relu"},"dtype":"float32"}' }), DTypeError],
     ["a real checkpoint with one byte more", () => { const r = real(); const b = new Uint8Array(r.length + 1); b.set(r); return b; }, ValueError],
   ];
@@ -237,7 +229,7 @@ describe("hostile bytes: the same errors as a hostile file, within the same boun
   }
 
   it("the 30000 x 30000 declaration allocates nothing from bytes either", () => {
-    const bytes = header(strata('{"type":"deepNetwork","layerDims":[30000,30000,1],"hidden":{"name":"relu"},"output":{"name":"sigmoid"},"dtype":"float32"}'));
+    const bytes = strataCheckpoint('{"type":"deepNetwork","layerDims":[30000,30000,1],"hidden":{"name":"relu"},"output":{"name":"sigmoid"},"dtype":"float32"}');
     const before = process.memoryUsage().arrayBuffers;
     const e = errorOf(() => loadFromBytes(bytes));
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
@@ -279,7 +271,7 @@ describe("hostile bytes: the same errors as a hostile file, within the same boun
 
   it("weights: loadWeightsFromBytes fails as loadWeights does on the same bytes", () => {
     const layer = new Dense(2, 1);
-    for (const bytes of [new Uint8Array(3), header('{"W":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}', new Uint8Array(8)), encodeSafetensors({ W: tensor([[1, 2, 3]]) })]) {
+    for (const bytes of [new Uint8Array(3), safetensorsBytes('{"W":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}', new Uint8Array(8)), encodeSafetensors({ W: tensor([[1, 2, 3]]) })]) {
       const { file, memory, fileRest, memoryRest } = bothErrors(bytes, layer);
       expect(memory.constructor).toBe(file.constructor);
       expect(memoryRest).toBe(fileRest);
