@@ -6,7 +6,7 @@ import type { Variable } from "@strata/autograd";
 import { binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
 import { matmul, rand, randint, randn, relu, rng, type Tensor } from "@strata/tensor";
-import type { NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
+import type { ConvNetSpec, LayerWeights, NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
 
 /** A workload's Strata side and the inputs the peers get. */
 export interface Built<T, S> {
@@ -113,4 +113,23 @@ export function mnistEpochWorkload(examples: number, seed: number): Prepared<voi
     fit(model, { x, y, loss: softmaxCrossEntropy, optimizer, epochs: 1, batchSize: 128, rng: rng(1), metrics: ["accuracy"], verbose: false });
   };
   return { run, dispose: () => {} };
+}
+
+/** Weights drawn as PyTorch's default initialisation of Conv2d and Linear draws them: weight and
+ * bias uniform in ±1/√fanIn (kaiming_uniform with a = √5 gives that bound). */
+function defaultInit(weightShape: number[], r: ReturnType<typeof rng>): LayerWeights {
+  const fanIn = weightShape.slice(1).reduce((a, b) => a * b, 1);
+  const bound = 1 / Math.sqrt(fanIn);
+  const uniform = (shape: number[]): Float32Array => float32Of(rand(shape, { rng: r }).mul(2 * bound).sub(bound));
+  return { weight: uniform(weightShape), weightShape, bias: uniform([weightShape[0]!]) };
+}
+
+/** The LeNet-like net's workload for the peers: n MNIST-shaped images (pixels uniform in [0, 1)),
+ * labels uniform in 0..9, PyTorch-style initial weights, SGD lr 0.05. */
+export function convNetSpec(n: number, seed: number): ConvNetSpec {
+  const r = rng(seed);
+  return {
+    n, X: float32Of(rand([n, 1, 28, 28], { rng: r })), labels: Int32Array.from(randint(0, 10, [n], { rng: r }).toTypedArray()),
+    conv1: defaultInit([8, 1, 5, 5], r), conv2: defaultInit([16, 8, 5, 5], r), fc: defaultInit([10, 256], r), lr: 0.05,
+  };
 }

@@ -49,6 +49,7 @@ const PEERS: { id: string; load: () => Promise<Peer> }[] = [
   { id: "tfjs-cpu", load: async () => (await import("./peers/tfjs.js")).tfjsCpuPeer() },
   { id: "tfjs-wasm", load: async () => (await import("./peers/tfjs.js")).tfjsWasmPeer(WASM_THREADS) },
   { id: "jax-js", load: async () => (await import("./peers/jax.js")).jaxPeer() },
+  { id: "pytorch-1t", load: async () => (await import("./peers/pytorch.js")).pytorchPeer() },
 ];
 
 /** How a row measures Strata and, unless it is Strata-only, a peer. */
@@ -234,7 +235,7 @@ export async function run(): Promise<CompareResults> {
     }
     labels[id] = peer.label;
     for (const row of rows) {
-      if (!row.peer) continue;
+      if (!row.peer || (peer.rows && !peer.rows.includes(row.key))) continue;
       try {
         await peer.activate();
         cells[row.key]![id] = await row.peer(peer);

@@ -4,6 +4,7 @@
 // counted: every call consumes its array arguments, so inputs kept across calls are passed as
 // `.ref`, and `dataSync()` consumes the array it reads. Evaluation is lazy until a read.
 import { init, jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
+import { jaxConvStep } from "./jax-lenet.js";
 import { oneHotRows, productShape, transposed, type NetworkSpec, type Peer, type Prepared, type PreparedAsync, type ProductSpec } from "./types.js";
 
 type Params = { W: np.Array[]; b: np.Array[] };
@@ -159,6 +160,7 @@ export async function jaxPeer(): Promise<Peer> {
     activate: async () => guard.enter(),
     product,
     trainingStep,
+    convStep: jaxConvStep,
     relu,
     reluWithoutReadBack,
     close: async () => guard.leave(),

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerTfjsGradients } from "./tfjs-gradients.js";
+import { tfjsConvStep } from "./tfjs-lenet.js";
 import { probeThreadedWasm, startThreadedWasm, wasmBinaries } from "./tfjs-wasm-threads.js";
 import { oneHotRows, productShape, transposed, type NetworkSpec, type Peer, type Prepared, type ProductSpec } from "./types.js";
 
@@ -109,6 +110,7 @@ function peer(id: string, label: string, backend: string, close: () => Promise<v
     },
     product,
     trainingStep,
+    convStep: tfjsConvStep,
     relu,
     reluWithoutReadBack,
     liveObjects: () => tf.memory().numTensors,

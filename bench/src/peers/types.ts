@@ -30,6 +30,29 @@ export interface NetworkSpec {
   lr: number;
 }
 
+/** A convolution's or a linear layer's weight and bias, in PyTorch's layout: Conv2d weight
+ * (outC, inC, kH, kW), Linear weight (out, in), row-major; bias one entry per output. */
+export interface LayerWeights {
+  weight: Float32Array;
+  weightShape: number[];
+  bias: Float32Array;
+}
+
+/**
+ * The LeNet-like net of issue 17 and one batch, in PyTorch's layout: X (n, 1, 28, 28) NCHW;
+ * Conv2d 1→8 5×5, ReLU, MaxPool 2, Conv2d 8→16 5×5, ReLU, MaxPool 2, Flatten (channel-major, 256),
+ * Linear 256→10; mean softmax cross-entropy over integer labels; plain SGD.
+ */
+export interface ConvNetSpec {
+  n: number;
+  X: Float32Array;
+  labels: Int32Array;
+  conv1: LayerWeights;
+  conv2: LayerWeights;
+  fc: LayerWeights;
+  lr: number;
+}
+
 /** A workload built and ready to run; `run` is what gets timed. */
 export interface Prepared<T> {
   run(): T;
@@ -49,12 +72,20 @@ export interface Peer {
   id: string;
   /** Exactly what ran: backend, threads, SIMD, jit, and why a better variant did not. */
   label: string;
+  /** The comparison rows this peer is measured on (by key); every row when absent. */
+  rows?: string[];
   /** Makes this peer's backend the active one (TensorFlow.js keeps one global backend). */
   activate(): Promise<void>;
   /** C = op(A)·B; `run` returns C materialised in a Float32Array (row-major). */
   product(spec: ProductSpec): Prepared<Float32Array>;
   /** One SGD step (forward, loss, backward, update); `run` returns the loss before the update. */
   trainingStep(spec: NetworkSpec): Prepared<number>;
+  /** One SGD step of the LeNet-like net; `run` returns the loss before the update. Absent where
+   * the framework cannot train it (the cell says why). */
+  convStep?(spec: ConvNetSpec): Prepared<number>;
+  /** The same step timed by the framework in a process of its own (PyTorch): the first two losses
+   * and the time of each timed step, with the harness's warm-up, repetitions and budget. */
+  timedConvStep?(spec: ConvNetSpec, plan: { warmup: number; reps: number; budgetMs: number }): { losses: [number, number]; samplesMs: number[] };
   /** max(x, 0) elementwise; `run` returns the result read back into a Float32Array. */
   relu(x: Float32Array): Prepared<Float32Array>;
   /** The same op, timed up to a synchronisation that forces evaluation without copying the result
