@@ -1,7 +1,8 @@
 // The LeNet-like training step in jax-js: lax.conv for the convolutions, max pooling as a max over
 // the two 2-wide axes of a reshape (exact for 2×2 windows with stride 2 on even sizes), and the
-// whole step (forward, backward, update) in one jit, as jax-js is meant to be used.
-import { jit, lax, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
+// whole step (forward, backward, update) in one jit (jax-sgd.ts), as jax-js is meant to be used.
+import { lax, nn, numpy as np } from "@jax-js/jax";
+import { jittedSgd } from "./jax-sgd.js";
 import { oneHotRows, transposed, type ConvNetSpec, type Prepared } from "./types.js";
 
 type Params = { w1: np.Array; b1: np.Array; w2: np.Array; b2: np.Array; wfc: np.Array; bfc: np.Array };
@@ -23,7 +24,7 @@ function forward(p: Params, x: np.Array, n: number): np.Array {
 export function jaxConvStep(spec: ConvNetSpec): Prepared<number> {
   const { n, lr } = spec;
   const array = (w: { weight: Float32Array; weightShape: number[] }): np.Array => np.array(w.weight, { shape: w.weightShape });
-  let params: Params = {
+  const params: Params = {
     w1: array(spec.conv1), b1: np.array(spec.conv1.bias),
     w2: array(spec.conv2), b2: np.array(spec.conv2.bias),
     wfc: np.array(transposed(spec.fc.weight, 10, 256), { shape: [256, 10] }), bfc: np.array(spec.fc.bias),
@@ -31,25 +32,5 @@ export function jaxConvStep(spec: ConvNetSpec): Prepared<number> {
   const X = np.array(spec.X, { shape: [n, 1, 28, 28] });
   const target = np.array(oneHotRows(spec.labels, 10), { shape: [n, 10] });
   const loss = (p: Params, x: np.Array, y: np.Array): np.Array => y.mul(nn.logSoftmax(forward(p, x, n))).sum().mul(-1 / n);
-  const step = jit((p: Params, x: np.Array, y: np.Array): [np.Array, Params] => {
-    const [value, grads] = valueAndGrad(loss)(tree.ref(p), x, y);
-    const next = Object.fromEntries(
-      (Object.keys(p) as (keyof Params)[]).map((k) => [k, p[k].sub(grads[k].mul(lr))]),
-    ) as Params;
-    return [value, next];
-  });
-  return {
-    run: () => {
-      const [value, next] = step(params, X.ref, target.ref);
-      params = next;
-      const cost = value.dataSync()[0]!;
-      // reading the new parameters makes the update run inside the timing
-      for (const leaf of tree.leaves(params)) leaf.ref.dataSync();
-      return cost;
-    },
-    dispose: () => {
-      tree.dispose([params, X, target]);
-      step.dispose();
-    },
-  };
+  return jittedSgd(params, X, target, lr, loss);
 }

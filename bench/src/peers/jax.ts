@@ -3,8 +3,9 @@
 // Node 20 has no global `Worker` (its webgpu/webgl devices need a browser). Arrays are reference
 // counted: every call consumes its array arguments, so inputs kept across calls are passed as
 // `.ref`, and `dataSync()` consumes the array it reads. Evaluation is lazy until a read.
-import { init, jit, nn, numpy as np, tree, valueAndGrad } from "@jax-js/jax";
+import { init, jit, nn, numpy as np, tree } from "@jax-js/jax";
 import { jaxConvStep } from "./jax-lenet.js";
+import { jittedSgd } from "./jax-sgd.js";
 import { oneHotRows, productShape, transposed, type NetworkSpec, type Peer, type Prepared, type PreparedAsync, type ProductSpec } from "./types.js";
 
 type Params = { W: np.Array[]; b: np.Array[] };
@@ -53,38 +54,14 @@ function trainingStep(spec: NetworkSpec): Prepared<number> {
   const dims = spec.layerDims;
   const { m } = spec;
   const k = dims.at(-1)!;
-  let params: Params = {
+  const params: Params = {
     W: spec.weights.map((w, l) => np.array(transposed(w, dims[l + 1]!, dims[l]!), { shape: [dims[l]!, dims[l + 1]!] })),
     b: spec.biases.map((b) => np.array(b)),
   };
   const X = np.array(transposed(spec.X, dims[0]!, m), { shape: [m, dims[0]!] });
   const target = spec.head.kind === "softmax" ? np.array(oneHotRows(spec.head.classes, k), { shape: [m, k] }) : np.array(spec.head.labels, { shape: [m, 1] });
   const loss = (p: Params, x: np.Array, y: np.Array): np.Array => lossOf(spec, forward(p, x), y);
-  // The whole step, forward, backward and update, is one jitted function: jax-js fuses its
-  // elementwise work into the matmul kernels' neighbours and skips per-op dispatch.
-  const step = jit((p: Params, x: np.Array, y: np.Array): [np.Array, Params] => {
-    const [value, grads] = valueAndGrad(loss)(tree.ref(p), x, y);
-    const next = {
-      W: p.W.map((w, l) => w.sub(grads.W[l]!.mul(spec.lr))),
-      b: p.b.map((b, l) => b.sub(grads.b[l]!.mul(spec.lr))),
-    };
-    return [value, next];
-  });
-  return {
-    run: () => {
-      const [value, next] = step(params, X.ref, target.ref);
-      params = next;
-      const cost = value.dataSync()[0]!;
-      // Reading the loss need not run the update kernels; reading the new parameters does, so the
-      // timing covers the whole step (a copy of about 1 MB, noise next to the step).
-      for (const leaf of tree.leaves(params)) leaf.ref.dataSync();
-      return cost;
-    },
-    dispose: () => {
-      tree.dispose([params, X, target]);
-      step.dispose();
-    },
-  };
+  return jittedSgd(params, X, target, spec.lr, loss);
 }
 
 function relu(data: Float32Array): Prepared<Float32Array> {
