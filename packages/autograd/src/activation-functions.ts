@@ -19,7 +19,7 @@ import type { Operand, Variable } from "./variable.js";
  * const x = variable([0, 1], { requiresGrad: true, dtype: "float64" });
  * const y = erf(x);
  * y.sum().backward();
- * console.log(y.toArray(), x.grad?.toArray()); // [0, 0.8427007929497149] [1.1283791670955126, 0.41510749742059466]
+ * console.log(y.toArray(), x.grad?.toArray()); // [0, 0.8427007929497149] [1.1283791670955126, 0.4151074974205947]
  * ```
  */
 export function erf(x: Operand): Variable { return record("erf", [x], {}); }
@@ -57,8 +57,8 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  * const x = variable([-1, 0, 1], { requiresGrad: true, dtype: "float64" });
  * const y = gelu(x);
  * y.sum().backward();
- * console.log(y.toArray()); // [-0.15865525393145707, 0, 0.8413447460685429]
- * console.log(x.grad?.toArray()); // [-0.08331547058768139, 0.5, 1.0833154705876813]
+ * console.log(y.toArray()); // [-0.15865525393145696, 0, 0.841344746068543]
+ * console.log(x.grad?.toArray()); // [-0.08331547058768635, 0.5, 1.0833154705876864]
  * ```
  */
 export function gelu(x: Operand, options: GeluOptions = {}): Variable {
@@ -79,7 +79,7 @@ export function gelu(x: Operand, options: GeluOptions = {}): Variable {
  * const x = variable([0, 1], { requiresGrad: true, dtype: "float64" });
  * const y = silu(x);
  * y.sum().backward();
- * console.log(y.toArray(), x.grad?.toArray()); // [0, 0.7310585786300049] [0.5, 0.9276705118714866]
+ * console.log(y.toArray(), x.grad?.toArray()); // [0, 0.7310585786300049] [0.5, 0.9276705118714867]
  * ```
  */
 export function silu(x: Operand): Variable {

@@ -89,7 +89,7 @@ function fold(running: Tensor, batch: Tensor, momentum: number): void {
  * // the running statistics moved 10% of the way towards the mean and the unbiased variances [2, 8]
  * console.log(runningMean.toArray(), runningVar.toArray()); // [0.2, 1.2000000000000002] [1.1, 1.7000000000000002]
  * const z = batchNorm(x, runningMean, runningVar, null, null, { eps: 0 }); // evaluation
- * console.log(z.toArray()[0]); // [0.7627700713964738, 6.74929190185686]
+ * console.log(z.toArray()); // [[0.7627700713964738, 6.74929190185686], [2.669695249887658, 9.817151857246342]]
  * ```
  */
 export function batchNorm(

@@ -1,7 +1,7 @@
 // Cross-entropy and negative log-likelihood as PyTorch's F.cross_entropy and F.nll_loss: classes
 // on axis 1 of (N, K) or (N, K, d1, …) scores (or axis 0 of one unbatched (K) example). Composed
 // from autograd ops on the stable logSoftmax; the integer targets enter as a constant tensor of
-// per-class coefficients (w[c] where c is the target, 0 elsewhere), so every reduction, weight and
+// per-class coefficients (−w[c] where c is the target, 0 elsewhere), so every reduction, weight and
 // ignored target is one product and one sum, differentiable again.
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloatDType } from "@strata/tensor";
@@ -109,7 +109,7 @@ function reduce(perTarget: Variable, reduction: Reduction, divisor: number): Var
 }
 
 interface ClassTargets {
-  /** w[target] at the target's class, 0 elsewhere and for ignored targets: x's shape. */
+  /** −w[target] at the target's class, 0 elsewhere and for ignored targets: x's shape. */
   readonly pick: Tensor;
   /** 1 for the targets not ignored, 0 for the others: the target's shape. */
   readonly kept: Tensor;
@@ -147,16 +147,17 @@ function classTargets(op: string, x: Variable, target: Tensor, shown: { input: r
     }
     const wc = weights ? weights[c]! : 1;
     const s = i % inner;
-    p[(i - s) * k + c * inner + s] = wc;
+    // negated here rather than after the sum, so that an ignored target's loss is +0, not −0
+    p[(i - s) * k + c * inner + s] = -wc;
     m[i] = 1;
     weightSum += wc;
   }
   return { pick, kept, weightSum };
 }
 
-/** −Σ_c pick·logp over the class axis: w[target]·(−log p[target]) per target. */
+/** Σ_c pick·logp over the class axis: w[target]·(−log p[target]) per target. */
 function picked(logp: Variable, pick: Tensor): Variable {
-  return neg(sum(mul(logp, pick), { axis: 1 }));
+  return sum(mul(logp, pick), { axis: 1 });
 }
 
 /** The loss of log-probabilities `logp` (N, K, …) against class indices, with optional smoothing. */
@@ -202,8 +203,8 @@ function targetOf(op: string, target: unknown): Variable {
  * import { tensor } from "@strata/tensor";
  * const logp = logSoftmax(variable([[2, 0, 0], [0, 0, 0]], { dtype: "float64" }), { axis: 1 });
  * const target = tensor([0, 2], { dtype: "int32" });
- * console.log(nllLoss(logp, target, { reduction: "none" }).toArray()); // [0.2395447662504415, 1.0986122886681098]
- * console.log(nllLoss(logp, target, { weight: tensor([3, 1, 1], { dtype: "float64" }) }).item()); // 0.4543116468548585
+ * console.log(nllLoss(logp, target, { reduction: "none" }).toArray()); // [0.2395447662218847, 1.0986122886681096]
+ * console.log(nllLoss(logp, target, { weight: tensor([3, 1, 1], { dtype: "float64" }) }).item()); // 0.45431164683344094
  * ```
  */
 export function nllLoss(input: Operand, target: Tensor | Variable, options: NllLossOptions = {}): Variable {
@@ -245,9 +246,10 @@ export function nllLoss(input: Operand, target: Tensor | Variable, options: NllL
  * const target = tensor([0, 2], { dtype: "int32" });
  * const loss = crossEntropy(logits, target);
  * loss.backward(); // (softmax − onehot) / N
- * console.log(loss.item(), logits.grad?.toArray()[0]); // 0.6690785274592756 [-0.10619203798085026, 0.05309601899042513, 0.05309601899042513]
+ * console.log(loss.item()); // 0.6690785274449971
+ * console.log(logits.grad?.toArray()); // [[-0.1065069789192008, 0.05325348945960037, 0.05325348945960037], [0.16666666666666666, 0.16666666666666666, -0.33333333333333337]]
  * const soft = tensor([[0.5, 0.5, 0], [0, 0, 1]], { dtype: "float64" });
- * console.log(crossEntropy(logits, soft, { reduction: "none" }).toArray()); // [1.2395447662504415, 1.0986122886681098]
+ * console.log(crossEntropy(logits, soft, { reduction: "none" }).toArray()); // [1.2395447662218846, 1.0986122886681096]
  * console.log(crossEntropy(variable([[1e4, -1e4]], { dtype: "float64" }), tensor([1], { dtype: "int32" })).item()); // 20000
  * ```
  */

@@ -17,7 +17,7 @@ import type { Operand, Variable } from "./variable.js";
  * import { dropout, variable, type DropoutOptions } from "@strata/autograd";
  * import { ones, rng } from "@strata/tensor";
  * const options: DropoutOptions = { p: 0.25, rng: rng(0) };
- * console.log(dropout(variable(ones([8])), options).toArray()); // [1.3333333730697632, 1.3333333730697632, 0, 1.3333333730697632, 1.3333333730697632, 1.3333333730697632, 0, 1.3333333730697632]
+ * console.log(dropout(variable(ones([8])), options).toArray()); // [1.3333333730697632, 1.3333333730697632, 0, 1.3333333730697632, 1.3333333730697632, 0, 1.3333333730697632, 1.3333333730697632]
  * ```
  */
 export interface DropoutOptions {
@@ -64,8 +64,8 @@ function mask(shape: readonly number[], p: number, dtype: Tensor["dtype"], g: Rn
  * const x = variable(ones([2, 4], { dtype: "float64" }), { requiresGrad: true });
  * const y = dropout(x, { p: 0.5, rng: rng(3) });
  * y.sum().backward();
- * console.log(y.toArray()); // [[2, 0, 2, 2], [2, 0, 0, 0]]
- * console.log(x.grad?.toArray()); // [[2, 0, 2, 2], [2, 0, 0, 0]]
+ * console.log(y.toArray()); // [[2, 0, 2, 0], [0, 0, 2, 0]]
+ * console.log(x.grad?.toArray()); // [[2, 0, 2, 0], [0, 0, 2, 0]]
  * console.log(dropout(x, { training: false }) === x); // true
  * ```
  */
@@ -95,7 +95,8 @@ export function dropout(x: Operand, options: DropoutOptions = {}): Variable {
  * import { dropout2d, variable } from "@strata/autograd";
  * import { ones, rng } from "@strata/tensor";
  * const y = dropout2d(variable(ones([1, 3, 2, 2])), { p: 0.5, rng: rng(3) }); // N = 1, C = 3
- * console.log(y.toArray()); // [[[[2, 2], [2, 2]], [[0, 0], [0, 0]], [[2, 2], [2, 2]]]]
+ * console.log(y.sum({ axis: [2, 3] }).toArray()); // [[8, 0, 8]]
+ * console.log(y.data.slice(0, 0).toArray()); // [[2, 2], [2, 2]]
  * ```
  */
 export function dropout2d(x: Operand, options: DropoutOptions = {}): Variable {
