@@ -167,13 +167,11 @@ function classLoss(op: string, logp: Variable, target: Tensor, shown: { input: r
   const { pick, kept, weightSum } = classTargets(op, logp, target, shown, w, ignoreIndexOf(op, options.ignoreIndex));
   const nll = picked(logp, pick);
   if (eps === 0) return reduce(nll, reduction, weightSum);
-  // PyTorch's smoothing term: −Σ_c w[c]·logp[c] per target (0 where ignored), divided for the
-  // mean by the targets' total weight when weighted, by the number of targets when not.
+  // PyTorch's smoothing term: −Σ_c w[c]·logp[c] per target (0 where ignored); the mean divides
+  // by the same total weight of the targets not ignored.
   const k = logp.shape[1]!;
   const smooth = mul(neg(sum(w ? mul(logp, perClass(w, logp)) : logp, { axis: 1 })), kept);
-  const smoothDivisor = w ? weightSum : target.size;
-  if (reduction === "none") return add(mul(nll, 1 - eps), mul(smooth, eps / k));
-  return add(mul(reduce(nll, reduction, weightSum), 1 - eps), mul(reduce(smooth, reduction, smoothDivisor), eps / k));
+  return reduce(add(mul(nll, 1 - eps), mul(smooth, eps / k)), reduction, weightSum);
 }
 
 /** The target as a variable, or the reason it is not a tensor or variable. */
@@ -223,9 +221,8 @@ export function nllLoss(input: Operand, target: Tensor | Variable, options: NllL
  * classes, computed stably (finite for logits of ±1e4):
  * - class indices: `ℓ = −w[t]·logp[t]` per target (0 when `t = ignoreIndex`); `"mean"` divides
  *   `Σℓ` by the total weight `Σ w[t]` of the targets not ignored. With label smoothing ε each
- *   target's loss is `(1 − ε)·ℓ + (ε/K)·s` with `s = −Σ_c w[c]·logp[c]` (0 when ignored), and,
- *   as in PyTorch 1.13, `"mean"` divides the `s` terms by `Σ w[t]` when a weight is given and by
- *   the number of targets (ignored ones included) when not.
+ *   target's loss is `(1 − ε)·ℓ + (ε/K)·s` with `s = −Σ_c w[c]·logp[c]` (0 when ignored), and
+ *   `"mean"` divides their sum by the same `Σ w[t]`.
  * - probabilities `p`: smoothed to `p' = (1 − ε)·p + ε/K`, then `ℓ = −Σ_c w[c]·p'[c]·logp[c]` per
  *   example; `"mean"` divides `Σℓ` by the number of examples `N·d1·…` (weights or not);
  *   `ignoreIndex` does not apply (a non-negative one is refused, as in PyTorch).
