@@ -18,3 +18,6 @@ export { noGradient, type NoGradient } from "./no-gradient.js";
 export { grad, valueAndGrad, type GradOptions, type GradResult } from "./grad.js";
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck.js";
 export { toDot } from "./graph.js";
+export { batchNorm, type BatchNormOptions } from "./batch-norm.js";
+export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from "./cross-entropy.js";
+export { dropout, dropout2d, type DropoutOptions } from "./dropout.js";

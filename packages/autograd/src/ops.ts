@@ -4,3 +4,4 @@ export * from "./structural.js";
 export * from "./composites.js";
 export * from "./shapes.js";
 export * from "./masks.js";
+export * from "./activation-functions.js";

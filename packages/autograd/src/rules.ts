@@ -14,6 +14,7 @@ import {
 } from "./ops.js";
 // Values of saved inputs, for masks that are locally constant (so not differentiated).
 import { valueOf } from "./record.js";
+import { exp } from "./ops.js";
 import { variableAlgebra } from "./activation-ops.js";
 import { noGradient } from "./no-gradient.js";
 import { row, type Inputs, type Rule, type Save, type Saved, type VariadicInputs, type Vjp, type Vjps, type VjpContext } from "./rule.js";
@@ -37,6 +38,7 @@ export interface PrimitiveAttrs {
   neg: NoAttrs; exp: NoAttrs; log: NoAttrs; log1p: NoAttrs; sqrt: NoAttrs; reciprocal: NoAttrs;
   abs: NoAttrs; sin: NoAttrs; cos: NoAttrs; tanh: NoAttrs; softplus: NoAttrs;
   sign: NoAttrs; floor: NoAttrs; ceil: NoAttrs; round: NoAttrs;
+  erf: NoAttrs;
   add: NoAttrs; mul: NoAttrs; pow: NoAttrs; maximum: NoAttrs; minimum: NoAttrs; where: NoAttrs;
   sum: ReduceAttrs; max: ReduceAttrs; min: ReduceAttrs;
   reshape: { readonly shape: Shape }; transpose: { readonly perm: readonly number[] };
@@ -79,6 +81,7 @@ type AB = typeof AB;
 export const primitiveInputs = {
   neg: X, exp: X, log: X, log1p: X, sqrt: X, reciprocal: X, abs: X, sin: X, cos: X, tanh: X, softplus: X,
   sign: X, floor: X, ceil: X, round: X,
+  erf: X,
   add: AB, mul: AB, pow: AB, maximum: AB, minimum: AB, where: ["cond", "a", "b"],
   sum: X, max: X, min: X, reshape: X, transpose: X, broadcastTo: X, slice: X, sliceScatter: X,
   concat: variadic("xs"), gather: ["x", "indices"], indexAdd: ["x", "indices", "updates"],
@@ -173,6 +176,8 @@ export const rules: { readonly [P in Primitive]: Rule<InputsOf<P>, PrimitiveAttr
   floor: stepwise(T.floor),
   ceil: stepwise(T.ceil),
   round: stepwise(T.round),
+  // d erf(x) = 2/√π · exp(-x²) dx
+  erf: unary(T.erf, ["x"], (g, { x }) => mul(g, mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI)))),
 
   // d(a + b) = da + db
   add: binary(T.add, [], [(g) => g, (g) => g]),

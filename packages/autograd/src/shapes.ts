@@ -109,16 +109,34 @@ export function unsqueeze(x: Operand, axis: number): Variable {
 }
 
 /**
- * All elements in one axis, row-major, as a reshape: shape `(x.size)`. The gradient is reshaped
- * back. A number `x` is a 0-d constant, so it gives shape `(1)`. Never throws.
+ * Merges axes `startDim … endDim` (inclusive; negative counts from the end) into one, row-major,
+ * as PyTorch's `torch.flatten(input, start_dim=0, end_dim=-1)`: by default all elements in one
+ * axis, shape `(x.size)`; `flatten(x, 1)` keeps the batch axis, `(N, C, H, W)` to `(N, C·H·W)`
+ * (what `nn.Flatten()` does). A reshape, so the gradient is reshaped back. A 0-d `x` (a number
+ * included) gives shape `(1)`.
+ * @throws ValueError when an axis is out of range or `startDim` comes after `endDim`.
  * @example
  * ```ts
  * import { flatten, variable } from "@strata/autograd";
  * console.log(flatten(variable([[1, 2], [3, 4]])).toArray()); // [1, 2, 3, 4]
+ * const x = variable([[[[1, 2], [3, 4]], [[5, 6], [7, 8]]]]); // (1, 2, 2, 2)
+ * console.log(flatten(x, 1).shape, flatten(x, 1, 2).shape, flatten(x, -2).shape); // [1, 8] [1, 4, 2] [1, 2, 4]
  * ```
  */
-export function flatten(x: Operand): Variable {
-  return reshape(x, [asVariable(x).size]);
+export function flatten(x: Operand, startDim = 0, endDim = -1): Variable {
+  const v = asVariable(x);
+  if (v.ndim === 0) {
+    // PyTorch accepts 0, -1 (and nothing else) as the axes of a 0-d tensor
+    for (const d of [startDim, endDim]) T.normalizeAxis("flatten", d, 1);
+    return reshape(v, [1]);
+  }
+  const start = T.normalizeAxis("flatten", startDim, v.ndim);
+  const end = T.normalizeAxis("flatten", endDim, v.ndim);
+  if (start > end) {
+    throw new ValueError(`flatten: startDim ${startDim} (axis ${start}) comes after endDim ${endDim} (axis ${end}) of ${formatShape(v.shape)}; expected startDim <= endDim`);
+  }
+  const merged = v.shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
+  return reshape(v, [...v.shape.slice(0, start), merged, ...v.shape.slice(end + 1)]);
 }
 
 /**

@@ -4,7 +4,7 @@
 // (say, a composite that stopped using it) is a test failure.
 import { describe, expect, test } from "vitest";
 import {
-  abs, add, broadcastTo, cast, ceil, concat, cos, exp, floor, gather, gradcheck, indexAdd, log, log1p,
+  abs, add, broadcastTo, cast, ceil, concat, cos, erf, exp, floor, gather, gradcheck, indexAdd, log, log1p,
   matmul, matmul2d, max, maximum, min, minimum, mul, neg, pow, primitives, reciprocal, reshape, round, sign, sin,
   slice, sliceScatter, softplus, sqrt, sum, tanh, transpose, variable, where,
   type GradcheckOptions, type Primitive, type Variable,
@@ -107,6 +107,7 @@ const samples: { readonly [P in Primitive]: readonly Sample[] } = {
   floor: unary(floor, offGrid),
   ceil: unary(ceil, offGrid),
   round: unary(round, offGrid),
+  erf: [...unary(erf, normal), { name: "wide (3,4): both expansions and the saturated tails", inputs: (g) => [normal(g, [3, 4]).mul(2.5)], fn: (x) => erf(x) }],
 
   add: binary(add, normal, normal, 1.5),
   mul: binary(mul, normal, normal, -2.5),

@@ -3,6 +3,7 @@
 import type { Variable } from "@strata/autograd";
 import type { Rng, Tensor } from "@strata/tensor";
 import type { Module } from "./module.js";
+import type { DataLayout } from "./data-layout.js";
 import type { ProgressStream } from "./progress-format.js";
 
 /**
@@ -33,8 +34,9 @@ export interface FitOptimizer {
 
 /**
  * A metric fit can compute besides the loss. `"accuracy"` is the fraction of the m examples
- * predicted right: with one output row, `AL ≥ 0.5` against `Y ≥ 0.5`; with k > 1 rows, the row of
- * the largest value in each column against the class label (or the one-hot row).
+ * predicted right, as {@link accuracy} counts it: with one output per example, `AL ≥ 0.5`
+ * against `Y ≥ 0.5`; with k > 1 outputs, the class of the largest one against the class label
+ * (or the one-hot label's largest entry), in fit's layout.
  *
  * @example
  * ```ts
@@ -170,9 +172,9 @@ export interface FitProgress {
 }
 
 /**
- * Options of {@link fit}: the data in the column layout (x (n_x, m), y (k, m) or (m)), the loss
- * and the optimiser, how many epochs of mini-batches of which size, and what to measure, call and
- * print on the way.
+ * Options of {@link fit}: the data and their layout (by default columns, x (n_x, m) and y (k, m)
+ * or (m); with `layout: "batchFirst"`, x (m, …) and y (m, …)), the loss and the optimiser, how
+ * many epochs of mini-batches of which size, and what to measure, call and print on the way.
  *
  * @example
  * ```ts
@@ -197,11 +199,18 @@ export interface FitProgress {
  * ```
  */
 export interface FitOptions {
-  /** Inputs `(n_x, m)`, one column per example. */
+  /** Inputs: `(n_x, m)`, one column per example; batch-first `(m, …)`, e.g. images `(m, C, H, W)`. */
   x: Tensor;
-  /** Labels `(k, m)` or `(m)`, one per column of x. */
+  /** Labels: `(k, m)` or `(m)`, one per column of x; batch-first `(m)` (int32 classes), `(m, K)` or `(m, …)`. */
   y: Tensor;
-  /** `(prediction, labels) => scalar Variable`, e.g. `binaryCrossEntropy` or `softmaxCrossEntropy`. */
+  /**
+   * Where the examples lie in x, y and the validation set: `"columns"` (the default: the course's
+   * layers, the building blocks, `softmaxCrossEntropy`) or `"batchFirst"` (PyTorch's layers and
+   * `crossEntropy`); see {@link DataLayout}. The model's outputs are read in the same layout for
+   * accuracy.
+   */
+  layout?: DataLayout;
+  /** `(prediction, labels) => scalar Variable`, e.g. `binaryCrossEntropy`, `softmaxCrossEntropy`, or batch-first `crossEntropy` from `@strata/autograd`. */
   loss: (prediction: Variable, labels: Tensor) => Variable;
   /** Updates the model's parameters from their gradients: `{ step(), zeroGrad() }`. */
   optimizer: FitOptimizer;

@@ -1,7 +1,9 @@
 // The training loop: mini-batches, optimiser steps, validation, metrics, callbacks and progress.
 import { noGrad } from "@strata/autograd";
-import { Rng, ShapeError, Tensor, ValueError, formatShape } from "@strata/tensor";
+import { Rng, Tensor, ValueError } from "@strata/tensor";
 import { batches } from "./data.js";
+import { checkXY, exampleAxis, layoutOf, type DataLayout } from "./data-layout.js";
+import { countCorrect } from "./metrics.js";
 import type { EpochLogs, FitOptions, FitProgress, History } from "./fit-types.js";
 import type { Module } from "./module.js";
 import { reporter } from "./progress.js";
@@ -11,57 +13,28 @@ function checkCount(name: string, v: unknown): void {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ValueError(`fit: ${name} must be an integer >= 1, got ${show(v)}`);
 }
 
-function checkData(what: string, x: unknown, y: unknown): number {
+/** The number of examples of x and y in `layout`; `what` prefixes their names ("validation."). */
+function checkData(what: string, x: unknown, y: unknown, layout: DataLayout): number {
   if (!(x instanceof Tensor)) throw new ValueError(`fit: ${what}x must be a Tensor, got ${show(x)}`);
   if (!(y instanceof Tensor)) throw new ValueError(`fit: ${what}y must be a Tensor, got ${show(y)}`);
-  if (x.ndim !== 2 || x.shape[1]! < 1) throw new ShapeError(`fit: expected ${what}x of shape (n_x, m) with m >= 1 columns (one per example), got ${formatShape(x.shape)}`);
-  const m = x.shape[1]!;
-  const my = y.ndim === 1 || y.ndim === 2 ? y.shape[y.ndim - 1] : undefined;
-  if (my !== m) {
-    throw new ShapeError(`fit: ${what}x ${formatShape(x.shape)} has ${m} examples (columns) but ${what}y ${formatShape(y.shape)} ${my === undefined ? "is not 1-D or 2-D" : `has ${my}`}; expected ${what}y of shape (k, ${m}) or (${m})`);
-  }
-  return m;
+  return checkXY("fit", x, y, layout, `${what}x`, `${what}y`);
 }
 
 /**
- * Correct predictions of `p (k, m)` against labels `y`: with k = 1, `p >= 0.5` against `y >= 0.5`
- * (0/1 labels); with k > 1, the row of p's largest value in each column against the class in `y`
- * (int labels `(m)` or `(1, m)`) or the row of y's largest value (one-hot `(k, m)`). @internal
- */
-export function countCorrect(p: Tensor, y: Tensor): number {
-  if (p.ndim !== 2) throw new ShapeError(`fit: accuracy needs predictions of shape (k, m), got ${formatShape(p.shape)}`);
-  const [k, m] = p.shape as [number, number];
-  const pv = p.toTypedArray() as ArrayLike<number>;
-  const yv = (y.dtype === "bool" ? y.cast("int32") : y).toTypedArray() as ArrayLike<number>;
-  const argmaxCol = (v: ArrayLike<number>, rows: number, j: number): number => {
-    let best = 0;
-    for (let i = 1; i < rows; i++) if (v[i * m + j]! > v[best * m + j]!) best = i;
-    return best;
-  };
-  let correct = 0;
-  if (k === 1) {
-    if (y.size !== m) throw new ShapeError(`fit: accuracy with one output row needs labels of shape (1, ${m}) or (${m}), got ${formatShape(y.shape)}`);
-    for (let j = 0; j < m; j++) if ((pv[j]! >= 0.5) === (yv[j]! >= 0.5)) correct++;
-    return correct;
-  }
-  const oneHot = y.ndim === 2 && y.shape[0] === k;
-  if (!oneHot && y.size !== m) {
-    throw new ShapeError(`fit: accuracy with ${k} output rows needs class labels of shape (${m}) or (1, ${m}), or one-hot (${k}, ${m}), got ${formatShape(y.shape)}`);
-  }
-  for (let j = 0; j < m; j++) if (argmaxCol(pv, k, j) === (oneHot ? argmaxCol(yv, k, j) : yv[j])) correct++;
-  return correct;
-}
-
-/**
- * Trains `model` on the columns (examples) of `x` and `y`. Each epoch sets `model.train()` and, for
+ * Trains `model` on the examples of `x` and `y`: their columns in the default
+ * `layout: "columns"` (x `(n_x, m)`, y `(k, m)` or `(m)`), their first-axis slices with
+ * `layout: "batchFirst"` (x `(m, …)` of any rank, e.g. images `(m, 1, 28, 28)`; y `(m)` int32
+ * classes for `crossEntropy`, or `(m, K)`, or `(m, …)`). Each epoch sets `model.train()` and, for
  * each mini-batch `(bx, by)` of {@link batches} (shuffled with `rng` unless `shuffle` is false),
  * runs `optimizer.zeroGrad(); l = loss(model.forward(bx), by); l.backward(); optimizer.step()`.
  * The epoch's loss is the mean of the batch losses weighted by batch size (so with
  * `batchSize = m` it is the loss before that epoch's step); training accuracy, with
  * `metrics: ["accuracy"]`, is counted on the same outputs. With `validation`, the model is then
  * evaluated under `noGrad` in `eval()` mode (train mode is restored) on the whole validation set.
- * Accuracy: one output row is thresholded at 0.5 against 0/1 labels (pass probabilities, not
- * logits); k > 1 rows are compared by argmax with int labels `(m)`/`(1, m)` or one-hot `(k, m)`.
+ * Accuracy (see {@link accuracy}): one output per example is thresholded at 0.5 against 0/1
+ * labels (pass probabilities, not logits); k > 1 outputs are compared by argmax with int labels
+ * (`(m)`, `(1, m)` or batch-first `(m, 1)`) or one-hot labels of the outputs' shape (`(k, m)`,
+ * batch-first `(m, k)`).
  * After each epoch every callback's `onEpochEnd(epoch, logs, model)` runs (epochs count from 1);
  * any returning `"stop"` ends training (`history.stopped`). After every batch `onProgress`, when
  * given, receives a {@link FitProgress}. Printed progress goes to `output` (under Node
@@ -73,9 +46,11 @@ export function countCorrect(p: Tensor, y: Tensor): number {
  *
  * @throws ValueError when epochs or batchSize is not an integer ≥ 1, x or y is not a Tensor, loss is
  *   not a function, the optimiser lacks step/zeroGrad, a metric is unknown, output has no write(),
- *   onProgress is not a function, or a batch's loss is not
+ *   onProgress is not a function, the layout is unknown, or a batch's loss is not
  *   finite (`fit: loss became NaN at epoch 2, batch 7`; that batch's step is not taken).
- * @throws ShapeError when x is not `(n_x, m)` or y's (or the validation set's) example count differs.
+ * @throws ShapeError when x has no examples or is not `(n_x, m)` in the column layout, or y's (or
+ *   the validation set's) example count differs, with a hint when the data look like the other
+ *   layout.
  * @example
  * ```ts
  * import { binaryCrossEntropy, deepNetwork, fit } from "@strata/nn";
@@ -91,6 +66,28 @@ export function countCorrect(p: Tensor, y: Tensor): number {
  * console.log(history.epochs, history.loss.length, history.stopped); // 200 200 false
  * console.log(history.loss[199]! < history.loss[0]!, history.accuracy![199]); // true 1
  * ```
+ * @example
+ * Batch-first data (examples along the first axis, as PyTorch's layers take them), int32 class
+ * labels and `crossEntropy` on `(N, K)` logits, with a model written from autograd ops:
+ * ```ts
+ * import { add, crossEntropy, matmul, variable, type Operand, type Variable } from "@strata/autograd";
+ * import { Module, fit } from "@strata/nn";
+ * import { SGD } from "@strata/optim";
+ * import { rng, tensor, zeros } from "@strata/tensor";
+ * class Softmax extends Module {
+ *   weight = variable(zeros([2, 3], { dtype: "float64" }), { requiresGrad: true }); // (in, K)
+ *   bias = variable(zeros([3], { dtype: "float64" }), { requiresGrad: true });
+ *   forward(x: Operand): Variable { return add(matmul(x, this.weight), this.bias); } // (N, K) logits
+ * }
+ * const x = tensor([[2, 0], [3, 1], [0, 2], [1, 3], [-2, -2], [-3, -1]], { dtype: "float64" }); // (N, 2)
+ * const y = tensor([0, 0, 1, 1, 2, 2], { dtype: "int32" }); // (N)
+ * const model = new Softmax();
+ * const history = fit(model, {
+ *   x, y, layout: "batchFirst", loss: crossEntropy, optimizer: new SGD(model.parameters(), { lr: 0.5 }),
+ *   epochs: 30, batchSize: 3, rng: rng(0), metrics: ["accuracy"], validation: { x, y }, verbose: false,
+ * });
+ * console.log(history.loss[29]! < history.loss[0]!, history.valAccuracy![29]); // true 1
+ * ```
  */
 export function fit(model: Module, options: FitOptions): History {
   if (model === null || typeof model !== "object" || typeof (model as Module).forward !== "function") {
@@ -100,7 +97,8 @@ export function fit(model: Module, options: FitOptions): History {
   const { x, y, loss, optimizer, epochs, batchSize, shuffle = true, rng, validation, metrics = [], callbacks = [], verbose = "auto", output, onProgress } = options;
   checkCount("epochs", epochs);
   checkCount("batchSize", batchSize);
-  const m = checkData("", x, y);
+  const layout = layoutOf("fit", options.layout);
+  const m = checkData("", x, y, layout);
   if (typeof loss !== "function") throw new ValueError(`fit: loss must be a function (prediction, labels) => scalar Variable, got ${show(loss)}`);
   if (optimizer === null || typeof optimizer !== "object" || typeof optimizer.step !== "function" || typeof optimizer.zeroGrad !== "function") {
     throw new ValueError(`fit: optimizer must have step() and zeroGrad() (e.g. new SGD(model.parameters(), { lr })), got ${show(optimizer)}`);
@@ -109,7 +107,7 @@ export function fit(model: Module, options: FitOptions): History {
   if (!Array.isArray(metrics) || metrics.some((k) => k !== "accuracy")) throw new ValueError(`fit: metrics must be a list of "accuracy", got ${show(metrics)}`);
   if (validation !== undefined) {
     if (validation === null || typeof validation !== "object") throw new ValueError(`fit: validation must be { x, y }, got ${show(validation)}`);
-    checkData("validation.", validation.x, validation.y);
+    checkData("validation.", validation.x, validation.y, layout);
   }
   if (!Array.isArray(callbacks)) throw new ValueError(`fit: callbacks must be an array, got ${show(callbacks)}`);
   if (verbose !== true && verbose !== false && verbose !== "auto") throw new ValueError(`fit: verbose must be true, false or "auto", got ${show(verbose)}`);
@@ -139,7 +137,7 @@ export function fit(model: Module, options: FitOptions): History {
       let correct = 0;
       let seen = 0;
       let batch = 0;
-      for (const { x: bx, y: by } of batches(x, y, batchSize, { shuffle, ...(rng && { rng }) })) {
+      for (const { x: bx, y: by } of batches(x, y, batchSize, { shuffle, layout, ...(rng && { rng }) })) {
         batch++;
         optimizer.zeroGrad();
         const out = model.forward(bx);
@@ -148,9 +146,9 @@ export function fit(model: Module, options: FitOptions): History {
         if (!Number.isFinite(value)) throw new ValueError(`fit: loss became ${value} at epoch ${epoch}, batch ${batch}`);
         l.backward();
         optimizer.step();
-        const b = bx.shape[1]!;
+        const b = bx.shape[exampleAxis(bx, layout)]!;
         lossSum += value * b;
-        if (withAccuracy) correct += countCorrect(out.data, by);
+        if (withAccuracy) correct += countCorrect(out.data, by, layout);
         seen += b;
         const now = clock();
         const accuracy = withAccuracy ? correct / seen : undefined;
@@ -170,7 +168,7 @@ export function fit(model: Module, options: FitOptions): History {
           noGrad(() => {
             const out = model.forward(validation.x);
             logs.valLoss = loss(out, validation.y).item();
-            if (withAccuracy) logs.valAccuracy = countCorrect(out.data, validation.y) / validation.x.shape[1]!;
+            if (withAccuracy) logs.valAccuracy = countCorrect(out.data, validation.y, layout) / validation.x.shape[exampleAxis(validation.x, layout)]!;
           });
         } finally {
           model.train();

@@ -22,7 +22,9 @@ export { Dropout, ActivationLayer } from "./dropout.js";
 export { l2Penalty } from "./penalty.js";
 export { summary, summaryRows, type SummaryRow } from "./summary.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, mse, type LossOptions, type Reduction } from "./losses.js";
-export { batches, trainTestSplit, standardize, oneHot, type Batch, type BatchOptions, type Split, type SplitOptions, type Standardized, type StandardizeOptions } from "./data.js";
+export { batches, trainTestSplit, type Batch, type BatchOptions, type Split, type SplitOptions } from "./data.js";
+export { standardize, oneHot, type Standardized, type StandardizeOptions } from "./preprocess.js";
+export { type DataLayout } from "./data-layout.js";
 export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from "./safetensors.js";
 export { writeSafetensors, readSafetensors } from "./safetensors-file.js";
 export { architectureOf, modelFromArchitecture, type Architecture, type ActivationJSON } from "./architecture.js";
@@ -30,5 +32,6 @@ export { type OptimizerStateLike, type OptimizerLike, type Checkpoint } from "./
 export { save, load, saveWeights, loadWeights } from "./serialize.js";
 export { saveToBytes, loadFromBytes, saveWeightsToBytes, loadWeightsFromBytes } from "./serialize-bytes.js";
 export { fit } from "./fit.js";
+export { accuracy } from "./metrics.js";
 export { type FitOptions, type FitOptimizer, type FitMetric, type FitProgress, type History, type EpochLogs, type Callback } from "./fit-types.js";
 export { earlyStopping, type EarlyStoppingOptions } from "./early-stopping.js";

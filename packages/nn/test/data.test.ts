@@ -101,7 +101,7 @@ describe("batches", () => {
   it("checks its arguments on the call, before any batch", () => {
     let e = errorOf(() => batches(tensor([1, 2, 3]), labels, 2));
     expect(e).toBeInstanceOf(ShapeError);
-    expect(e.message).toBe("batches: expected X of shape (n_x, m) with one column per example, got (3)");
+    expect(e.message).toBe('batches: expected X of shape (n_x, m) with one column per example, got (3); pass layout: "batchFirst" for data with examples along the first axis');
     e = errorOf(() => batches(X, grid(10, 2), 2));
     expect(e).toBeInstanceOf(ShapeError);
     expect(e.message).toContain("batches: X (3,10) has 10 examples (columns) but Y (10,2) has 2");
@@ -312,7 +312,7 @@ describe("oneHot", () => {
   it("rejects other shapes, bool labels and bad class counts", () => {
     let e = errorOf(() => oneHot(tensor([[0], [1]], { dtype: "int32" }), 2));
     expect(e).toBeInstanceOf(ShapeError);
-    expect(e.message).toBe("oneHot: expected labels of shape (m) or (1, m), one label per example, got (2,1); it looks like (m, 1) with examples as rows: pass labels.T (examples are columns)");
+    expect(e.message).toBe("oneHot: expected labels of shape (m) or (1, m), one label per example, got (2,1); it looks like (m, 1) with examples as rows: pass labels.T (examples are columns), or layout: \"batchFirst\" for a (m, 2) result");
     e = errorOf(() => oneHot(tensor([[0, 1], [1, 0]], { dtype: "int32" }), 2));
     expect(e.message).toBe("oneHot: expected labels of shape (m) or (1, m), one label per example, got (2,2)");
     e = errorOf(() => oneHot(tensor([true, false]), 2));

@@ -5,7 +5,7 @@ import { binaryCrossEntropy, deepNetwork, softmaxCrossEntropy, type StateDict } 
 import { SGD } from "@strata/optim";
 import { ShapeError, ValueError, rng, tensor, type Tensor } from "@strata/tensor";
 import { earlyStopping, fit, type FitOptions } from "@strata/nn";
-import { countCorrect } from "../src/fit.js";
+import { countCorrect } from "../src/metrics.js";
 import { errorOf, sameBits } from "./helpers.js";
 
 const n = 3;
@@ -214,7 +214,7 @@ describe("fit", () => {
     expect(err({ batchSize: 0 }).message).toBe("fit: batchSize must be an integer >= 1, got 0");
     const shape = err({ y: tensor([[1, 0, 1]]) });
     expect(shape).toBeInstanceOf(ShapeError);
-    expect(shape.message).toMatch(/^fit: x \(3,12\) has 12 examples \(columns\) but y \(1,3\) has 3; expected y of shape \(k, 12\) or \(12\)$/);
+    expect(shape.message).toMatch(/^fit: x \(3,12\) has 12 examples \(columns\) but y \(1,3\) has 3; expected y of shape \(k, 12\) or \(12\); x looks like \(m, n_x\) with examples as rows: pass x.T \(examples are columns\), or pass layout: "batchFirst"/);
     expect(err({ validation: { x: X, y: tensor([1, 0]) } }).message).toMatch(/^fit: validation\.x \(3,12\) has 12 examples \(columns\) but validation\.y \(2\) has 2/);
     expect(err({ loss: "bce" }).message).toMatch(/^fit: loss must be a function/);
     expect(err({ optimizer: { step() {} } }).message).toMatch(/^fit: optimizer must have step\(\) and zeroGrad\(\)/);

@@ -15,6 +15,7 @@ export { cast, type CastOptions } from "./copy.js";
 export { checkLossless } from "./convert.js";
 export { equals, allClose, type CloseOptions } from "./compare.js";
 export * from "./elementwise.js";
+export { erf } from "./special.js";
 export * from "./reduce.js";
 export * from "./linalg.js";
 export { denseForward, denseBackward, type DenseActivation, type DenseForwardOptions, type DenseBackwardOptions, type DenseGradients } from "./fused.js";

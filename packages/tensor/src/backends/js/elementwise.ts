@@ -17,6 +17,7 @@
 import ops from "ndarray-ops";
 import type { NdArray } from "ndarray";
 import type { DataArray } from "../../dtype.js";
+import { erfScalar } from "./erf.js";
 
 type Arr = DataArray;
 type Nd = NdArray<DataArray>;
@@ -235,6 +236,9 @@ export const unaryKernels = {
       const v = x[j]!;
       o[o0 + i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
     }
+  }),
+  erf: u((n, o, o0, x, x0, xs) => {
+    for (let i = 0, j = x0; i < n; i++, j += xs) o[o0 + i] = erfScalar(x[j]!);
   }),
   floor: u((n, o, o0, x, x0, xs) => {
     for (let i = 0, j = x0; i < n; i++, j += xs) o[o0 + i] = Math.floor(x[j]!);
