@@ -81,8 +81,8 @@ const ADAMW = spec("AdamW", 1e-2);
 
 /**
  * The Adam update of one parameter: t ← t+1; g ← g + λp (L2) or p ← p(1 − lr·λ) (decoupled);
- * m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; m̂ = m/(1−β1^t); v̂ = v/(1−β2^t); with amsgrad
- * v̂max ← max(v̂max, v̂) replaces v̂; p ← p − lr·m̂/(√v̂ + ε).
+ * m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; with amsgrad vmax ← max(vmax, v) replaces v;
+ * m̂ = m/(1−β1^t); v̂ = v/(1−β2^t); p ← p − lr·m̂/(√v̂ + ε).
  */
 function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray, state: ParamState): void {
   const t = (state.step as number) + 1;
@@ -107,31 +107,33 @@ function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray
     const vi = b2 * v[i]! + k2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    let vhat = vi * invC2;
+    let vi2 = vi;
     if (vmax !== null) {
-      vhat = Math.max(vmax[i]!, vhat);
-      vmax[i] = vhat;
+      vi2 = Math.max(vmax[i]!, vi);
+      vmax[i] = vi2;
     }
+    const vhat = vi2 * invC2;
     p[i] = pi - (stepSize * mi) / (Math.sqrt(vhat) + eps);
   }
 }
 
 /**
- * Adam (Kingma & Ba), PyTorch's documented algorithm. With gradient g of parameter p, each step:
+ * Adam (Kingma & Ba), as PyTorch computes it. With gradient g of parameter p, each step:
  *
  * ```text
  * t ← t + 1
  * g ← g + λ·p                        (weightDecay λ, an L2 penalty; default 0)
  * m ← β1·m + (1 − β1)·g
  * v ← β2·v + (1 − β2)·g²
+ * v ← vmax ← max(vmax, v)           (amsgrad, for the denominator only)
  * m̂ = m / (1 − β1^t),   v̂ = v / (1 − β2^t)
- * v̂ ← v̂max ← max(v̂max, v̂)           (amsgrad)
  * p ← p − lr·m̂ / (√v̂ + ε)
  * ```
  *
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8. State per parameter: `step` t, `expAvg` m,
- * `expAvgSq` v and, with amsgrad, `maxExpAvgSq` v̂max (the maximum of the bias-corrected v̂, as
- * the documented algorithm has it). In the state dict the betas are the options `beta1`, `beta2`.
+ * `expAvgSq` v and, with amsgrad, `maxExpAvgSq` vmax, the running maximum of v before its bias
+ * correction, as PyTorch's code keeps it (its documentation's algorithm takes the maximum of the
+ * corrected v̂, which gives other values; PyTorch 1.13 computes this). In the state dict the betas are the options `beta1`, `beta2`.
  * Each parameter group uses its own options (see {@link SGD} for groups).
  *
  * @throws ValueError naming the option (and the group, when groups are given) and value for an

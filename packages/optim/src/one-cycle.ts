@@ -59,8 +59,11 @@ type Anchor = "initial" | "max" | "min";
  * 2` with three phases) and `totalSteps − 1`, as in PyTorch. With `cycleMomentum`, each group's
  * momentum (SGD's and RMSprop's `momentum`, Adam's `betas[0]`) goes the other way, between
  * `maxMomentum` at the rate's ends and `baseMomentum` at its peak. Making it sets step 0's values;
- * the schedule has values for steps 0 to totalSteps, so `step()` may be called totalSteps times.
- * The base rates (`baseLrs`) are the starting rates maxLr/divFactor.
+ * the schedule has values for steps 0 to totalSteps, so `step()` may be called totalSteps times
+ * (after each of totalSteps batches). Steps 0 to totalSteps − 1 give PyTorch's values; at step
+ * totalSteps, where PyTorch extrapolates the last phase one step past its end (a rate rising again
+ * under cos, negative under linear), the final rate and momentum are held. The base rates
+ * (`baseLrs`) are the starting rates maxLr/divFactor.
  *
  * @throws ValueError for an option out of range (naming it), neither `totalSteps` nor `epochs`
  *   and `stepsPerEpoch`, a per-group array without one value per group, a `pctStart` that leaves
@@ -132,7 +135,10 @@ export class OneCycleLR extends LRScheduler {
     let k = 0;
     while (k < this.#phases.length - 1 && step > this.#phases[k]!.end) start = this.#phases[k++]!.end;
     const phase = this.#phases[k]!;
-    const pct = (step - start) / (phase.end - start);
+    // Past the last phase's end (step totalSteps, the value the step() after the last batch
+    // writes) PyTorch extrapolates the phase, a rate rising again under cos and negative under
+    // linear; the final values are held instead.
+    const pct = Math.min(1, (step - start) / (phase.end - start));
     const lrs: number[] = [];
     const momenta: number[] = [];
     this.baseLrs.forEach((initial, i) => {
