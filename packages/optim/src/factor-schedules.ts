@@ -108,7 +108,7 @@ export interface LinearLROptions {
  * const opt = new SGD([variable([1], { requiresGrad: true })], { lr: 0.05 });
  * const sched = new LinearLR(opt, { startFactor: 0.5, totalIters: 4 });
  * const lrs = [opt.lr];
- * for (let epoch = 0; epoch < 5; epoch++) { sched.step(); lrs.push(opt.lr); }
+ * for (let epoch = 0; epoch < 5; epoch++) { sched.step(); lrs.push(Number(opt.lr.toFixed(12))); }
  * console.log(lrs); // [0.025, 0.03125, 0.0375, 0.04375, 0.05, 0.05]
  * ```
  */

@@ -115,7 +115,8 @@ const SPEC: OptimizerSpec<typeof SCHEMA> = {
  * }
  * console.log(v.item()); // 0.75
  *
- * const [weight, bias] = [variable([1], { requiresGrad: true }), variable([1], { requiresGrad: true })];
+ * const weight = variable([1], { requiresGrad: true, dtype: "float64" });
+ * const bias = variable([1], { requiresGrad: true, dtype: "float64" });
  * const grouped = new SGD([{ params: [weight] }, { params: [bias], weightDecay: 0 }], { lr: 0.5, weightDecay: 0.2 });
  * weight.grad = weight.data.mul(0);
  * bias.grad = bias.data.mul(0);

@@ -35,7 +35,9 @@ export type ParamState = Record<string, Tensor | number>;
  * ```ts
  * import { variable } from "@strata/autograd";
  * import { SGD, type ParamGroupState } from "@strata/optim";
- * const [a, b, c] = [1, 2, 3].map((x) => variable([x], { requiresGrad: true }));
+ * const a = variable([1], { requiresGrad: true });
+ * const b = variable([2], { requiresGrad: true });
+ * const c = variable([3], { requiresGrad: true });
  * const opt = new SGD([{ params: [a, b] }, { params: [c], lr: 0.01 }], { lr: 0.1 });
  * const groups: ParamGroupState[] = opt.stateDict().paramGroups;
  * console.log(groups[1]); // { params: [2], lr: 0.01, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 }
