@@ -14,6 +14,11 @@ export {
   type ParamDict, type GradDict, type InitializeOptions, type ModelActivations,
 } from "./model-blocks.js";
 export { scaled, he, xavier, zeros, type Initializer, type InitOptions } from "./init.js";
+export { calculateGain, calculateFanInAndFanOut, type Nonlinearity } from "./init-fans.js";
+export {
+  uniform, normal, constant, kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, defaultLayerInit,
+  type UniformInitOptions, type NormalInitOptions, type KaimingOptions, type XavierOptions, type LayerInitOptions,
+} from "./init-nd.js";
 export { Module, type StateDict, type LoadResult } from "./module.js";
 export { Dense, dense, type DenseOptions } from "./dense.js";
 export { Sequential } from "./sequential.js";

@@ -1,5 +1,6 @@
-// Weight initialisers. Each draws in float64 and rounds once to the requested dtype, so a float32
-// network starts from the rounded float64 weights of the same seed.
+// The course's weight initialisers, for (nOut, nIn) matrices (Dense and the building blocks; the
+// n-D initialisers with PyTorch's fans are in init-nd.ts). Each draws in float64 and rounds once to
+// the requested dtype, so a float32 network starts from the rounded float64 weights of the same seed.
 import {
   DTypeError, Rng, ValueError, defaultRng, isDType, isFloatDType, randn, zeros as zeroTensor, type DType, type Tensor,
 } from "@strata/tensor";
@@ -27,7 +28,9 @@ export interface InitOptions {
 }
 
 /**
- * Draws a weight matrix `W` of shape (nOut, nIn) for a layer with nIn inputs and nOut units.
+ * Draws a weight matrix `W` of shape (nOut, nIn) for a layer with nIn inputs and nOut units (the
+ * course's layout, used by Dense). Weights of other ranks, with PyTorch's fans, come from
+ * {@link kaimingUniform}, {@link xavierNormal} and the other n-D initialisers.
  *
  * @example
  * ```ts
@@ -71,6 +74,12 @@ function normal(name: string, std: (nOut: number, nIn: number) => number): Initi
 }
 
 function checkDims(name: string, nOut: number, nIn: number): void {
+  if (Array.isArray(nOut)) {
+    // A shape given where the course's (nOut, nIn) numbers go: point to the n-D initialisers.
+    throw new ValueError(
+      `${name}: weights(nOut, nIn) takes two numbers and makes an (nOut, nIn) matrix, got the shape [${nOut.join(", ")}]; for a weight of any rank use the n-D initialisers (kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, defaultLayerInit) with PyTorch's fans`,
+    );
+  }
   for (const [label, n] of [["nOut", nOut], ["nIn", nIn]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new ValueError(`${name}: ${label} must be an integer ≥ 1, got ${n}`);
   }

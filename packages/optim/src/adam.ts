@@ -1,8 +1,10 @@
 // Adam and AdamW: one update loop; they differ in where weight decay goes (into the gradient as an
 // L2 term for Adam, straight onto the parameter for AdamW) and in its default.
 import type { Variable } from "@strata/autograd";
-import { ValueError } from "@strata/tensor";
-import { Optimizer, buffer, lrRule, type FloatArray, type OptimizerSpec, type OptionValues, type ParamState, type Schema } from "./optimizer.js";
+import { Optimizer, buffer, type FloatArray } from "./optimizer.js";
+import { lrRule, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
+import type { ParamGroup, ParamGroupInput } from "./param-groups.js";
+import type { ParamState } from "./state-dict.js";
 
 /**
  * Options of {@link Adam} and {@link AdamW}.
@@ -27,6 +29,32 @@ export interface AdamOptions {
   amsgrad?: boolean;
 }
 
+/**
+ * One parameter group of an {@link Adam} or {@link AdamW}, as `opt.paramGroups` lists it: its
+ * parameters and options. Every option but `amsgrad` is settable (a schedule sets `lr`, and
+ * OneCycleLR `betas[0]`), checked as the constructor checks it; `betas` is set as a whole pair.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import { Adam, type AdamParamGroup } from "@strata/optim";
+ * const opt = new Adam([variable([1], { requiresGrad: true })], { lr: 0.01 });
+ * const group: AdamParamGroup = opt.paramGroups[0]!;
+ * group.betas = [0.85, group.betas[1]];
+ * console.log(group.lr, group.betas, group.amsgrad); // 0.01 [0.85, 0.999] false
+ * ```
+ */
+export interface AdamParamGroup extends ParamGroup {
+  /** β1, β2. */
+  betas: readonly [number, number];
+  /** ε added to the denominator. */
+  eps: number;
+  /** λ: an L2 penalty (Adam) or a decoupled decay (AdamW). */
+  weightDecay: number;
+  /** AMSGrad; fixed once the group is made. */
+  readonly amsgrad: boolean;
+}
+
 const schema = (weightDecay: number) =>
   ({
     lr: lrRule(1e-3),
@@ -44,26 +72,17 @@ const spec = (kind: string, weightDecay: number): OptimizerSpec<AdamSchema> => (
   kind,
   schema: schema(weightDecay),
   layout: (o) => ({ step: true, buffers: o.amsgrad ? ["expAvg", "expAvgSq", "maxExpAvgSq"] : ["expAvg", "expAvgSq"] }),
+  tuples: { betas: ["beta1", "beta2"] },
+  fixed: ["amsgrad"],
 });
 
 const ADAM = spec("Adam", 0);
 const ADAMW = spec("AdamW", 1e-2);
 
-/** The constructor options with `betas` spread into the state dict's `beta1`, `beta2`. */
-function flatten(kind: string, options: AdamOptions): Record<string, unknown> {
-  if (options === null || typeof options !== "object") return options;
-  const { betas, ...rest } = options;
-  if (betas === undefined) return rest;
-  if (!Array.isArray(betas) || betas.length !== 2) {
-    throw new ValueError(`${kind}: betas must be a pair [beta1, beta2], got ${Array.isArray(betas) ? `[${betas.join(", ")}]` : String(betas)}`);
-  }
-  return { ...rest, beta1: betas[0], beta2: betas[1] };
-}
-
 /**
  * The Adam update of one parameter: t ← t+1; g ← g + λp (L2) or p ← p(1 − lr·λ) (decoupled);
- * m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; m̂ = m/(1−β1^t); v̂ = v/(1−β2^t); with amsgrad
- * v̂max ← max(v̂max, v̂) replaces v̂; p ← p − lr·m̂/(√v̂ + ε).
+ * m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²; with amsgrad vmax ← max(vmax, v) replaces v;
+ * m̂ = m/(1−β1^t); v̂ = v/(1−β2^t); p ← p − lr·m̂/(√v̂ + ε).
  */
 function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray, state: ParamState): void {
   const t = (state.step as number) + 1;
@@ -88,34 +107,38 @@ function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray
     const vi = b2 * v[i]! + k2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    let vhat = vi * invC2;
+    let vi2 = vi;
     if (vmax !== null) {
-      vhat = Math.max(vmax[i]!, vhat);
-      vmax[i] = vhat;
+      vi2 = Math.max(vmax[i]!, vi);
+      vmax[i] = vi2;
     }
+    const vhat = vi2 * invC2;
     p[i] = pi - (stepSize * mi) / (Math.sqrt(vhat) + eps);
   }
 }
 
 /**
- * Adam (Kingma & Ba), PyTorch's documented algorithm. With gradient g of parameter p, each step:
+ * Adam (Kingma & Ba), as PyTorch computes it. With gradient g of parameter p, each step:
  *
  * ```text
  * t ← t + 1
  * g ← g + λ·p                        (weightDecay λ, an L2 penalty; default 0)
  * m ← β1·m + (1 − β1)·g
  * v ← β2·v + (1 − β2)·g²
+ * v ← vmax ← max(vmax, v)           (amsgrad, for the denominator only)
  * m̂ = m / (1 − β1^t),   v̂ = v / (1 − β2^t)
- * v̂ ← v̂max ← max(v̂max, v̂)           (amsgrad)
  * p ← p − lr·m̂ / (√v̂ + ε)
  * ```
  *
  * Defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8. State per parameter: `step` t, `expAvg` m,
- * `expAvgSq` v and, with amsgrad, `maxExpAvgSq` v̂max (the maximum of the bias-corrected v̂, as
- * the documented algorithm has it). In the state dict the betas are the options `beta1`, `beta2`.
+ * `expAvgSq` v and, with amsgrad, `maxExpAvgSq` vmax, the running maximum of v before its bias
+ * correction, as PyTorch's code keeps it (its documentation's algorithm takes the maximum of the
+ * corrected v̂, which gives other values; PyTorch 1.13 computes this). In the state dict the betas are the options `beta1`, `beta2`.
+ * Each parameter group uses its own options (see {@link SGD} for groups).
  *
- * @throws ValueError naming the option and value for an option out of range, e.g.
- *   `Adam: betas[1] must be in [0, 1), got 1.2`.
+ * @throws ValueError naming the option (and the group, when groups are given) and value for an
+ *   option out of range, e.g. `Adam: betas[1] must be in [0, 1), got 1.2`; for parameters, see
+ *   {@link Optimizer}.
  *
  * @example
  * ```ts
@@ -128,14 +151,15 @@ function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray
  * console.log(Array.from(w.data.toTypedArray(), (x) => x.toFixed(6))); // ["0.900000", "-1.900000"]
  * ```
  */
-export class Adam extends Optimizer {
-  constructor(params: Iterable<Variable>, options: AdamOptions = {}) {
-    super(ADAM, params, flatten("Adam", options));
+export class Adam extends Optimizer<AdamParamGroup> {
+  /** Parameters (a flat list: one group), or parameter groups whose options override `options`. */
+  constructor(params: Iterable<Variable> | Iterable<ParamGroupInput<AdamOptions>>, options: AdamOptions = {}) {
+    super(ADAM, params, options);
   }
 
   /** @internal */
-  protected override update(p: FloatArray, g: FloatArray, state: ParamState): void {
-    adamUpdate(this.options as Options, false, p, g, state);
+  protected override update(p: FloatArray, g: FloatArray, state: ParamState, o: Values): void {
+    adamUpdate(o as Options, false, p, g, state);
   }
 }
 
@@ -143,9 +167,10 @@ export class Adam extends Optimizer {
  * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay. Each step first shrinks the
  * parameter, `p ← p·(1 − lr·λ)`, then takes {@link Adam}'s step with the gradient alone (λ is not
  * added to g, so the decay is not rescaled by the moment estimates). Default weightDecay 1e-2;
- * other options, defaults and state as Adam's.
+ * other options, defaults, state and parameter groups as Adam's.
  *
- * @throws ValueError naming the option and value for an option out of range.
+ * @throws ValueError naming the option (and the group, when groups are given) and value for an
+ *   option out of range; for parameters, see {@link Optimizer}.
  *
  * @example
  * ```ts
@@ -158,13 +183,14 @@ export class Adam extends Optimizer {
  * console.log(w.item()); // 9.5
  * ```
  */
-export class AdamW extends Optimizer {
-  constructor(params: Iterable<Variable>, options: AdamOptions = {}) {
-    super(ADAMW, params, flatten("AdamW", options));
+export class AdamW extends Optimizer<AdamParamGroup> {
+  /** Parameters (a flat list: one group), or parameter groups whose options override `options`. */
+  constructor(params: Iterable<Variable> | Iterable<ParamGroupInput<AdamOptions>>, options: AdamOptions = {}) {
+    super(ADAMW, params, options);
   }
 
   /** @internal */
-  protected override update(p: FloatArray, g: FloatArray, state: ParamState): void {
-    adamUpdate(this.options as Options, true, p, g, state);
+  protected override update(p: FloatArray, g: FloatArray, state: ParamState, o: Values): void {
+    adamUpdate(o as Options, true, p, g, state);
   }
 }

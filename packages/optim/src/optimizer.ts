@@ -1,159 +1,14 @@
-// The base of every optimiser: parameter checks, the step loop (layouts, version counters),
-// options read against a small schema, and state dicts that load all-or-nothing. Subclasses bring
-// their schema and one fused update loop over flat typed arrays.
-import { Variable } from "@strata/autograd";
-import { Tensor, ValueError, assign, bumpVersion, formatShape, zeros } from "@strata/tensor";
+// The base of every optimiser: parameter groups (checked once, options per group), the step loop
+// (layouts, version counters), and state dicts that load all-or-nothing. Subclasses bring their
+// schema and one fused update loop over flat typed arrays.
+import type { Variable } from "@strata/autograd";
+import { ValueError, assign, bumpVersion, zeros, type Tensor } from "@strata/tensor";
+import { checkOption, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
+import { checkParams, groupValues, groupView, readDefaults, splitGroups, type GroupRecord, type ParamGroup } from "./param-groups.js";
+import { checkStateDict, copyEntry, type OptimizerStateDict, type ParamState } from "./state-dict.js";
 
 /** A flat float buffer, as the update loops see parameters, gradients and state. @internal */
 export type FloatArray = Float32Array | Float64Array;
-
-/**
- * One parameter's optimiser state in a {@link OptimizerStateDict}: step counts as numbers and
- * buffers as tensors with the parameter's shape and dtype. Empty before the parameter's first
- * update.
- *
- * @example
- * ```ts
- * import { variable } from "@strata/autograd";
- * import { Adam, type ParamState } from "@strata/optim";
- * const w = variable([1, 2], { requiresGrad: true });
- * const opt = new Adam([w]);
- * const before: ParamState = opt.stateDict().state[0]!;
- * w.sum().backward();
- * opt.step();
- * const after: ParamState = opt.stateDict().state[0]!;
- * console.log(Object.keys(before), Object.keys(after)); // [] ["step", "expAvg", "expAvgSq"]
- * ```
- */
-export type ParamState = Record<string, Tensor | number>;
-
-/**
- * What {@link Optimizer.stateDict} returns and {@link Optimizer.loadStateDict} takes: the
- * optimiser's class name, its options (learning rate included) as numbers and booleans, and one
- * {@link ParamState} per parameter in the order the parameters were given. Plain data: JSON for
- * `kind` and `options`, tensors for the buffers.
- *
- * @example
- * ```ts
- * import { variable } from "@strata/autograd";
- * import { SGD, type OptimizerStateDict } from "@strata/optim";
- * const w = variable([1, 2], { requiresGrad: true });
- * const dict: OptimizerStateDict = new SGD([w], { lr: 0.1, momentum: 0.9 }).stateDict();
- * console.log(dict.kind, dict.options); // SGD { lr: 0.1, momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 0 }
- * ```
- */
-export interface OptimizerStateDict {
-  /** The optimiser's class name: `"SGD"`, `"Adam"`, `"AdamW"`, `"RMSprop"`. */
-  kind: string;
-  /** Every option by name, including `lr` (Adam's `betas` are `beta1` and `beta2`). */
-  options: Record<string, number | boolean>;
-  /** Per parameter: step counts and buffers (copies). */
-  state: ParamState[];
-}
-
-/** A numeric option: finite and within `[min, max]` (either end open when asked). @internal */
-export interface NumberRule {
-  type: "number";
-  min: number;
-  minOpen?: boolean;
-  max?: number;
-  maxOpen?: boolean;
-  /** Used when the option is not given; without one the option is required. */
-  default?: number;
-  /** The name in constructor messages when it differs from the key (`betas[0]` for `beta1`). */
-  label?: string;
-}
-
-/** A boolean option. @internal */
-export interface BooleanRule {
-  type: "boolean";
-  default: boolean;
-}
-
-/** The options an optimiser accepts, by the key they have in its state dict. @internal */
-export type Schema = Record<string, NumberRule | BooleanRule>;
-
-/** The checked values of a schema's options. @internal */
-export type OptionValues<S extends Schema> = { [K in keyof S]: S[K] extends infer R ? (R extends BooleanRule ? boolean : number) : never };
-
-/** What a subclass tells the base. @internal */
-export interface OptimizerSpec<S extends Schema> {
-  kind: string;
-  schema: S;
-  /** A problem between options (nesterov without momentum), or null. */
-  constraint?(o: OptionValues<S>): string | null;
-  /** Whether a parameter's state has a `step` count, and the names of its buffers. */
-  layout(o: OptionValues<S>): { step: boolean; buffers: readonly string[] };
-}
-
-/** The learning rate's rule, shared by every optimiser: finite and >= 0. @internal */
-export const lrRule = (defaultLr?: number): NumberRule => ({ type: "number", min: 0, ...(defaultLr === undefined ? {} : { default: defaultLr }) });
-
-const show = (v: unknown): string =>
-  typeof v === "string" ? JSON.stringify(v)
-  : Array.isArray(v) ? `[${v.map(show).join(", ")}]`
-  : v !== null && typeof v === "object" ? (v.constructor === Object || !v.constructor ? "an object" : `a ${v.constructor.name}`)
-  : String(v);
-
-function describeRange(r: NumberRule): string {
-  if (r.max === undefined) return `a finite number ${r.minOpen ? ">" : ">="} ${r.min}`;
-  return `in ${r.minOpen ? "(" : "["}${r.min}, ${r.max}${r.maxOpen ? ")" : "]"}`;
-}
-
-/** The problem with `value` for `rule`, or null. @internal */
-export function checkOption(rule: NumberRule | BooleanRule, name: string, value: unknown): string | null {
-  if (rule.type === "boolean") return typeof value === "boolean" ? null : `${name} must be true or false, got ${show(value)}`;
-  const ok =
-    typeof value === "number" &&
-    Number.isFinite(value) &&
-    (rule.minOpen ? value > rule.min : value >= rule.min) &&
-    (rule.max === undefined || (rule.maxOpen ? value < rule.max : value <= rule.max));
-  return ok ? null : `${name} must be ${describeRange(rule)}, got ${show(value)}`;
-}
-
-/**
- * Reads options against a schema: from a constructor (defaults fill what is missing) or from a
- * state dict (everything must be there, named by key). Returns the values and every problem.
- */
-function readOptions<S extends Schema>(spec: OptimizerSpec<S>, given: unknown, from: "constructor" | "dict"): { values: OptionValues<S>; problems: string[] } {
-  const problems: string[] = [];
-  const values: Record<string, number | boolean> = {};
-  if (given === undefined && from === "constructor") given = {};
-  const label = (key: string, rule: NumberRule | BooleanRule): string => (from === "dict" ? `options.${key}` : (rule.type === "number" && rule.label) || key);
-  if (given === null || typeof given !== "object" || Array.isArray(given)) {
-    problems.push(`${from === "dict" ? "options" : "the options"} must be an object, got ${show(given)}`);
-    return { values: values as OptionValues<S>, problems };
-  }
-  const record = given as Record<string, unknown>;
-  const known = Object.keys(spec.schema);
-  for (const key of Object.keys(record)) {
-    if (!(key in spec.schema) && record[key] !== undefined) {
-      problems.push(`${from === "dict" ? "options has an unknown key" : "unknown option"} "${key}" (known: ${known.join(", ")})`);
-    }
-  }
-  for (const [key, rule] of Object.entries(spec.schema)) {
-    let value = record[key];
-    if (value === undefined) {
-      if (from === "dict") {
-        problems.push(`options.${key} is missing`);
-        continue;
-      }
-      if (rule.default === undefined) {
-        problems.push(`${label(key, rule)} is required`);
-        continue;
-      }
-      value = rule.default;
-    }
-    const problem = checkOption(rule, label(key, rule), value);
-    if (problem) problems.push(problem);
-    else values[key] = value as number | boolean;
-  }
-  if (problems.length === 0 && spec.constraint) {
-    const problem = spec.constraint(values as OptionValues<S>);
-    if (problem) problems.push(problem);
-  }
-  return { values: values as OptionValues<S>, problems };
-}
 
 /** The flat elements of a contiguous float tensor (a view of its buffer, no copy). @internal */
 export function flat(t: Tensor): FloatArray {
@@ -166,24 +21,32 @@ export function buffer(state: ParamState, name: string): FloatArray {
 }
 
 /**
- * The base of the optimisers: it holds the parameters (leaf variables that require gradients,
- * each once) and the options, and runs {@link Optimizer.step} over every parameter that has a
+ * The base of the optimisers: it holds the parameters in groups, each group with its own options
+ * (PyTorch's parameter groups), and runs {@link Optimizer.step} over every parameter that has a
  * gradient. Subclasses ({@link SGD}, {@link Adam}, {@link AdamW}, {@link RMSprop}) bring the update
  * formula.
+ *
+ * Parameters come as a flat list of variables (one group with the given options) or as groups
+ * `[{ params, ...options }, …]` whose options override the optimiser's options for that group,
+ * e.g. `new SGD([{ params: weights }, { params: biases, weightDecay: 0 }], { lr: 0.1, weightDecay:
+ * 1e-4 })`. Each parameter is a leaf variable, in one group only. A frozen parameter
+ * (`requiresGrad` false) is accepted, as PyTorch accepts it: it never gets a gradient, so steps
+ * skip it.
  *
  * Updates are in place: each parameter keeps its identity and its `data` tensor, whose values
  * change, so the model that holds the variables sees the new values. The write counts in the
  * tensor's version, so a backward through a graph that saved the old value throws instead of
- * computing a wrong gradient. A parameter's state buffers have its shape and dtype, e.g.
- * (n[l], n[l-1]) for W[l].
+ * computing a wrong gradient. A parameter's state buffers have its shape and dtype.
  *
  * @throws ValueError from the constructor (which every subclass runs first) when `params` is not
- *   an iterable, is empty, holds something that is not a Variable (a Tensor gets a hint to wrap
- *   it), a variable that is not a leaf requiring gradients, the same variable twice, or a
- *   variable with overlapping elements (stride 0 on an axis longer than 1, as a broadcast view
- *   has); and when the options are not an object, name an unknown option, leave out a required
- *   one (SGD's `lr`), hold a value out of its range, or combine options that do not go together
- *   (SGD's `nesterov` without momentum), each named in the message.
+ *   an iterable, is empty, mixes groups and variables, holds a group without parameters, something
+ *   that is not a Variable (a Tensor gets a hint to wrap it), a variable that is not a leaf, the
+ *   same variable twice (in one group or in two), or a variable with overlapping elements (stride 0
+ *   on an axis longer than 1, as a broadcast view has); and when the options (the optimiser's or a
+ *   group's) are not an object, name an unknown option, leave out a required one (SGD's `lr`, in
+ *   the group or the optimiser's options), hold a value out of its range, or combine options that
+ *   do not go together (SGD's `nesterov` without momentum). Messages name the group when groups
+ *   were given: `SGD: group 1: weightDecay must be a finite number >= 0, got -1`.
  * @example
  * ```ts
  * import { variable } from "@strata/autograd";
@@ -198,172 +61,176 @@ export function buffer(state: ParamState, name: string): FloatArray {
  * console.log(opt.kind, opt.params[0] === w, w.toArray()); // SGD true [0.375]
  * ```
  */
-export abstract class Optimizer {
+export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   /** The class name, used in messages and state dicts: `"SGD"`, `"Adam"`, … */
   readonly kind: string;
-  /** The parameters, in the order given (the order of `stateDict().state`). */
-  readonly params: readonly Variable[];
-  /** The checked options, `lr` included. @internal */
-  protected options: Record<string, number | boolean>;
-  /** One entry per parameter: empty until its first update. @internal */
-  protected state: ParamState[];
+  /** One entry per parameter (all groups, in order): empty until its first update. @internal */
+  protected state: ParamState[] = [];
   readonly #spec: OptimizerSpec<Schema>;
+  readonly #defaults: Record<string, unknown>;
+  readonly #groups: GroupRecord[] = [];
+  #params: readonly Variable[] = Object.freeze([]);
+  #views: readonly G[] = Object.freeze([]);
 
   /** @internal */
-  protected constructor(spec: OptimizerSpec<Schema>, params: Iterable<Variable>, options: unknown) {
+  protected constructor(spec: OptimizerSpec<Schema>, params: unknown, options: unknown) {
     this.kind = spec.kind;
     this.#spec = spec;
-    const list: unknown[] | null = params !== null && typeof params === "object" && Symbol.iterator in params ? [...params] : null;
-    if (list === null) throw new ValueError(`${spec.kind}: params must be an array (or iterable) of variables, got ${show(params)}`);
-    if (list.length === 0) throw new ValueError(`${spec.kind}: got an empty parameter list; pass the variables to optimise (model.parameters())`);
-    list.forEach((p, i) => {
-      if (!(p instanceof Variable)) {
-        const hint = p instanceof Tensor ? "; wrap it with variable(t, { requiresGrad: true })" : "";
-        throw new ValueError(`${spec.kind}: parameter ${i} is not a Variable, got ${show(p)}${hint}`);
-      }
-      if (!p.isLeaf || !p.requiresGrad) {
-        const why = p.isLeaf ? "it has requiresGrad false" : `it was computed by ${p.gradFn?.name}`;
-        throw new ValueError(`${spec.kind}: parameter ${i} is not a leaf variable that requires gradients (${why})`);
-      }
-      const first = list.indexOf(p);
-      if (first !== i) throw new ValueError(`${spec.kind}: parameter ${i} is the same variable as parameter ${first}; pass each parameter once`);
-      const axis = p.data.shape.findIndex((n, ax) => n > 1 && p.data.strides[ax] === 0);
-      if (axis >= 0) {
-        throw new ValueError(
-          `${spec.kind}: parameter ${i} of shape ${formatShape(p.shape)} has overlapping elements (axis ${axis} has stride 0, as in a broadcastTo view), so it cannot be updated in place; make it from a contiguous() copy`,
-        );
-      }
-    });
-    const { values, problems } = readOptions(spec, options, "constructor");
-    if (problems.length > 0) throw new ValueError(`${spec.kind}: ${problems.join("; ")}`);
-    this.params = Object.freeze(list as Variable[]);
-    this.options = values;
-    this.state = list.map(() => ({}));
+    const { groups, flat } = splitGroups(spec.kind, params);
+    this.#defaults = readDefaults(spec, options);
+    // A flat list is one group whose options are the optimiser's: its messages name no group.
+    for (const g of groups) this.#add(g, flat);
+  }
+
+  #add(group: Record<string, unknown>, flatForm: boolean): void {
+    const index = this.#groups.length;
+    const where = flatForm ? `${this.kind}: ` : `${this.kind}: group ${index}: `;
+    const seen = new Map<Variable, [number, number]>();
+    this.#groups.forEach((g, gi) => g.params.forEach((p, pi) => seen.set(p, [gi, pi])));
+    const params = checkParams(this.kind, where, group.params, seen, index);
+    const values = groupValues(this.#spec, where, this.#defaults, group, flatForm);
+    const record = { params, values } as GroupRecord;
+    record.view = groupView(this.#spec, () => this.#groups.indexOf(record), record);
+    this.#groups.push(record);
+    this.state.push(...params.map(() => ({})));
+    this.#params = Object.freeze(this.#groups.flatMap((g) => g.params));
+    this.#views = Object.freeze(this.#groups.map((g) => g.view as G));
+  }
+
+  /** Every parameter, group after group, in the order given (the order of `stateDict().state`). */
+  get params(): readonly Variable[] {
+    return this.#params;
   }
 
   /**
-   * The learning rate. Settable (schedules set it once per epoch); a finite number >= 0.
+   * The parameter groups, PyTorch's `param_groups`: each with its parameters and every option's
+   * value, settable per group (`opt.paramGroups[1].lr = 0.01`) and checked when set.
+   */
+  get paramGroups(): readonly G[] {
+    return this.#views;
+  }
+
+  /**
+   * Adds a group of parameters, as PyTorch's `add_param_group`: its options override the
+   * optimiser's options (those given to the constructor), and its parameters must be in no other
+   * group. Their state starts empty.
    *
-   * @throws ValueError naming the optimiser and the value otherwise.
+   * @throws ValueError as the constructor does for a group, naming the new group's index; the
+   *   optimiser is then unchanged.
+   */
+  addParamGroup(group: { params: Variable | Iterable<Variable> } & Record<string, unknown>): void {
+    if (group === null || typeof group !== "object" || !("params" in group)) {
+      throw new ValueError(`${this.kind}.addParamGroup: expected a group { params, ...options }, got ${String(group)}`);
+    }
+    this.#add(group, false);
+  }
+
+  /**
+   * The learning rate, a convenience over the groups' own rates. Setting it sets every group's
+   * `lr` (a finite number >= 0). Reading it returns the common rate of the groups, and throws when
+   * their rates differ: returning one of them would hide the others from a log or a schedule that
+   * reads it, so read `paramGroups[i].lr` then.
+   *
+   * @throws ValueError naming the optimiser: when a value set is not a finite number >= 0, or on
+   *   reading, when the groups' rates differ.
    */
   get lr(): number {
-    return this.options.lr as number;
+    const lrs = this.#groups.map((g) => g.values.lr as number);
+    if (lrs.some((x) => x !== lrs[0])) {
+      throw new ValueError(
+        `${this.kind}: lr is ambiguous: the ${lrs.length} parameter groups have different learning rates (${lrs.join(", ")}); read paramGroups[i].lr for one group`,
+      );
+    }
+    return lrs[0]!;
   }
   set lr(value: number) {
     const problem = checkOption(this.#spec.schema.lr!, "lr", value);
     if (problem) throw new ValueError(`${this.kind}: ${problem}`);
-    this.options.lr = value;
+    for (const g of this.#groups) g.values.lr = value;
   }
 
   /**
-   * Updates, in place, every parameter whose `grad` is not null, by the optimiser's formula;
-   * parameters with a null gradient (and their state) are left alone. Each written parameter's
-   * tensor counts one in-place write in its `version`. Views (a transposed or sliced parameter)
-   * are updated through their strides, so the tensor they view changes too.
+   * Updates, in place, every parameter whose `grad` is not null, by the optimiser's formula with
+   * its group's options; parameters with a null gradient (frozen ones among them) and their state
+   * are left alone. Each written parameter's tensor counts one in-place write in its `version`.
+   * Views (a transposed or sliced parameter) are updated through their strides, so the tensor they
+   * view changes too. A state buffer that the group's options now use but the parameter lacks
+   * (momentum switched on by a schedule) starts as PyTorch starts it.
    */
   step(): void {
-    const layout = this.#spec.layout(this.options as OptionValues<Schema>);
-    this.params.forEach((param, i) => {
-      const grad = param.grad;
-      if (grad === null) return;
-      const data = param.data;
-      // The fast path: plain loops over the flat buffers. A view is updated in a contiguous copy
-      // that is then written back through its strides.
-      const target = data.isContiguous ? data : data.clone();
-      let state = this.state[i]!;
-      const fresh = Object.keys(state).length === 0;
-      if (fresh) {
-        state = {};
-        if (layout.step) state.step = 0;
-        for (const name of layout.buffers) state[name] = zeros(data.shape, { dtype: data.dtype });
-        this.state[i] = state;
+    let index = 0;
+    for (const group of this.#groups) {
+      const layout = this.#spec.layout(group.values as OptionValues<Schema>);
+      for (const param of group.params) {
+        const i = index++;
+        const grad = param.grad;
+        if (grad === null) continue;
+        const data = param.data;
+        // The fast path: plain loops over the flat buffers. A view is updated in a contiguous copy
+        // that is then written back through its strides.
+        const target = data.isContiguous ? data : data.clone();
+        const state = this.state[i]!;
+        const created: string[] = [];
+        if (layout.step && state.step === undefined) state.step = 0;
+        for (const name of layout.buffers) {
+          if (state[name] !== undefined) continue;
+          state[name] = zeros(data.shape, { dtype: data.dtype });
+          created.push(name);
+        }
+        this.update(flat(target), flat(grad.contiguous()), state, group.values, created);
+        if (target === data) bumpVersion(data);
+        else assign(data, target);
       }
-      this.update(flat(target), flat(grad.contiguous()), state, fresh);
-      if (target === data) bumpVersion(data);
-      else assign(data, target);
-    });
+    }
   }
 
   /**
-   * One parameter's update, in place on `p` (its flat values), from its flat gradient `g` and its
-   * state; `fresh` on its first update (the buffers are then zeros and `step` is 0).
+   * One parameter's update, in place on `p` (its flat values), from its flat gradient `g`, its
+   * state and its group's options `o`; `created` names the buffers made (as zeros) for this step.
    *
    * @internal
    */
-  protected abstract update(p: FloatArray, g: FloatArray, state: ParamState, fresh: boolean): void;
+  protected abstract update(p: FloatArray, g: FloatArray, state: ParamState, o: Values, created: readonly string[]): void;
 
   /** Clears every parameter's gradient: `grad = null` (PyTorch's `set_to_none`), so the next backward starts afresh. */
   zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+    for (const p of this.#params) p.grad = null;
   }
 
   /**
-   * The options and the per-parameter state, as copies: later steps do not change a dict already
-   * taken, and changing the dict does not change the optimiser.
+   * The per-parameter state and the groups' options, as copies: later steps do not change a dict
+   * already taken, and changing the dict does not change the optimiser. See
+   * {@link OptimizerStateDict} for the shape.
    */
   stateDict(): OptimizerStateDict {
+    let next = 0;
     return {
       kind: this.kind,
-      options: { ...this.options },
-      state: this.state.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? v.clone() : v]))),
+      options: { ...this.#groups[0]!.values },
+      state: this.state.map(copyEntry),
+      paramGroups: this.#groups.map((g) => ({ params: g.params.map(() => next++), ...g.values })),
     };
   }
 
   /**
-   * Restores options (learning rate included) and per-parameter state from
-   * {@link Optimizer.stateDict}'s output. Everything is checked before anything is applied: the
-   * kind, every option, one state entry per parameter, the entries' keys, step counts (integers
-   * >= 1) and each buffer's shape and dtype against its parameter. The buffers are copied.
+   * Restores the groups' options (learning rates included) and the per-parameter state from
+   * {@link Optimizer.stateDict}'s output, or from a dict of the format before groups (`kind`,
+   * `options`, `state`, no `paramGroups`), which fits an optimiser with one group. Everything is
+   * checked before anything is applied: the kind; the number of groups and each group's parameter
+   * indices (as numbered by `stateDict`) and options; `options`, when given beside `paramGroups`,
+   * equal to group 0's; one state entry per parameter, its keys, step counts (integers >= 1) and
+   * each buffer's shape and dtype against its parameter. The buffers are copied; the group objects
+   * of `paramGroups` stay the same objects, with the loaded options.
    *
    * @throws ValueError listing every problem; the optimiser is then unchanged.
    */
-  loadStateDict(dict: OptimizerStateDict): void {
-    const problems: string[] = [];
-    if (dict === null || typeof dict !== "object") {
-      throw new ValueError(`${this.kind}.loadStateDict: expected a state dict { kind, options, state }, got ${show(dict)}`);
-    }
-    if (dict.kind !== this.kind) problems.push(`kind is ${show(dict.kind)}, expected "${this.kind}"`);
-    const { values, problems: optionProblems } = readOptions(this.#spec, dict.options, "dict");
-    problems.push(...optionProblems);
-    const entries = Array.isArray(dict.state) ? dict.state : null;
-    if (entries === null) problems.push(`state must be an array with one entry per parameter, got ${show(dict.state)}`);
-    else if (entries.length !== this.params.length) {
-      problems.push(`state has ${entries.length} entries, expected ${this.params.length} (one per parameter)`);
-    }
-    if (entries !== null && optionProblems.length === 0) {
-      const layout = this.#spec.layout(values);
-      const keys = layout.step ? ["step", ...layout.buffers] : [...layout.buffers];
-      entries.slice(0, this.params.length).forEach((entry, i) => problems.push(...this.#checkEntry(entry, i, keys)));
-    }
-    if (problems.length > 0) {
-      throw new ValueError(`${this.kind}.loadStateDict: the state dict does not fit this optimizer, nothing was changed:\n  - ${problems.join("\n  - ")}`);
-    }
-    this.options = { ...values };
-    this.state = entries!.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v instanceof Tensor ? v.clone() : v])));
-  }
-
-  #checkEntry(entry: unknown, i: number, keys: readonly string[]): string[] {
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) return [`state[${i}] must be an object, got ${show(entry)}`];
-    const record = entry as Record<string, unknown>;
-    const present = Object.keys(record);
-    if (present.length === 0) return [];
-    const problems: string[] = [];
-    const expected = `expected ${keys.length ? keys.join(", ") : "no keys"}, or an empty entry`;
-    for (const k of keys) if (!(k in record)) problems.push(`state[${i}] is missing "${k}" (${expected})`);
-    for (const k of present) if (!keys.includes(k)) problems.push(`state[${i}] has an unknown key "${k}" (${expected})`);
-    const param = this.params[i]!;
-    for (const k of keys) {
-      const v = record[k];
-      if (v === undefined) continue;
-      if (k === "step") {
-        if (typeof v !== "number" || !Number.isInteger(v) || v < 1) problems.push(`state[${i}].step must be an integer >= 1, got ${show(v)}`);
-      } else if (!(v instanceof Tensor)) {
-        problems.push(`state[${i}].${k} must be a Tensor, got ${show(v)}`);
-      } else {
-        if (v.shape.join() !== param.shape.join()) problems.push(`state[${i}].${k} has shape ${formatShape(v.shape)}, expected ${formatShape(param.shape)} like parameter ${i}`);
-        if (v.dtype !== param.dtype) problems.push(`state[${i}].${k} is ${v.dtype}, expected ${param.dtype} like parameter ${i}`);
-      }
-    }
-    return problems;
+  loadStateDict(dict: OptimizerStateDict | Omit<OptimizerStateDict, "paramGroups">): void {
+    const loaded = checkStateDict(
+      this.#spec,
+      this.#groups.map((g) => g.params),
+      dict,
+    );
+    this.#groups.forEach((g, i) => Object.assign(g.values, loaded.values[i]));
+    this.state = loaded.state;
   }
 }

@@ -1,6 +1,9 @@
 // RMSprop: divide the gradient by a running root mean square of its recent values.
 import type { Variable } from "@strata/autograd";
-import { Optimizer, buffer, lrRule, type FloatArray, type OptimizerSpec, type OptionValues, type ParamState, type Schema } from "./optimizer.js";
+import { Optimizer, buffer, type FloatArray } from "./optimizer.js";
+import { lrRule, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
+import type { ParamGroup, ParamGroupInput } from "./param-groups.js";
+import type { ParamState } from "./state-dict.js";
 
 /**
  * Options of {@link RMSprop}.
@@ -27,6 +30,33 @@ export interface RMSpropOptions {
   centered?: boolean;
 }
 
+/**
+ * One parameter group of an {@link RMSprop}, as `opt.paramGroups` lists it: its parameters and
+ * options. Every option but `centered` is settable (a schedule sets `lr`, and OneCycleLR
+ * `momentum`), checked as the constructor checks it.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import { RMSprop, type RMSpropParamGroup } from "@strata/optim";
+ * const opt = new RMSprop([variable([1], { requiresGrad: true })]);
+ * const group: RMSpropParamGroup = opt.paramGroups[0]!;
+ * console.log(group.lr, group.alpha, group.momentum, group.centered); // 0.01 0.99 0 false
+ * ```
+ */
+export interface RMSpropParamGroup extends ParamGroup {
+  /** α, the decay rate of the averages. */
+  alpha: number;
+  /** ε added to the denominator. */
+  eps: number;
+  /** λ, the L2 penalty. */
+  weightDecay: number;
+  /** μ, the momentum factor. */
+  momentum: number;
+  /** Centered RMSprop; fixed once the group is made. */
+  readonly centered: boolean;
+}
+
 const SCHEMA = {
   lr: lrRule(1e-2),
   alpha: { type: "number", min: 0, max: 1, default: 0.99 },
@@ -44,7 +74,10 @@ const SPEC: OptimizerSpec<typeof SCHEMA> = {
   layout: (o) => ({
     step: true,
     buffers: ["squareAvg", ...(o.momentum > 0 ? ["momentumBuffer"] : []), ...(o.centered ? ["gradAvg"] : [])],
+    // a schedule may switch momentum on or off: a saved entry may have its buffer or not
+    optional: ["momentumBuffer"],
   }),
+  fixed: ["centered"],
 };
 
 /**
@@ -60,10 +93,12 @@ const SPEC: OptimizerSpec<typeof SCHEMA> = {
  * ```
  *
  * Defaults: lr 1e-2, alpha 0.99, eps 1e-8. All averages start at zero. State per parameter:
- * `step`, `squareAvg` v, `momentumBuffer` b (μ > 0), `gradAvg` ga (centered). A variance
- * `v − ga²` that rounding makes slightly negative counts as 0.
+ * `step`, `squareAvg` v, `momentumBuffer` b (μ > 0; zeros when μ turns positive later), `gradAvg`
+ * ga (centered). A variance `v − ga²` that rounding makes slightly negative counts as 0. Each
+ * parameter group uses its own options (see {@link SGD} for groups).
  *
- * @throws ValueError naming the option and value for an option out of range.
+ * @throws ValueError naming the option (and the group, when groups are given) and value for an
+ *   option out of range; for parameters, see {@link Optimizer}.
  *
  * @example
  * ```ts
@@ -76,14 +111,15 @@ const SPEC: OptimizerSpec<typeof SCHEMA> = {
  * console.log(w.item().toFixed(8)); // 0.98000000
  * ```
  */
-export class RMSprop extends Optimizer {
-  constructor(params: Iterable<Variable>, options: RMSpropOptions = {}) {
+export class RMSprop extends Optimizer<RMSpropParamGroup> {
+  /** Parameters (a flat list: one group), or parameter groups whose options override `options`. */
+  constructor(params: Iterable<Variable> | Iterable<ParamGroupInput<RMSpropOptions>>, options: RMSpropOptions = {}) {
     super(SPEC, params, options);
   }
 
   /** @internal */
-  protected override update(p: FloatArray, g: FloatArray, state: ParamState): void {
-    const o = this.options as Options;
+  protected override update(p: FloatArray, g: FloatArray, state: ParamState, values: Values): void {
+    const o = values as Options;
     state.step = (state.step as number) + 1;
     const v = buffer(state, "squareAvg");
     const ga = o.centered ? buffer(state, "gradAvg") : null;

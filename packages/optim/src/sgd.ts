@@ -1,7 +1,10 @@
 // Stochastic gradient descent, with momentum, dampening, Nesterov and L2 weight decay as PyTorch
 // documents them.
 import type { Variable } from "@strata/autograd";
-import { Optimizer, buffer, lrRule, type FloatArray, type OptimizerSpec, type OptionValues, type ParamState, type Schema } from "./optimizer.js";
+import { Optimizer, buffer, type FloatArray } from "./optimizer.js";
+import { lrRule, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
+import type { ParamGroup, ParamGroupInput } from "./param-groups.js";
+import type { ParamState } from "./state-dict.js";
 
 /**
  * Options of {@link SGD}.
@@ -14,7 +17,7 @@ import { Optimizer, buffer, lrRule, type FloatArray, type OptimizerSpec, type Op
  * ```
  */
 export interface SGDOptions {
-  /** The learning rate: finite, >= 0. Required. */
+  /** The learning rate: finite, >= 0. Required (in the options, or in every group). */
   lr: number;
   /** μ, the momentum factor: finite, >= 0 (default 0: no momentum). */
   momentum?: number;
@@ -24,6 +27,32 @@ export interface SGDOptions {
   nesterov?: boolean;
   /** L2 penalty factor λ added to the gradient, `g + λ·w`: finite, >= 0 (default 0). */
   weightDecay?: number;
+}
+
+/**
+ * One parameter group of an {@link SGD}, as `opt.paramGroups` lists it: its parameters and
+ * options. Every option but `nesterov` is settable (a schedule sets `lr`, and OneCycleLR
+ * `momentum`), checked as the constructor checks it.
+ *
+ * @example
+ * ```ts
+ * import { variable } from "@strata/autograd";
+ * import { SGD, type SGDParamGroup } from "@strata/optim";
+ * const opt = new SGD([variable([1], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 });
+ * const group: SGDParamGroup = opt.paramGroups[0]!;
+ * group.momentum = 0.5;
+ * console.log(group.lr, group.momentum, group.nesterov); // 0.1 0.5 false
+ * ```
+ */
+export interface SGDParamGroup extends ParamGroup {
+  /** μ, the momentum factor. */
+  momentum: number;
+  /** Dampening of the momentum. */
+  dampening: number;
+  /** Nesterov momentum; fixed once the group is made. */
+  readonly nesterov: boolean;
+  /** The L2 penalty factor λ. */
+  weightDecay: number;
 }
 
 const SCHEMA = {
@@ -43,7 +72,9 @@ const SPEC: OptimizerSpec<typeof SCHEMA> = {
     o.nesterov && (o.momentum <= 0 || o.dampening !== 0)
       ? `nesterov requires momentum > 0 and dampening 0, got momentum ${o.momentum} and dampening ${o.dampening}`
       : null,
-  layout: (o) => ({ step: false, buffers: o.momentum !== 0 ? ["momentumBuffer"] : [] }),
+  // A schedule may switch momentum on or off, so a saved entry may have its buffer or not.
+  layout: (o) => ({ step: false, buffers: o.momentum !== 0 ? ["momentumBuffer"] : [], optional: ["momentumBuffer"] }),
+  fixed: ["nesterov"],
 };
 
 /**
@@ -57,11 +88,13 @@ const SPEC: OptimizerSpec<typeof SCHEMA> = {
  * ```
  *
  * The plain form (no momentum, no decay) is exactly `W = W − lr·dW`. State: `momentumBuffer` b
- * per parameter when μ ≠ 0.
+ * per parameter when μ ≠ 0 (kept when μ later becomes 0). Each group uses its own options:
+ * `new SGD([{ params: weights }, { params: biases, weightDecay: 0 }], { lr: 0.1, momentum: 0.9,
+ * weightDecay: 1e-4 })` decays the weights only.
  *
- * @throws ValueError naming the option and its value for an option out of range (`lr` is
- *   required), and for nesterov without momentum or with dampening; for parameters, see
- *   {@link Optimizer}.
+ * @throws ValueError naming the option (and the group, when groups are given) and its value for
+ *   an option out of range (`lr` is required, in the options or in each group), and for nesterov
+ *   without momentum or with dampening; for parameters, see {@link Optimizer}.
  *
  * @example
  * ```ts
@@ -81,17 +114,30 @@ const SPEC: OptimizerSpec<typeof SCHEMA> = {
  *   heavy.step();
  * }
  * console.log(v.item()); // 0.75
+ *
+ * const weight = variable([1], { requiresGrad: true, dtype: "float64" });
+ * const bias = variable([1], { requiresGrad: true, dtype: "float64" });
+ * const grouped = new SGD([{ params: [weight] }, { params: [bias], weightDecay: 0 }], { lr: 0.5, weightDecay: 0.2 });
+ * weight.grad = weight.data.mul(0);
+ * bias.grad = bias.data.mul(0);
+ * grouped.step(); // a zero gradient: only the weight decays, 1 − 0.5·0.2·1
+ * console.log(weight.item(), bias.item()); // 0.9 1
  * ```
  */
-export class SGD extends Optimizer {
-  constructor(params: Iterable<Variable>, options: SGDOptions) {
+export class SGD extends Optimizer<SGDParamGroup> {
+  /** A flat list of parameters: one group with `options` (`lr` required). */
+  constructor(params: Iterable<Variable>, options: SGDOptions);
+  /** Parameter groups, each with options that override `options` for it. */
+  constructor(groups: Iterable<ParamGroupInput<SGDOptions>>, options?: Partial<SGDOptions>);
+  constructor(params: Iterable<Variable> | Iterable<ParamGroupInput<SGDOptions>>, options?: Partial<SGDOptions>) {
     super(SPEC, params, options);
   }
 
   /** @internal */
-  protected override update(p: FloatArray, g: FloatArray, state: ParamState, fresh: boolean): void {
-    const o = this.options as Options;
+  protected override update(p: FloatArray, g: FloatArray, state: ParamState, values: Values, created: readonly string[]): void {
+    const o = values as Options;
     const b = o.momentum !== 0 ? buffer(state, "momentumBuffer") : null;
+    const fresh = created.includes("momentumBuffer");
     const { lr, weightDecay: wd, momentum: mu, nesterov } = o;
     const keep = 1 - o.dampening;
     if (b === null && wd === 0) {

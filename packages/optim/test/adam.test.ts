@@ -6,7 +6,9 @@ import { GRADS, P0, param, thrown, trajectory } from "./helpers.js";
 
 /**
  * t ← t+1; Adam: g += λp, AdamW: p ← p(1 − lr·λ); m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²;
- * m̂ = m/(1−β1^t); v̂ = v/(1−β2^t) (amsgrad: v̂max ← max(v̂max, v̂), used as v̂); p ← p − lr·m̂/(√v̂ + ε).
+ * amsgrad: vmax ← max(vmax, v), used as v below; m̂ = m/(1−β1^t); v̂ = v/(1−β2^t); p ← p − lr·m̂/(√v̂ + ε).
+ * (PyTorch's code, which takes the maximum before the bias correction; groups-pytorch.test.ts
+ * checks it against PyTorch's own values.)
  */
 function reference(p0: number[], grads: number[][], o: AdamOptions, decoupled: boolean): number[][] {
   const { lr = 1e-3, betas: [b1, b2] = [0.9, 0.999], eps = 1e-8, weightDecay = decoupled ? 1e-2 : 0, amsgrad = false } = o;
@@ -23,11 +25,8 @@ function reference(p0: number[], grads: number[][], o: AdamOptions, decoupled: b
       m[i] = b1 * m[i]! + (1 - b1) * g;
       v[i] = b2 * v[i]! + (1 - b2) * g * g;
       const mhat = m[i]! / (1 - Math.pow(b1, t));
-      let vhat = v[i]! / (1 - Math.pow(b2, t));
-      if (amsgrad) {
-        vmax[i] = Math.max(vmax[i]!, vhat);
-        vhat = vmax[i]!;
-      }
+      if (amsgrad) vmax[i] = Math.max(vmax[i]!, v[i]!);
+      const vhat = (amsgrad ? vmax[i]! : v[i]!) / (1 - Math.pow(b2, t));
       p[i] = p[i]! - (lr * mhat) / (Math.sqrt(vhat) + eps);
     }
     return [...p];
@@ -52,8 +51,8 @@ describe("Adam", () => {
     });
   }
 
-  it("amsgrad keeps the largest v̂: a small third gradient takes a smaller step than plain Adam", () => {
-    // With β2 = 0.6 the v̂ of the last step drops, so AMSGrad's denominator is larger.
+  it("amsgrad keeps the largest v: a small third gradient takes a smaller step than plain Adam", () => {
+    // With β2 = 0.6 the v of the last step drops, so AMSGrad's denominator is larger.
     const a = param();
     const b = param();
     const plain = trajectory(new Adam([a], { lr: 0.1, betas: [0.5, 0.6] }), a);

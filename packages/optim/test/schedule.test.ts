@@ -85,7 +85,7 @@ describe("scheduler state dicts", () => {
     const s1 = new CosineAnnealingLR(first, { tMax: 6, etaMin: 0.001 });
     lrs(s1, first, 3);
     const saved = s1.stateDict();
-    expect(saved).toEqual({ kind: "CosineAnnealingLR", epoch: 3, baseLr: 0.1 });
+    expect(saved).toEqual({ kind: "CosineAnnealingLR", epoch: 3, baseLrs: [0.1] });
 
     const second = sgd(0.7); // a different lr: the schedule's base comes from the dict
     const s2 = new CosineAnnealingLR(second, { tMax: 6, etaMin: 0.001 });
