@@ -10,10 +10,10 @@ describe("summary and summaryRows", () => {
     const net = deepNetwork([30, 20, 7, 5, 1], { rng: rng(0) });
     const rows = summaryRows(net, 30);
     expect(rows).toEqual([
-      { layer: "Dense(layer 1) relu", W: "(20, 30)", b: "(20, 1)", output: "(20, m)", parameters: 20 * 30 + 20 },
-      { layer: "Dense(layer 2) relu", W: "(7, 20)", b: "(7, 1)", output: "(7, m)", parameters: 7 * 20 + 7 },
-      { layer: "Dense(layer 3) relu", W: "(5, 7)", b: "(5, 1)", output: "(5, m)", parameters: 5 * 7 + 5 },
-      { layer: "Dense(layer 4) sigmoid", W: "(1, 5)", b: "(1, 1)", output: "(1, m)", parameters: 1 * 5 + 1 },
+      { name: "0", layer: "Dense(layer 1) relu", W: "(20, 30)", b: "(20, 1)", output: "(20, m)", parameters: 20 * 30 + 20, trainable: 620 },
+      { name: "1", layer: "Dense(layer 2) relu", W: "(7, 20)", b: "(7, 1)", output: "(7, m)", parameters: 7 * 20 + 7, trainable: 147 },
+      { name: "2", layer: "Dense(layer 3) relu", W: "(5, 7)", b: "(5, 1)", output: "(5, m)", parameters: 5 * 7 + 5, trainable: 40 },
+      { name: "3", layer: "Dense(layer 4) sigmoid", W: "(1, 5)", b: "(1, 1)", output: "(1, m)", parameters: 1 * 5 + 1, trainable: 6 },
     ]);
     expect(rows.map((r) => r.parameters)).toEqual([620, 147, 40, 6]);
   });
@@ -37,17 +37,17 @@ describe("summary and summaryRows", () => {
   it("lists Dropout and ActivationLayer rows with the width they pass on", () => {
     const seq = new Sequential(new Dense(4, 3, { activation: "relu" }), new ActivationLayer("tanh"), new Dropout(0.2), new Dense(3, 2));
     expect(summaryRows(seq, 4)).toEqual([
-      { layer: "Dense(layer 1) relu", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
-      { layer: "Activation tanh", W: "", b: "", output: "(3, m)", parameters: 0 },
-      { layer: "Dropout(p=0.2)", W: "", b: "", output: "(3, m)", parameters: 0 },
-      { layer: "Dense(layer 2) identity", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8 },
+      { name: "0", layer: "Dense(layer 1) relu", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15, trainable: 15 },
+      { name: "1", layer: "Activation tanh", W: "", b: "", output: "(3, m)", parameters: 0, trainable: 0 },
+      { name: "2", layer: "Dropout(p=0.2)", W: "", b: "", output: "(3, m)", parameters: 0, trainable: 0 },
+      { name: "3", layer: "Dense(layer 2) identity", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8, trainable: 8 },
     ]);
     expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 23 parameters");
   });
 
   it("a lone Dense is named by its sizes", () => {
     expect(summaryRows(new Dense(4, 3, { activation: "sigmoid" }), 4)).toEqual([
-      { layer: "Dense(4→3) sigmoid", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
+      { name: "", layer: "Dense(4→3) sigmoid", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15, trainable: 15 },
     ]);
   });
 
@@ -63,7 +63,8 @@ describe("summary and summaryRows", () => {
     const seq = new Sequential(new Dense(30, 20), new Dense(7, 5));
     const err = errorOf(() => summaryRows(seq, 30));
     expect(err).toBeInstanceOf(ShapeError);
-    expect(err.message).toBe("summary: Dense(layer 2) expects input with 7 rows (n[1]), but the layer before gives 20");
+    // summary runs the layers' own forward, so the message is the layer's own, after "summary: "
+    expect(err.message).toBe("summary: Dense(layer 2): expected input with 7 rows (n[1]), got 20");
   });
 
   it("rejects a bad nIn", () => {
@@ -89,10 +90,10 @@ describe("summary and summaryRows", () => {
   it("finds a custom module's output rows by running it, and counts its parameters", () => {
     const seq = new Sequential(new Dense(4, 3), new Scale(), new Pool(), new Dense(1, 2));
     expect(summaryRows(seq, 4)).toEqual([
-      { layer: "Dense(layer 1) identity", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
-      { layer: "Scale", W: "", b: "", output: "(3, m)", parameters: 1 },
-      { layer: "Pool", W: "", b: "", output: "(1, m)", parameters: 0 },
-      { layer: "Dense(layer 2) identity", W: "(2, 1)", b: "(2, 1)", output: "(2, m)", parameters: 4 },
+      { name: "0", layer: "Dense(layer 1) identity", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15, trainable: 15 },
+      { name: "1", layer: "Scale", W: "", b: "", output: "(3, m)", parameters: 1, trainable: 1 },
+      { name: "2", layer: "Pool", W: "", b: "", output: "(1, m)", parameters: 0, trainable: 0 },
+      { name: "3", layer: "Dense(layer 2) identity", W: "(2, 1)", b: "(2, 1)", output: "(2, m)", parameters: 4, trainable: 4 },
     ]);
     expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 20 parameters");
   });
@@ -101,7 +102,7 @@ describe("summary and summaryRows", () => {
     const seq = new Sequential(new Dense(4, 3), new Pool(), new Dense(3, 2));
     const err = errorOf(() => summaryRows(seq, 4));
     expect(err).toBeInstanceOf(ShapeError);
-    expect(err.message).toBe("summary: Dense(layer 2) expects input with 3 rows (n[1]), but the layer before gives 1");
+    expect(err.message).toBe("summary: Dense(layer 2): expected input with 3 rows (n[1]), got 1");
   });
 
   it("leaves every module's mode as it was (training or eval)", () => {
