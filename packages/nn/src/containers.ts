@@ -97,11 +97,12 @@ export class ModuleList<M extends Module = Module> extends Module<never[], never
  * @throws ValueError from the constructor and `set` for a key that is empty or has a dot, or a value that is not a Module; from `forward`, which a dict does not have.
  * @example
  * ```ts
- * import { Dense, Dropout, ModuleDict } from "@strata/nn";
+ * import { Dense, ModuleDict } from "@strata/nn";
  * import { ones, rng } from "@strata/tensor";
  * const heads = new ModuleDict({ age: new Dense(4, 1, { rng: rng(0) }), kind: new Dense(4, 3, { rng: rng(1) }) });
- * heads.set("drop", new Dropout(0.1));
- * console.log([...heads], heads.length); // ["age", "kind", "drop"] 3
+ * heads.set("size", new Dense(4, 2, { rng: rng(2) }));
+ * heads.pop("size");
+ * console.log([...heads], heads.length); // ["age", "kind"] 2
  * console.log(heads.get("kind")!.forward(ones([4, 2])).shape); // [3, 2]
  * console.log(Object.keys(heads.stateDict())); // ["age.W", "age.b", "kind.W", "kind.b"]
  * ```

@@ -19,7 +19,7 @@ export type { LoadResult, StateDict } from "./module-state.js";
  * import { ones, rng } from "@strata/tensor";
  * const layer = new Dense(3, 2, { rng: rng(0) });
  * const seen: number[][] = [];
- * const record: ForwardHook<Dense> = (_module, [x], y) => void seen.push([...(x as { shape: number[] }).shape, ...y.shape]);
+ * const record: ForwardHook<Dense> = (_module, [x], y) => void seen.push([...(typeof x === "number" ? [] : x.shape), ...y.shape]);
  * const handle = layer.registerForwardHook(record);
  * layer.forward(ones([3, 5]));
  * handle.remove();
@@ -336,12 +336,13 @@ export abstract class Module<Inputs extends unknown[] = any[], Output = any> {
   }
 
   /**
-   * Casts every float parameter and float buffer (non-persistent ones too) to `dtype`, in place:
-   * each parameter stays the same Variable with a new value (and its gradient cast alike), so an
-   * optimiser created afterwards works as before. An optimiser created before keeps its state
-   * (momentum, Adam's averages) in the old dtype: create it after `to`. Int and bool buffers are
-   * left alone. All values are checked first: one that `dtype` cannot hold (1e300 into float32)
-   * changes nothing.
+   * Casts every float parameter and float buffer (non-persistent ones too) to `dtype`, in place,
+   * and returns the module: each parameter stays the same Variable with a new value (its gradient
+   * cast alike), so the model and any optimiser keep holding it. An optimiser created before
+   * still updates the parameters but keeps the state it already has (momentum, Adam's averages)
+   * in the old dtype; create optimisers after `to` (as PyTorch advises for `.to()`). Int and bool
+   * buffers are left alone (as PyTorch leaves BatchNorm's num_batches_tracked). All values are
+   * checked first: one that `dtype` cannot hold (1e300 into float32) changes nothing.
    *
    * @throws DTypeError when `dtype` is not float32 or float64, or a value does not fit it.
    */

@@ -1,9 +1,9 @@
 // summary and summaryRows.
 import { describe, expect, it } from "vitest";
 import { errorOf } from "./helpers.js";
-import { mul, sum, variable, type Operand, type Variable } from "@strata/autograd";
-import { ActivationLayer, Dense, Dropout, Module, Sequential, deepNetwork, summary, summaryRows } from "@strata/nn";
-import { ShapeError, ValueError, rng } from "@strata/tensor";
+import { add, matmul, mul, reshape, sum, variable, type Operand, type Variable } from "@strata/autograd";
+import { ActivationLayer, Dense, Dropout, Module, ModuleList, Sequential, deepNetwork, summary, summaryRows } from "@strata/nn";
+import { DTypeError, ShapeError, Tensor, ValueError, rng, zeros } from "@strata/tensor";
 
 describe("summary and summaryRows", () => {
   it("describes deepNetwork([30, 20, 7, 5, 1]) layer by layer", () => {
@@ -135,3 +135,82 @@ describe("summary and summaryRows", () => {
     for (const p of seq.parameters()) expect(p.grad).toBeNull();
   });
 });
+
+/** Test-local batch-first layers: x (N, in) → x·Wᵀ + b, and (N, …) → (N, rest). */
+class Affine extends Module {
+  weight: Variable;
+  bias: Variable;
+  constructor(nIn: number, nOut: number) {
+    super();
+    this.weight = variable(zeros([nOut, nIn], { dtype: "float64" }), { requiresGrad: true });
+    this.bias = variable(zeros([nOut], { dtype: "float64" }), { requiresGrad: true });
+  }
+  forward(x: Operand): Variable {
+    const v = x as Variable;
+    if (v.dtype !== "float64") throw new DTypeError(`Affine: expected float64 input, got ${v.dtype}`);
+    return add(matmul(v, this.weight.T), this.bias);
+  }
+}
+class Flat extends Module {
+  forward(x: Operand): Variable {
+    const shape = (x as Variable).shape;
+    return reshape(x, [shape[0]!, shape.slice(1).reduce((a, b) => a * b, 1)]);
+  }
+}
+class Split extends Module {
+  forward(x: Variable): [Variable, Variable] {
+    return [x.slice(null, [0, 2]), x.slice(null, [2, 5])];
+  }
+}
+class Heads extends Module {
+  split = new Split();
+  unused = new ModuleList([new Affine(2, 2)]);
+  forward(x: Variable): Variable {
+    const [a] = this.split.forward(x);
+    return a;
+  }
+}
+
+describe("summary of batch-first models (an input shape)", () => {
+  it("runs the model on zeros of that shape and takes every row's output shape from the layer itself", () => {
+    const model = new Sequential(new Flat(), new Affine(12, 5), new ActivationLayer("relu"), new Heads());
+    const rows = summaryRows(model, [2, 3, 4]);
+    expect(rows.map((r) => [r.name, r.layer, r.W, r.b, r.output, r.parameters, r.trainable])).toEqual([
+      ["0", "Flat", "", "", "(2, 12)", 0, 0],
+      ["1", "Affine", "", "", "(2, 5)", 65, 65],
+      ["2", "Activation relu", "", "", "(2, 5)", 0, 0],
+      ["3.split", "Split", "", "", "[(2, 2), (2, 3)]", 0, 0],
+      ["3.unused.0", "Affine", "", "", "--", 6, 6],
+    ]);
+    const lines = summary(model, [2, 3, 4]).split("\n");
+    expect(lines[0]!.split(/ {2,}/)).toEqual(["name", "layer", "output", "parameters"]);
+    expect(lines[2]!.split(/ {2,}/)).toEqual(["1", "Affine", "(2, 5)", "65"]);
+    expect(lines.at(-1)).toBe("total: 71 parameters");
+    // the hooks are gone afterwards
+    for (const m of model.modules()) expect(Object.hasOwn(m, "forward")).toBe(false);
+  });
+
+  it("uses the first float parameter's dtype, or the one asked for", () => {
+    const model = new Sequential(new Flat(), new Affine(6, 1));
+    expect(summaryRows(model, [4, 6]).at(-1)!.output).toBe("(4, 1)");
+    const e = errorOf(() => summaryRows(model, [4, 6], { dtype: "float32" }));
+    expect(e).toBeInstanceOf(DTypeError);
+    expect(e.message).toBe("summary: Affine: expected float64 input, got float32");
+    class Ids extends Module {
+      forward(ids: Tensor): Tensor {
+        if (ids.dtype !== "int32") throw new DTypeError("Ids: expected int32 ids");
+        return ids;
+      }
+    }
+    expect(summaryRows(new Ids(), [3, 7], { dtype: "int32" })).toEqual([{ name: "", layer: "Ids", W: "", b: "", output: "(3, 7)", parameters: 0, trainable: 0 }]);
+  });
+
+  it("rejects an input that is neither nIn nor a shape of integers ≥ 1", () => {
+    for (const bad of [[2, 0], [1.5], "3", [2, -1]]) {
+      const e = errorOf(() => summaryRows(new Flat(), bad as number[]));
+      expect(e).toBeInstanceOf(ValueError);
+      expect(e.message).toBe(`summary: expected nIn (the rows of a column-layout input) or an input shape of integers ≥ 1 such as [1, 1, 28, 28], got ${String(bad)}`);
+    }
+  });
+});
+
