@@ -160,6 +160,23 @@ export function stateShapesOf(parsed: ParsedLayer): Iterable<StateShape> | null 
   return shapes(parsed);
 }
 
+/**
+ * How many values the state of the parts of the architecture whose types say must hold at least:
+ * for a model that cannot be sized whole (a type without stateShapes), a file holding fewer is
+ * refused before anything is built, so a small file cannot make load allocate a huge built-in
+ * layer nested in a type that does not say its shapes.
+ */
+export function knownStateSize(parsed: ParsedLayer): number {
+  if (knowsShapes(parsed)) {
+    let n = 0;
+    for (const [, shape] of stateShapesOf(parsed)!) n += shape.reduce((a, b) => a * b, 1);
+    return n;
+  }
+  let n = 0;
+  for (const child of childrenOf(parsed)) n += knownStateSize(child);
+  return n;
+}
+
 const cannot = (what: string): ValueError =>
   new ValueError(`architectureOf: ${what} cannot be described as an architecture; use saveWeights/loadWeights with a model you construct yourself instead`);
 

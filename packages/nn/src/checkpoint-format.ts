@@ -4,7 +4,7 @@
 // a reader of either a file or bytes. The optimiser is typed structurally so that @strata/nn does
 // not depend on @strata/optim.
 import { ValueError, isFloatDType, type DType, type Tensor } from "@strata/tensor";
-import { architectureOf, build, specOf, stateShapesOf, type Architecture, type ParsedLayer } from "./architecture.js";
+import { architectureOf, build, knownStateSize, specOf, stateShapesOf, type Architecture, type ParsedLayer } from "./architecture.js";
 import { prefixed } from "./checks.js";
 import { parseJson } from "./json.js";
 import type { StateShape } from "./layer-type.js";
@@ -230,6 +230,11 @@ export function readCheckpoint(where: string, read: Reader): Checkpoint {
     // allocated; a model with a type that does not is built from its checked config first.
     const shapes = stateShapesOf(parsed);
     if (shapes !== null) checkWeightsFit(shapes, entries, fail, " (nothing was allocated)");
+    else {
+      const need = knownStateSize(parsed);
+      const have = entries.reduce((n, e) => n + (e.name.startsWith("model.") ? e.shape.reduce((a, b) => a * b, 1) : 0), 0);
+      if (need > have) fail(`the weights in the file do not fit strata.architecture (nothing was allocated): its layers need at least ${need} values, the file holds ${have}`);
+    }
     const opt = metadata["strata.optimizer"];
     if (opt !== undefined) optimizerJson = parseJson(opt, MAX_OPTIMIZER_DEPTH, (m) => fail(`strata.optimizer ${m}`));
     // Only now, with the file's weights known to fit, is the model built; each weight stored in

@@ -49,7 +49,10 @@ const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/;
  * rebuild them, every field of a file's JSON validated by `fields` first. The built-in layers
  * (Dense, Sequential, deepNetwork, Dropout, ActivationLayer, ModuleList, ModuleDict) are
  * registered already. A class is matched exactly: a subclass needs its own registration.
- * Registering the same class under the same type again replaces the entry.
+ * Registering the same class under the same type again replaces the entry. Declare `fields` as a
+ * constant first (as below): TypeScript then knows each field's type in `config` and
+ * `fromConfig`, whereas a field made by a generic helper (`field.list`, `field.oneOf`, …) written
+ * inline beside those functions is typed `unknown`.
  *
  * @throws ValueError when `layerClass` is not a Module class; the type's name is not 1–100 letters,
  *   digits, `_`, `.` or `-` starting with a letter or `_`, is built in, or belongs to another class;
@@ -70,9 +73,10 @@ const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,99}$/;
  *     return matmul(this.W, x);
  *   }
  * }
+ * const fields = { size: field.integer({ min: 1, max: 4096 }) };
  * registerLayer(Bilinear, {
  *   type: "Bilinear",
- *   fields: { size: field.integer({ min: 1, max: 4096 }) },
+ *   fields,
  *   config: (m) => ({ size: m.size }),
  *   fromConfig: (c) => new Bilinear(c.size),
  *   stateShapes: (c) => [["W", [c.size, c.size]]],

@@ -35,8 +35,10 @@ export type StateShape = readonly [name: string, shape: readonly number[], dtype
  *   config implies (parameters and persistent buffers, a child's under its name: `childShapes(c)`
  *   gives a child field's own). With it, `load` checks a file's tensors before building anything,
  *   so a small hostile file cannot make it allocate what its architecture declares; without it,
- *   `load` builds the layer from its checked config first, then checks the tensors. Child fields
- *   hold placeholders here (and in `check`): pass them to `childShapes`, nothing else.
+ *   `load` checks only that the file holds at least the values of the parts that do say (its
+ *   built-in children), builds the layer from its checked config, then checks the tensors: the
+ *   bounds in `fields` then bound what a file can make it allocate. Child fields hold
+ *   placeholders here (and in `check`): pass them to `childShapes`, nothing else.
  *
  * @example
  * ```ts

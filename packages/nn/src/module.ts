@@ -4,30 +4,12 @@
 import { Variable, type HookHandle } from "@strata/autograd";
 import { DTypeError, Tensor, ValueError, checkLossless, isFloatDType, type DType } from "@strata/tensor";
 import { show } from "./checks.js";
+import { addForwardHook, type ForwardHook } from "./forward-hooks.js";
 import { loadState, type LoadResult, type StateDict, type StateTensor } from "./module-state.js";
 
+export type { ForwardHook } from "./forward-hooks.js";
 export type { LoadResult, StateDict } from "./module-state.js";
 
-/**
- * A function {@link Module.registerForwardHook} calls after each `forward` of its module, with the
- * module, the arguments `forward` got and what it returned. Returning something other than
- * `undefined` replaces the output, as in PyTorch.
- *
- * @example
- * ```ts
- * import { Dense, type ForwardHook } from "@strata/nn";
- * import { ones, rng } from "@strata/tensor";
- * const layer = new Dense(3, 2, { rng: rng(0) });
- * const seen: number[][] = [];
- * const record: ForwardHook<Dense> = (_module, [x], y) => void seen.push([...(typeof x === "number" ? [] : x.shape), ...y.shape]);
- * const handle = layer.registerForwardHook(record);
- * layer.forward(ones([3, 5]));
- * handle.remove();
- * layer.forward(ones([3, 1]));
- * console.log(seen); // [[3, 5, 2, 5]]
- * ```
- */
-export type ForwardHook<M extends Module = Module> = (module: M, inputs: Parameters<M["forward"]>, output: ReturnType<M["forward"]>) => unknown;
 
 /**
  * Options of {@link Module.registerBuffer}: whether the buffer belongs to the state dict.
@@ -110,8 +92,6 @@ export abstract class Module<Inputs extends unknown[] = any[], Output = any> {
   training = true;
   readonly #buffers = new Map<string, Buffer>();
   readonly #declared = new Set<string>();
-  readonly #hooks: ForwardHook[] = [];
-  #unwrap: (() => void) | null = null;
 
   /** The module's output for its input(s). */
   abstract forward(...inputs: Inputs): Output;
@@ -366,40 +346,7 @@ export abstract class Module<Inputs extends unknown[] = any[], Output = any> {
    * @throws ValueError when `hook` is not a function.
    */
   registerForwardHook<M extends Module>(this: M, hook: ForwardHook<M>): HookHandle {
-    if (typeof hook !== "function") throw new ValueError(`registerForwardHook: expected a function (module, inputs, output) => …, got ${show(hook)}`);
-    const hooks = this.#hooks as unknown as ForwardHook<M>[];
-    if (hooks.length === 0) this.#wrapForward();
-    hooks.push(hook);
-    return {
-      remove: () => {
-        const at = hooks.indexOf(hook);
-        if (at < 0) return;
-        hooks.splice(at, 1);
-        if (hooks.length === 0) this.#unwrap?.();
-      },
-    };
-  }
-
-  // While hooks exist, `forward` on the instance is a wrapper around the class's (or an own
-  // field's) forward; without hooks the instance is untouched and calls cost nothing extra.
-  #wrapForward(): void {
-    const own = Object.getOwnPropertyDescriptor(this, "forward");
-    const inner = this.forward as (...args: unknown[]) => unknown;
-    const hooks = this.#hooks;
-    const wrapped = (...args: unknown[]): unknown => {
-      let out = inner.apply(this, args);
-      for (const hook of [...hooks]) {
-        const replaced = (hook as (m: Module, a: unknown[], o: unknown) => unknown)(this, args, out);
-        if (replaced !== undefined) out = replaced;
-      }
-      return out;
-    };
-    Object.defineProperty(this, "forward", { value: wrapped, writable: true, enumerable: false, configurable: true });
-    this.#unwrap = () => {
-      if (own) Object.defineProperty(this, "forward", own);
-      else delete (this as { forward?: unknown }).forward;
-      this.#unwrap = null;
-    };
+    return addForwardHook(this, hook);
   }
 
   /** The part of the printed form in parentheses (PyTorch's `extra_repr`): a layer's settings, e.g. `4, 3, activation=relu`; empty by default. */

@@ -185,6 +185,13 @@ describe("hostile or unknown architectures", () => {
     );
     const wrapped = checkpointBytes({ type: "Wrapper", inner: { type: "dropout", p: 0.5 }, scale: 1 }, { "model.extra": ones([1]) });
     expect(errorOf(() => loadFromBytes(wrapped)).message).toBe("loadFromBytes: the weights in the file do not fit strata.architecture: unexpected extra");
+    // a huge built-in layer inside a type without stateShapes: refused by its size, from the header
+    const nested = checkpointBytes({ type: "Wrapper", inner: { type: "dense", nIn: 30000, nOut: 30000, activation: { name: "relu" }, dtype: "float32" }, scale: 1 }, { "model.inner.W": ones([2, 2]) });
+    const before = process.memoryUsage().arrayBuffers;
+    expect(errorOf(() => loadFromBytes(nested)).message).toBe(
+      "loadFromBytes: the weights in the file do not fit strata.architecture (nothing was allocated): its layers need at least 900030000 values, the file holds 4",
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20); // 30000 x 30000 float32 would be 3.6 GB
     const wrong = checkpointBytes({ type: "ResidualBlock", width: 2, p: 0 }, {
       "model.gain": ones([2, 1]), "model.running_mean": ones([2, 1]), "model.calls": ones([]), "model.body.0.W": ones([2, 2]), "model.body.0.b": ones([2, 1]),
     });
