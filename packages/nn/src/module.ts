@@ -132,11 +132,9 @@ export abstract class Module<Inputs extends unknown[] = any[], Output = any> {
   namedParameters(): [string, Variable][] {
     const seen = new Set<Variable>();
     const out: [string, Variable][] = [];
-    const visit = (m: Module, prefix: string): void => {
-      for (const [name, p] of m.ownParameters()) if (!seen.has(p)) (seen.add(p), out.push([prefix + name, p]));
-      for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
-    };
-    visit(this, "");
+    for (const [path, m] of this.namedModules()) {
+      for (const [name, p] of m.ownParameters()) if (!seen.has(p)) (seen.add(p), out.push([path ? `${path}.${name}` : name, p]));
+    }
     return out;
   }
 
@@ -247,14 +245,13 @@ export abstract class Module<Inputs extends unknown[] = any[], Output = any> {
     const params = new Set<Variable>();
     const buffers = new Set<Tensor>();
     const out: StateTensor[] = [];
-    const visit = (m: Module, prefix: string): void => {
+    for (const [path, m] of this.namedModules()) {
+      const prefix = path ? `${path}.` : "";
       for (const [name, p] of m.ownParameters()) if (!params.has(p)) (params.add(p), out.push({ name: prefix + name, tensor: p.data, kind: "parameter" }));
       for (const [name, b] of m.#buffers) {
         if (b.persistent && b.value !== null && !buffers.has(b.value)) (buffers.add(b.value), out.push({ name: prefix + name, tensor: b.value, kind: "buffer" }));
       }
-      for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
-    };
-    visit(this, "");
+    }
     return out;
   }
 

@@ -89,6 +89,30 @@ describe("frozen parameters", () => {
   });
 });
 
+describe("modules reached twice", () => {
+  it("a child that refers back to its parent: every list is finite, each parameter once", () => {
+    class Child extends Module {
+      parent: Module | undefined;
+      w = variable([1], { requiresGrad: true });
+      forward(x: Operand): Variable {
+        return mul(x, this.w);
+      }
+    }
+    class Parent extends Module {
+      child = new Child();
+      v = variable([2], { requiresGrad: true });
+      forward(x: Operand): Variable {
+        return this.child.forward(x);
+      }
+    }
+    const p = new Parent();
+    p.child.parent = p;
+    expect(p.namedModules().map(([k]) => k)).toEqual(["", "child"]);
+    expect(p.namedParameters().map(([k]) => k)).toEqual(["v", "child.w"]);
+    expect(Object.keys(p.stateDict())).toEqual(["v", "child.w"]);
+  });
+});
+
 describe("parameters and modules in arrays", () => {
   class Mixture extends Module {
     weights = [variable([[1, 2]], { requiresGrad: true }), variable([[3, 4]], { requiresGrad: true })];
