@@ -84,7 +84,6 @@ export interface LayerType<M extends Module, F extends ConfigFields> {
 /** A layer class with its type, as the registry keeps them. @internal */
 export interface LayerEntry {
   readonly layerClass: abstract new (...args: never[]) => Module;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly layer: LayerType<any, ConfigFields>;
 }
 

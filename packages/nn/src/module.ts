@@ -86,7 +86,6 @@ const indent = (text: string): string => text.split("\n").join("\n  ");
  * ```
  */
 // `any` as the defaults: a subclass's forward of any signature then overrides the base's.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export abstract class Module<Inputs extends unknown[] = any[], Output = any> {
   /** True in training mode (the default), false after `eval()`; Dropout and BatchNorm read it. */
   training = true;
