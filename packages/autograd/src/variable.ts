@@ -100,6 +100,9 @@ export class Variable {
   /** A label for {@link toDot} and messages. */
   name: string | undefined;
   #requiresGrad: boolean;
+  // Set once a leaf requires gradients, never cleared: @strata/nn keeps such a leaf as a
+  // parameter after it is frozen, and a leaf that never required them as a constant.
+  #trainable: boolean;
   #grad: Variable | null = null;
   #accumulator: Node | null = null;
 
@@ -112,6 +115,7 @@ export class Variable {
       throw new DTypeError(`variable: only float32 and float64 values can require gradients, got ${data.dtype} of shape ${formatShape(data.shape)}; cast it first`);
     }
     this.#requiresGrad = requiresGrad;
+    this.#trainable = requiresGrad && gradFn === null;
   }
 
   /**
@@ -129,6 +133,37 @@ export class Variable {
       throw new DTypeError(`requiresGrad: only float32 and float64 values can require gradients, got ${this.data.dtype}`);
     }
     this.#requiresGrad = value;
+    if (value) this.#trainable = true;
+  }
+
+  /**
+   * Whether this leaf has required gradients at some time (it was created with `requiresGrad`,
+   * or it was set later), even if it is frozen now. @internal
+   */
+  get everRequiredGrad(): boolean {
+    return this.#trainable;
+  }
+
+  /**
+   * Puts `data`, of this leaf's shape, in place of its value, and casts its gradient to `data`'s
+   * dtype: how `Module.to(dtype)` changes a parameter's dtype while the variable, which optimisers
+   * and models hold, stays the same. Graphs recorded before keep the old tensor. @internal
+   *
+   * @throws ValueError on a non-leaf; ShapeError when the shape differs; DTypeError when a
+   *   variable that requires gradients would get a value that is not float32 or float64.
+   */
+  replaceData(data: Tensor): void {
+    if (this.gradFn !== null) throw new ValueError(`replaceData: only a leaf's value can be replaced; this variable was computed by ${this.gradFn.name}`);
+    if (data.shape.join() !== this.data.shape.join()) throw new ShapeError(`replaceData: expected a value of shape ${formatShape(this.shape)}, got ${formatShape(data.shape)}`);
+    if (this.#requiresGrad && !isFloatDType(data.dtype)) throw new DTypeError(`replaceData: a variable that requires gradients needs float32 or float64 values, got ${data.dtype}`);
+    const grad = this.#grad?.data;
+    // The one place a variable's value changes identity; `data` is readonly to everyone else.
+    (this as { data: Tensor }).data = data;
+    if (grad !== undefined && grad.dtype !== data.dtype) this.#grad = new Variable(grad.cast(data.dtype, { unchecked: true }));
+    // A fresh accumulator describes the new dtype; the hooks (and their handles) carry over.
+    const hooks = this.#accumulator?.hooks ?? null;
+    this.#accumulator = null;
+    if (hooks !== null) this.accumulator().hooks = hooks;
   }
 
   /** True for variables not computed by a recorded op (created by you, or constants). */

@@ -1,37 +1,24 @@
 // Architectures: a model's structure as JSON (architectureOf) and back (modelFromArchitecture),
-// every field of JSON read from files validated, and the state dict it implies known before
-// anything is allocated, so that load can check a file's weights first.
-import { ValueError, type DType } from "@strata/tensor";
-import { activation as lookup, isBuiltIn, type Activation, type ActivationName } from "./activations.js";
-import { Dense } from "./dense.js";
-import { ActivationLayer, Dropout } from "./dropout.js";
-import { zeros } from "./init.js";
-import { checkDepth, parseJson } from "./json.js";
-import type { Module } from "./module.js";
-import { DeepNetwork } from "./network.js";
-import { Sequential, setLayers } from "./sequential.js";
+// through the registry of layer types. JSON read from files is validated field by field against
+// each type's fields, and the state dict it implies is known (for types that say) before anything
+// is allocated, so that load can check a file's weights first.
+import { ValueError } from "@strata/tensor";
+import { prefixed } from "./checks.js";
+import { childKind, childLimit, type ChildKind, type ConfigField } from "./config-fields.js";
+import { checkDepth, parseJson, quote } from "./json.js";
+import { layerOfModule, layerOfType, layerTypeNames } from "./layer-registry.js";
+import { Undescribable, type LayerType, type StateShape } from "./layer-type.js";
+import { Module } from "./module.js";
 
-/**
- * An activation as JSON, inside an {@link Architecture}: `{ name }` for a built-in activation, or
- * `{ name: "leakyRelu", alpha }` with its slope (finite, ≥ 0).
- *
- * @example
- * ```ts
- * import { architectureOf, modelFromArchitecture, type ActivationJSON } from "@strata/nn";
- * import { tensor } from "@strata/tensor";
- * const g: ActivationJSON = { name: "leakyRelu", alpha: 0.25 };
- * const layer = modelFromArchitecture({ type: "activation", activation: g });
- * console.log(layer.forward(tensor([[-4, 2]])).toArray()); // [[-1, 2]]
- * console.log(JSON.stringify(architectureOf(layer))); // {"type":"activation","activation":{"name":"leakyRelu","alpha":0.25}}
- * ```
- */
-export type ActivationJSON = { name: Exclude<ActivationName, "leakyRelu"> } | { name: "leakyRelu"; alpha: number };
+export type { ActivationJSON } from "./activation-json.js";
 
 /**
  * A model as JSON, as {@link architectureOf} describes it and {@link modelFromArchitecture} rebuilds
- * it: a deepNetwork by its layer sizes [n0, …, nL], a Sequential by its layers, a Dense by nIn
- * (n[l-1]) and nOut (n[l]), a Dropout by p, an ActivationLayer by its activation. Structure only:
- * no weights, initialisers or generators.
+ * it: `type` names a registered layer type ({@link registerLayer}) and the other keys are its
+ * config's fields; child layers are nested architectures. The built-in types: `deepNetwork`
+ * (`layerDims`, `hidden`, `output`, `dtype`), `sequential` (`layers`), `dense` (`nIn`, `nOut`,
+ * `activation`, `dtype`), `dropout` (`p`), `activation` (`activation`), `moduleList` (`modules`),
+ * `moduleDict` (`modules`, by key). Structure only: no weights, initialisers or generators.
  *
  * @example
  * ```ts
@@ -49,32 +36,201 @@ export type ActivationJSON = { name: Exclude<ActivationName, "leakyRelu"> } | { 
  * console.log(JSON.stringify(architectureOf(net)) === JSON.stringify(arch)); // true
  * ```
  */
-export type Architecture =
-  | { type: "deepNetwork"; layerDims: number[]; hidden: ActivationJSON; output: ActivationJSON; dtype: "float32" | "float64" }
-  | { type: "sequential"; layers: Architecture[] }
-  | { type: "dense"; nIn: number; nOut: number; activation: ActivationJSON; dtype: "float32" | "float64" }
-  | { type: "dropout"; p: number }
-  | { type: "activation"; activation: ActivationJSON };
+export interface Architecture {
+  /** The registered layer type. */
+  type: string;
+  /** The type's config fields (child layers as nested architectures). */
+  [field: string]: unknown;
+}
+
+type AnyLayer = LayerType<Module, Record<string, ConfigField<unknown>>>;
+
+/** An architecture checked against its types' fields, not built yet: what {@link build} builds
+ * and {@link stateShapesOf} sizes. Child fields hold ParsedLayers. */
+export class ParsedLayer {
+  constructor(
+    readonly layer: AnyLayer,
+    readonly config: Record<string, unknown>,
+    readonly path: string,
+  ) {}
+}
+
+const at = (path: string, key: string): string => (path ? `${path}.${key}` : key);
+
+/** Every child ParsedLayer of `parsed` with the field it is in, in field order. */
+function* childrenOf(parsed: ParsedLayer): Generator<ParsedLayer> {
+  for (const [key, f] of Object.entries(parsed.layer.fields)) {
+    const kind = childKind(f);
+    const v = parsed.config[key];
+    if (kind === "one") yield v as ParsedLayer;
+    else if (kind === "list") yield* v as ParsedLayer[];
+    else if (kind === "dict") for (const [, child] of v as [string, ParsedLayer][]) yield child;
+  }
+}
+
+function parseChildren(kind: ChildKind, limit: number, v: unknown, path: string): unknown {
+  if (kind === "one") return parse(v, path);
+  if (kind === "list") {
+    if (!Array.isArray(v) || v.length > limit) throw new ValueError(`${path}: expected an array of ${limit === Infinity ? "" : `at most ${limit} `}layers, got ${quote(v)}`);
+    return v.map((item, i) => parse(item, `${path}[${i}]`));
+  }
+  if (!Array.isArray(v) || v.length > limit) throw new ValueError(`${path}: expected an array of ${limit === Infinity ? "" : `at most ${limit} `}[name, layer] pairs, got ${quote(v)}`);
+  const names = new Set<string>();
+  return v.map((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new ValueError(`${path}[${i}]: expected a [name, layer] pair, got ${quote(pair)}`);
+    const key = pair[0];
+    if (typeof key !== "string" || key === "" || key.includes(".") || key.length > 256) throw new ValueError(`${path}[${i}][0]: a layer name must be a string of 1 to 256 characters without dots, got ${quote(key)}`);
+    if (names.has(key)) throw new ValueError(`${path}[${i}][0]: the name ${quote(key)} is used twice`);
+    names.add(key);
+    return [key, parse(pair[1], `${path}.${key}`)];
+  });
+}
+
+/** `json` checked against its layer type's fields (and its children's), naming the path of the first problem. */
+function parse(json: unknown, path: string): ParsedLayer {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new ValueError(`${path || "architecture"}: expected an object, got ${quote(json)}`);
+  const rec = json as Record<string, unknown>;
+  const type = rec.type;
+  const entry = typeof type === "string" ? layerOfType(type) : undefined;
+  if (entry === undefined) {
+    const how = typeof type === "string" ? `; register its class once, before loading, with registerLayer(TheClass, { type: ${quote(type)}, fields, config, fromConfig })` : "";
+    throw new ValueError(`${at(path, "type")}: unknown layer type ${quote(type)}${how} (registered: ${layerTypeNames().join(", ")})`);
+  }
+  const layer = entry.layer as AnyLayer;
+  for (const k of Object.keys(rec)) if (k !== "type" && !Object.hasOwn(layer.fields, k)) throw new ValueError(`${at(path, k)}: unknown field for type ${quote(type)}`);
+  const config: Record<string, unknown> = {};
+  for (const [key, f] of Object.entries(layer.fields)) {
+    const v = Object.hasOwn(rec, key) ? rec[key] : undefined;
+    const kind = childKind(f);
+    config[key] = kind === undefined ? f(v, at(path, key)) : parseChildren(kind, childLimit(f), v, at(path, key));
+  }
+  const problem = layer.check?.(config);
+  if (problem !== undefined) throw new ValueError(`${path || "architecture"} (${type}): ${problem}`);
+  return new ParsedLayer(layer, config, path);
+}
+
+// Architectures nest an object and an array per Sequential: 256 levels are 127 nested
+// Sequentials, far beyond any real model, and shallow enough for the recursive validation.
+const MAX_ARCHITECTURE_DEPTH = 256;
+
+/** The architecture `json` (an object or its text) checked; JSON that does not parse or nests
+ * too deep goes to `fail`, bad fields throw ValueErrors naming their path. */
+export function specOf(json: unknown, fail: (message: string) => never): ParsedLayer {
+  const value = typeof json === "string" ? parseJson(json, MAX_ARCHITECTURE_DEPTH, fail) : (checkDepth(json, MAX_ARCHITECTURE_DEPTH, fail), json);
+  return parse(value, "");
+}
+
+/** The model a checked architecture describes, children first; its weights are whatever the
+ * types' constructors give (load overwrites them). */
+export function build(parsed: ParsedLayer): Module {
+  const config: Record<string, unknown> = {};
+  for (const [key, f] of Object.entries(parsed.layer.fields)) {
+    const kind = childKind(f);
+    const v = parsed.config[key];
+    if (kind === "one") config[key] = build(v as ParsedLayer);
+    else if (kind === "list") config[key] = (v as ParsedLayer[]).map(build);
+    else if (kind === "dict") config[key] = (v as [string, ParsedLayer][]).map(([k, c]) => [k, build(c)]);
+    else config[key] = v;
+  }
+  let module: unknown;
+  try {
+    module = parsed.layer.fromConfig(config);
+  } catch (e) {
+    throw prefixed(`${parsed.path || "architecture"} (${parsed.layer.type})`, e);
+  }
+  if (!(module instanceof Module)) throw new ValueError(`${parsed.path || "architecture"} (${parsed.layer.type}): fromConfig returned ${quote(module)}, not a Module`);
+  return module;
+}
+
+/** Whether every layer type in the tree says which state its config implies. */
+function knowsShapes(parsed: ParsedLayer): boolean {
+  if (parsed.layer.stateShapes === undefined) return false;
+  for (const child of childrenOf(parsed)) if (!knowsShapes(child)) return false;
+  return true;
+}
+
+/** The state dict's names and shapes the architecture implies, lazily (a file may declare a
+ * million), or null when some layer type does not say. */
+export function stateShapesOf(parsed: ParsedLayer): Iterable<StateShape> | null {
+  if (!knowsShapes(parsed)) return null;
+  const shapes = (p: ParsedLayer): Iterable<StateShape> => p.layer.stateShapes!(p.config, (child) => {
+    if (!(child instanceof ParsedLayer)) throw new ValueError(`${p.path || "architecture"} (${p.layer.type}): stateShapes passed childShapes something that is not one of its child fields`);
+    return shapes(child);
+  });
+  return shapes(parsed);
+}
+
+/**
+ * How many values the state of the parts of the architecture whose types say must hold at least:
+ * for a model that cannot be sized whole (a type without stateShapes), a file holding fewer is
+ * refused before anything is built, so a small file cannot make load allocate a huge built-in
+ * layer nested in a type that does not say its shapes.
+ */
+export function knownStateSize(parsed: ParsedLayer): number {
+  if (knowsShapes(parsed)) {
+    let n = 0;
+    for (const [, shape] of stateShapesOf(parsed)!) n += shape.reduce((a, b) => a * b, 1);
+    return n;
+  }
+  let n = 0;
+  for (const child of childrenOf(parsed)) n += knownStateSize(child);
+  return n;
+}
 
 const cannot = (what: string): ValueError =>
   new ValueError(`architectureOf: ${what} cannot be described as an architecture; use saveWeights/loadWeights with a model you construct yourself instead`);
 
-function describeActivation(g: Activation, where: string): ActivationJSON {
-  if (!isBuiltIn(g)) throw cannot(`the custom activation ${JSON.stringify(String(g.name))} of ${where}`);
-  return g.name === "leakyRelu" ? { name: "leakyRelu", alpha: g.alpha! } : ({ name: g.name } as ActivationJSON);
-}
-
-function floatDType(d: DType, where: string): "float32" | "float64" {
-  if (d === "float32" || d === "float64") return d;
-  throw cannot(`${where} with dtype ${d}`);
+function describe(model: Module, path: string): Architecture {
+  const where = path || "the model";
+  const entry = model instanceof Module ? layerOfModule(model) : undefined;
+  if (entry === undefined) {
+    const ctor = (model as object | null)?.constructor;
+    const name = typeof ctor === "function" && ctor.name ? ctor.name : "this object";
+    throw new ValueError(
+      `architectureOf: ${where} (a ${name}) cannot be described as an architecture: ${name} is not a registered layer type; register it once with registerLayer(${name}, { type, fields, config, fromConfig }), or use saveWeights/loadWeights with a model you construct yourself`,
+    );
+  }
+  let config: Record<string, unknown>;
+  try {
+    config = entry.layer.config(model);
+  } catch (e) {
+    if (e instanceof Undescribable) throw cannot(`${e.what} of ${where}`);
+    throw prefixed(`architectureOf: ${where} (${entry.layer.type})`, e);
+  }
+  const out: Architecture = { type: entry.layer.type };
+  for (const [key, f] of Object.entries(entry.layer.fields as Record<string, ConfigField<unknown>>)) {
+    const kind = childKind(f);
+    const v = config?.[key];
+    const child = (m: unknown, p: string): Architecture => {
+      if (!(m instanceof Module)) throw new ValueError(`architectureOf: the config of ${where} (${entry.layer.type}) gives ${p} = ${quote(m)}, not a Module`);
+      return describe(m, p);
+    };
+    if (kind === "one") out[key] = child(v, at(path, key));
+    else if (kind === "list") {
+      if (!Array.isArray(v)) throw new ValueError(`architectureOf: the config of ${where} (${entry.layer.type}) gives ${at(path, key)} = ${quote(v)}, not an array of Modules`);
+      out[key] = v.map((m, i) => child(m, `${at(path, key)}[${i}]`));
+    }
+    else if (kind === "dict") {
+      if (!Array.isArray(v)) throw new ValueError(`architectureOf: the config of ${where} (${entry.layer.type}) gives ${at(path, key)} = ${quote(v)}, not an array of [name, Module] pairs`);
+      out[key] = v.map((pair: unknown) => {
+        const [k, m] = Array.isArray(pair) ? pair : [undefined, pair];
+        return [k, child(m, `${at(path, key)}.${String(k)}`)];
+      });
+    }
+    else out[key] = v;
+  }
+  return out;
 }
 
 /**
- * The architecture of `model` as JSON: a deepNetwork, a Sequential of Dense, Dropout,
- * ActivationLayer and nested Sequential layers, or a lone Dense, with built-in activations. Only
- * the structure: weights are in the state dict, and initialisers and generators are not kept.
+ * The architecture of `model` as JSON, through the registry of layer types: every module in it
+ * must be of a registered class ({@link registerLayer}; the built-in layers are). Only the
+ * structure: weights are in the state dict, and initialisers and generators are not kept. What it
+ * returns is checked to load back (it passes every type's fields), so a checkpoint `save` writes
+ * can be read by `load`.
  *
- * @throws ValueError for anything else (a custom Module or subclass, a custom activation), saying to use saveWeights/loadWeights.
+ * @throws ValueError for a module of an unregistered class (saying how to register it), a custom
+ *   activation, or a config that its own fields refuse; each names the place in the model.
  * @example
  * ```ts
  * import { Dense, Dropout, Sequential, architectureOf } from "@strata/nn";
@@ -82,155 +238,23 @@ function floatDType(d: DType, where: string): "float32" | "float64" {
  * console.log(JSON.stringify(architectureOf(net))); // {"type":"sequential","layers":[{"type":"dense","nIn":3,"nOut":2,"activation":{"name":"leakyRelu","alpha":0.2},"dtype":"float32"},{"type":"dropout","p":0.1}]}
  * ```
  */
-export function architectureOf(model: Module, where = "the model"): Architecture {
-  const ctor = (model as object | null)?.constructor;
-  if (ctor === DeepNetwork) {
-    const net = model as DeepNetwork;
-    const layers = net.layers;
-    const output = describeActivation(layers[layers.length - 1]!.activation, `${where}'s output layer`);
-    // With one layer there is no hidden activation to read; the default is what a rebuild needs.
-    const hidden = layers.length > 1 ? describeActivation(layers[0]!.activation, `${where}'s layer 1`) : { name: "relu" as const };
-    return { type: "deepNetwork", layerDims: [...net.layerDims], hidden, output, dtype: floatDType(layers[0]!.W.dtype, where) };
+export function architectureOf(model: Module): Architecture {
+  const arch = describe(model, "");
+  try {
+    // Through JSON text, as a file holds it: a value JSON changes (NaN, undefined) is caught too.
+    parse(JSON.parse(JSON.stringify(arch)), "");
+  } catch (e) {
+    throw prefixed("architectureOf: the description would not load back (a config() its own fields refuse)", e);
   }
-  if (ctor === Sequential) return { type: "sequential", layers: (model as Sequential).layers.map((m, i) => architectureOf(m, `layers[${i}]`)) };
-  if (ctor === Dense) {
-    const d = model as Dense;
-    return { type: "dense", nIn: d.nIn, nOut: d.nOut, activation: describeActivation(d.activation, where), dtype: floatDType(d.W.dtype, where) };
-  }
-  if (ctor === Dropout) return { type: "dropout", p: (model as Dropout).p };
-  if (ctor === ActivationLayer) return { type: "activation", activation: describeActivation((model as ActivationLayer).activation, where) };
-  const name = typeof ctor === "function" && ctor.name ? ctor.name : "this object";
-  throw cannot(`${where === "the model" ? "the model" : where} (a ${name})`);
-}
-
-type Rec = Record<string, unknown>;
-
-function fields(json: unknown, path: string, allowed: readonly string[]): Rec {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new ValueError(`${path || "architecture"}: expected an object, got ${JSON.stringify(json)}`);
-  for (const k of Object.keys(json)) if (!allowed.includes(k)) throw new ValueError(`${path ? `${path}.` : ""}${k}: unknown field for type ${JSON.stringify((json as Rec).type)}`);
-  return json as Rec;
-}
-
-function count(v: unknown, path: string): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new ValueError(`${path}: expected an integer ≥ 1, got ${JSON.stringify(v)}`);
-  return v as number;
-}
-
-function dtypeField(v: unknown, path: string): "float32" | "float64" {
-  if (v !== "float32" && v !== "float64") throw new ValueError(`${path}: expected "float32" or "float64", got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function activationField(v: unknown, path: string): Activation {
-  const rec = fields(v, path, ["name", "alpha"]);
-  if (rec.name === "leakyRelu") {
-    if (typeof rec.alpha !== "number" || !Number.isFinite(rec.alpha) || rec.alpha < 0) throw new ValueError(`${path}.alpha: expected a finite number ≥ 0, got ${JSON.stringify(rec.alpha)}`);
-    return lookup({ name: "leakyRelu", alpha: rec.alpha });
-  }
-  if ("alpha" in rec) throw new ValueError(`${path}.alpha: only leakyRelu takes alpha`);
-  if (typeof rec.name !== "string" || rec.name === "leakyRelu" || !Object.hasOwn({ relu: 1, sigmoid: 1, tanh: 1, softmax: 1, identity: 1 }, rec.name)) {
-    throw new ValueError(`${path}.name: unknown activation ${JSON.stringify(rec.name)}`);
-  }
-  return lookup(rec.name as ActivationName);
-}
-
-/** An architecture checked field by field, activations resolved: what {@link construct} builds
- * and {@link parameterShapes} sizes, before anything is allocated. */
-export type Spec =
-  | { type: "deepNetwork"; dims: number[]; hidden: Activation; output: Activation; dtype: "float32" | "float64" }
-  | { type: "sequential"; layers: Spec[] }
-  | { type: "dense"; nIn: number; nOut: number; activation: Activation; dtype: "float32" | "float64" }
-  | { type: "dropout"; p: number }
-  | { type: "activation"; activation: Activation };
-
-function parse(json: unknown, path: string): Spec {
-  const at = (k: string): string => (path ? `${path}.${k}` : k);
-  const type = json !== null && typeof json === "object" ? (json as Rec).type : undefined;
-  switch (type) {
-    case "deepNetwork": {
-      const r = fields(json, path, ["type", "layerDims", "hidden", "output", "dtype"]);
-      if (!Array.isArray(r.layerDims) || r.layerDims.length < 2) throw new ValueError(`${at("layerDims")}: expected an array of at least 2 layer sizes, got ${JSON.stringify(r.layerDims)}`);
-      const dims = r.layerDims.map((n, i) => count(n, `${at("layerDims")}[${i}]`));
-      return { type, dims, hidden: activationField(r.hidden, at("hidden")), output: activationField(r.output, at("output")), dtype: dtypeField(r.dtype, at("dtype")) };
-    }
-    case "sequential": {
-      const r = fields(json, path, ["type", "layers"]);
-      if (!Array.isArray(r.layers)) throw new ValueError(`${at("layers")}: expected an array, got ${JSON.stringify(r.layers)}`);
-      return { type, layers: r.layers.map((l, i) => parse(l, `${at("layers")}[${i}]`)) };
-    }
-    case "dense": {
-      const r = fields(json, path, ["type", "nIn", "nOut", "activation", "dtype"]);
-      return { type, nIn: count(r.nIn, at("nIn")), nOut: count(r.nOut, at("nOut")), activation: activationField(r.activation, at("activation")), dtype: dtypeField(r.dtype, at("dtype")) };
-    }
-    case "dropout": {
-      const r = fields(json, path, ["type", "p"]);
-      if (typeof r.p !== "number" || !(r.p >= 0 && r.p <= 1)) throw new ValueError(`${at("p")}: expected a probability in [0, 1], got ${JSON.stringify(r.p)}`);
-      return { type, p: r.p };
-    }
-    case "activation": {
-      const r = fields(json, path, ["type", "activation"]);
-      return { type, activation: activationField(r.activation, at("activation")) };
-    }
-    default:
-      throw new ValueError(`${at("type")}: expected "deepNetwork", "sequential", "dense", "dropout" or "activation", got ${JSON.stringify(type)}`);
-  }
-}
-
-/** The model a spec describes, its weights zero: they are about to be overwritten, and drawing
- * them would advance the default generator. */
-export function construct(spec: Spec): Module {
-  switch (spec.type) {
-    case "deepNetwork":
-      return new DeepNetwork(spec.dims, { hidden: spec.hidden, output: spec.output, dtype: spec.dtype, init: zeros() });
-    case "sequential":
-      return setLayers(new Sequential(), spec.layers.map(construct));
-    case "dense":
-      return new Dense(spec.nIn, spec.nOut, { activation: spec.activation, dtype: spec.dtype, init: zeros() });
-    case "dropout":
-      return new Dropout(spec.p);
-    case "activation":
-      return new ActivationLayer(spec.activation);
-  }
-}
-
-/** The state dict a spec's model will have, as names and shapes, without building it: W (n[l],
- * n[l-1]) and b (n[l], 1) per Dense, W1, b1, … in a deepNetwork, `i.` before the names of a
- * Sequential's i-th layer. (A test checks this against the built models.) */
-export function* parameterShapes(spec: Spec, prefix = ""): Generator<[string, number[]]> {
-  switch (spec.type) {
-    case "deepNetwork":
-      for (let l = 1; l < spec.dims.length; l++) {
-        yield [`${prefix}W${l}`, [spec.dims[l]!, spec.dims[l - 1]!]];
-        yield [`${prefix}b${l}`, [spec.dims[l]!, 1]];
-      }
-      break;
-    case "sequential":
-      for (let i = 0; i < spec.layers.length; i++) yield* parameterShapes(spec.layers[i]!, `${prefix}${i}.`);
-      break;
-    case "dense":
-      yield [`${prefix}W`, [spec.nOut, spec.nIn]];
-      yield [`${prefix}b`, [spec.nOut, 1]];
-      break;
-    default:
-  }
-}
-
-// Architectures nest one object and one array per Sequential: 256 levels are 127 nested
-// Sequentials, far beyond any real model, and shallow enough for the recursive validation.
-const MAX_ARCHITECTURE_DEPTH = 256;
-
-/** The architecture `json` (an object or its text) checked and resolved; JSON that does not parse
- * or nests too deep goes to `fail`, bad fields throw ValueErrors naming their path. */
-export function specOf(json: unknown, fail: (message: string) => never): Spec {
-  const value = typeof json === "string" ? parseJson(json, MAX_ARCHITECTURE_DEPTH, fail) : (checkDepth(json, MAX_ARCHITECTURE_DEPTH, fail), json);
-  return parse(value, "");
+  return arch;
 }
 
 /**
  * Rebuilds a model from {@link architectureOf}'s JSON (an object or its string), every field
- * validated. The weights are zeros (load them with `loadStateDict`); the default generator is not used.
+ * validated by its layer type before anything is built. The built-in types' weights are zeros
+ * (load them with `loadStateDict`) and the default generator is not used.
  *
- * @throws ValueError naming the path of the bad field, e.g. `layers[2].nIn: expected an integer ≥ 1, got 0`.
+ * @throws ValueError naming the path of the bad field, e.g. `layers[2].nIn: expected an integer ≥ 1, got 0`, or the unknown type and how to register it.
  * @example
  * ```ts
  * import { modelFromArchitecture } from "@strata/nn";
@@ -240,8 +264,7 @@ export function specOf(json: unknown, fail: (message: string) => never): Spec {
  * ```
  */
 export function modelFromArchitecture(json: Architecture | string | unknown): Module {
-  return construct(specOf(json, (m) => {
+  return build(specOf(json, (m) => {
     throw new ValueError(`modelFromArchitecture: the architecture ${m}`);
   }));
 }
-

@@ -3,9 +3,11 @@
 // optimiser buffers as `optimizer.*`), and how load and loadFromBytes check and rebuild them from
 // a reader of either a file or bytes. The optimiser is typed structurally so that @strata/nn does
 // not depend on @strata/optim.
-import { StrataError, ValueError, type Tensor } from "@strata/tensor";
-import { architectureOf, construct, parameterShapes, specOf, type Architecture, type Spec } from "./architecture.js";
+import { ValueError, isFloatDType, type DType, type Tensor } from "@strata/tensor";
+import { architectureOf, build, knownStateSize, specOf, stateShapesOf, type Architecture, type ParsedLayer } from "./architecture.js";
+import { prefixed } from "./checks.js";
 import { parseJson } from "./json.js";
+import type { StateShape } from "./layer-type.js";
 import type { LoadResult, Module } from "./module.js";
 import type { Entry, Header, SafetensorsContents, Storage } from "./safetensors.js";
 
@@ -90,13 +92,6 @@ export interface Checkpoint {
 
 export const VERSION = "1";
 type Rec = Record<string, unknown>;
-/** `e` with `where` before its message, of the same class (ValueError, DTypeError, …), when it is
- * one of Strata's errors; anything else as it is. */
-export const prefixed = (where: string, e: unknown): unknown => {
-  if (!(e instanceof StrataError)) return e;
-  const Class = e.constructor as new (message: string) => StrataError;
-  return Object.assign(new Class(`${where}: ${e.message}`), { cause: e });
-};
 
 /** The tensors and metadata of a safetensors file. */
 export interface Contents {
@@ -106,9 +101,9 @@ export interface Contents {
 
 /**
  * What {@link save} and {@link saveToBytes} write for `model` (and the optimiser): the
- * parameters' own tensors as `model.<name>`, the architecture and the optimiser's JSON in the
- * metadata, its buffers as `optimizer.<i>.<buffer>`. `where` ("save <path>", "saveToBytes")
- * starts every error message.
+ * parameters' and persistent buffers' own tensors as `model.<name>`, the architecture and the
+ * optimiser's JSON in the metadata, its buffers as `optimizer.<i>.<buffer>`. `where` ("save
+ * <path>", "saveToBytes") starts every error message.
  */
 export function checkpointContents(model: Module, options: { optimizer?: OptimizerLike }, where: string): Contents {
   let architecture: Architecture;
@@ -118,9 +113,9 @@ export function checkpointContents(model: Module, options: { optimizer?: Optimiz
     throw prefixed(where, e);
   }
   const tensors: Record<string, Tensor> = Object.create(null);
-  // The parameters' own tensors, not stateDict()'s copies: writing is synchronous, so nothing
-  // changes them meanwhile, and a copy of gigabytes costs seconds.
-  for (const [k, p] of model.namedParameters()) tensors[`model.${k}`] = p.data;
+  // The live tensors, not stateDict()'s copies: writing is synchronous, so nothing changes them
+  // meanwhile, and a copy of gigabytes costs seconds.
+  for (const { name, tensor } of model.stateTensors()) tensors[`model.${name}`] = tensor;
   const metadata: Record<string, string> = { format: "strata", "strata.version": VERSION, "strata.architecture": JSON.stringify(architecture) };
   if (options.optimizer !== undefined) {
     const dict = options.optimizer.stateDict();
@@ -221,9 +216,9 @@ export function readCheckpoint(where: string, read: Reader): Checkpoint {
     const arch = metadata["strata.architecture"];
     if (arch === undefined) fail("no strata.architecture metadata; build the model yourself and use loadWeights");
     let unreadable = false;
-    let spec: Spec;
+    let parsed: ParsedLayer;
     try {
-      spec = specOf(arch, (m) => {
+      parsed = specOf(arch, (m) => {
         unreadable = true;
         throw new ValueError(`strata.architecture ${m}`);
       });
@@ -231,19 +226,33 @@ export function readCheckpoint(where: string, read: Reader): Checkpoint {
       // JSON that cannot be read says so itself; a bad field is named by its path in the architecture
       throw prefixed(unreadable ? where : `${where}: strata.architecture`, e);
     }
-    checkWeightsFit(parameterShapes(spec), entries, fail);
+    // Types that say which state their config implies let the file be checked before anything is
+    // allocated; a model with a type that does not is built from its checked config first.
+    const shapes = stateShapesOf(parsed);
+    if (shapes !== null) checkWeightsFit(shapes, entries, fail, " (nothing was allocated)");
+    else {
+      const need = knownStateSize(parsed);
+      const have = entries.reduce((n, e) => n + (e.name.startsWith("model.") ? e.shape.reduce((a, b) => a * b, 1) : 0), 0);
+      if (need > have) fail(`the weights in the file do not fit strata.architecture (nothing was allocated): its layers need at least ${need} values, the file holds ${have}`);
+    }
     const opt = metadata["strata.optimizer"];
     if (opt !== undefined) optimizerJson = parseJson(opt, MAX_OPTIMIZER_DEPTH, (m) => fail(`strata.optimizer ${m}`));
     // Only now, with the file's weights known to fit, is the model built; each weight stored in
     // its parameter's dtype is then read straight into the parameter (nothing copied twice).
-    model = construct(spec);
-    for (const [name, p] of model.namedParameters()) parameters.set(`model.${name}`, p.data);
+    try {
+      model = build(parsed);
+    } catch (e) {
+      throw prefixed(`${where}: strata.architecture`, e);
+    }
+    const state = model.stateTensors();
+    if (shapes === null) checkWeightsFit(state.map((s): StateShape => [s.name, s.tensor.shape, s.tensor.dtype]), entries, fail, "");
+    for (const s of state) parameters.set(`model.${s.name}`, s.tensor);
   }, (entry) => {
     const t = parameters.get(entry.name);
     return t && t.dtype === entry.dtype && t.isContiguous && t.offset === 0 && t.data.length === t.size ? (t.data as Storage) : undefined;
   });
-  // The rest (weights of another float dtype) are cast into the parameters, checked for values
-  // the parameter's dtype cannot hold.
+  // The rest (weights of another float dtype) are cast into the parameters and buffers, checked
+  // for values their dtype cannot hold.
   const weights: Record<string, Tensor> = Object.create(null);
   for (const [name, t] of Object.entries(tensors)) if (name.startsWith("model.") && t.data !== parameters.get(name)!.data) weights[name.slice("model.".length)] = t;
   try {
@@ -275,9 +284,12 @@ class Listing {
   }
 }
 
-/** The file's model.* tensors must be exactly the architecture's parameters, shape for shape, in
- * a float dtype; any other name must be optimizer.*. Linear in the names, never more. */
-function checkWeightsFit(shapes: Iterable<[string, number[]]>, entries: readonly Entry[], fail: (m: string) => never): void {
+/** Whether a tensor stored as `stored` loads into one of dtype `want` (undefined: a float). */
+const fits = (want: DType | undefined, stored: DType): boolean => (want === undefined || isFloatDType(want) ? isFloatDType(stored) : stored === want);
+
+/** The file's model.* tensors must be exactly the architecture's state, shape for shape, in a
+ * dtype that loads; any other name must be optimizer.*. Linear in the names, never more. */
+function checkWeightsFit(shapes: Iterable<StateShape>, entries: readonly Entry[], fail: (m: string) => never, note: string): void {
   const inFile = new Map<string, Entry>();
   for (const e of entries) {
     if (e.name.startsWith("model.")) inFile.set(e.name.slice("model.".length), e);
@@ -285,7 +297,7 @@ function checkWeightsFit(shapes: Iterable<[string, number[]]>, entries: readonly
   }
   const [missing, unexpected, wrong] = [new Listing(), new Listing(), new Listing()];
   const seen = new Set<string>();
-  for (const [name, want] of shapes) {
+  for (const [name, want, dtype] of shapes) {
     const e = inFile.get(name);
     if (e === undefined) {
       missing.add(name);
@@ -293,7 +305,7 @@ function checkWeightsFit(shapes: Iterable<[string, number[]]>, entries: readonly
     }
     seen.add(name);
     if (want.length !== e.shape.length || want.some((n, i) => n !== e.shape[i])) wrong.add(`${name} is (${e.shape.join(", ")}) but the architecture needs (${want.join(", ")})`);
-    else if (e.dtype !== "float32" && e.dtype !== "float64") wrong.add(`${name} is ${e.dtype}, expected float32 or float64`);
+    else if (!fits(dtype, e.dtype)) wrong.add(`${name} is ${e.dtype}, expected ${dtype === undefined || isFloatDType(dtype) ? "float32 or float64" : dtype}`);
   }
   for (const name of inFile.keys()) if (!seen.has(name)) unexpected.add(name);
   const problems = [
@@ -301,5 +313,5 @@ function checkWeightsFit(shapes: Iterable<[string, number[]]>, entries: readonly
     ...(unexpected.count ? [`unexpected ${unexpected}`] : []),
     ...(wrong.count ? [`${wrong}`] : []),
   ];
-  if (problems.length) fail(`the weights in the file do not fit strata.architecture (nothing was allocated): ${problems.join("; ")}`);
+  if (problems.length) fail(`the weights in the file do not fit strata.architecture${note}: ${problems.join("; ")}`);
 }

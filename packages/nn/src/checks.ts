@@ -2,7 +2,7 @@
 // `Dense(layer 2): expected input with 20 rows (n[1]), got 7`.
 import { Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { DTypeError, ShapeError, formatShape, isFloatDType, type DType, type Tensor } from "@strata/tensor";
+import { DTypeError, ShapeError, StrataError, formatShape, isFloatDType, type DType, type Tensor } from "@strata/tensor";
 
 /** What a checked value looks like: a Tensor or a Variable. */
 export interface Shaped {
@@ -59,3 +59,11 @@ export function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   return typeof value === "object" && value !== null ? Object.prototype.toString.call(value) : String(value);
 }
+
+/** `e` with `where` before its message, of the same class (ValueError, DTypeError, …), when it is
+ * one of Strata's errors; anything else as it is. */
+export const prefixed = (where: string, e: unknown): unknown => {
+  if (!(e instanceof StrataError)) return e;
+  const Class = e.constructor as new (message: string) => StrataError;
+  return Object.assign(new Class(`${where}: ${e.message}`), { cause: e });
+};

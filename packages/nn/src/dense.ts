@@ -6,7 +6,10 @@ import { ShapeError, ValueError, zeros, type DType, type Rng, type Tensor } from
 import { activation as lookup, fusedName, type Activation, type ActivationSpec } from "./activations.js";
 import { linearActivationForward, linearActivationGradients } from "./blocks.js";
 import { checkLayerInput, checkWeights } from "./checks.js";
-import { checkParamOptions, defaultInit, type Initializer } from "./init.js";
+import { activationJSON, activationOf } from "./activation-json.js";
+import { field } from "./config-fields.js";
+import { checkParamOptions, defaultInit, zeros as zeroInit, type Initializer } from "./init.js";
+import { layerEntry } from "./layer-type.js";
 import { Module } from "./module.js";
 
 /**
@@ -112,9 +115,10 @@ export function dense(Aprev: Operand, W: Operand, b: Operand, activation: Activa
  * import { ones, rng } from "@strata/tensor";
  * const layer = new Dense(3, 2, { activation: "relu", rng: rng(0) });
  * console.log(layer.W.shape, layer.b.shape, layer.forward(ones([3, 5])).shape); // [2, 3] [2, 1] [2, 5]
+ * console.log(String(layer)); // Dense(3, 2, activation=relu)
  * ```
  */
-export class Dense extends Module {
+export class Dense extends Module<[Operand], Variable> {
   /** The weights W, (nOut, nIn). */
   readonly W: Variable;
   /** The bias b, (nOut, 1), broadcast over the columns. */
@@ -153,4 +157,25 @@ export class Dense extends Module {
     checkLayerInput(this.label, x, this.nIn, this.W.dtype, this.layer);
     return denseOp(this.activation)(x, this.W, this.b);
   }
+
+  /** `nIn, nOut, activation=g` (a leaky ReLU with its slope: `activation=leakyRelu(alpha=0.2)`). */
+  override extraRepr(): string {
+    const g = this.activation;
+    return `${this.nIn}, ${this.nOut}, activation=${g.name === "leakyRelu" ? `leakyRelu(alpha=${g.alpha})` : g.name}`;
+  }
+
+  /** `Dense(layer l) g` in a network, `Dense(nIn→nOut) g` alone: the course's summary rows. */
+  override summaryLabel(): string {
+    return `${this.label} ${this.activation.name}`;
+  }
 }
+
+/** Dense in architectures: `{ type: "dense", nIn, nOut, activation, dtype }`. @internal */
+export const denseLayer = layerEntry(Dense, {
+  type: "dense",
+  fields: { nIn: field.integer({ min: 1 }), nOut: field.integer({ min: 1 }), activation: field.activation(), dtype: field.dtype() },
+  config: (d) => ({ nIn: d.nIn, nOut: d.nOut, activation: activationJSON(d.activation), dtype: d.W.dtype as "float32" | "float64" }),
+  // Zeros: the weights are about to be loaded, and drawing them would advance the default generator.
+  fromConfig: (c) => new Dense(c.nIn, c.nOut, { activation: activationOf(c.activation), dtype: c.dtype, init: zeroInit() }),
+  stateShapes: (c) => [["W", [c.nOut, c.nIn]], ["b", [c.nOut, 1]]],
+});

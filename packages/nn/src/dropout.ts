@@ -3,7 +3,10 @@ import { mul, Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { Rng, ValueError, defaultRng, type Tensor } from "@strata/tensor";
 import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
+import { activationJSON, activationOf } from "./activation-json.js";
 import { show, tensorOf } from "./checks.js";
+import { field } from "./config-fields.js";
+import { layerEntry } from "./layer-type.js";
 import { Module } from "./module.js";
 
 /**
@@ -22,9 +25,10 @@ import { Module } from "./module.js";
  * const y = drop.forward(ones([1, 6]));
  * console.log(y.data.toTypedArray().every((v) => v === 0 || v === 2)); // true
  * console.log(drop.eval().forward(ones([1, 3])).toArray()); // [[1, 1, 1]]
+ * console.log(String(drop)); // Dropout(p=0.5)
  * ```
  */
-export class Dropout extends Module {
+export class Dropout extends Module<[Operand], Variable> {
   /** The probability of dropping each element, in [0, 1]. */
   readonly p: number;
   readonly #rng: Rng | undefined;
@@ -48,6 +52,16 @@ export class Dropout extends Module {
     const mask: Tensor = keep === 0 ? T.zerosLike(v.data) : T.lt(draws, keep).cast(v.dtype).mul(1 / keep);
     return mul(v, mask);
   }
+
+  /** `p=0.5`, as PyTorch prints it. */
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+
+  /** `Dropout(p=0.5)`. */
+  override summaryLabel(): string {
+    return `Dropout(p=${this.p})`;
+  }
 }
 
 /**
@@ -61,9 +75,10 @@ export class Dropout extends Module {
  * import { ActivationLayer } from "@strata/nn";
  * import { tensor } from "@strata/tensor";
  * console.log(new ActivationLayer("relu").forward(tensor([[-1, 2]])).toArray()); // [[0, 2]]
+ * console.log(String(new ActivationLayer({ name: "leakyRelu", alpha: 0.2 }))); // ActivationLayer(leakyRelu(alpha=0.2))
  * ```
  */
-export class ActivationLayer extends Module {
+export class ActivationLayer extends Module<[Operand], Variable> {
   /** The activation g. */
   readonly activation: Activation;
 
@@ -76,4 +91,33 @@ export class ActivationLayer extends Module {
   forward(z: Operand): Variable {
     return this.activation.forward(z);
   }
+
+  /** The activation's name (a leaky ReLU with its slope: `leakyRelu(alpha=0.2)`). */
+  override extraRepr(): string {
+    const g = this.activation;
+    return g.name === "leakyRelu" ? `leakyRelu(alpha=${g.alpha})` : g.name;
+  }
+
+  /** `Activation g`. */
+  override summaryLabel(): string {
+    return `Activation ${this.activation.name}`;
+  }
 }
+
+/** Dropout in architectures: `{ type: "dropout", p }` (the generator is not kept). @internal */
+export const dropoutLayer = layerEntry(Dropout, {
+  type: "dropout",
+  fields: { p: field.number({ min: 0, max: 1, what: "a probability" }) },
+  config: (m) => ({ p: m.p }),
+  fromConfig: (c) => new Dropout(c.p),
+  stateShapes: () => [],
+});
+
+/** ActivationLayer in architectures: `{ type: "activation", activation }`. @internal */
+export const activationLayer = layerEntry(ActivationLayer, {
+  type: "activation",
+  fields: { activation: field.activation() },
+  config: (m) => ({ activation: activationJSON(m.activation) }),
+  fromConfig: (c) => new ActivationLayer(activationOf(c.activation)),
+  stateShapes: () => [],
+});

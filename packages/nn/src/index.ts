@@ -19,13 +19,17 @@ export {
   uniform, normal, constant, kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, defaultLayerInit,
   type UniformInitOptions, type NormalInitOptions, type KaimingOptions, type XavierOptions, type LayerInitOptions,
 } from "./init-nd.js";
-export { Module, type StateDict, type LoadResult } from "./module.js";
+export { Module, type StateDict, type LoadResult, type ForwardHook, type BufferOptions } from "./module.js";
+export { ModuleList, ModuleDict } from "./containers.js";
+export { registerLayer } from "./layer-registry.js";
+export { type LayerType, type StateShape } from "./layer-type.js";
+export { field, type ConfigField, type ConfigFields, type ConfigOf } from "./config-fields.js";
 export { Dense, dense, type DenseOptions } from "./dense.js";
 export { Sequential } from "./sequential.js";
 export { DeepNetwork, deepNetwork, type DeepNetworkOptions } from "./network.js";
 export { Dropout, ActivationLayer } from "./dropout.js";
 export { l2Penalty } from "./penalty.js";
-export { summary, summaryRows, type SummaryRow } from "./summary.js";
+export { summary, summaryRows, type SummaryRow, type SummaryOptions } from "./summary.js";
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, mse, type LossOptions, type Reduction } from "./losses.js";
 export { batches, trainTestSplit, type Batch, type BatchOptions, type Split, type SplitOptions } from "./data.js";
 export { standardize, oneHot, type Standardized, type StandardizeOptions } from "./preprocess.js";

@@ -28,3 +28,15 @@ export function parseJson(text: string, maxDepth: number, fail: (message: string
   checkDepth(value, maxDepth, fail);
   return value;
 }
+
+/** A JSON value as messages quote it, cut at 200 characters (a hostile value may be huge). */
+export function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+

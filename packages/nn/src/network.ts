@@ -1,9 +1,12 @@
 // The course's L-layer network as a module whose parameters carry the course's names.
 import type { Variable } from "@strata/autograd";
 import type { DType, Rng } from "@strata/tensor";
+import { activationJSON, activationOf } from "./activation-json.js";
 import { activation as lookup, type ActivationSpec } from "./activations.js";
+import { field } from "./config-fields.js";
 import { Dense } from "./dense.js";
-import { checkParamOptions, he, type Initializer } from "./init.js";
+import { checkParamOptions, he, zeros, type Initializer } from "./init.js";
+import { layerEntry, type StateShape } from "./layer-type.js";
 import { checkLayerDims } from "./model-blocks.js";
 import { Sequential, setLayers } from "./sequential.js";
 
@@ -77,11 +80,45 @@ export class DeepNetwork extends Sequential {
     this.layerDims = [...layerDims];
   }
 
-  /** `W1, b1, …, WL, bL`, as the building blocks name them. */
-  override namedParameters(): [string, Variable][] {
+  /**
+   * `W1, b1, …, WL, bL`, as the building blocks name them: the network holds its layers'
+   * parameters as its own, so they are listed (and saved) once, under these names, and not again
+   * under the layers' `0.W`, `0.b`, ….
+   */
+  protected override ownParameters(): [string, Variable][] {
     return this.layers.flatMap((d, i): [string, Variable][] => [[`W${i + 1}`, d.W], [`b${i + 1}`, d.b]]);
   }
 }
+
+const deepNetworkFields = {
+  layerDims: field.list(field.integer({ min: 1 }), { minLength: 2, maxLength: Infinity, what: "layer sizes" }),
+  hidden: field.activation(),
+  output: field.activation(),
+  dtype: field.dtype(),
+};
+
+/** deepNetwork in architectures: `{ type: "deepNetwork", layerDims, hidden, output, dtype }`. @internal */
+export const deepNetworkLayer = layerEntry(DeepNetwork, {
+  type: "deepNetwork",
+  fields: deepNetworkFields,
+  config: (net) => {
+    const layers = net.layers;
+    return {
+      layerDims: [...net.layerDims],
+      // With one layer there is no hidden activation to read; the default is what a rebuild needs.
+      hidden: layers.length > 1 ? activationJSON(layers[0]!.activation) : { name: "relu" as const },
+      output: activationJSON(layers[layers.length - 1]!.activation),
+      dtype: layers[0]!.W.dtype as "float32" | "float64",
+    };
+  },
+  fromConfig: (c) => new DeepNetwork(c.layerDims, { hidden: activationOf(c.hidden), output: activationOf(c.output), dtype: c.dtype, init: zeros() }),
+  *stateShapes(c): Generator<StateShape> {
+    for (let l = 1; l < c.layerDims.length; l++) {
+      yield [`W${l}`, [c.layerDims[l]!, c.layerDims[l - 1]!]];
+      yield [`b${l}`, [c.layerDims[l]!, 1]];
+    }
+  },
+});
 
 /**
  * Builds the L-layer network [n0, n1, …, nL]: Dense layers with `hidden` activations (ReLU) and an

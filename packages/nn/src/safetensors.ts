@@ -29,10 +29,12 @@ export interface SafetensorsContents {
 }
 
 const CODES: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
-const DTYPE_OF: ReadonlyMap<string, DType> = new Map(Object.entries(CODES).map(([d, c]) => [c, d as DType]));
+// I64 (PyTorch's integer default, as in BatchNorm's num_batches_tracked) is read into int32,
+// every value checked to fit; Strata writes int32 as I32.
+const DTYPE_OF: ReadonlyMap<string, DType> = new Map([...Object.entries(CODES).map(([d, c]): [string, DType] => [c, d as DType]), ["I64", "int32"]]);
 const ITEMSIZE: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 // Formats other frameworks write that Strata has no dtype for: named so the error says what it is.
-const FOREIGN = new Set(["F16", "BF16", "F8_E4M3", "F8_E5M2", "I8", "U8", "I16", "U16", "U32", "I64", "U64", "C64"]);
+const FOREIGN = new Set(["F16", "BF16", "F8_E4M3", "F8_E5M2", "I8", "U8", "I16", "U16", "U32", "U64", "C64"]);
 // The reference implementation refuses headers over 100 MB; a corrupt length must not make us allocate gigabytes.
 export const MAX_HEADER = 100_000_000;
 // A header is an object of entries ({ dtype, shape: [..], data_offsets: [..] }) and string metadata:
@@ -63,7 +65,10 @@ export function tensorBytes(t: Tensor): Uint8Array {
 /** Where the data of one tensor lies in a file: offsets relative to the data section. */
 export interface Entry {
   name: string;
+  /** The dtype the tensor is read into (int32 for I64). */
   dtype: DType;
+  /** Stored as I64, 8 bytes per element, each narrowed to int32 when read. */
+  wide?: boolean;
   shape: number[];
   begin: number;
   end: number;
@@ -80,11 +85,28 @@ export type Fail = (message: string) => never;
 
 /** A fresh typed array for `entry`'s elements, to be filled with its bytes. */
 export function storageFor(entry: Entry, source: string): Storage {
-  const n = (entry.end - entry.begin) / ITEMSIZE[entry.dtype];
+  const n = (entry.end - entry.begin) / itemSize(entry);
   try {
     return entry.dtype === "float64" ? new Float64Array(n) : entry.dtype === "float32" ? new Float32Array(n) : entry.dtype === "int32" ? new Int32Array(n) : new Uint8Array(n);
   } catch (e) {
     throw new ValueError(`${source}: tensor "${entry.name}" of shape [${entry.shape.join(", ")}] needs ${entry.end - entry.begin} bytes, which cannot be allocated here (${(e as Error).message})`);
+  }
+}
+
+/** The bytes per element of `entry` in the file. */
+const itemSize = (entry: Entry): number => (entry.wide ? 8 : ITEMSIZE[entry.dtype]);
+
+/** Narrows `raw`, little-endian I64 values, into `into` (int32), refusing a value int32 cannot hold. */
+function narrowInt64(entry: Entry, raw: Uint8Array, into: Int32Array, fail: Fail): void {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  for (let i = 0; i < into.length; i++) {
+    const lo = view.getUint32(i * 8, true);
+    const hi = view.getInt32(i * 8 + 4, true);
+    // An int32 sign-extends: the high word is all zeros (then lo < 2^31) or all ones (lo ≥ 2^31).
+    if (!((hi === 0 && lo < 2 ** 31) || (hi === -1 && lo >= 2 ** 31))) {
+      fail(`tensor "${entry.name}": I64 value ${view.getBigInt64(i * 8, true)} at index ${i} does not fit int32, which Strata reads I64 into`);
+    }
+    into[i] = lo | 0;
   }
 }
 
@@ -188,7 +210,7 @@ function checkEntry(name: string, raw: unknown, dataLength: number, fail: Fail):
   if (typeof code !== "string") fail(`${where}: dtype must be a string, got ${show(code)}`);
   const dtype = DTYPE_OF.get(code);
   if (dtype === undefined) {
-    fail(`${where}: unsupported dtype ${show(code)}${FOREIGN.has(code) ? "" : " (not a safetensors dtype)"}; Strata reads F32, F64, I32 and BOOL`);
+    fail(`${where}: unsupported dtype ${show(code)}${FOREIGN.has(code) ? "" : " (not a safetensors dtype)"}; Strata reads F32, F64, I32 and BOOL, and I64 into int32`);
   }
   const shape = rec.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`${where}: shape must be an array of non-negative integers, got ${show(shape)}`);
@@ -200,10 +222,11 @@ function checkEntry(name: string, raw: unknown, dataLength: number, fail: Fail):
   if (begin > end) fail(`${where}: data_offsets [${begin}, ${end}] have begin > end`);
   if (end > dataLength) fail(`${where}: data_offsets [${begin}, ${end}] are out of bounds: the data section has ${dataLength} bytes (is the file truncated?)`);
   const size = (shape as number[]).reduce((a, b) => a * b, 1);
-  if (size * ITEMSIZE[dtype] !== end - begin) {
-    fail(`${where}: shape ${show(shape)} of ${code} needs ${size * ITEMSIZE[dtype]} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
+  const entry: Entry = { name, dtype, shape: shape as number[], begin, end, ...(code === "I64" && { wide: true }) };
+  if (size * itemSize(entry) !== end - begin) {
+    fail(`${where}: shape ${show(shape)} of ${code} needs ${size * itemSize(entry)} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
-  return { name, dtype, shape: shape as number[], begin, end };
+  return entry;
 }
 
 /** The header length the first 8 bytes declare, checked against the 100 MB cap and the bytes after it. */
@@ -260,7 +283,8 @@ export function parseHeader(bytes: Uint8Array, dataLength: number, fail: Fail): 
 /**
  * Parses and validates the bytes of a safetensors file. Checks the header length (against the
  * bytes present and a 100 MB cap), that the header is UTF-8 JSON holding an object, every entry's
- * dtype (F32, F64, I32, BOOL; others such as F16 or I64 are "unsupported"), shape, data_offsets and
+ * dtype (F32, F64, I32, BOOL, and I64 read into int32, each value checked to fit; others such as
+ * F16 are "unsupported"), shape, data_offsets and
  * byte count, that the entries neither overlap nor leave gaps or trailing bytes, that BOOL bytes are
  * 0 or 1 and that `__metadata__` holds only strings. The tensors are copies (the bytes may be reused).
  * A tensor named `"__proto__"` comes back as an ordinary own key: the results have null prototypes.
@@ -328,8 +352,14 @@ export function readSafetensorsFrom(from: ByteSource, source: string, inspect?: 
   const tensors: Record<string, Tensor> = Object.create(null);
   for (const e of header.entries) {
     const data = into?.(e) ?? storageFor(e, source);
-    from.read(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 8 + n + e.begin);
-    fromLittleEndian(e, data, fail);
+    if (e.wide) {
+      const raw = new Uint8Array(e.end - e.begin);
+      from.read(raw, 8 + n + e.begin);
+      narrowInt64(e, raw, data as Int32Array, fail);
+    } else {
+      from.read(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 8 + n + e.begin);
+      fromLittleEndian(e, data, fail);
+    }
     tensors[e.name] = new Tensor(data, e.shape);
   }
   return { tensors, metadata: header.metadata };

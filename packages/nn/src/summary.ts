@@ -1,114 +1,174 @@
-// A table of a model's layers with symbolic shapes (m examples) and parameter counts.
-import { noGrad } from "@strata/autograd";
-import { ShapeError, ValueError, zeros, type DType } from "@strata/tensor";
-import { Dense } from "./dense.js";
-import { ActivationLayer, Dropout } from "./dropout.js";
-import { Module } from "./module.js";
-import { Sequential } from "./sequential.js";
+// A table of a model's layers: one forward on zeros, watched by forward hooks, gives every
+// layer's output shape from the layer itself, so any layer (built-in or a user's, column layout
+// or batch-first) is described without a list of layer types here.
+import { noGrad, Variable } from "@strata/autograd";
+import { Tensor, ValueError, isFloatDType, zeros, type DType } from "@strata/tensor";
+import { prefixed } from "./checks.js";
+import type { Module } from "./module.js";
 
 /**
- * One line of {@link summary}, as {@link summaryRows} returns it: a layer's name, the shapes of
- * W[l] (n[l], n[l-1]), b[l] (n[l], 1) and its output (n[l], m) as text, and its number of
- * trainable values (n[l]·n[l-1] + n[l] for a Dense layer).
+ * One line of {@link summary}, as {@link summaryRows} returns it: a layer's path in the model and
+ * its label, in the course's column layout the shapes of its W[l] (n[l], n[l-1]) and b[l]
+ * (n[l], 1), its output's shape as text, and the number of its own parameter values
+ * (n[l]·n[l-1] + n[l] for a Dense layer), of which `trainable` require gradients.
  *
  * @example
  * ```ts
  * import { deepNetwork, summaryRows, type SummaryRow } from "@strata/nn";
  * import { rng } from "@strata/tensor";
  * const [first]: SummaryRow[] = summaryRows(deepNetwork([3, 2, 1], { rng: rng(0) }), 3);
- * console.log(first); // { layer: "Dense(layer 1) relu", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8 }
+ * console.log(first); // { name: "0", layer: "Dense(layer 1) relu", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8, trainable: 8 }
  * ```
  */
 export interface SummaryRow {
-  /** What the layer is, e.g. `Dense(layer 1) relu`. */
+  /** The module's dotted path in the model (`"0"`, `"features.3"`; `""` for the model itself). */
+  name: string;
+  /** What the layer is: its `summaryLabel()`, e.g. `Dense(layer 1) relu` or `Conv2d`. */
   layer: string;
-  /** W's shape, or empty for layers without weights. */
+  /** W's shape in the column layout, or empty (no own parameter named W, or batch-first input). */
   W: string;
-  /** b's shape, or empty. */
+  /** b's shape in the column layout, or empty. */
   b: string;
-  /** The output's shape (Z and A), with `m` for the examples. */
+  /** The output's shape: `(n, m)` with `m` for the examples in the column layout, the real shape (batch first) otherwise; `--` when forward never called the module. */
   output: string;
-  /** The number of trainable values. */
+  /** The number of the module's own parameter values (its children's are on their rows). */
   parameters: number;
-}
-
-function rowsOf(model: Module, rows: number, dtype: DType, out: SummaryRow[]): number {
-  if (model instanceof Sequential) {
-    for (const m of model.layers) rows = rowsOf(m, rows, dtype, out);
-    return rows;
-  }
-  if (model instanceof Dense) {
-    if (model.nIn !== rows) {
-      const n = model.layer === undefined ? "" : ` (n[${model.layer - 1}])`;
-      const source = model.layer === 1 || out.length === 0 ? "the input has" : "the layer before gives";
-      throw new ShapeError(`summary: ${model.label} expects input with ${model.nIn} rows${n}, but ${source} ${rows}`);
-    }
-    const { nIn, nOut } = model;
-    out.push({ layer: `${model.label} ${model.activation.name}`, W: `(${nOut}, ${nIn})`, b: `(${nOut}, 1)`, output: `(${nOut}, m)`, parameters: nOut * nIn + nOut });
-    return nOut;
-  }
-  const count = model.parameters().reduce((s, p) => s + p.size, 0);
-  if (model instanceof Dropout || model instanceof ActivationLayer) {
-    const what = model instanceof Dropout ? `Dropout(p=${model.p})` : `Activation ${model.activation.name}`;
-    out.push({ layer: what, W: "", b: "", output: `(${rows}, m)`, parameters: count });
-    return rows;
-  }
-  // A module of the user's own: its output rows are found by running it on one zero column.
-  const modes = model.modules().map((m) => [m, m.training] as const);
-  let y;
-  try {
-    y = noGrad(() => model.eval().forward(zeros([rows, 1], { dtype })));
-  } finally {
-    for (const [m, mode] of modes) m.training = mode;
-  }
-  const outRows = y.shape[0] ?? 1;
-  out.push({ layer: model.constructor.name, W: "", b: "", output: y.shape.length === 2 ? `(${outRows}, m)` : `(${y.shape.join(", ")})`, parameters: count });
-  return outRows;
+  /** How many of those require gradients (the rest are frozen). */
+  trainable: number;
 }
 
 /**
- * Describes a model for inputs of `nIn` rows: per layer its W, b and Z/A shapes (m stands for the
- * number of examples) and parameter count, then the total. Checks on the way that each layer's
- * input fits the layer before.
+ * Options of {@link summary} and {@link summaryRows}: the dtype of the zeros the model is run on.
  *
- * @throws ShapeError naming the first layer whose input size does not fit; ValueError when nIn is
- *   not an integer ≥ 1 (see {@link summaryRows}).
  * @example
  * ```ts
- * import { deepNetwork, summary } from "@strata/nn";
- * console.log(summary(deepNetwork([30, 20, 1]), 30).split("\n")[1]); // Dense(layer 1) relu  (20, 30)  (20, 1)  (20, m)  620
+ * import { Module, summaryRows, type SummaryOptions } from "@strata/nn";
+ * import type { Tensor } from "@strata/tensor";
+ * class Ids extends Module {
+ *   forward(ids: Tensor): Tensor {
+ *     return ids;
+ *   }
+ * }
+ * const options: SummaryOptions = { dtype: "int32" };
+ * console.log(summaryRows(new Ids(), [2, 5], options)[0]!.output); // (2, 5)
  * ```
  */
-export function summary(model: Module, nIn: number): string {
-  const rows = summaryRows(model, nIn);
-  const table = [["layer", "W", "b", "Z, A", "parameters"], ...rows.map((r) => [r.layer, r.W, r.b, r.output, String(r.parameters)])];
-  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-  const lines = table.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
-  const total = model.parameters().reduce((s, p) => s + p.size, 0);
-  return [...lines, `total: ${total} parameters`].join("\n");
+export interface SummaryOptions {
+  /** The input's dtype: the model's first float parameter's by default (float32 without parameters). */
+  dtype?: DType;
+}
+
+function shapeText(value: unknown, columns: boolean): string {
+  if (value === undefined) return "--";
+  if (value instanceof Variable || value instanceof Tensor) {
+    const shape = value.shape;
+    return columns && shape.length === 2 ? `(${shape[0]}, m)` : `(${shape.join(", ")})`;
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => shapeText(v, columns)).join(", ")}]`;
+  return value === null ? "null" : typeof value === "number" ? "()" : typeof value;
+}
+
+function checkInput(input: unknown): void {
+  if (typeof input === "number") {
+    if (!Number.isInteger(input) || input < 1) throw new ValueError(`summary: nIn must be an integer ≥ 1, got ${input}`);
+    return;
+  }
+  if (!Array.isArray(input) || !input.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new ValueError(`summary: expected nIn (the rows of a column-layout input) or an input shape of integers ≥ 1 such as [1, 1, 28, 28], got ${String(input)}`);
+  }
+}
+
+/** What one forward of `model` on zeros gave for each module, in eval mode and without a graph;
+ * every module's mode and hooks are as before afterwards, also when forward throws. */
+function outputsOf(model: Module, shape: readonly number[], dtype: DType): Map<Module, unknown> {
+  const modules = model.modules();
+  const outputs = new Map<Module, unknown>();
+  const modes = modules.map((m) => [m, m.training] as const);
+  const handles = modules.map((m) => m.registerForwardHook((module: Module, _inputs: unknown[], output: unknown) => void (outputs.has(module) || outputs.set(module, output))));
+  try {
+    noGrad(() => model.eval().forward(zeros(shape, { dtype })));
+  } catch (e) {
+    throw prefixed("summary", e);
+  } finally {
+    for (const h of handles) h.remove();
+    for (const [m, mode] of modes) m.training = mode;
+  }
+  return outputs;
 }
 
 /**
- * The rows of {@link summary} as data: one {@link SummaryRow} per Dense, Dropout or
- * ActivationLayer (descending into Sequential) and per module of another class, for inputs of
- * `nIn` rows (n[0], m). A module of another class is run once, in eval mode without gradients,
- * on a (rows, 1) column of zeros to find its output rows; its training flags are restored
- * afterwards, also when that forward throws.
+ * The rows of {@link summary} as data. `input` is either `nIn`, the rows of the course's column
+ * layout (the model is run on a (nIn, 1) column and shapes say `m` for the examples), or the shape
+ * of a batch-first input (`[1, 1, 28, 28]`), run as given. The model runs once, on zeros, in
+ * eval mode without gradients, and forward hooks record each module's output; every module's
+ * training flag is restored afterwards, also when forward throws. There is one row per module
+ * (depth first) that has parameters of its own or no children.
  *
- * @throws ValueError when nIn is not an integer ≥ 1.
- * @throws ShapeError naming the first Dense layer whose n[l-1] differs from the rows it receives;
- *   a module of another class throws what its `forward` throws on that input (a Dense inside it:
- *   ShapeError).
+ * @throws ValueError when `input` is neither an integer ≥ 1 nor a list of them.
+ * @throws whatever the model's forward throws on that input, its message starting `summary: `
+ *   (a Dense whose n[l-1] does not fit: `summary: Dense(layer 2): expected input with 7 rows (n[1]), got 20`).
  * @example
  * ```ts
  * import { deepNetwork, summaryRows } from "@strata/nn";
  * console.log(summaryRows(deepNetwork([5, 4, 3, 1]), 5).map((r) => r.parameters)); // [24, 15, 4]
  * ```
  */
-export function summaryRows(model: Module, nIn: number): SummaryRow[] {
-  if (!Number.isInteger(nIn) || nIn < 1) throw new ValueError(`summary: nIn must be an integer ≥ 1, got ${nIn}`);
-  const dtype = model.parameters()[0]?.dtype ?? "float32";
-  const out: SummaryRow[] = [];
-  rowsOf(model, nIn, dtype, out);
-  return out;
+export function summaryRows(model: Module, input: number | readonly number[], options: SummaryOptions = {}): SummaryRow[] {
+  checkInput(input);
+  const columns = typeof input === "number";
+  const dtype = options.dtype ?? model.parameters().find((p) => isFloatDType(p.dtype))?.dtype ?? "float32";
+  const outputs = outputsOf(model, columns ? [input, 1] : input, dtype);
+  const rows: SummaryRow[] = [];
+  for (const [name, m] of model.namedModules()) {
+    const children = m.children();
+    const inChildren = new Set(children.flatMap((c) => c.parameters()));
+    const own = m.namedParameters().filter(([, p]) => !inChildren.has(p));
+    if (own.length === 0 && children.length > 0) continue;
+    const shapeOf = (key: string): string => {
+      const p = columns ? own.find(([k]) => k === key)?.[1] : undefined;
+      return p ? `(${p.shape.join(", ")})` : "";
+    };
+    rows.push({
+      name,
+      layer: m.summaryLabel(),
+      W: shapeOf("W"),
+      b: shapeOf("b"),
+      output: shapeText(outputs.get(m), columns),
+      parameters: own.reduce((s, [, p]) => s + p.size, 0),
+      trainable: own.reduce((s, [, p]) => s + (p.requiresGrad ? p.size : 0), 0),
+    });
+  }
+  return rows;
+}
+
+/**
+ * Describes a model as a table: per layer (see {@link summaryRows}) its output shape and
+ * parameter count, and in the course's column layout (`input` = nIn) also its W and b shapes, with
+ * `m` standing for the number of examples; then the total, split into trainable and frozen when
+ * some parameters are frozen. Batch-first (`input` an input shape), the table has the layers'
+ * paths in the model instead of W and b.
+ *
+ * @throws ValueError or whatever the model's forward throws, as {@link summaryRows} does.
+ * @example
+ * ```ts
+ * import { deepNetwork, summary } from "@strata/nn";
+ * const net = deepNetwork([30, 20, 1]);
+ * console.log(summary(net, 30).split("\n")[1]); // Dense(layer 1) relu  (20, 30)  (20, 1)  (20, m)  620
+ * net.layers[0]!.W.requiresGrad = false;
+ * console.log(summary(net, 30).split("\n").at(-1)); // total: 641 parameters (41 trainable, 600 frozen)
+ * ```
+ */
+export function summary(model: Module, input: number | readonly number[], options: SummaryOptions = {}): string {
+  const rows = summaryRows(model, input, options);
+  const table =
+    typeof input === "number"
+      ? [["layer", "W", "b", "Z, A", "parameters"], ...rows.map((r) => [r.layer, r.W, r.b, r.output, String(r.parameters)])]
+      : [["name", "layer", "output", "parameters"], ...rows.map((r) => [r.name, r.layer, r.output, String(r.parameters)])];
+  const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+  const lines = table.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+  const params = model.parameters();
+  const total = params.reduce((s, p) => s + p.size, 0);
+  const trainable = params.reduce((s, p) => s + (p.requiresGrad ? p.size : 0), 0);
+  const split = trainable === total ? "" : ` (${trainable} trainable, ${total - trainable} frozen)`;
+  return [...lines, `total: ${total} parameters${split}`].join("\n");
 }

@@ -154,12 +154,30 @@ describe("safetensors validation", () => {
     expect(messageOf(handmade(entry("F32", [2], [8, 0]), data))).toMatch(/tensor "a": data_offsets \[8, 0\] have begin > end/);
     expect(messageOf(handmade(entry("F32", [2], [0, "8"]), data))).toMatch(/data_offsets must be two non-negative integers/);
     expect(messageOf(handmade(entry("F16", [4], [0, 8]), data))).toMatch(/tensor "a": unsupported dtype "F16"; Strata reads F32, F64, I32 and BOOL/);
-    expect(messageOf(handmade(entry("I64", [1], [0, 8]), data))).toMatch(/unsupported dtype "I64"/);
+    expect(messageOf(handmade(entry("U64", [1], [0, 8]), data))).toMatch(/unsupported dtype "U64"/);
     expect(messageOf(handmade(entry("float32", [2], [0, 8]), data))).toMatch(/unsupported dtype "float32" \(not a safetensors dtype\)/);
     expect(messageOf(handmade(entry("F32", [-2], [0, 8]), data))).toMatch(/shape must be an array of non-negative integers, got \[-2\]/);
     expect(messageOf(handmade(entry("F32", [1.5], [0, 8]), data))).toMatch(/shape must be an array of non-negative integers/);
     expect(messageOf(handmade(entry("F32", [3], [0, 8]), data))).toMatch(/tensor "a": shape \[3\] of F32 needs 12 bytes but data_offsets \[0, 8\] span 8/);
     expect(messageOf(handmade(entry("BOOL", [8], [0, 8]), Uint8Array.of(0, 1, 2, 0, 0, 0, 0, 0)))).toMatch(/BOOL data must be bytes 0 or 1/);
+  });
+
+  it("reads I64 (PyTorch's integers) into int32, value by value, and refuses a value int32 cannot hold", () => {
+    const i64 = (...xs: bigint[]): Uint8Array => {
+      const b = new Uint8Array(xs.length * 8);
+      xs.forEach((x, i) => new DataView(b.buffer).setBigInt64(i * 8, x, true));
+      return b;
+    };
+    const fits = [0n, 1n, -1n, 2147483647n, -2147483648n, 123456789n];
+    const { tensors } = decodeSafetensors(handmade(entry("I64", [2, 3], [0, 48]), i64(...fits)));
+    expect(tensors.a!.dtype).toBe("int32");
+    expect(tensors.a!.shape).toEqual([2, 3]);
+    expect(tensors.a!.toArray()).toEqual([[0, 1, -1], [2147483647, -2147483648, 123456789]]);
+    for (const [bad, at] of [[2147483648n, 1], [-2147483649n, 0], [4294967296n, 1], [-(2n ** 63n), 1]] as const) {
+      const values = at === 0 ? [bad, 5n] : [5n, bad];
+      expect(messageOf(handmade(entry("I64", [2], [0, 16]), i64(...values)))).toBe(`bad.safetensors: tensor "a": I64 value ${bad} at index ${at} does not fit int32, which Strata reads I64 into`);
+    }
+    expect(messageOf(handmade(entry("I64", [2], [0, 8]), new Uint8Array(8)))).toMatch(/tensor "a": shape \[2\] of I64 needs 16 bytes but data_offsets \[0, 8\] span 8/);
   });
 
   it("rejects metadata that is not all strings", () => {
@@ -297,7 +315,9 @@ describe("architectures", () => {
     expect(bad({ ...dense, activation: { name: "leakyRelu", alpha: -1 } })).toBe("activation.alpha: expected a finite number ≥ 0, got -1");
     expect(bad({ ...dense, activation: { name: "swish" } })).toBe('activation.name: unknown activation "swish"');
     expect(bad({ ...dense, extra: 1 })).toBe('extra: unknown field for type "dense"');
-    expect(bad({ type: "conv" })).toBe('type: expected "deepNetwork", "sequential", "dense", "dropout" or "activation", got "conv"');
+    expect(bad({ type: "conv" })).toBe(
+      'type: unknown layer type "conv"; register its class once, before loading, with registerLayer(TheClass, { type: "conv", fields, config, fromConfig }) (registered: deepNetwork, sequential, dense, dropout, activation, moduleList, moduleDict)',
+    );
     expect(bad({ type: "deepNetwork", layerDims: [3], hidden: { name: "relu" }, output: { name: "relu" }, dtype: "float32" })).toBe("layerDims: expected an array of at least 2 layer sizes, got [3]");
   });
 
@@ -334,7 +354,10 @@ describe("custom modules and atomic writes", () => {
     const file = path.join(dir, "custom.safetensors");
     const e = errorOf(() => save(new Custom(), file));
     expect(e).toBeInstanceOf(ValueError);
-    expect(e.message).toBe(`save ${file}: architectureOf: the model (a Custom) cannot be described as an architecture; use saveWeights/loadWeights with a model you construct yourself instead`);
+    // An unregistered class: the message says how to register it (registered classes round-trip: layer-registry.test.ts).
+    expect(e.message).toBe(
+      `save ${file}: architectureOf: the model (a Custom) cannot be described as an architecture: Custom is not a registered layer type; register it once with registerLayer(Custom, { type, fields, config, fromConfig }), or use saveWeights/loadWeights with a model you construct yourself`,
+    );
     const a = new Custom();
     saveWeights(a, file);
     const b = new Custom();

@@ -1,19 +1,19 @@
 // summary and summaryRows.
 import { describe, expect, it } from "vitest";
 import { errorOf } from "./helpers.js";
-import { mul, sum, variable, type Operand, type Variable } from "@strata/autograd";
-import { ActivationLayer, Dense, Dropout, Module, Sequential, deepNetwork, summary, summaryRows } from "@strata/nn";
-import { ShapeError, ValueError, rng } from "@strata/tensor";
+import { add, matmul, mul, reshape, sum, variable, type Operand, type Variable } from "@strata/autograd";
+import { ActivationLayer, Dense, Dropout, Module, ModuleList, Sequential, deepNetwork, summary, summaryRows } from "@strata/nn";
+import { DTypeError, ShapeError, Tensor, ValueError, rng, zeros } from "@strata/tensor";
 
 describe("summary and summaryRows", () => {
   it("describes deepNetwork([30, 20, 7, 5, 1]) layer by layer", () => {
     const net = deepNetwork([30, 20, 7, 5, 1], { rng: rng(0) });
     const rows = summaryRows(net, 30);
     expect(rows).toEqual([
-      { layer: "Dense(layer 1) relu", W: "(20, 30)", b: "(20, 1)", output: "(20, m)", parameters: 20 * 30 + 20 },
-      { layer: "Dense(layer 2) relu", W: "(7, 20)", b: "(7, 1)", output: "(7, m)", parameters: 7 * 20 + 7 },
-      { layer: "Dense(layer 3) relu", W: "(5, 7)", b: "(5, 1)", output: "(5, m)", parameters: 5 * 7 + 5 },
-      { layer: "Dense(layer 4) sigmoid", W: "(1, 5)", b: "(1, 1)", output: "(1, m)", parameters: 1 * 5 + 1 },
+      { name: "0", layer: "Dense(layer 1) relu", W: "(20, 30)", b: "(20, 1)", output: "(20, m)", parameters: 20 * 30 + 20, trainable: 620 },
+      { name: "1", layer: "Dense(layer 2) relu", W: "(7, 20)", b: "(7, 1)", output: "(7, m)", parameters: 7 * 20 + 7, trainable: 147 },
+      { name: "2", layer: "Dense(layer 3) relu", W: "(5, 7)", b: "(5, 1)", output: "(5, m)", parameters: 5 * 7 + 5, trainable: 40 },
+      { name: "3", layer: "Dense(layer 4) sigmoid", W: "(1, 5)", b: "(1, 1)", output: "(1, m)", parameters: 1 * 5 + 1, trainable: 6 },
     ]);
     expect(rows.map((r) => r.parameters)).toEqual([620, 147, 40, 6]);
   });
@@ -37,17 +37,17 @@ describe("summary and summaryRows", () => {
   it("lists Dropout and ActivationLayer rows with the width they pass on", () => {
     const seq = new Sequential(new Dense(4, 3, { activation: "relu" }), new ActivationLayer("tanh"), new Dropout(0.2), new Dense(3, 2));
     expect(summaryRows(seq, 4)).toEqual([
-      { layer: "Dense(layer 1) relu", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
-      { layer: "Activation tanh", W: "", b: "", output: "(3, m)", parameters: 0 },
-      { layer: "Dropout(p=0.2)", W: "", b: "", output: "(3, m)", parameters: 0 },
-      { layer: "Dense(layer 2) identity", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8 },
+      { name: "0", layer: "Dense(layer 1) relu", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15, trainable: 15 },
+      { name: "1", layer: "Activation tanh", W: "", b: "", output: "(3, m)", parameters: 0, trainable: 0 },
+      { name: "2", layer: "Dropout(p=0.2)", W: "", b: "", output: "(3, m)", parameters: 0, trainable: 0 },
+      { name: "3", layer: "Dense(layer 2) identity", W: "(2, 3)", b: "(2, 1)", output: "(2, m)", parameters: 8, trainable: 8 },
     ]);
     expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 23 parameters");
   });
 
   it("a lone Dense is named by its sizes", () => {
     expect(summaryRows(new Dense(4, 3, { activation: "sigmoid" }), 4)).toEqual([
-      { layer: "Dense(4→3) sigmoid", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
+      { name: "", layer: "Dense(4→3) sigmoid", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15, trainable: 15 },
     ]);
   });
 
@@ -63,7 +63,8 @@ describe("summary and summaryRows", () => {
     const seq = new Sequential(new Dense(30, 20), new Dense(7, 5));
     const err = errorOf(() => summaryRows(seq, 30));
     expect(err).toBeInstanceOf(ShapeError);
-    expect(err.message).toBe("summary: Dense(layer 2) expects input with 7 rows (n[1]), but the layer before gives 20");
+    // summary runs the layers' own forward, so the message is the layer's own, after "summary: "
+    expect(err.message).toBe("summary: Dense(layer 2): expected input with 7 rows (n[1]), got 20");
   });
 
   it("rejects a bad nIn", () => {
@@ -89,10 +90,10 @@ describe("summary and summaryRows", () => {
   it("finds a custom module's output rows by running it, and counts its parameters", () => {
     const seq = new Sequential(new Dense(4, 3), new Scale(), new Pool(), new Dense(1, 2));
     expect(summaryRows(seq, 4)).toEqual([
-      { layer: "Dense(layer 1) identity", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15 },
-      { layer: "Scale", W: "", b: "", output: "(3, m)", parameters: 1 },
-      { layer: "Pool", W: "", b: "", output: "(1, m)", parameters: 0 },
-      { layer: "Dense(layer 2) identity", W: "(2, 1)", b: "(2, 1)", output: "(2, m)", parameters: 4 },
+      { name: "0", layer: "Dense(layer 1) identity", W: "(3, 4)", b: "(3, 1)", output: "(3, m)", parameters: 15, trainable: 15 },
+      { name: "1", layer: "Scale", W: "", b: "", output: "(3, m)", parameters: 1, trainable: 1 },
+      { name: "2", layer: "Pool", W: "", b: "", output: "(1, m)", parameters: 0, trainable: 0 },
+      { name: "3", layer: "Dense(layer 2) identity", W: "(2, 1)", b: "(2, 1)", output: "(2, m)", parameters: 4, trainable: 4 },
     ]);
     expect(summary(seq, 4).split("\n").at(-1)).toBe("total: 20 parameters");
   });
@@ -101,7 +102,7 @@ describe("summary and summaryRows", () => {
     const seq = new Sequential(new Dense(4, 3), new Pool(), new Dense(3, 2));
     const err = errorOf(() => summaryRows(seq, 4));
     expect(err).toBeInstanceOf(ShapeError);
-    expect(err.message).toBe("summary: Dense(layer 2) expects input with 3 rows (n[1]), but the layer before gives 1");
+    expect(err.message).toBe("summary: Dense(layer 2): expected input with 3 rows (n[1]), got 1");
   });
 
   it("leaves every module's mode as it was (training or eval)", () => {
@@ -134,3 +135,82 @@ describe("summary and summaryRows", () => {
     for (const p of seq.parameters()) expect(p.grad).toBeNull();
   });
 });
+
+/** Test-local batch-first layers: x (N, in) → x·Wᵀ + b, and (N, …) → (N, rest). */
+class Affine extends Module {
+  weight: Variable;
+  bias: Variable;
+  constructor(nIn: number, nOut: number) {
+    super();
+    this.weight = variable(zeros([nOut, nIn], { dtype: "float64" }), { requiresGrad: true });
+    this.bias = variable(zeros([nOut], { dtype: "float64" }), { requiresGrad: true });
+  }
+  forward(x: Operand): Variable {
+    const v = x as Variable;
+    if (v.dtype !== "float64") throw new DTypeError(`Affine: expected float64 input, got ${v.dtype}`);
+    return add(matmul(v, this.weight.T), this.bias);
+  }
+}
+class Flat extends Module {
+  forward(x: Operand): Variable {
+    const shape = (x as Variable).shape;
+    return reshape(x, [shape[0]!, shape.slice(1).reduce((a, b) => a * b, 1)]);
+  }
+}
+class Split extends Module {
+  forward(x: Variable): [Variable, Variable] {
+    return [x.slice(null, [0, 2]), x.slice(null, [2, 5])];
+  }
+}
+class Heads extends Module {
+  split = new Split();
+  unused = new ModuleList([new Affine(2, 2)]);
+  forward(x: Variable): Variable {
+    const [a] = this.split.forward(x);
+    return a;
+  }
+}
+
+describe("summary of batch-first models (an input shape)", () => {
+  it("runs the model on zeros of that shape and takes every row's output shape from the layer itself", () => {
+    const model = new Sequential(new Flat(), new Affine(12, 5), new ActivationLayer("relu"), new Heads());
+    const rows = summaryRows(model, [2, 3, 4]);
+    expect(rows.map((r) => [r.name, r.layer, r.W, r.b, r.output, r.parameters, r.trainable])).toEqual([
+      ["0", "Flat", "", "", "(2, 12)", 0, 0],
+      ["1", "Affine", "", "", "(2, 5)", 65, 65],
+      ["2", "Activation relu", "", "", "(2, 5)", 0, 0],
+      ["3.split", "Split", "", "", "[(2, 2), (2, 3)]", 0, 0],
+      ["3.unused.0", "Affine", "", "", "--", 6, 6],
+    ]);
+    const lines = summary(model, [2, 3, 4]).split("\n");
+    expect(lines[0]!.split(/ {2,}/)).toEqual(["name", "layer", "output", "parameters"]);
+    expect(lines[2]!.split(/ {2,}/)).toEqual(["1", "Affine", "(2, 5)", "65"]);
+    expect(lines.at(-1)).toBe("total: 71 parameters");
+    // the hooks are gone afterwards
+    for (const m of model.modules()) expect(Object.hasOwn(m, "forward")).toBe(false);
+  });
+
+  it("uses the first float parameter's dtype, or the one asked for", () => {
+    const model = new Sequential(new Flat(), new Affine(6, 1));
+    expect(summaryRows(model, [4, 6]).at(-1)!.output).toBe("(4, 1)");
+    const e = errorOf(() => summaryRows(model, [4, 6], { dtype: "float32" }));
+    expect(e).toBeInstanceOf(DTypeError);
+    expect(e.message).toBe("summary: Affine: expected float64 input, got float32");
+    class Ids extends Module {
+      forward(ids: Tensor): Tensor {
+        if (ids.dtype !== "int32") throw new DTypeError("Ids: expected int32 ids");
+        return ids;
+      }
+    }
+    expect(summaryRows(new Ids(), [3, 7], { dtype: "int32" })).toEqual([{ name: "", layer: "Ids", W: "", b: "", output: "(3, 7)", parameters: 0, trainable: 0 }]);
+  });
+
+  it("rejects an input that is neither nIn nor a shape of integers ≥ 1", () => {
+    for (const bad of [[2, 0], [1.5], "3", [2, -1]]) {
+      const e = errorOf(() => summaryRows(new Flat(), bad as number[]));
+      expect(e).toBeInstanceOf(ValueError);
+      expect(e.message).toBe(`summary: expected nIn (the rows of a column-layout input) or an input shape of integers ≥ 1 such as [1, 1, 28, 28], got ${String(bad)}`);
+    }
+  });
+});
+

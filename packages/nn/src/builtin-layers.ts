@@ -1,0 +1,20 @@
+// The built-in layer types, in one list: the registry starts from it (layer-registry.ts), so no
+// layer registers itself as a side effect of being imported. Each entry sits beside its class.
+// A new built-in layer adds its entry here.
+import { moduleDictLayer, moduleListLayer } from "./containers.js";
+import { denseLayer } from "./dense.js";
+import { activationLayer, dropoutLayer } from "./dropout.js";
+import type { LayerEntry } from "./layer-type.js";
+import { deepNetworkLayer } from "./network.js";
+import { sequentialLayer } from "./sequential.js";
+
+/** Every built-in layer class with its type, in the order messages list them. @internal */
+export const builtInLayers: readonly LayerEntry[] = [
+  deepNetworkLayer,
+  sequentialLayer,
+  denseLayer,
+  dropoutLayer,
+  activationLayer,
+  moduleListLayer,
+  moduleDictLayer,
+];
