@@ -41,4 +41,14 @@ export const THRESHOLDS = {
   minBlock: 32,
   /** TypeScript loops: rows shorter than this are gathered to row-major order first (per-row call overhead). */
   minRow: 8,
+  /** Multiply-adds from which a convolution's product goes to the WebAssembly kernels (TO MEASURE). */
+  wasmConv: 1 << 12,
+  /** Multiply-adds each thread must get before a convolution wakes another (TO MEASURE). */
+  convPerThread: 1 << 20,
+  /** Elements of an unfolded chunk (K × positions) in the WebAssembly convolutions (TO MEASURE). */
+  convChunk: 1 << 15,
+  /** Elements (input plus output) from which a pooling goes to the WebAssembly kernels (TO MEASURE). */
+  wasmPool: 1 << 12,
+  /** Elements per thread for a pooling (TO MEASURE). */
+  poolPerThread: 1 << 17,
 } as const;
