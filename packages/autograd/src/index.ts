@@ -18,3 +18,8 @@ export { noGradient, type NoGradient } from "./no-gradient.js";
 export { grad, valueAndGrad, type GradOptions, type GradResult } from "./grad.js";
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck.js";
 export { toDot } from "./graph.js";
+export { conv1d, conv2d, conv2dInput, conv2dWeight, type Conv1dOptions } from "./conv.js";
+export {
+  maxPool1d, maxPool2d, avgPool1d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
+  gatherPlanes, scatterAddPlanes, type MaxPool1dOptions, type AvgPool1dOptions,
+} from "./pooling.js";

@@ -38,27 +38,30 @@ function addRun<T>(dst: usize, src: usize, count: i32): void {
 // (K rows of q1 − q0), or with `fold` adds cols back onto the image (col2im, the adjoint).
 @inline
 function unfold<T>(g: Conv, image: usize, c0: i32, q0: i32, q1: i32, cols: usize, fold: bool): void {
+  // the geometry in locals: read through `g`, every field would be loaded again after each store
   const size = <i32>sizeof<T>();
+  const h = g.h, w = g.w, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw, dh = g.dh, dw = g.dw, ow = g.ow;
+  const padTop = g.padTop, padLeft = g.padLeft;
   const width = q1 - q0;
   const cg = g.c / g.groups;
   let row = cols;
   for (let c = 0; c < cg; c++) {
-    const plane = image + <usize>((c0 + c) * g.h * g.w * size);
-    for (let i = 0; i < g.kh; i++) {
-      for (let j = 0; j < g.kw; j++) {
-        let y = q0 / g.ow;
-        let x = q0 - y * g.ow;
+    const plane = image + <usize>((c0 + c) * h * w * size);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        let y = q0 / ow;
+        let x = q0 - y * ow;
         let to = row;
         for (let q = q0; q < q1; y++) {
-          const run = min(g.ow - x, q1 - q);
-          const ih = y * g.sh - g.padTop + i * g.dh;
-          if (ih >= 0 && ih < g.h) {
-            const line = plane + <usize>(ih * g.w * size);
-            const iw0 = x * g.sw - g.padLeft + j * g.dw;
-            if (g.sw == 1) {
+          const run = min(ow - x, q1 - q);
+          const ih = y * sh - padTop + i * dh;
+          if (ih >= 0 && ih < h) {
+            const line = plane + <usize>(ih * w * size);
+            const iw0 = x * sw - padLeft + j * dw;
+            if (sw == 1) {
               // the run's columns inside the image: t in [lo, hi)
               const lo = min(max(-iw0, 0), run);
-              const hi = max(min(g.w - iw0, run), lo);
+              const hi = max(min(w - iw0, run), lo);
               const from = line + <usize>((iw0 + lo) * size);
               if (fold) {
                 addRun<T>(from, to + <usize>(lo * size), hi - lo);
@@ -69,8 +72,8 @@ function unfold<T>(g: Conv, image: usize, c0: i32, q0: i32, q1: i32, cols: usize
               }
             } else {
               for (let t = 0; t < run; t++) {
-                const iw = iw0 + t * g.sw;
-                const inside = iw >= 0 && iw < g.w;
+                const iw = iw0 + t * sw;
+                const inside = iw >= 0 && iw < w;
                 const at = to + <usize>(t * size);
                 if (fold) {
                   if (inside) store<T>(line + <usize>(iw * size), load<T>(line + <usize>(iw * size)) + load<T>(at));

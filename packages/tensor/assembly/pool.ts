@@ -11,35 +11,85 @@ class Pool {
   kh: i32; kw: i32; sh: i32; sw: i32; ph: i32; pw: i32; dh: i32; dw: i32;
 }
 
+// One output by its whole window, branch-free (on random data a branch on the comparison
+// mispredicts about once per window): the first maximum in scan order wins, NaN beats everything,
+// and an all −∞ window points at its first position inside the input (PyTorch's rules).
+@inline
+function maxOne<T>(at: usize, w: i32, h0: i32, h1: i32, dh: i32, x0: i32, sw: i32, pw: i32, kw: i32, dw: i32, out: usize, where: usize): void {
+  const size = <i32>sizeof<T>();
+  let w0 = x0 * sw - pw;
+  const w1 = min(w0 + (kw - 1) * dw + 1, w);
+  while (w0 < 0) w0 += dw;
+  let best = <T>-Infinity;
+  let index = h0 * w + w0;
+  for (let r = h0; r < h1; r += dh) {
+    for (let c = w0; c < w1; c += dw) {
+      const v = load<T>(at + <usize>((r * w + c) * size));
+      const wins = v > best || v != v;
+      best = select<T>(v, best, wins);
+      index = select<i32>(r * w + c, index, wins);
+    }
+  }
+  store<T>(out, best);
+  store<i32>(where, index);
+}
+
+// Four neighbouring outputs at once (float32, stride 1 or 2, every tap inside the row): the same
+// rules lane by lane, the running maxima kept in registers over the window's taps. With stride 2
+// a tap of the four outputs is the even lanes of eight consecutive values. Scalar windows cost
+// 0.85 ms for 32 × 8 planes of 24 × 24 pooled 2 × 2; these, about a tenth of it.
+@inline
+function maxFour(at: usize, w: i32, h0: i32, h1: i32, dh: i32, x0: i32, sw: i32, pw: i32, kw: i32, dw: i32, out: usize, where: usize): void {
+  const steps = sw == 1 ? i32x4(0, 1, 2, 3) : i32x4(0, 2, 4, 6);
+  const c0 = x0 * sw - pw;
+  let best = f32x4.splat(-Infinity);
+  let index = i32x4.add(i32x4.splat(h0 * w + c0), steps);
+  for (let r = h0; r < h1; r += dh) {
+    for (let j = 0; j < kw; j++) {
+      const c = r * w + c0 + j * dw;
+      const from = at + <usize>(c << 2);
+      const v = sw == 1 ? v128.load(from) : v128.shuffle<f32>(v128.load(from), v128.load(from, 16), 0, 2, 4, 6);
+      const wins = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+      best = v128.bitselect(v, best, wins);
+      index = v128.bitselect(i32x4.add(i32x4.splat(c), steps), index, wins);
+    }
+  }
+  v128.store(out, best);
+  v128.store(where, index);
+}
+
 @inline
 function maxPool<T>(geom: usize, x: usize, values: usize, indices: usize, plane0: i32, plane1: i32): void {
   const g = changetype<Pool>(geom);
+  // the geometry in locals: read through `g`, every field would be loaded again after each store
+  const h = g.h, w = g.w, oh = g.oh, ow = g.ow, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw;
+  const ph = g.ph, pw = g.pw, dh = g.dh, dw = g.dw;
   const size = <i32>sizeof<T>();
-  let out = plane0 * g.oh * g.ow;
+  // the outputs [first, last] whose four-wide blocks use only values inside the row (with stride
+  // 2 the eighth value read may lie past it, unused: JS leaves slack after the input)
+  const vector = size == 4 && (sw == 1 || sw == 2);
+  const first = (pw + sw - 1) / sw;
+  const last = (w - (sw == 1 ? 4 : 7) - (kw - 1) * dw + pw) / sw;
   for (let plane = plane0; plane < plane1; plane++) {
-    const at = x + <usize>(plane * g.h * g.w * size);
-    for (let y = 0; y < g.oh; y++) {
-      let h0 = y * g.sh - g.ph;
-      const h1 = min(h0 + (g.kh - 1) * g.dh + 1, g.h);
-      while (h0 < 0) h0 += g.dh;
-      for (let x0 = 0; x0 < g.ow; x0++, out++) {
-        let w0 = x0 * g.sw - g.pw;
-        const w1 = min(w0 + (g.kw - 1) * g.dw + 1, g.w);
-        while (w0 < 0) w0 += g.dw;
-        // the first maximum in scan order wins; NaN beats everything (PyTorch's rule)
-        let best = <T>-Infinity;
-        let index = h0 * g.w + w0;
-        for (let r = h0; r < h1; r += g.dh) {
-          for (let c = w0; c < w1; c += g.dw) {
-            const v = load<T>(at + <usize>((r * g.w + c) * size));
-            if (v > best || v != v) {
-              best = v;
-              index = r * g.w + c;
-            }
-          }
+    const at = x + <usize>(plane * h * w * size);
+    for (let y = 0; y < oh; y++) {
+      let h0 = y * sh - ph;
+      const h1 = min(h0 + (kh - 1) * dh + 1, h);
+      while (h0 < 0) h0 += dh;
+      const row = (plane * oh + y) * ow;
+      const out = values + <usize>(row * size);
+      const where = indices + <usize>(row << 2);
+      let x0 = 0;
+      if (vector) {
+        for (; x0 < first && x0 < ow; x0++) {
+          maxOne<T>(at, w, h0, h1, dh, x0, sw, pw, kw, dw, out + <usize>(x0 * size), where + <usize>(x0 << 2));
         }
-        store<T>(values + <usize>(out * size), best);
-        store<i32>(indices + <usize>(out << 2), index);
+        for (; x0 + 4 <= ow && x0 <= last; x0 += 4) {
+          maxFour(at, w, h0, h1, dh, x0, sw, pw, kw, dw, out + <usize>(x0 << 2), where + <usize>(x0 << 2));
+        }
+      }
+      for (; x0 < ow; x0++) {
+        maxOne<T>(at, w, h0, h1, dh, x0, sw, pw, kw, dw, out + <usize>(x0 * size), where + <usize>(x0 << 2));
       }
     }
   }
@@ -93,37 +143,38 @@ export function planesF64(kind: i32, from: usize, fromSize: i32, indices: usize,
 @inline
 function avgPool<T>(kind: i32, geom: usize, bounds: usize, scales: usize, x: usize, out: usize, plane0: i32, plane1: i32): void {
   const g = changetype<Pool>(geom);
+  const h = g.h, w = g.w, oh = g.oh, ow = g.ow;
   const size = <i32>sizeof<T>();
   const forward = kind == 0;
-  const inPlane = forward ? g.h * g.w : g.oh * g.ow;
-  const outPlane = forward ? g.oh * g.ow : g.h * g.w;
-  const rowEnd = bounds + <usize>(g.oh << 2);
-  const colStart = rowEnd + <usize>(g.oh << 2);
-  const colEnd = colStart + <usize>(g.ow << 2);
-  const colScale = scales + <usize>(g.oh << 3);
+  const inPlane = forward ? h * w : oh * ow;
+  const outPlane = forward ? oh * ow : h * w;
+  const rowEnd = bounds + <usize>(oh << 2);
+  const colStart = rowEnd + <usize>(oh << 2);
+  const colEnd = colStart + <usize>(ow << 2);
+  const colScale = scales + <usize>(oh << 3);
   if (!forward) memory.fill(out + <usize>(plane0 * outPlane * size), 0, <usize>((plane1 - plane0) * outPlane * size));
   for (let plane = plane0; plane < plane1; plane++) {
     const a = x + <usize>(plane * inPlane * size);
     const o = out + <usize>(plane * outPlane * size);
-    for (let i = 0; i < g.oh; i++) {
+    for (let i = 0; i < oh; i++) {
       const r0 = load<i32>(bounds + <usize>(i << 2));
       const r1 = load<i32>(rowEnd + <usize>(i << 2));
       const rs = load<f64>(scales + <usize>(i << 3));
-      for (let j = 0; j < g.ow; j++) {
+      for (let j = 0; j < ow; j++) {
         const c0 = load<i32>(colStart + <usize>(j << 2));
         const c1 = load<i32>(colEnd + <usize>(j << 2));
         const scale = rs * load<f64>(colScale + <usize>(j << 3));
         if (forward) {
           let s: f64 = 0;
           for (let r = r0; r < r1; r++) {
-            for (let c = c0; c < c1; c++) s += <f64>load<T>(a + <usize>((r * g.w + c) * size));
+            for (let c = c0; c < c1; c++) s += <f64>load<T>(a + <usize>((r * w + c) * size));
           }
-          store<T>(o + <usize>((i * g.ow + j) * size), <T>(s * scale));
+          store<T>(o + <usize>((i * ow + j) * size), <T>(s * scale));
         } else {
-          const v = <T>(<f64>load<T>(a + <usize>((i * g.ow + j) * size)) * scale);
+          const v = <T>(<f64>load<T>(a + <usize>((i * ow + j) * size)) * scale);
           for (let r = r0; r < r1; r++) {
             for (let c = c0; c < c1; c++) {
-              const at = o + <usize>((r * g.w + c) * size);
+              const at = o + <usize>((r * w + c) * size);
               store<T>(at, load<T>(at) + v);
             }
           }

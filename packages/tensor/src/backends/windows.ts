@@ -120,3 +120,4 @@ export interface AvgPoolRequest {
   readonly x: Tensor;
   readonly out: DataArray;
 }
+

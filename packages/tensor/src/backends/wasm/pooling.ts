@@ -15,6 +15,8 @@ export function wasmMaxPool({ geometry: g, window: k, x, values, indices }: MaxP
   resetArena();
   const geom = stageWords(rt, [g.planes, g.h, g.w, g.oh, g.ow, k.kh, k.kw, k.sh, k.sw, k.ph, k.pw, k.dh, k.dw]);
   const input = stageTensor(rt, wide, x);
+  // the four-wide stride-2 kernel may read one value past the input's last row (and ignore it)
+  takeArena(rt, 16);
   const out = takeArena(rt, values.length * (wide ? 8 : 4));
   const index = takeArena(rt, indices.length * 4);
   const jobs: Job[] = ranges(g.planes, threads, 1).map(([p0, p1]) => ({ kernel: `maxPool${suffix(wide)}`, args: [geom, input, out, index, p0, p1] }));
