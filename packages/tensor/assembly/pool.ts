@@ -171,11 +171,12 @@ function avgPool<T>(kind: i32, geom: usize, bounds: usize, scales: usize, x: usi
           }
           store<T>(o + <usize>((i * ow + j) * size), <T>(s * scale));
         } else {
-          const v = <T>(<f64>load<T>(a + <usize>((i * ow + j) * size)) * scale);
+          // added in float64 and rounded once, as the TypeScript kernel does
+          const v = <f64>load<T>(a + <usize>((i * ow + j) * size)) * scale;
           for (let r = r0; r < r1; r++) {
             for (let c = c0; c < c1; c++) {
               const at = o + <usize>((r * w + c) * size);
-              store<T>(at, load<T>(at) + v);
+              store<T>(at, <T>(<f64>load<T>(at) + v));
             }
           }
         }
