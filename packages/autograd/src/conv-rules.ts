@@ -11,7 +11,7 @@ import type { AvgPool2dOptions, Conv2dOptions, Shape, Tensor } from "@strata/ten
 import { row, type Inputs, type Rule } from "./rule.js";
 import { noGradient } from "./no-gradient.js";
 import { valueOf } from "./record.js";
-import { sum } from "./structural.js";
+import { reshape, sum } from "./structural.js";
 import { conv2d, conv2dInput, conv2dWeight } from "./conv.js";
 import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, gatherPlanes, scatterAddPlanes } from "./pooling.js";
 
@@ -48,14 +48,15 @@ const t = (x: Tensor | number): Tensor => x as Tensor;
 
 /** Their rows (merged into rules). @internal */
 export const convRules: { readonly [P in keyof ConvPrimitiveAttrs]: Rule<(typeof convInputs)[P], ConvPrimitiveAttrs[P]> } = {
-  // y = conv(x, w) + b: d/dx, d/dw as in the header; d/db = Σ_{n,i,j} g
+  // y = conv(x, w) + b: d/dx, d/dw as in the header; d/db = Σ_{n,i,j} g, summed over each
+  // image's contiguous rows of positions first (the row reduction's kernel), then the batch
   conv2d: row({
     forward: ([x, weight, bias], { options }) => T.conv2d(t(x), t(weight), typeof bias === "number" ? null : bias, options),
     saves: ["x", "weight"],
     vjp: [
       (g, { weight, shapes: [shape], attrs: { options } }) => conv2dInput(shape, weight, g, options),
       (g, { x, shapes: [, shape], attrs: { options } }) => conv2dWeight(x, shape, g, options),
-      (g) => sum(g, { axis: [0, 2, 3] }),
+      (g) => sum(sum(reshape(g, [g.shape[0]!, g.shape[1]!, g.shape[2]! * g.shape[3]!]), { axis: 2 }), { axis: 0 }),
     ],
   }),
   conv2dInput: row({
