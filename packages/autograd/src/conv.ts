@@ -76,7 +76,7 @@ function frozen(options: Conv2dOptions): Conv2dOptions {
  * const w = variable([[[[1, 0], [0, -1]]]], { requiresGrad: true });  // (1, 1, 2, 2)
  * const y = conv2d(x, w, null, { stride: 1 });
  * y.sum().backward();
- * console.log(y.toArray(), w.grad?.toArray()); // [[[[-4, -4], [-4, -4]]]] [[[[12, 16], [24, 28]]]]
+ * console.log(y.data.squeeze().toArray(), w.grad?.squeeze().toArray()); // [[-4, -4], [-4, -4]] [[12, 16], [24, 28]]
  * ```
  */
 export function conv2d(x: Operand, weight: Operand, bias: Operand | null = null, options: Conv2dOptions = {}): Variable {
@@ -97,7 +97,7 @@ export function conv2d(x: Operand, weight: Operand, bias: Operand | null = null,
  * ```ts
  * import { conv2dInput, variable } from "@strata/autograd";
  * const dx = conv2dInput([1, 1, 1, 3], variable([[[[1, 2]]]]), variable([[[[1, 10]]]]));
- * console.log(dx.toArray()); // [[[[1, 12, 20]]]]
+ * console.log(dx.shape, dx.data.squeeze().toArray()); // [1, 1, 1, 3] [1, 12, 20]
  * ```
  */
 export function conv2dInput(inputSize: Shape, weight: Operand, gradOutput: Operand, options: Conv2dOptions = {}): Variable {
@@ -117,7 +117,7 @@ export function conv2dInput(inputSize: Shape, weight: Operand, gradOutput: Opera
  * ```ts
  * import { conv2dWeight, variable } from "@strata/autograd";
  * const dw = conv2dWeight(variable([[[[1, 2, 3]]]]), [1, 1, 1, 2], variable([[[[1, 10]]]]));
- * console.log(dw.toArray()); // [[[[21, 32]]]]
+ * console.log(dw.shape, dw.data.squeeze().toArray()); // [1, 1, 1, 2] [21, 32]
  * ```
  */
 export function conv2dWeight(input: Operand, weightSize: Shape, gradOutput: Operand, options: Conv2dOptions = {}): Variable {

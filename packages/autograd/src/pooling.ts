@@ -76,7 +76,7 @@ export function scatterAddPlanes(updates: Operand, indices: Operand, planeShape:
  * const x = variable([[[[1, 5, 2, 0], [3, 4, 2, 1]]]], { requiresGrad: true });
  * const y = maxPool2d(x, { kernelSize: 2 });
  * y.sum().backward();
- * console.log(y.toArray(), x.grad?.toArray()); // [[[[5, 2]]]] [[[[0, 1, 1, 0], [0, 0, 0, 0]]]]
+ * console.log(y.data.squeeze().toArray(), x.grad?.squeeze().toArray()); // [5, 2] [[0, 1, 1, 0], [0, 0, 0, 0]]
  * ```
  */
 export function maxPool2d(x: Operand, options: MaxPool2dOptions): Variable {
@@ -97,7 +97,7 @@ export function maxPool2d(x: Operand, options: MaxPool2dOptions): Variable {
  * ```ts
  * import { avgPool2d, variable } from "@strata/autograd";
  * const x = variable([[[[1, 2, 3], [4, 5, 6]]]]);
- * console.log(avgPool2d(x, { kernelSize: 2, stride: 1 }).toArray()); // [[[[3, 4]]]]
+ * console.log(avgPool2d(x, { kernelSize: 2, stride: 1 }).data.squeeze().toArray()); // [3, 4]
  * ```
  */
 export function avgPool2d(x: Operand, options: AvgPool2dOptions): Variable {
@@ -113,7 +113,8 @@ export function avgPool2d(x: Operand, options: AvgPool2dOptions): Variable {
  * @example
  * ```ts
  * import { avgPool2dBackward, variable } from "@strata/autograd";
- * console.log(avgPool2dBackward(variable([[[[4, 8]]]]), [1, 1, 2, 3], { kernelSize: 2, stride: 1 }).toArray()); // [[[[1, 3, 2], [1, 3, 2]]]]
+ * const dx = avgPool2dBackward(variable([[[[4, 8]]]]), [1, 1, 2, 3], { kernelSize: 2, stride: 1 });
+ * console.log(dx.data.squeeze().toArray()); // [[1, 3, 2], [1, 3, 2]]
  * ```
  */
 export function avgPool2dBackward(gradOutput: Operand, inputSize: Shape, options: AvgPool2dOptions): Variable {
@@ -131,7 +132,7 @@ export function avgPool2dBackward(gradOutput: Operand, inputSize: Shape, options
  * @example
  * ```ts
  * import { adaptiveAvgPool2d, variable } from "@strata/autograd";
- * console.log(adaptiveAvgPool2d(variable([[[[1, 2, 3, 4, 5]]]]), [1, 2]).toArray()); // [[[[2, 4]]]]
+ * console.log(adaptiveAvgPool2d(variable([[[[1, 2, 3, 4, 5]]]]), [1, 2]).data.squeeze().toArray()); // [2, 4]
  * ```
  */
 export function adaptiveAvgPool2d(x: Operand, outputSize: number | readonly [number, number]): Variable {
@@ -147,7 +148,7 @@ export function adaptiveAvgPool2d(x: Operand, outputSize: number | readonly [num
  * @example
  * ```ts
  * import { adaptiveAvgPool2dBackward, variable } from "@strata/autograd";
- * console.log(adaptiveAvgPool2dBackward(variable([[[[3, 6]]]]), [1, 1, 1, 5]).toArray()); // [[[[1, 1, 3, 2, 2]]]]
+ * console.log(adaptiveAvgPool2dBackward(variable([[[[3, 6]]]]), [1, 1, 1, 5]).data.squeeze().toArray()); // [1, 1, 3, 2, 2]
  * ```
  */
 export function adaptiveAvgPool2dBackward(gradOutput: Operand, inputSize: Shape): Variable {

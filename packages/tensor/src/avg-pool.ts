@@ -55,7 +55,7 @@ function spread(op: string, gradOutput: Tensor, inputSize: Shape, { geometry, ro
  * ```ts
  * import { avgPool2d, tensor } from "@strata/tensor";
  * const x = tensor([[[[1, 2, 3], [4, 5, 6]]]]);  // (1, 1, 2, 3)
- * console.log(avgPool2d(x, { kernelSize: 2, stride: 1 }).toArray()); // [[[[3, 4]]]]
+ * console.log(avgPool2d(x, { kernelSize: 2, stride: 1 }).squeeze().toArray()); // [3, 4]
  * ```
  */
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
@@ -75,7 +75,8 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
  * @example
  * ```ts
  * import { avgPool2dBackward, tensor } from "@strata/tensor";
- * console.log(avgPool2dBackward(tensor([[[[4, 8]]]]), [1, 1, 2, 3], { kernelSize: 2, stride: 1 }).toArray()); // [[[[1, 3, 2], [1, 3, 2]]]]
+ * const dx = avgPool2dBackward(tensor([[[[4, 8]]]]), [1, 1, 2, 3], { kernelSize: 2, stride: 1 });
+ * console.log(dx.squeeze().toArray()); // [[1, 3, 2], [1, 3, 2]]
  * ```
  */
 export function avgPool2dBackward(gradOutput: Tensor, inputSize: Shape, options: AvgPool2dOptions): Tensor {
@@ -98,7 +99,7 @@ export function avgPool2dBackward(gradOutput: Tensor, inputSize: Shape, options:
  * ```ts
  * import { adaptiveAvgPool2d, tensor } from "@strata/tensor";
  * const x = tensor([[[[1, 2, 3, 4, 5]]]]);  // (1, 1, 1, 5)
- * console.log(adaptiveAvgPool2d(x, [1, 2]).toArray()); // [[[[2, 4]]]]
+ * console.log(adaptiveAvgPool2d(x, [1, 2]).squeeze().toArray()); // [2, 4]
  * ```
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [number, number]): Tensor {
@@ -116,7 +117,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
  * @example
  * ```ts
  * import { adaptiveAvgPool2dBackward, tensor } from "@strata/tensor";
- * console.log(adaptiveAvgPool2dBackward(tensor([[[[3, 6]]]]), [1, 1, 1, 5]).toArray()); // [[[[1, 1, 3, 2, 2]]]]
+ * console.log(adaptiveAvgPool2dBackward(tensor([[[[3, 6]]]]), [1, 1, 1, 5]).squeeze().toArray()); // [1, 1, 3, 2, 2]
  * ```
  */
 export function adaptiveAvgPool2dBackward(gradOutput: Tensor, inputSize: Shape): Tensor {

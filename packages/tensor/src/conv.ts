@@ -64,8 +64,8 @@ function run(kind: ConvRequest["kind"], geometry: ConvGeometry, a: Tensor, b: Te
  * import { conv2d, tensor } from "@strata/tensor";
  * const x = tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);  // (1, 1, 3, 3)
  * const w = tensor([[[[1, 0], [0, -1]]]]);                  // (1, 1, 2, 2)
- * console.log(conv2d(x, w, tensor([10])).toArray()); // [[[[6, 6], [6, 6]]]]
- * console.log(conv2d(x, w, null, { padding: "same" }).toArray()); // [[[[-4, -4, 3], [-4, -4, 6], [7, 8, 9]]]]
+ * console.log(conv2d(x, w, tensor([10])).squeeze().toArray()); // [[6, 6], [6, 6]]
+ * console.log(conv2d(x, w, null, { padding: "same" }).squeeze().toArray()); // [[-4, -4, 3], [-4, -4, 6], [7, 8, 9]]
  * ```
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
@@ -96,7 +96,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * ```ts
  * import { conv2dInput, tensor } from "@strata/tensor";
  * const w = tensor([[[[1, 2]]]]);  // (1, 1, 1, 2)
- * console.log(conv2dInput([1, 1, 1, 3], w, tensor([[[[1, 10]]]])).toArray()); // [[[[1, 12, 20]]]]
+ * console.log(conv2dInput([1, 1, 1, 3], w, tensor([[[[1, 10]]]])).squeeze().toArray()); // [1, 12, 20]
  * ```
  */
 export function conv2dInput(inputSize: Shape, weight: Tensor, gradOutput: Tensor, options: Conv2dOptions = {}): Tensor {
@@ -125,7 +125,7 @@ export function conv2dInput(inputSize: Shape, weight: Tensor, gradOutput: Tensor
  * ```ts
  * import { conv2dWeight, tensor } from "@strata/tensor";
  * const x = tensor([[[[1, 2, 3]]]]);  // (1, 1, 1, 3)
- * console.log(conv2dWeight(x, [1, 1, 1, 2], tensor([[[[1, 10]]]])).toArray()); // [[[[21, 32]]]]
+ * console.log(conv2dWeight(x, [1, 1, 1, 2], tensor([[[[1, 10]]]])).squeeze().toArray()); // [21, 32]
  * ```
  */
 export function conv2dWeight(input: Tensor, weightSize: Shape, gradOutput: Tensor, options: Conv2dOptions = {}): Tensor {

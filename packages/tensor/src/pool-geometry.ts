@@ -19,7 +19,8 @@ import type { AxisWindows, MaxPoolWindow, PoolGeometry } from "./backends/window
  * ```ts
  * import { maxPool2dWithIndices, arange, type MaxPool2dOptions } from "@strata/tensor";
  * const opts: MaxPool2dOptions = { kernelSize: 2, ceilMode: true };
- * console.log(maxPool2dWithIndices(arange(0, 9).reshape([1, 1, 3, 3]), opts).values.toArray()); // [[[[4, 5], [7, 8]]]]
+ * const x = arange(0, 9, 1, { dtype: "float32" }).reshape([1, 1, 3, 3]);
+ * console.log(maxPool2dWithIndices(x, opts).values.squeeze().toArray()); // [[4, 5], [7, 8]]
  * ```
  */
 export interface MaxPool2dOptions {
@@ -41,7 +42,7 @@ export interface MaxPool2dOptions {
  * ```ts
  * import { avgPool2d, ones, type AvgPool2dOptions } from "@strata/tensor";
  * const opts: AvgPool2dOptions = { kernelSize: 2, padding: 1, countIncludePad: false };
- * console.log(avgPool2d(ones([1, 1, 2, 2]), opts).toArray()); // [[[[1, 1], [1, 1]]]]
+ * console.log(avgPool2d(ones([1, 1, 2, 2]), opts).squeeze().toArray()); // [[1, 1], [1, 1]]
  * ```
  */
 export interface AvgPool2dOptions {

@@ -31,7 +31,7 @@ import { position } from "./indices.js";
  * import { maxPool2dWithIndices, tensor } from "@strata/tensor";
  * const x = tensor([[[[1, 5, 2, 0], [3, 4, 2, 1]]]]);  // (1, 1, 2, 4)
  * const { values, indices } = maxPool2dWithIndices(x, { kernelSize: 2 });
- * console.log(values.toArray(), indices.toArray()); // [[[[5, 2]]]] [[[[1, 2]]]]
+ * console.log(values.squeeze().toArray(), indices.squeeze().toArray()); // [5, 2] [1, 2]
  * ```
  */
 export function maxPool2dWithIndices(x: Tensor, options: MaxPool2dOptions): { values: Tensor; indices: Tensor } {

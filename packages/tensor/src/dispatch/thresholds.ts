@@ -55,7 +55,7 @@ export const THRESHOLDS = {
   /**
    * Elements of one unfolded chunk (K rows × positions) in the WebAssembly convolutions: 128 KiB
    * of float32 stays in L2 beside the product's packed panels. LeNet's layers (25 × 576 and
-   * 200 × 64) fit whole; a 3-channel 3×3 convolution of 224×224 images unfolds 1213 positions at a time.
+   * 200 × 64) fit whole; a 3-channel 3×3 convolution of 224×224 images unfolds 1208 positions at a time.
    */
   convChunk: 1 << 15,
   /**
