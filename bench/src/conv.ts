@@ -4,8 +4,8 @@
 //      and on the WebAssembly ones with one and two threads; ms per call and GFLOP/s, and how much
 //      of the call the kernels themselves take (the rest stages operands and copies results);
 //   2. its 2×2 max pools, forward (values and indices) and backward (scatter-add);
-//   3. the conv + pool part of a training step through autograd: conv1, relu, pool, conv2, relu,
-//      pool, forward and backward to the weights and biases;
+//   3. the conv + pool part of a training step through autograd: conv1, pool, conv2, pool, forward
+//      and backward to the weights and biases, without and with the relus between them;
 //   4. the whole SGD step of the net (+ flatten, Linear 256→10, cross-entropy, lr 0.05), steps/s.
 import { add, conv2d, gradients, logSoftmax, matmul, maxPool2d, mean, mul, relu, reshape, sum, variable, type Variable } from "@strata/autograd";
 import {
@@ -105,17 +105,18 @@ function lenet(): Net {
   return { x: randn([32, 1, 28, 28], { rng: r }), labels: randint(0, 10, [32], { rng: r }), params };
 }
 
-/** conv1, relu, pool, conv2, relu, pool. */
-function features(net: Net): Variable {
+/** conv1, relu, pool, conv2, relu, pool (without the relus when `activation` is false). */
+function features(net: Net, activation = true): Variable {
   const [w1, b1, w2, b2] = net.params;
-  const h = maxPool2d(relu(conv2d(net.x, w1!, b1!)), { kernelSize: 2 });
-  return maxPool2d(relu(conv2d(h, w2!, b2!)), { kernelSize: 2 });
+  const g = activation ? relu : (v: Variable) => v;
+  const h = maxPool2d(g(conv2d(net.x, w1!, b1!)), { kernelSize: 2 });
+  return maxPool2d(g(conv2d(h, w2!, b2!)), { kernelSize: 2 });
 }
 
 async function steps(results: ConvResults): Promise<void> {
   const net = lenet();
   const probe = randn([32, 16, 4, 4], { rng: rng(4) });
-  const convPart = () => gradients([sum(mul(features(net), probe))], net.params.slice(0, 4));
+  const part = (activation: boolean) => () => gradients([sum(mul(features(net, activation), probe))], net.params.slice(0, 4));
   const onehot = oneHot(net.labels, 10, { axis: 1, dtype: "float32" });
   const step = () => {
     const [, , , , w3, b3] = net.params;
@@ -125,7 +126,9 @@ async function steps(results: ConvResults): Promise<void> {
     net.params.forEach((p, i) => subInPlace(p.data, grads[i]!.data, { alpha: 0.05 }));
   };
   const rows: (string | number)[][] = [];
-  for (const [what, fn] of [["conv + pool part, forward + backward", convPart], ["whole SGD step (batch 32)", step]] as const) {
+  for (const [what, fn] of [
+    ["convolutions and pools, forward + backward", part(false)], ["the same with the two relus", part(true)], ["whole SGD step (batch 32)", step],
+  ] as const) {
     const [ts, one, two] = await configs(`LeNet ${what}`, fn, results);
     rows.push([what, ts!.median, one!.median, two!.median, two!.min, (1000 / two!.median).toFixed(0)]);
   }
