@@ -38,13 +38,14 @@ function direct(x: Tensor, w: Tensor, b: Tensor | null, pads: [number, number], 
 const dot = (a: Tensor, b: Tensor): number => a.cast("float64").mul(b.cast("float64")).sum().item();
 
 interface Case { name: string; x: number[]; w: number[]; options: Conv2dOptions; pads: [number, number]; stride: [number, number]; dilation: [number, number]; groups: number; out: [number, number] }
+// every case has more than wasmConv multiply-adds, so that the WebAssembly run really uses the kernels
 const CASES: Case[] = [
-  { name: "3 × 3, no padding", x: [2, 3, 6, 5], w: [4, 3, 3, 3], options: {}, pads: [0, 0], stride: [1, 1], dilation: [1, 1], groups: 1, out: [4, 3] },
-  { name: "stride [2, 1], padding [1, 2], dilation [1, 2]", x: [2, 2, 7, 6], w: [3, 2, 3, 2], options: { stride: [2, 1], padding: [1, 2], dilation: [1, 2] }, pads: [1, 2], stride: [2, 1], dilation: [1, 2], groups: 1, out: [4, 8] },
-  { name: '"same" with kernel (2, 4): one more zero after', x: [1, 2, 5, 6], w: [3, 2, 2, 4], options: { padding: "same" }, pads: [0, 1], stride: [1, 1], dilation: [1, 1], groups: 1, out: [5, 6] },
-  { name: "groups 2, stride 2", x: [2, 4, 6, 5], w: [6, 2, 3, 3], options: { groups: 2, stride: 2 }, pads: [0, 0], stride: [2, 2], dilation: [1, 1], groups: 2, out: [2, 2] },
-  { name: "depthwise, dilation 2, \"same\"", x: [1, 3, 6, 6], w: [3, 1, 3, 3], options: { groups: 3, dilation: 2, padding: "same" }, pads: [2, 2], stride: [1, 1], dilation: [2, 2], groups: 3, out: [6, 6] },
-  { name: "1 × 1", x: [2, 3, 4, 4], w: [5, 3, 1, 1], options: {}, pads: [0, 0], stride: [1, 1], dilation: [1, 1], groups: 1, out: [4, 4] },
+  { name: "3 × 3, no padding", x: [4, 3, 10, 9], w: [4, 3, 3, 3], options: {}, pads: [0, 0], stride: [1, 1], dilation: [1, 1], groups: 1, out: [8, 7] },
+  { name: "stride [2, 1], padding [1, 2], dilation [1, 2]", x: [4, 2, 9, 8], w: [3, 2, 3, 2], options: { stride: [2, 1], padding: [1, 2], dilation: [1, 2] }, pads: [1, 2], stride: [2, 1], dilation: [1, 2], groups: 1, out: [5, 10] },
+  { name: '"same" with kernel (2, 4): one more zero after', x: [4, 2, 7, 8], w: [3, 2, 2, 4], options: { padding: "same" }, pads: [0, 1], stride: [1, 1], dilation: [1, 1], groups: 1, out: [7, 8] },
+  { name: "groups 2, stride 2", x: [4, 4, 10, 9], w: [6, 2, 3, 3], options: { groups: 2, stride: 2 }, pads: [0, 0], stride: [2, 2], dilation: [1, 1], groups: 2, out: [4, 4] },
+  { name: "depthwise, dilation 2, \"same\"", x: [4, 3, 8, 8], w: [3, 1, 3, 3], options: { groups: 3, dilation: 2, padding: "same" }, pads: [2, 2], stride: [1, 1], dilation: [2, 2], groups: 3, out: [8, 8] },
+  { name: "1 × 1", x: [8, 3, 8, 8], w: [5, 3, 1, 1], options: {}, pads: [0, 0], stride: [1, 1], dilation: [1, 1], groups: 1, out: [8, 8] },
 ];
 
 describe("conv2d and its gradients, by definition", () => {
@@ -56,6 +57,7 @@ describe("conv2d and its gradients, by definition", () => {
         const w = sample(c.w, "float64", 2);
         const b = sample([c.w[0]!], "float64", 3);
         const y = conv2d(x, w, b, c.options);
+        expect(lastBackend["conv"]).toBe(wasm ? "wasm" : "js");
         expect(y).toAllClose(direct(x, w, b, c.pads, c), { rtol: 1e-12, atol: 1e-12 });
         const dy = sample(y.shape, "float64", 4);
         const base = dot(conv2d(x, w, null, c.options), dy);
