@@ -2,7 +2,7 @@
 // torch.nn.functional (conv1d, conv2d) and torch.nn.grad (conv2dInput, conv2dWeight). conv2d and
 // its two gradients are primitives, each one's rows written with the others (conv-rules.ts), so
 // that gradients of any order flow through a convolution; conv1d is conv2d over rows of height 1.
-import { DTypeError, ShapeError, StrataError, formatShape, type Conv2dOptions, type Shape } from "@strata/tensor";
+import { DTypeError, ShapeError, StrataError, Tensor, formatShape, type Conv2dOptions, type Shape } from "@strata/tensor";
 import { record } from "./record.js";
 import { reshape } from "./structural.js";
 import { Variable, type Operand } from "./variable.js";
@@ -30,7 +30,7 @@ export interface Conv1dOptions {
 /** The operand as a variable, refusing numbers: convolutions and poolings take tensors. @internal */
 export function tensorOperand(op: string, name: string, x: Operand): Variable {
   if (x instanceof Variable) return x;
-  if (typeof x === "object" && x !== null && "shape" in x) return new Variable(x);
+  if (x instanceof Tensor) return new Variable(x);
   throw new DTypeError(`${op}: ${name} must be a Variable or a Tensor, got ${typeof x === "number" ? `the number ${x}` : String(x)}`);
 }
 

@@ -47,10 +47,10 @@ export function describeValue(value: unknown): string {
   return typeof value === "string" ? `"${value}"` : String(value);
 }
 
-/** Checks that `t` is a float tensor of `ndim` dimensions named `name`, or says which shape was expected. @internal */
+/** Checks that `t` is a 4-D float tensor, or says which layout (`expected`, such as "(N, C, H, W)") was. @internal */
 export function requireFloat(op: string, name: string, t: Tensor, expected: string): void {
   if (!isFloatDType(t.dtype)) throw new DTypeError(`${op}: ${name} must be float32 or float64, got ${t.dtype} ${formatShape(t.shape)}; cast it with .cast("float32")`);
-  if (t.ndim !== expected.split(",").length) throw new ShapeError(`${op}: expected ${name} ${expected}, got ${formatShape(t.shape)}`);
+  if (t.ndim !== 4) throw new ShapeError(`${op}: expected ${name} ${expected}, got ${formatShape(t.shape)}`);
 }
 
 /**

@@ -8,10 +8,10 @@ import { convKernel } from "./dispatch/dispatch.js";
 import { formatShape, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { describe } from "./apply.js";
-import { convGeometry, convOutputShape, requireFloat, type Conv2dOptions } from "./conv-geometry.js";
+import { convGeometry, convOutputShape, describeValue, requireFloat, type Conv2dOptions } from "./conv-geometry.js";
 import type { ConvGeometry, ConvRequest } from "./backends/windows.js";
 
-/** Checks that every operand is a float tensor of `dtype`'s kind, all of one dtype. */
+/** Checks that every operand is a Tensor and that all have the first one's dtype. */
 function sameDtype(op: string, operands: readonly (readonly [string, Tensor])[]): void {
   for (const [name, t] of operands) {
     if (!(t instanceof Tensor)) throw new DTypeError(`${op}: ${name} must be a Tensor, got ${describe(t)}`);
@@ -27,7 +27,7 @@ function sameDtype(op: string, operands: readonly (readonly [string, Tensor])[])
 /** A shape given as an argument, checked to be 4 non-negative integers. */
 function sizeOf(op: string, name: string, size: Shape, expected: string): number[] {
   if (!Array.isArray(size) || size.length !== 4 || !size.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ShapeError(`${op}: ${name} must be ${expected}, 4 non-negative integers, got ${describe(size)} ${Array.isArray(size) ? `[${size.join(", ")}]` : ""}`.trimEnd());
+    throw new ShapeError(`${op}: ${name} must be ${expected}, 4 non-negative integers, got ${describeValue(size)}`);
   }
   return [...size];
 }
