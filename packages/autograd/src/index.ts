@@ -21,3 +21,8 @@ export { toDot } from "./graph.js";
 export { batchNorm, type BatchNormOptions } from "./batch-norm.js";
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from "./cross-entropy.js";
 export { dropout, dropout2d, type DropoutOptions } from "./dropout.js";
+export { conv1d, conv2d, conv2dInput, conv2dWeight, type Conv1dOptions } from "./conv.js";
+export {
+  maxPool1d, maxPool2d, avgPool1d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
+  gatherPlanes, scatterAddPlanes, type MaxPool1dOptions, type AvgPool1dOptions,
+} from "./pooling.js";

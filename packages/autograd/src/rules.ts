@@ -18,6 +18,7 @@ import { exp } from "./ops.js";
 import { variableAlgebra } from "./activation-ops.js";
 import { noGradient } from "./no-gradient.js";
 import { row, type Inputs, type Rule, type Save, type Saved, type VariadicInputs, type Vjp, type Vjps, type VjpContext } from "./rule.js";
+import { convInputs, convRules, type ConvPrimitiveAttrs } from "./conv-rules.js";
 
 type NoAttrs = Record<string, never>;
 interface ReduceAttrs { readonly axis: readonly number[]; readonly keepDims: boolean }
@@ -34,7 +35,7 @@ interface ReduceAttrs { readonly axis: readonly number[]; readonly keepDims: boo
  * console.log(transpose(variable([[[1, 2, 3]], [[4, 5, 6]]]), attrs.perm).shape); // [1, 2, 3]
  * ```
  */
-export interface PrimitiveAttrs {
+export interface PrimitiveAttrs extends ConvPrimitiveAttrs {
   neg: NoAttrs; exp: NoAttrs; log: NoAttrs; log1p: NoAttrs; sqrt: NoAttrs; reciprocal: NoAttrs;
   abs: NoAttrs; sin: NoAttrs; cos: NoAttrs; tanh: NoAttrs; softplus: NoAttrs;
   sign: NoAttrs; floor: NoAttrs; ceil: NoAttrs; round: NoAttrs;
@@ -86,6 +87,7 @@ export const primitiveInputs = {
   sum: X, max: X, min: X, reshape: X, transpose: X, broadcastTo: X, slice: X, sliceScatter: X,
   concat: variadic("xs"), gather: ["x", "indices"], indexAdd: ["x", "indices", "updates"],
   matmul: AB, cast: X,
+  ...convInputs,
 } as const satisfies { readonly [P in Primitive]: Inputs };
 
 /** The inputs of primitive `P`. @internal */
@@ -250,6 +252,9 @@ export const rules: { readonly [P in Primitive]: Rule<InputsOf<P>, PrimitiveAttr
   matmul: binary((a, b) => T.matmul(t(a), t(b)), ["a", "b"], [(g, { b }) => matmul(g, mT(b)), (g, { a }) => matmul(mT(a), g)]),
   // cast: g itself; the engine casts it back to the input's dtype
   cast: row({ forward: ([x], { dtype, unchecked }) => T.cast(t(x), dtype, { unchecked }), vjp: [(g) => g] }),
+
+  // convolutions and poolings: conv-rules.ts
+  ...convRules,
 };
 
 /**

@@ -12,6 +12,7 @@ import {
 import { ShapeError, ValueError, gt, isFloatDType, permutation, rand, randint, randn, rng, tensor, type Rng, type Shape, type Tensor } from "@strata/tensor";
 import { flatValues } from "../../tensor/test/reference.js";
 import { LAYOUTS, hasLayout, inLayout } from "./layouts.js";
+import { convSamples } from "./conv-samples.js";
 
 interface Sample {
   readonly name: string;
@@ -225,6 +226,7 @@ const samples: { readonly [P in Primitive]: readonly Sample[] } = {
       opts: { eps: 1e-2, atol: 1e-4, rtol: 1e-3 },
     },
   ],
+  ...convSamples,
 };
 
 /** The names of the nodes reachable from `y`, walked iteratively (graphs may be deep). */

@@ -98,6 +98,8 @@ describe("the derivative table at run time", () => {
       "where.cond: a condition only selects between a and b",
       "gather.indices: integer indices",
       "indexAdd.indices: integer indices",
+      "gatherPlanes.indices: integer indices",
+      "scatterAddPlanes.indices: integer indices",
     ]);
   });
 

@@ -182,11 +182,12 @@ function tile<T>(kc: i32, ap: usize, bp: usize, bstep: usize, c: usize, ldc: i32
   v128.store(c + 3 * row, c30); v128.store(c + 3 * row, c31, 16);
 }
 
-// The cache loops shared by both element types; `wide` selects the f64 tile.
+// The cache loops shared by both element types; `wide` selects the f64 tile. With `addToC` the
+// product is added to C instead of stored (the convolutions' weight gradient sums over images).
 @inline
-function blocked<T>(
+export function blocked<T>(
   m: i32, n: i32, k: i32, a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32,
-  c: usize, ldc: i32, ws: usize,
+  c: usize, ldc: i32, ws: usize, addToC: bool = false,
 ): void {
   const size = <i32>sizeof<T>();
   const nr = size == 4 ? NR32 : NR64;
@@ -198,7 +199,7 @@ function blocked<T>(
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      const accumulate = pc > 0;
+      const accumulate = addToC || pc > 0;
       const panel = b + <usize>((pc * brs + jc * bcs) * size);
       // With few rows of A, a row-major B is read in place (a k step is one row away) except for
       // a last, partial strip: packing costs a load and a store per element, which only m

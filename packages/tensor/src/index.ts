@@ -28,3 +28,8 @@ export { bumpVersion } from "./version.js";
 export * from "./random.js";
 export * from "./interop.js";
 export * from "./format.js";
+export { conv2d, conv2dInput, conv2dWeight } from "./conv.js";
+export { type Conv2dOptions } from "./conv-geometry.js";
+export { maxPool2dWithIndices, gatherPlanes, scatterAddPlanes } from "./pool.js";
+export { avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from "./avg-pool.js";
+export { type MaxPool2dOptions, type AvgPool2dOptions } from "./pool-geometry.js";

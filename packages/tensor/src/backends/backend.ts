@@ -11,6 +11,7 @@ import type { Storage } from "../storage.js";
 import type { Tensor } from "../tensor.js";
 import type { StridedMatrix } from "./js/gemm.js";
 import type { ReduceKind } from "./js/reduce.js";
+import type { AvgPoolRequest, ConvRequest, MaxPoolRequest, PlanesRequest } from "./windows.js";
 
 /** The in-place writes: target = source (assign) or target = target ∘ source. */
 export type InPlaceOp = "assign" | "add" | "sub" | "mul" | "div";
@@ -84,4 +85,12 @@ export interface Backend {
   denseForward(req: DenseForwardRequest, threads: Threads): { Z: Tensor; A: Tensor } | null;
   /** A fused Dense backward, or null. */
   denseBackward(req: DenseBackwardRequest, threads: Threads): DenseGradients | null;
+  /** One of a convolution's three products (forward, input gradient, weight gradient) into req.out. */
+  conv(req: ConvRequest, threads: number): boolean;
+  /** Max pooling: each window's largest value and its index in the plane. */
+  maxPool(req: MaxPoolRequest, threads: number): boolean;
+  /** Gathers or scatter-adds through plane indices (max pooling's values and gradient). */
+  planes(req: PlanesRequest, threads: number): boolean;
+  /** A separable window average (average pooling) or its adjoint. */
+  avgPool(req: AvgPoolRequest, threads: number): boolean;
 }

@@ -13,6 +13,7 @@ import type { TensorLike } from "../elementwise.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { DenseGradients } from "../fused.js";
+import type { AvgPoolRequest, ConvRequest, MaxPoolRequest, PlanesRequest } from "../backends/windows.js";
 import { THRESHOLDS } from "./thresholds.js";
 
 const WASM_FIRST: readonly Backend[] = [wasmBackend, jsBackend];
@@ -114,4 +115,40 @@ export function denseForwardKernel(req: DenseForwardRequest): { Z: Tensor; A: Te
 /** A fused Dense backward, or null (see {@link denseForwardKernel}). @internal */
 export function denseBackwardKernel(req: DenseBackwardRequest): DenseGradients | null {
   return dense(req.W, req.X, (backend, threads) => backend.denseBackward(req, threads));
+}
+
+/** One of a convolution's three products (see ConvRequest), on threads by its multiply-adds. @internal */
+export function convKernel(req: ConvRequest): void {
+  const g = req.geometry;
+  const work = g.n * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
+  const threads = threadsFor(work, THRESHOLDS.convPerThread);
+  for (const backend of preferred(work, THRESHOLDS.wasmConv)) {
+    if (backend.conv(req, threads)) return ran("conv", backend);
+  }
+}
+
+/** Max pooling with indices, on threads by the input's size. @internal */
+export function maxPoolKernel(req: MaxPoolRequest): void {
+  const threads = threadsFor(req.x.size, THRESHOLDS.poolPerThread);
+  for (const backend of preferred(req.x.size, THRESHOLDS.wasmPool)) {
+    if (backend.maxPool(req, threads)) return ran("pool", backend);
+  }
+}
+
+/** A gather or scatter-add through plane indices. @internal */
+export function planesKernel(req: PlanesRequest): void {
+  const size = req.from.size + req.to.length;
+  const threads = threadsFor(size, THRESHOLDS.poolPerThread);
+  for (const backend of preferred(size, THRESHOLDS.wasmPool)) {
+    if (backend.planes(req, threads)) return ran("pool", backend);
+  }
+}
+
+/** A window average or its adjoint. @internal */
+export function avgPoolKernel(req: AvgPoolRequest): void {
+  const size = req.x.size + req.out.length;
+  const threads = threadsFor(size, THRESHOLDS.poolPerThread);
+  for (const backend of preferred(size, THRESHOLDS.wasmPool)) {
+    if (backend.avgPool(req, threads)) return ran("pool", backend);
+  }
 }

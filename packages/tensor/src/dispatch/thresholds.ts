@@ -41,4 +41,29 @@ export const THRESHOLDS = {
   minBlock: 32,
   /** TypeScript loops: rows shorter than this are gathered to row-major order first (per-row call overhead). */
   minRow: 8,
+  /**
+   * Multiply-adds from which a convolution's product goes to the WebAssembly kernels (one thread,
+   * forward, median of 300): 14112 (1×2×16×16 by 4×2×3×3) 30 µs on TypeScript, 9.5 on the kernels;
+   * 112896: 119 against 19. Below about 4000 both take 8–15 µs.
+   */
+  wasmConv: 1 << 12,
+  /**
+   * Multiply-adds each thread must get before a convolution wakes another, as for products
+   * (whose per-thread cost is the same blocked kernel): LeNet's convolutions have 3.7M and 6.6M.
+   */
+  convPerThread: 1 << 20,
+  /**
+   * Elements of one unfolded chunk (K rows × positions) in the WebAssembly convolutions: 128 KiB
+   * of float32 stays in L2 beside the product's packed panels. LeNet's layers (25 × 576 and
+   * 200 × 64) fit whole; a 3-channel 3×3 convolution of 224×224 images unfolds 1208 positions at a time.
+   */
+  convChunk: 1 << 15,
+  /**
+   * Input elements from which a pooling (and output elements plus input elements, for the plane
+   * gathers and scatters) goes to the WebAssembly kernels: max pooling 2×2 of 9216 elements takes
+   * 49 µs on TypeScript, 13 on the kernels; at 2304, 12.5 against 25 (staging dominates).
+   */
+  wasmPool: 1 << 12,
+  /** Elements per thread for a pooling: memory-bound like a reduction (LeNet's pools stay on one thread). */
+  poolPerThread: 1 << 17,
 } as const;

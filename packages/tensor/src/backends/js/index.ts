@@ -7,6 +7,8 @@ import { inPlace } from "./inplace.js";
 import { mapBinary, mapUnary } from "./map.js";
 import { jsProduct } from "./matmul.js";
 import { reduceRows } from "./reduce.js";
+import { jsConv } from "./conv.js";
+import { jsAvgPool, jsMaxPool, jsPlanes } from "./pool.js";
 
 /** The TypeScript backend. @internal */
 export const jsBackend: Backend = {
@@ -32,4 +34,8 @@ export const jsBackend: Backend = {
   reduceRows: (kind, d, offset, rows, n) => reduceRows(kind, d, offset, rows, n),
   denseForward: () => null,
   denseBackward: () => null,
+  conv: (req) => (jsConv(req), true),
+  maxPool: (req) => (jsMaxPool(req), true),
+  planes: (req) => (jsPlanes(req), true),
+  avgPool: (req) => (jsAvgPool(req), true),
 };

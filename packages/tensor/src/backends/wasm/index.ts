@@ -12,6 +12,8 @@ import { wasmGemm } from "./gemm.js";
 import { binaryOnWasm } from "./layout.js";
 import { REDUCE_CODES, UNARY_CODES, type WasmReduceOp, type WasmUnaryOp } from "./opcodes.js";
 import { wasmReduceRows, wasmUnary } from "./pointwise.js";
+import { wasmConv } from "./conv.js";
+import { wasmAvgPool, wasmMaxPool, wasmPlanes } from "./pooling.js";
 
 type FloatArray = Float32Array | Float64Array;
 const isFloat = (a: unknown): a is FloatArray => a instanceof Float32Array || a instanceof Float64Array;
@@ -61,4 +63,8 @@ export const wasmBackend: Backend = {
       db: outs.db && new Tensor(outs.db, [n, 1]),
     };
   },
+  conv: (req, threads) => isFloat(req.out) && (wasmConv(req, threads), true),
+  maxPool: (req, threads) => isFloat(req.values) && (wasmMaxPool(req, threads), true),
+  planes: (req, threads) => isFloat(req.to) && (wasmPlanes(req, threads), true),
+  avgPool: (req, threads) => isFloat(req.out) && (wasmAvgPool(req, threads), true),
 };

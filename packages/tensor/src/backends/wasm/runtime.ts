@@ -26,6 +26,18 @@ export interface KernelExports {
   reduceRowsF64(kind: number, x: number, rows: number, cols: number, out: number): void;
   binaryF32(op: number, layout: number, a: number, b: number, y: number, rows: number, cols: number, bRow: number): void;
   binaryF64(op: number, layout: number, a: number, b: number, y: number, rows: number, cols: number, bRow: number): void;
+  convForwardF32(geom: number, x: number, w: number, bias: number, y: number, n0: number, n1: number, p0: number, p1: number, ws: number): void;
+  convForwardF64(geom: number, x: number, w: number, bias: number, y: number, n0: number, n1: number, p0: number, p1: number, ws: number): void;
+  convInputF32(geom: number, dy: number, w: number, dx: number, n0: number, n1: number, ws: number): void;
+  convInputF64(geom: number, dy: number, w: number, dx: number, n0: number, n1: number, ws: number): void;
+  convWeightF32(geom: number, x: number, dy: number, dw: number, n0: number, n1: number, p0: number, p1: number, ws: number): void;
+  convWeightF64(geom: number, x: number, dy: number, dw: number, n0: number, n1: number, p0: number, p1: number, ws: number): void;
+  maxPoolF32(geom: number, x: number, values: number, indices: number, plane0: number, plane1: number): void;
+  maxPoolF64(geom: number, x: number, values: number, indices: number, plane0: number, plane1: number): void;
+  planesF32(kind: number, from: number, fromSize: number, indices: number, to: number, toSize: number, plane0: number, plane1: number): void;
+  planesF64(kind: number, from: number, fromSize: number, indices: number, to: number, toSize: number, plane0: number, plane1: number): void;
+  avgPoolF32(kind: number, geom: number, bounds: number, scales: number, x: number, out: number, plane0: number, plane1: number): void;
+  avgPoolF64(kind: number, geom: number, bounds: number, scales: number, x: number, out: number, plane0: number, plane1: number): void;
 }
 
 // The part of the WebAssembly JS API used here (TypeScript declares it only in its DOM library,
