@@ -2,10 +2,10 @@
 // rng(seed), builds Strata's side of the workload, and hands the same numbers (and, for networks,
 // Strata's initial weights) to the peers as plain Float32Arrays. Sizes are parameters so that the
 // correctness test can build the same workloads small.
-import type { Variable } from "@strata/autograd";
+import { conv2d, crossEntropy, matmul as vmatmul, maxPool2d, relu as vrelu, reshape, variable, type Variable } from "@strata/autograd";
 import { binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
-import { matmul, rand, randint, randn, relu, rng, type Tensor } from "@strata/tensor";
+import { matmul, rand, randint, randn, relu, rng, tensor, type Tensor } from "@strata/tensor";
 import type { ConvNetSpec, LayerWeights, NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
 
 /** A workload's Strata side and the inputs the peers get. */
@@ -132,4 +132,27 @@ export function convNetSpec(n: number, seed: number): ConvNetSpec {
     n, X: float32Of(rand([n, 1, 28, 28], { rng: r })), labels: Int32Array.from(randint(0, 10, [n], { rng: r }).toTypedArray()),
     conv1: defaultInit([8, 1, 5, 5], r), conv2: defaultInit([16, 8, 5, 5], r), fc: defaultInit([10, 256], r), lr: 0.05,
   };
+}
+
+/** One SGD step of the LeNet-like net in Strata, on the spec's data and initial weights, written
+ * with @strata/autograd's functional ops; returns the loss before the step. */
+export function lenetWorkload(spec: ConvNetSpec): Prepared<number> {
+  const param = (values: Float32Array, shape: number[]): Variable => variable(tensor(values, { shape }), { requiresGrad: true });
+  const [w1, b1] = [param(spec.conv1.weight, spec.conv1.weightShape), param(spec.conv1.bias, [8])];
+  const [w2, b2] = [param(spec.conv2.weight, spec.conv2.weightShape), param(spec.conv2.bias, [16])];
+  const [wfc, bfc] = [param(spec.fc.weight, spec.fc.weightShape), param(spec.fc.bias, [10])];
+  const X = tensor(spec.X, { shape: [spec.n, 1, 28, 28] });
+  const labels = tensor(spec.labels, { shape: [spec.n], dtype: "int32" });
+  const opt = new SGD([w1, b1, w2, b2, wfc, bfc], { lr: spec.lr });
+  const run = (): number => {
+    opt.zeroGrad();
+    let h = maxPool2d(vrelu(conv2d(X, w1, b1)), { kernelSize: 2 });
+    h = maxPool2d(vrelu(conv2d(h, w2, b2)), { kernelSize: 2 });
+    const logits = vmatmul(reshape(h, [spec.n, 256]), wfc.T).add(bfc);
+    const loss = crossEntropy(logits, labels);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+  return { run, dispose: () => {} };
 }

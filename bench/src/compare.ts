@@ -4,9 +4,9 @@
 // harness's time(). One framework runs all its workloads before the next loads, so that backends
 // and thread pools never overlap. A framework that fails to load, or fails a workload, gets
 // "n/a: <reason>" in its cells and the run carries on.
-import { courseWorkload, mlpWorkload, mnistEpochWorkload, productWorkload, reluWorkload, transposedProductWorkload } from "./compare-workloads.js";
+import { convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mnistEpochWorkload, productWorkload, reluWorkload, transposedProductWorkload } from "./compare-workloads.js";
 import { kernelOptions } from "@strata/tensor";
-import { printTable, quick, time, type Timing } from "./harness.js";
+import { printTable, quick, time, timingOf, timingPlan, type Timing } from "./harness.js";
 import { reasonOf, relativeError, type Peer, type Prepared } from "./peers/types.js";
 
 const N = 512;
@@ -15,6 +15,7 @@ const MLP_BATCH = 128;
 const COURSE_DIMS = [12288, 20, 7, 5, 1];
 const COURSE_M = 209;
 const RELU_N = 1e7;
+const LENET_BATCH = 32;
 const MNIST_EXAMPLES = quick ? 6_000 : 60_000;
 const WASM_THREADS = 2;
 // At n = 512 float32 sums of 512 products round differently in each library; 1e-3 of max(1, |x|)
@@ -66,10 +67,9 @@ function cellOf(timing: Timing, rate: (ms: number) => number): Cell {
   return { medianMs, minMs, maxMs, reps, value: rate(medianMs), fastest: rate(minMs), slowest: rate(maxMs) };
 }
 
-/** The harness's time() for a workload that can only be awaited: same warm-up, repetitions and
- * budget rules (the harness's defaults, restated), timed around the await. */
+/** The harness's time() for a workload that can only be awaited: same plan, timed around the await. */
 async function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timing> {
-  const [warmup, reps, budgetMs] = quick ? [1, 5, 500] : [3, 15, 3000];
+  const { warmup, reps, budgetMs } = timingPlan();
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];
   const start = performance.now();
@@ -78,8 +78,7 @@ async function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timi
     await fn();
     samples.push(performance.now() - t0);
   }
-  samples.sort((a, b) => a - b);
-  return { name, medianMs: samples[Math.floor(samples.length / 2)]!, minMs: samples[0]!, maxMs: samples.at(-1)!, reps: samples.length };
+  return timingOf(name, samples);
 }
 
 /**
@@ -125,6 +124,8 @@ function plans(withoutReadBack: string[]): RowPlan[] {
   const mlp = mlpWorkload(MLP_DIMS, MLP_BATCH, 13);
   const course = courseWorkload(COURSE_DIMS, COURSE_M, 14);
   const relu = reluWorkload(RELU_N, 15);
+  const lenetSpec = convNetSpec(LENET_BATCH, 21);
+  const lenet = lenetWorkload(lenetSpec);
   // Strata's first results are what the peers must reproduce (its first step also warms it up).
   const want = {
     product: product.strata.run().toTypedArray(),
@@ -132,6 +133,7 @@ function plans(withoutReadBack: string[]): RowPlan[] {
     mlp: [mlp.strata.run(), mlp.strata.run()] as [number, number],
     course: [course.strata.run(), course.strata.run()] as [number, number],
     relu: relu.strata.run().toTypedArray(),
+    lenet: [lenet.run(), lenet.run()] as [number, number],
   };
   const strataCells = new Map<string, Cell>();
   // The two relu rows share Strata's measurement: it has no read-back to leave out.
@@ -160,6 +162,22 @@ function plans(withoutReadBack: string[]): RowPlan[] {
       key: "course", title: `course net [${COURSE_DIMS.join(",")}], m=${COURSE_M}, SGD step`, unit: "steps/s",
       strata: strataOnce("course", () => cellOf(time("strata course", () => course.strata.run()), stepsPerS)),
       peer: (p) => measure(p, () => p.trainingStep(course.spec), (step) => stepError(step, want.course), LOSS_TOLERANCE, stepsPerS),
+    },
+    {
+      key: "lenet", title: `LeNet-like conv net, batch ${LENET_BATCH}, SGD step`, unit: "steps/s",
+      strata: strataOnce("lenet", () => cellOf(time("strata lenet", () => lenet.run()), stepsPerS)),
+      peer: async (p) => {
+        if (p.convStep) return measure(p, () => p.convStep!(lenetSpec), (step) => stepError(step, want.lenet), LOSS_TOLERANCE, stepsPerS);
+        if (!p.timedConvStep) return { error: "cannot train this net" };
+        try {
+          const { losses, samplesMs } = p.timedConvStep(lenetSpec, timingPlan());
+          const error = relativeError(losses, want.lenet);
+          if (!(error <= LOSS_TOLERANCE)) return { error: `wrong result: rel. error ${error.toExponential(1)}` };
+          return cellOf(timingOf(p.id, samplesMs), stepsPerS);
+        } catch (e) {
+          return { error: reasonOf(e) };
+        }
+      },
     },
     {
       key: "relu", title: "relu 1e7, read back", unit: "GB/s", strata: reluStrata,
@@ -208,6 +226,7 @@ function footnote(labels: Record<string, string>, withoutReadBack: string[]): st
     "Peers start from Strata's initial (He-normal) weights, with examples as rows; each framework's first result (for training, its first two losses) is checked against Strata's before timing; a peer whose timed calls leave tensors behind is marked as leaking.",
     "relu: 1e7 elements, GB/s = 8e7 bytes (read + written) / median time. Peers' times include reading the result back into a Float32Array",
     `(dataSync); Strata's result is already in JS memory, so its figure is the same in both relu rows. Without read-back: ${[...new Set(withoutReadBack)].join("; ")}.`,
+    `LeNet: Conv2d 1→8 5×5, ReLU, MaxPool 2, Conv2d 8→16 5×5, ReLU, MaxPool 2, Flatten, Linear 256→10; X (${LENET_BATCH},1,28,28) uniform [0,1), labels 0..9, PyTorch-style initial weights, mean cross-entropy, SGD lr 0.05. tfjs in NHWC (its CPU kernels' layout); PyTorch timed in its own process on one thread.`,
     `MNIST epoch (Strata only): examples/mnist/run.ts's network and training (Adam lr 0.001, batch 128, shuffled) for one epoch over random`,
     `MNIST-shaped data (pixels uniform [0,1), labels 0..9: no data dependency), training pass only${quick ? `; ${MNIST_EXAMPLES} examples timed, x10` : ""}.`,
   ];

@@ -17,7 +17,7 @@ export const quick = process.argv.includes("--quick");
  * (at least 3 calls).
  */
 export function time(name: string, fn: () => unknown, options: { warmup?: number; reps?: number; budgetMs?: number } = {}): Timing {
-  const { warmup = quick ? 1 : 3, reps = quick ? 5 : 15, budgetMs = quick ? 500 : 3000 } = options;
+  const { warmup, reps, budgetMs } = { ...timingPlan(), ...options };
   for (let i = 0; i < warmup; i++) fn();
   const samples: number[] = [];
   const start = performance.now();
@@ -26,7 +26,18 @@ export function time(name: string, fn: () => unknown, options: { warmup?: number
     fn();
     samples.push(performance.now() - t0);
   }
-  samples.sort((a, b) => a - b);
+  return timingOf(name, samples);
+}
+
+/** The harness's defaults: warm-up calls, repetitions and time budget (fewer with `--quick`). A
+ * framework that times itself in a process of its own is given the same. */
+export function timingPlan(): { warmup: number; reps: number; budgetMs: number } {
+  return quick ? { warmup: 1, reps: 5, budgetMs: 500 } : { warmup: 3, reps: 15, budgetMs: 3000 };
+}
+
+/** Median, extremes and count of per-call times in milliseconds. */
+export function timingOf(name: string, samplesMs: readonly number[]): Timing {
+  const samples = [...samplesMs].sort((a, b) => a - b);
   return { name, medianMs: samples[Math.floor(samples.length / 2)]!, minMs: samples[0]!, maxMs: samples.at(-1)!, reps: samples.length };
 }
 
