@@ -5,6 +5,7 @@
 import { denseActivations, type DenseActivationDefinition, type GradientAlgebra, type Tensor } from "@strata/tensor";
 import * as T from "@strata/tensor";
 import { defineFunction } from "./function.js";
+import { isGradEnabled } from "./mode.js";
 import { mul, sub, where } from "./ops.js";
 import type { Operand, Variable } from "./variable.js";
 
@@ -41,7 +42,14 @@ export function activationOp(def: DenseActivationDefinition, alpha: number): (x:
       ctx.save(def.from === "A" ? y : (x as Tensor));
       return y;
     },
-    backward: (ctx, g) => [def.grad(variableAlgebra, g, ctx.saved[0]!, alpha)],
+    // A first-order backward (no graph being built) needs only the values: one pass of the
+    // table's derivative kernel. Building a graph, the formula runs on variables instead, so that
+    // the gradient can be differentiated again.
+    backward: (ctx, g) => {
+      const saved = ctx.saved[0]!;
+      const valuesOnly = !isGradEnabled() && g.dtype === saved.dtype && (g.dtype === "float32" || g.dtype === "float64");
+      return [valuesOnly ? T.activationGradient(def.name, g.data, saved.data, alpha) : def.grad(variableAlgebra, g, saved, alpha)];
+    },
   });
   return (x) => op(x);
 }

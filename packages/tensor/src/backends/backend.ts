@@ -93,4 +93,19 @@ export interface Backend {
   planes(req: PlanesRequest, threads: number): boolean;
   /** A separable window average (average pooling) or its adjoint. */
   avgPool(req: AvgPoolRequest, threads: number): boolean;
+  /** dZ = dA·g'(·) of one activation of the table into req.out; false when this backend has no kernel for it. */
+  activationGrad(req: ActivationGradRequest, threads: number): boolean;
+}
+
+/**
+ * An activation's backward over whole tensors: out = dA·g'(saved), where `saved` is the
+ * activation's input Z or its output A as `activation.from` says; dA and saved share out's shape
+ * and dtype (any strides).
+ */
+export interface ActivationGradRequest {
+  activation: DenseActivationKernel;
+  alpha: number;
+  dA: Tensor;
+  saved: Tensor;
+  out: Float32Array | Float64Array;
 }

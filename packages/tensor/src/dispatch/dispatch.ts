@@ -2,7 +2,7 @@
 // backends in order of preference for the size at hand (./thresholds.ts holds every threshold);
 // the first that takes the request runs it, and the TypeScript backend takes everything.
 // Nothing else in the package chooses a backend.
-import type { Backend, DenseBackwardRequest, InPlaceOp, DenseForwardRequest, Product, Threads } from "../backends/backend.js";
+import type { ActivationGradRequest, Backend, DenseBackwardRequest, InPlaceOp, DenseForwardRequest, Product, Threads } from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
 import type { ReduceKind } from "../backends/js/reduce.js";
 import { COMPUTE_BOUND } from "../backends/wasm/opcodes.js";
@@ -151,4 +151,16 @@ export function avgPoolKernel(req: AvgPoolRequest): void {
   for (const backend of preferred(size, THRESHOLDS.wasmPool)) {
     if (backend.avgPool(req, threads)) return ran("pool", backend);
   }
+}
+
+/** An activation's backward into req.out on the first backend with a kernel for it; false when
+ * none has (the op layer composes it then). Memory-bound like the binary ops: one thread. @internal */
+export function activationGradKernel(req: ActivationGradRequest): boolean {
+  for (const backend of preferred(req.out.length, THRESHOLDS.wasmMap)) {
+    if (backend.activationGrad(req, 1)) {
+      ran("activationGrad", backend);
+      return true;
+    }
+  }
+  return false;
 }

@@ -38,4 +38,6 @@ export const jsBackend: Backend = {
   maxPool: (req) => (jsMaxPool(req), true),
   planes: (req) => (jsPlanes(req), true),
   avgPool: (req) => (jsAvgPool(req), true),
+  // no kernel of its own: the op layer evaluates the table's formula with tensor ops
+  activationGrad: () => false,
 };

@@ -13,6 +13,7 @@ import { binaryOnWasm } from "./layout.js";
 import { REDUCE_CODES, UNARY_CODES, type WasmReduceOp, type WasmUnaryOp } from "./opcodes.js";
 import { wasmReduceRows, wasmUnary } from "./pointwise.js";
 import { wasmConv } from "./conv.js";
+import { wasmActivationGrad } from "./activation-grad.js";
 import { wasmAvgPool, wasmMaxPool, wasmPlanes } from "./pooling.js";
 
 type FloatArray = Float32Array | Float64Array;
@@ -67,4 +68,5 @@ export const wasmBackend: Backend = {
   maxPool: (req, threads) => isFloat(req.values) && (wasmMaxPool(req, threads), true),
   planes: (req, threads) => isFloat(req.to) && (wasmPlanes(req, threads), true),
   avgPool: (req, threads) => isFloat(req.out) && (wasmAvgPool(req, threads), true),
+  activationGrad: (req, threads) => req.activation.from !== null && (wasmActivationGrad(req, threads), true),
 };
