@@ -7,6 +7,12 @@ import { activationLayer, dropoutLayer } from "./dropout.js";
 import type { LayerEntry } from "./layer-type.js";
 import { deepNetworkLayer } from "./network.js";
 import { sequentialLayer } from "./sequential.js";
+import { linearLayer } from "./linear.js";
+import { conv1dLayer, conv2dLayer } from "./conv-layers.js";
+import { adaptiveAvgPool2dLayer, avgPool2dLayer, maxPool2dLayer } from "./pooling-layers.js";
+import { batchNorm1dLayer, batchNorm2dLayer } from "./batch-norm-layers.js";
+import { dropout2dLayer, flattenLayer } from "./flatten.js";
+import { geluLayer, leakyReluLayer, logSoftmaxLayer, reluLayer, sigmoidLayer, softmaxLayer, tanhLayer } from "./activation-layers.js";
 
 /** Every built-in layer class with its type, in the order messages list them. @internal */
 export const builtInLayers: readonly LayerEntry[] = [
@@ -17,4 +23,21 @@ export const builtInLayers: readonly LayerEntry[] = [
   activationLayer,
   moduleListLayer,
   moduleDictLayer,
+  linearLayer,
+  conv1dLayer,
+  conv2dLayer,
+  maxPool2dLayer,
+  avgPool2dLayer,
+  adaptiveAvgPool2dLayer,
+  batchNorm1dLayer,
+  batchNorm2dLayer,
+  flattenLayer,
+  dropout2dLayer,
+  reluLayer,
+  leakyReluLayer,
+  tanhLayer,
+  sigmoidLayer,
+  geluLayer,
+  softmaxLayer,
+  logSoftmaxLayer,
 ];

@@ -36,6 +36,8 @@ export interface OptimizerStateLike {
   kind: string;
   options: Record<string, number | boolean>;
   state: Array<Record<string, Tensor | number>>;
+  /** Each parameter group's parameter indices (into `state`) and options; absent in checkpoints written before groups. */
+  paramGroups?: Array<{ params: number[]; [option: string]: number | boolean | number[] }>;
 }
 
 /**
@@ -137,9 +139,21 @@ export function checkpointContents(model: Module, options: { optimizer?: Optimiz
     for (const [k, v] of Object.entries(dict.options)) {
       if (typeof v === "number" && !Number.isFinite(v)) throw new ValueError(`${where}: optimizer option ${k} is ${v}, which JSON cannot hold`);
     }
-    metadata["strata.optimizer"] = JSON.stringify({ kind: dict.kind, options: dict.options, state });
+    if (dict.paramGroups !== undefined) checkGroupValues(dict.paramGroups, where);
+    metadata["strata.optimizer"] = JSON.stringify({ kind: dict.kind, options: dict.options, state, ...(dict.paramGroups !== undefined && { paramGroups: dict.paramGroups }) });
   }
   return { tensors, metadata };
+}
+
+/** Refuses a group option JSON cannot hold (NaN, ±Infinity). */
+function checkGroupValues(groups: NonNullable<OptimizerStateLike["paramGroups"]>, where: string): void {
+  groups.forEach((g, i) => {
+    for (const [k, v] of Object.entries(g)) {
+      for (const n of Array.isArray(v) ? v : [v]) {
+        if (typeof n === "number" && !Number.isFinite(n)) throw new ValueError(`${where}: optimizer paramGroups[${i}].${k} is ${n}, which JSON cannot hold`);
+      }
+    }
+  });
 }
 
 /** What {@link saveWeights} and {@link saveWeightsToBytes} write: the state dict, keys as they are. */
@@ -191,7 +205,34 @@ function readOptimizer(json: string, raw: unknown, tensors: Record<string, Tenso
     }
     return out;
   });
-  return { kind: r.kind as string, options, state };
+  if (r.paramGroups === undefined) return { kind: r.kind as string, options, state };
+  return { kind: r.kind as string, options, state, paramGroups: readGroups(r.paramGroups, state.length, fail) };
+}
+
+/** The file's paramGroups: objects with `params`, indices into the state (each once), and options of numbers, booleans or lists of numbers. */
+function readGroups(raw: unknown, count: number, fail: (m: string) => never): NonNullable<OptimizerStateLike["paramGroups"]> {
+  if (!Array.isArray(raw)) fail(`strata.optimizer paramGroups must be an array, got ${JSON.stringify(raw)?.slice(0, 200)}`);
+  const seen = new Set<number>();
+  return (raw as unknown[]).map((g, i) => {
+    if (g === null || typeof g !== "object" || Array.isArray(g)) fail(`strata.optimizer paramGroups[${i}] must be an object`);
+    const params = (g as Rec).params;
+    if (!Array.isArray(params)) fail(`strata.optimizer paramGroups[${i}].params must be an array of parameter indices`);
+    for (const p of params as unknown[]) {
+      if (!Number.isSafeInteger(p) || (p as number) < 0 || (p as number) >= count || seen.has(p as number)) {
+        fail(`strata.optimizer paramGroups[${i}].params holds ${JSON.stringify(p)}; expected indices of the ${count} state entries, each in one group once`);
+      }
+      seen.add(p as number);
+    }
+    const out = { params: [...(params as number[])] } as NonNullable<OptimizerStateLike["paramGroups"]>[number];
+    for (const [k, v] of Object.entries(g as Rec)) {
+      if (k === "params") continue;
+      const ok = typeof v === "number" || typeof v === "boolean" || (Array.isArray(v) && v.every((n) => typeof n === "number"));
+      if (!ok) fail(`strata.optimizer paramGroups[${i}].${k} must be a number, a boolean or a list of numbers, got ${JSON.stringify(v)?.slice(0, 200)}`);
+      // defineProperty: a key "__proto__" from the file must stay data, not set a prototype.
+      Object.defineProperty(out, k, { value: Array.isArray(v) ? [...v] : v, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { field } from "./config-fields.js";
 import { Dense } from "./dense.js";
 import { layerEntry, type StateShape } from "./layer-type.js";
 import { Module } from "./module.js";
+import { setPosition } from "./layer-position.js";
 
 /**
  * Applies its modules in order: `forward(x) = layers[k-1](… layers[0](x))`, each module's output
@@ -59,6 +60,7 @@ function adoptLayers(layers: readonly Module[]): readonly Module[] {
   });
   let l = 0;
   for (const m of layers) if (m instanceof Dense) m.layer = ++l;
+  layers.forEach((m, i) => setPosition(m, i));
   return [...layers];
 }
 
