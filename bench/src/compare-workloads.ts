@@ -2,8 +2,8 @@
 // rng(seed), builds Strata's side of the workload, and hands the same numbers (and, for networks,
 // Strata's initial weights) to the peers as plain Float32Arrays. Sizes are parameters so that the
 // correctness test can build the same workloads small.
-import { conv2d, crossEntropy, matmul as vmatmul, maxPool2d, relu as vrelu, reshape, variable, type Variable } from "@strata/autograd";
-import { binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
+import { crossEntropy, type Variable } from "@strata/autograd";
+import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
 import { matmul, rand, randint, randn, relu, rng, tensor, type Tensor } from "@strata/tensor";
 import type { ConvNetSpec, LayerWeights, NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
@@ -134,22 +134,24 @@ export function convNetSpec(n: number, seed: number): ConvNetSpec {
   };
 }
 
-/** One SGD step of the LeNet-like net in Strata, on the spec's data and initial weights, written
- * with @strata/autograd's functional ops; returns the loss before the step. */
+/** One SGD step of the LeNet-like net in Strata, built from @strata/nn's layers as a PyTorch user
+ * would write it, its initial weights loaded as a PyTorch state dict (keys "0.weight", "0.bias",
+ * "3.weight", …); returns the loss before the step. */
 export function lenetWorkload(spec: ConvNetSpec): Prepared<number> {
-  const param = (values: Float32Array, shape: number[]): Variable => variable(tensor(values, { shape }), { requiresGrad: true });
-  const [w1, b1] = [param(spec.conv1.weight, spec.conv1.weightShape), param(spec.conv1.bias, [8])];
-  const [w2, b2] = [param(spec.conv2.weight, spec.conv2.weightShape), param(spec.conv2.bias, [16])];
-  const [wfc, bfc] = [param(spec.fc.weight, spec.fc.weightShape), param(spec.fc.bias, [10])];
+  const model = new Sequential(
+    new Conv2d(1, 8, 5), new ReLU(), new MaxPool2d(2),
+    new Conv2d(8, 16, 5), new ReLU(), new MaxPool2d(2),
+    new Flatten(), new Linear(256, 10),
+  );
+  const state = (layer: LayerWeights) => [tensor(layer.weight, { shape: layer.weightShape }), tensor(layer.bias, { shape: [layer.weightShape[0]!] })] as const;
+  const [[w1, b1], [w2, b2], [wfc, bfc]] = [state(spec.conv1), state(spec.conv2), state(spec.fc)];
+  model.loadStateDict({ "0.weight": w1, "0.bias": b1, "3.weight": w2, "3.bias": b2, "7.weight": wfc, "7.bias": bfc });
   const X = tensor(spec.X, { shape: [spec.n, 1, 28, 28] });
   const labels = tensor(spec.labels, { shape: [spec.n], dtype: "int32" });
-  const opt = new SGD([w1, b1, w2, b2, wfc, bfc], { lr: spec.lr });
+  const opt = new SGD(model.parameters(), { lr: spec.lr });
   const run = (): number => {
     opt.zeroGrad();
-    let h = maxPool2d(vrelu(conv2d(X, w1, b1)), { kernelSize: 2 });
-    h = maxPool2d(vrelu(conv2d(h, w2, b2)), { kernelSize: 2 });
-    const logits = vmatmul(reshape(h, [spec.n, 256]), wfc.T).add(bfc);
-    const loss = crossEntropy(logits, labels);
+    const loss = crossEntropy(model.forward(X), labels);
     loss.backward();
     opt.step();
     return loss.item();

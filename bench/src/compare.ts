@@ -226,7 +226,7 @@ function footnote(labels: Record<string, string>, withoutReadBack: string[]): st
     "Peers start from Strata's initial (He-normal) weights, with examples as rows; each framework's first result (for training, its first two losses) is checked against Strata's before timing; a peer whose timed calls leave tensors behind is marked as leaking.",
     "relu: 1e7 elements, GB/s = 8e7 bytes (read + written) / median time. Peers' times include reading the result back into a Float32Array",
     `(dataSync); Strata's result is already in JS memory, so its figure is the same in both relu rows. Without read-back: ${[...new Set(withoutReadBack)].join("; ")}.`,
-    `LeNet: Conv2d 1→8 5×5, ReLU, MaxPool 2, Conv2d 8→16 5×5, ReLU, MaxPool 2, Flatten, Linear 256→10; X (${LENET_BATCH},1,28,28) uniform [0,1), labels 0..9, PyTorch-style initial weights, mean cross-entropy, SGD lr 0.05. tfjs in NHWC (its CPU kernels' layout); PyTorch timed in its own process on one thread.`,
+    `LeNet: Sequential(Conv2d 1→8 5×5, ReLU, MaxPool2d 2, Conv2d 8→16 5×5, ReLU, MaxPool2d 2, Flatten, Linear 256→10) in Strata, the same net in each peer; X (${LENET_BATCH},1,28,28) uniform [0,1), labels 0..9, PyTorch-style initial weights, mean cross-entropy, SGD lr 0.05. tfjs in NHWC (its CPU kernels' layout); PyTorch timed in its own process on one thread.`,
     `MNIST epoch (Strata only): examples/mnist/run.ts's network and training (Adam lr 0.001, batch 128, shuffled) for one epoch over random`,
     `MNIST-shaped data (pixels uniform [0,1), labels 0..9: no data dependency), training pass only${quick ? `; ${MNIST_EXAMPLES} examples timed, x10` : ""}.`,
   ];
