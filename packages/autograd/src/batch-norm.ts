@@ -1,11 +1,9 @@
-// Batch normalisation as PyTorch's F.batch_norm: composed from primitives (so its gradients of
-// every order follow), with the running statistics updated in place on plain tensors, outside
-// the graph.
+// Batch normalisation as PyTorch's F.batch_norm: its arguments checked, one op (fast kernels,
+// with the composite's gradients when a backward is recorded), and the running statistics
+// updated in place on plain tensors, outside the graph.
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloatDType } from "@strata/tensor";
-import { add, mul, pow } from "./elementwise.js";
-import { mean, square, sub } from "./composites.js";
-import { reshape } from "./structural.js";
+import { batchNormOp } from "./batch-norm-op.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
@@ -68,8 +66,11 @@ function fold(running: Tensor, batch: Tensor, momentum: number): void {
  * mean and its *unbiased* variance (divided by n − 1), as PyTorch does. Null running tensors (a
  * layer with `trackRunningStats: false`) are left alone. In evaluation (`training: false`, the
  * default) μ and σ² are the running statistics, which are constants. `weight` (γ) and `bias` (β),
- * of shape `(C)`, are optional (absent: 1 and 0). Gradients flow to `x`, `weight` and `bias`
- * (composed from primitives, so they differentiate again); running tensors never get any.
+ * of shape `(C)`, are optional (absent: 1 and 0). Gradients flow to `x`, `weight` and `bias`;
+ * running tensors never get any. The forward and a first-order backward run whole-tensor kernels
+ * (sums in float64; dx in closed form, `γ/σ·(g − mean(g) − x̂·mean(g·x̂))` in training); a
+ * backward recorded with `createGraph` gives the gradients of the same formula composed from
+ * primitives, so they differentiate again.
  * Shape and dtype: `x`'s.
  * @throws ShapeError when `x` has fewer than 2 axes, or a per-channel tensor is not `(C)`.
  * @throws DTypeError when `x` is not float, or a per-channel tensor's dtype differs from `x`'s.
@@ -112,31 +113,19 @@ export function batchNorm(
   if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) throw new ValueError(`batchNorm: momentum must be a number in [0, 1], got ${String(momentum)}`);
   if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) throw new ValueError(`batchNorm: eps must be a finite number >= 0, got ${String(eps)}`);
 
-  const axes = v.shape.map((_, k) => k).filter((k) => k !== 1);
-  const perChannel = v.shape.map((n, k) => (k === 1 ? n : 1)); // (1, C, 1, …): broadcasts over x
   const n = v.size / Math.max(c, 1);
-  let centred: Variable;
-  let variance: Variable | Tensor;
-  if (training) {
-    if (n <= 1) {
-      throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${formatShape(v.shape)}; the variance of one value is undefined`);
-    }
-    const mu = mean(v, { axis: axes, keepDims: true });
-    centred = sub(v, mu);
-    variance = mean(square(centred), { axis: axes, keepDims: true });
-    if (runningMean && runningVar) {
-      fold(runningMean, mu.data.reshape([c]), momentum);
-      fold(runningVar, T.mul(variance.data.reshape([c]), n / (n - 1)), momentum);
-    }
-  } else {
-    if (!runningMean || !runningVar) {
-      throw new ValueError(`batchNorm: training is false but runningMean and runningVar are null; evaluation normalises by the running statistics (pass training: true to use the batch's)`);
-    }
-    centred = sub(v, runningMean.reshape(perChannel));
-    variance = runningVar.reshape(perChannel);
+  if (training && n <= 1) {
+    throw new ValueError(`batchNorm: expected more than 1 value per channel when training, got input ${formatShape(v.shape)}; the variance of one value is undefined`);
   }
-  let y = mul(centred, pow(add(variance, eps), -0.5));
-  if (weight != null) y = mul(y, reshape(weight, perChannel));
-  if (bias != null) y = add(y, reshape(bias, perChannel));
+  if (!training && (!runningMean || !runningVar)) {
+    throw new ValueError(`batchNorm: training is false but runningMean and runningVar are null; evaluation normalises by the running statistics (pass training: true to use the batch's)`);
+  }
+  // evaluation's statistics are copied, so that a later update in place leaves this backward alone
+  const statistics = training ? null : { mean: runningMean!.clone(), variance: runningVar!.clone() };
+  const { y, mean, variance } = batchNormOp(v, weight ?? null, bias ?? null, statistics, eps);
+  if (training && runningMean && runningVar) {
+    fold(runningMean, mean.cast(v.dtype), momentum);
+    fold(runningVar, T.mul(variance.cast(v.dtype), n / (n - 1)), momentum);
+  }
   return y;
 }

@@ -21,6 +21,7 @@ export * from "./linalg.js";
 export { denseForward, denseBackward, type DenseActivation, type DenseForwardOptions, type DenseBackwardOptions, type DenseGradients } from "./fused.js";
 export { denseActivations, tensorAlgebra, type DenseActivationDefinition, type GradientAlgebra } from "./activations.js";
 export { activationGradient } from "./activation-grad.js";
+export { batchNormBackward, batchNormForward, type BatchNormForward, type BatchNormGradients } from "./batch-norm.js";
 export { type KernelOptions, type KernelStatus, kernelOptions, kernelsReady, setKernelOptions } from "./backend.js";
 export * from "./join.js";
 export * from "./scatter.js";
