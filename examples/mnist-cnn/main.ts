@@ -3,23 +3,15 @@
 // (0.005), --out DIR (examples/mnist-cnn/out), --train-limit N and --test-limit N for a quick run.
 import { join } from "node:path";
 import { run } from "./run.js";
+import { positiveFlag, textFlag } from "../shared/flags.js";
 
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`mnist-cnn: --${name} expects a positive number, got ${process.argv[at + 1]}`);
-  return value;
-}
-
-const outAt = process.argv.indexOf("--out");
 const result = await run({
-  epochs: flag("epochs", 3),
-  batchSize: flag("batch", 128),
-  maxLr: flag("max-lr", 0.005),
-  trainLimit: flag("train-limit", Infinity),
-  testLimit: flag("test-limit", Infinity),
-  outDir: outAt >= 0 ? process.argv[outAt + 1]! : join(import.meta.dirname, "out"),
+  epochs: positiveFlag("mnist-cnn", "epochs", 3),
+  batchSize: positiveFlag("mnist-cnn", "batch", 128),
+  maxLr: positiveFlag("mnist-cnn", "max-lr", 0.005),
+  trainLimit: positiveFlag("mnist-cnn", "train-limit", Infinity),
+  testLimit: positiveFlag("mnist-cnn", "test-limit", Infinity),
+  outDir: textFlag("out", join(import.meta.dirname, "out")),
 });
 console.log(result.model);
 console.log(`MNIST CNN: trained on ${result.trainExamples} images, tested on ${result.testExamples}`);

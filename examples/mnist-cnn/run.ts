@@ -1,14 +1,13 @@
 // Trains a small CNN with batch normalisation on MNIST, batch-first: images (N, 1, 28, 28), fit
 // with layout "batchFirst" and crossEntropy, Adam under a one-cycle schedule stepped every batch.
 // Writes the learning curve and a checkpoint, reloads it and checks that it predicts the same.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { crossEntropy, noGrad } from "@strata/autograd";
 import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, fit, load, save, type Module } from "@strata/nn";
 import { Adam, OneCycleLR } from "@strata/optim";
 import { argmax, concat, rng, type Tensor } from "@strata/tensor";
 import { loadMnist } from "../mnist/mnist.js";
-import { writeLearningCurve } from "../shared/plot.js";
+import { writeEpochCurves } from "../shared/plot.js";
 
 /** What to train on and for how long. */
 export interface MnistCnnOptions {
@@ -104,16 +103,8 @@ export async function run(options: MnistCnnOptions): Promise<MnistCnnResult> {
   const accuracy = predicted.eq(test.labels).cast("float64").mean().item();
   const seconds = (performance.now() - started) / 1000;
 
-  mkdirSync(options.outDir, { recursive: true });
-  const plotPath = join(options.outDir, "learning-curve.svg");
-  await writeLearningCurve(
-    plotPath,
-    [
-      ...history.loss.map((value, i) => ({ x: i + 1, value, series: "training loss" })),
-      ...testAccuracy.map((value, i) => ({ x: i + 1, value, series: "test accuracy" })),
-    ],
-    { title: "MNIST CNN (2 conv + BN, 2 linear), Adam + one-cycle", xTitle: "epoch", yTitle: "loss / accuracy" },
-  );
+  const plotPath = await writeEpochCurves(options.outDir, history.loss, testAccuracy, "MNIST CNN (2 conv + BN, 2 linear), Adam + one-cycle");
+
   const checkpointPath = join(options.outDir, "mnist-cnn.safetensors");
   save(model, checkpointPath, { optimizer });
   const reloaded = load(checkpointPath).model;

@@ -1,13 +1,12 @@
 // Trains 784-256-128-10 (ReLU, softmax cross-entropy, Adam with a cosine-annealed rate) on MNIST, writes the learning curve
 // and a checkpoint, reloads the checkpoint and checks that it predicts the same.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { noGrad } from "@strata/autograd";
 import { deepNetwork, fit, load, save, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, CosineAnnealingLR } from "@strata/optim";
 import { argmax, rng, type Tensor } from "@strata/tensor";
 import { loadMnist } from "./mnist.js";
-import { writeLearningCurve } from "../shared/plot.js";
+import { writeEpochCurves } from "../shared/plot.js";
 
 /** What to train on and for how long. */
 export interface MnistOptions {
@@ -65,16 +64,8 @@ export async function run(options: MnistOptions): Promise<MnistResult> {
   const testAccuracy = predicted.eq(test.labels).cast("float64").mean().item();
   const seconds = (performance.now() - started) / 1000;
 
-  mkdirSync(options.outDir, { recursive: true });
-  const plotPath = join(options.outDir, "learning-curve.svg");
-  await writeLearningCurve(
-    plotPath,
-    [
-      ...history.loss.map((value, i) => ({ x: i + 1, value, series: "training loss" })),
-      ...(history.valAccuracy ?? []).map((value, i) => ({ x: i + 1, value, series: "test accuracy" })),
-    ],
-    { title: "MNIST 784-256-128-10, Adam", xTitle: "epoch", yTitle: "loss / accuracy" },
-  );
+  const plotPath = await writeEpochCurves(options.outDir, history.loss, history.valAccuracy ?? [], "MNIST 784-256-128-10, Adam");
+
   const checkpointPath = join(options.outDir, "mnist.safetensors");
   save(model, checkpointPath, { optimizer });
   const reloaded = load(checkpointPath).model;

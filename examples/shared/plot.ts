@@ -1,5 +1,6 @@
 // The learning curve as an SVG, drawn by vega-lite (compiled to a vega view, rendered headless).
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { parse, View } from "vega";
 
@@ -30,4 +31,22 @@ export async function writeLearningCurve(path: string, points: readonly CurvePoi
   view.finalize();
   writeFileSync(path, svg);
   return svg;
+}
+
+/**
+ * Writes `outDir/learning-curve.svg`: the training loss and the test accuracy per epoch, as the
+ * MNIST examples plot them; returns the file's path.
+ */
+export async function writeEpochCurves(outDir: string, loss: readonly number[], testAccuracy: readonly number[], title: string): Promise<string> {
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, "learning-curve.svg");
+  await writeLearningCurve(
+    path,
+    [
+      ...loss.map((value, i) => ({ x: i + 1, value, series: "training loss" })),
+      ...testAccuracy.map((value, i) => ({ x: i + 1, value, series: "test accuracy" })),
+    ],
+    { title, xTitle: "epoch", yTitle: "loss / accuracy" },
+  );
+  return path;
 }
