@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { matmul, mul, variable, type Operand, type Variable } from "@strata/autograd";
-import { Dense, Module, Sequential, loadFromBytes, loadWeights, loadWeightsFromBytes, saveToBytes } from "@strata/nn";
+import { Dense, Linear, Module, Sequential, loadFromBytes, loadWeights, loadWeightsFromBytes, saveToBytes } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
 import { DTypeError, ValueError, ones, rng, tensor, zeros, type Tensor } from "@strata/tensor";
 import { errorOf, sameBits } from "./helpers.js";
@@ -137,19 +137,7 @@ describe("parameters and modules in arrays", () => {
   });
 });
 
-/** Test-local batch-first layers with PyTorch's parameter and buffer names (the real ones are the layers helper's). */
-class Affine extends Module {
-  weight: Variable;
-  bias: Variable;
-  constructor(nIn: number, nOut: number) {
-    super();
-    this.weight = variable(zeros([nOut, nIn], { dtype: "float64" }), { requiresGrad: true });
-    this.bias = variable(zeros([nOut], { dtype: "float64" }), { requiresGrad: true });
-  }
-  forward(x: Operand): Variable {
-    return matmul(x, this.weight.T).add(this.bias);
-  }
-}
+/** A batch-norm stand-in with BatchNorm1d's names whose forward only scales (the buffers are what these tests read). */
 class Norm extends Module {
   weight = variable(ones([3], { dtype: "float64" }), { requiresGrad: true });
   bias = variable(zeros([3], { dtype: "float64" }), { requiresGrad: true });
@@ -168,12 +156,12 @@ class Norm extends Module {
 class Block extends Module {
   scale = variable(zeros([3], { dtype: "float64" }), { requiresGrad: true });
   body: Sequential;
-  head = new Affine(3, 2);
+  head = new Linear(3, 2, { dtype: "float64" });
   constructor() {
     super();
     this.registerBuffer("count", zeros([], { dtype: "int32" }));
     this.registerBuffer("scratch", zeros([2], { dtype: "float64" }), { persistent: false });
-    this.body = new Sequential(new Affine(4, 3), new Norm());
+    this.body = new Sequential(new Linear(4, 3, { dtype: "float64" }), new Norm());
   }
   forward(x: Operand): Variable {
     return this.head.forward(this.body.forward(x));
