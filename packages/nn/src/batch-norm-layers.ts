@@ -187,20 +187,19 @@ function batchNormShapes(c: BatchNormConfig): StateShape[] {
   ];
 }
 
+/** A batch-norm class's registry entry: the same fields, config and state for every rank. */
+function batchNormEntry(Class: typeof BatchNorm1d | typeof BatchNorm2d, type: string) {
+  return layerEntry(Class, {
+    type,
+    fields: batchNormFields,
+    config: batchNormConfig,
+    fromConfig: (c) => new Class(c.numFeatures, c),
+    stateShapes: batchNormShapes,
+  });
+}
+
 /** BatchNorm1d in architectures. @internal */
-export const batchNorm1dLayer = layerEntry(BatchNorm1d, {
-  type: "BatchNorm1d",
-  fields: batchNormFields,
-  config: batchNormConfig,
-  fromConfig: (c) => new BatchNorm1d(c.numFeatures, c),
-  stateShapes: batchNormShapes,
-});
+export const batchNorm1dLayer = batchNormEntry(BatchNorm1d, "BatchNorm1d");
 
 /** BatchNorm2d in architectures. @internal */
-export const batchNorm2dLayer = layerEntry(BatchNorm2d, {
-  type: "BatchNorm2d",
-  fields: batchNormFields,
-  config: batchNormConfig,
-  fromConfig: (c) => new BatchNorm2d(c.numFeatures, c),
-  stateShapes: batchNormShapes,
-});
+export const batchNorm2dLayer = batchNormEntry(BatchNorm2d, "BatchNorm2d");
