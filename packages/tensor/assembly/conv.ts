@@ -119,6 +119,15 @@ function isPointwise(g: Conv): bool {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop == 0 && g.padLeft == 0;
 }
 
+// The unfolded columns q0..q1 of channels c0.. of one image, as the products read them: the input
+// planes themselves when `direct` (rows p apart), else unfolded into `cols` (rows q1 − q0 apart).
+@inline
+function columns<T>(g: Conv, image: usize, c0: i32, q0: i32, q1: i32, cols: usize, direct: bool): usize {
+  if (direct) return image + <usize>((c0 * g.oh * g.ow + q0) * sizeof<T>());
+  unfold<T>(g, image, c0, q0, q1, cols, false);
+  return cols;
+}
+
 @inline
 function forward<T>(geom: usize, x: usize, w: usize, bias: usize, y: usize, n0: i32, n1: i32, p0: i32, p1: i32, ws: usize): void {
   const g = changetype<Conv>(geom);
@@ -136,16 +145,9 @@ function forward<T>(geom: usize, x: usize, w: usize, bias: usize, y: usize, n0: 
       const q1 = min(p1, q0 + g.chunk);
       const width = q1 - q0;
       for (let gi = 0; gi < g.groups; gi++) {
-        let b = cols;
-        let brs = width;
-        if (direct) {
-          b = image + <usize>((gi * cg * p + q0) * size);
-          brs = p;
-        } else {
-          unfold<T>(g, image, gi * cg, q0, q1, cols, false);
-        }
+        const b = columns<T>(g, image, gi * cg, q0, q1, cols, direct);
         const c = out + <usize>((gi * og * p + q0) * size);
-        blocked<T>(og, width, k, w + <usize>(gi * og * k * size), k, 1, b, brs, 1, c, p, ws);
+        blocked<T>(og, width, k, w + <usize>(gi * og * k * size), k, 1, b, direct ? p : width, 1, c, p, ws);
         if (bias != 0) {
           for (let r = 0; r < og; r++) {
             const v = load<T>(bias + <usize>((gi * og + r) * size));
@@ -205,16 +207,9 @@ function weightGrad<T>(geom: usize, x: usize, dy: usize, dw: usize, n0: i32, n1:
       const q1 = min(p1, q0 + g.chunk);
       const width = q1 - q0;
       for (let gi = 0; gi < g.groups; gi++) {
-        let b = cols;
-        let bcs = width;
-        if (direct) {
-          b = image + <usize>((gi * cg * p + q0) * size);
-          bcs = p;
-        } else {
-          unfold<T>(g, image, gi * cg, q0, q1, cols, false);
-        }
+        const b = columns<T>(g, image, gi * cg, q0, q1, cols, direct);
         // dw_g += dy_g · colsᵀ: cols read transposed through its strides
-        blocked<T>(og, k, width, grad + <usize>((gi * og * p + q0) * size), p, 1, b, 1, bcs, dw + <usize>(gi * og * k * size), k, ws, true);
+        blocked<T>(og, k, width, grad + <usize>((gi * og * p + q0) * size), p, 1, b, 1, direct ? p : width, dw + <usize>(gi * og * k * size), k, ws, true);
       }
     }
   }
