@@ -2,7 +2,7 @@
 import { Tensor, ValueError } from "@strata/tensor";
 import type { GradValue } from "./node.js";
 import { isGradEnabled, noGrad } from "./mode.js";
-import { guardValuesOnly } from "./values-only.js";
+import { guardValuesOnly, recordingGrad } from "./values-only.js";
 import { nodeFor, tracks, valueOf } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
@@ -76,12 +76,12 @@ export interface FunctionSpec<S = unknown> {
    * Returns dL/d(input) for each input from `grad` = dL/d(output): null only where
    * `ctx.needsInputGrad[i]` is false, noGradient(reason) for an input that has no gradient.
    * Written with this package's ops, the gradients can themselves be differentiated
-   * (`createGraph`). A gradient computed from values instead (a plain tensor, or a variable that
-   * does not depend on `grad` or the saved values although they require gradients, as from
-   * `.data`) cannot be: under `createGraph` it is marked so, and a later backward pass that must
-   * differentiate through it throws a ValueError naming the function (never a silent zero). An op
-   * whose derivative is locally constant (as relu's) keeps its mask in `ctx.state` rather than
-   * saving its input, so that its gradient rightly depends on `grad` alone.
+   * (`createGraph`; `grad` then always requires gradients, so such a gradient does too). A
+   * gradient computed from values instead (a plain tensor, or a variable that does not depend on
+   * `grad`, as one made from `.data`) cannot be: under `createGraph` it is marked so, and a later
+   * backward pass that must differentiate through it throws a ValueError naming the function,
+   * never a silent zero. (A factor computed from `.data` times `grad` cannot be told apart from a
+   * locally constant derivative such as relu's mask, and is taken as one.)
    * A gradient may have the output's broadcast shape; it is summed down to the input's shape.
    */
   backward(ctx: FunctionContext<S>, grad: Variable): readonly GradValue[];
@@ -165,11 +165,12 @@ export function recordedFunction<S = unknown>(spec: FunctionSpec<S>, guard: bool
     const arity = operands.length;
     const backward = (g: Variable, needs: readonly boolean[]) => {
       ctx.needsInputGrad = needs;
-      const grads = spec.backward(ctx, g);
+      const recording = guard && isGradEnabled();
+      const grads = spec.backward(ctx, recording ? recordingGrad(g) : g);
       if (!Array.isArray(grads) || grads.length !== arity) {
         throw new ValueError(`defineFunction(${spec.name}): backward returned ${Array.isArray(grads) ? `${grads.length} gradients` : String(grads)} for ${arity} inputs; expected an array with one entry (or null) per input, in the order of the inputs`);
       }
-      return guard && isGradEnabled() ? guardValuesOnly(spec.name, grads, needs, g, ctx.saved, pending.next) : grads;
+      return recording ? guardValuesOnly(spec.name, grads, needs, g, pending.next) : grads;
     };
     const pending = nodeFor(spec.name, operands, out, { grads: backward }, []);
     const y = new Variable(out, pending);

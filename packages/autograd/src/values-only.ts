@@ -7,13 +7,24 @@ import { Variable } from "./variable.js";
 
 /**
  * Whether the gradient `value` that a custom backward returned while recording (createGraph) was
- * computed from values only: a plain tensor always is; a variable is when it does not require
- * gradients although `g` or a saved value does (a backward written with autograd ops on them
- * would give a gradient that depends on them).
+ * computed from values only: a plain tensor always is; so is a variable that does not require
+ * gradients, since backward's `grad` did (see {@link recordingGrad}) and a gradient written with
+ * autograd ops is linear in it.
  */
-function fromValuesOnly(value: GradValue, g: Variable, saved: readonly Variable[]): value is Tensor | Variable {
-  if (value instanceof Tensor) return true;
-  return value instanceof Variable && !value.requiresGrad && (g.requiresGrad || saved.some((v) => v.requiresGrad));
+function fromValuesOnly(value: GradValue): value is Tensor | Variable {
+  return value instanceof Tensor || (value instanceof Variable && !value.requiresGrad);
+}
+
+/**
+ * The `grad` a custom backward receives while recording: `g` itself when it requires gradients,
+ * else the same values as a fresh variable that does, so that a gradient written with autograd
+ * ops on it requires gradients too, even where its derivative is locally constant (relu's), and
+ * one computed from values does not.
+ *
+ * @internal
+ */
+export function recordingGrad(g: Variable): Variable {
+  return g.requiresGrad ? g : new Variable(g.data, null, true);
 }
 
 /**
@@ -26,12 +37,12 @@ function fromValuesOnly(value: GradValue, g: Variable, saved: readonly Variable[
  * @internal
  */
 export function guardValuesOnly(
-  name: string, grads: readonly GradValue[], needs: readonly boolean[], g: Variable, saved: readonly Variable[], inputs: readonly (Node | null)[],
+  name: string, grads: readonly GradValue[], needs: readonly boolean[], g: Variable, inputs: readonly (Node | null)[],
 ): readonly GradValue[] {
-  if (!grads.some((v, i) => needs[i] && fromValuesOnly(v, g, saved))) return grads;
+  if (!grads.some((v, i) => needs[i] && fromValuesOnly(v))) return grads;
   const edges = [...new Set([...inputs, g.requiresGrad ? g.accumulator() : null].filter((n): n is Node => n !== null))];
   return grads.map((v, i) => {
-    if (!needs[i] || !fromValuesOnly(v, g, saved)) return v;
+    if (!needs[i] || !fromValuesOnly(v)) return v;
     const data = v instanceof Tensor ? v : v.data;
     const refuse = {
       grads(): never {

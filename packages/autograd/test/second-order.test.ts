@@ -3,7 +3,7 @@
 // of a second derivative through a custom backward that computed its gradient from values.
 import { describe, expect, it } from "vitest";
 import {
-  Variable, batchNorm, defineFunction, exp, gradcheck, gradients, grad, leakyRelu, matmul, mul, relu, sigmoid,
+  Variable, batchNorm, defineFunction, exp, gradcheck, gt, where, gradients, grad, leakyRelu, matmul, mul, relu, sigmoid,
   sin, square, sub, sum, tanh, variable,
 } from "@strata/autograd";
 import { Tensor, ValueError, randn, rng, tensor, type TensorValues } from "@strata/tensor";
@@ -99,7 +99,7 @@ const fromValues = {
       ctx.save(y);
       return y;
     },
-    backward: (ctx, g) => [mul(g, new Variable(ctx.saved[0]!.data.square().neg().add(1)))],
+    backward: (ctx, g) => [new Variable(g.data.mul(ctx.saved[0]!.data.square().neg().add(1)))],
   }),
 };
 const withOps = defineFunction({
@@ -152,6 +152,23 @@ describe("a second derivative through a custom backward computed from values", (
     const [g] = gradients([sum(fromValues.tensor(x))], [x], { createGraph: true });
     const [gy] = gradients([sum(mul(mul(y, y), g!.detach()))], [y]);
     expect(gy!.data).toAllClose([0.3, -0.7, 1.2].map((t, k) => 2 * (k + 1) * sech2(t)));
+  });
+
+  it("a custom relu whose derivative is a constant mask times grad has second derivative 0, not an error", () => {
+    const myRelu = defineFunction({
+      name: "myRelu",
+      forward(ctx, x) {
+        ctx.save(x as Tensor);
+        return (x as Tensor).relu();
+      },
+      backward: (ctx, g) => [where(gt(ctx.saved[0]!, 0), g, 0)],
+    });
+    const x = variable(x0, { requiresGrad: true });
+    const [g] = gradients([sum(myRelu(x))], [x], { createGraph: true });
+    expect(g!.data).toAllClose([1, 0, 1]);
+    const [h] = gradients([sum(mul(g!, x))], [x]); // d/dx Σ relu'(x)·x = relu'(x)
+    expect(h!.data).toAllClose([1, 0, 1]);
+    expect(gradcheck((u) => sum(mul(grad((v) => sum(myRelu(v)))(u), u)), [x0]).passed).toBe(true);
   });
 
   it("a backward written with autograd ops differentiates to the third order", () => {
