@@ -77,7 +77,7 @@ function normalizeOp(kind: Kind, axis: number): (x: Operand) => Variable {
  * const p = softmax(x, { axis: 1 });
  * console.log(p.data.allClose(tensor([[0.5, 0.5], [0.25, 0.75]]))); // true
  * p.backward(tensor([[1, 0], [1, 0]], { dtype: "float64" })); // ∂p₀/∂x = p₀(δ₀ⱼ − pⱼ)
- * console.log(x.grad?.toArray()); // [[0.25, -0.25], [0.1875, -0.1875]]
+ * console.log(x.grad?.allClose(tensor([[0.25, -0.25], [0.1875, -0.1875]], { dtype: "float64" }))); // true
  * ```
  */
 export function softmax(x: Operand, options: { axis: number }): Variable {
