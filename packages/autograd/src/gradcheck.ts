@@ -121,6 +121,10 @@ function flat(v: Variable): Float64Array {
  * positions that share it); float32 inputs are converted to float64 copies. Numbers and int32 or
  * bool tensors are passed through as constants. Inputs and the output may have any shapes; every
  * (input element, output element) pair is compared, one backward pass per output element.
+ * Every evaluation of `fn`, the finite differences' included, runs with grad mode on and on fresh
+ * leaves that require gradients (their values are read), so `fn` may itself take gradients: a
+ * gradient penalty, or the gradient of a function, whose gradcheck is a check of second
+ * derivatives.
  *
  * @returns the result; on failure it throws (unless `throwOnFailure: false`) a ValueError naming
  *   the worst element: input, index, output element, analytic and numeric values.
