@@ -6,7 +6,7 @@
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloatDType } from "@strata/tensor";
 import { add, mul, neg } from "./elementwise.js";
-import { logSoftmax } from "./composites.js";
+import { logSoftmax } from "./softmax.js";
 import { reshape, sum } from "./structural.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
@@ -244,7 +244,7 @@ export function nllLoss(input: Operand, target: Tensor | Variable, options: NllL
  * const loss = crossEntropy(logits, target);
  * loss.backward(); // (softmax − onehot) / N
  * console.log(loss.item()); // 0.6690785274449971
- * console.log(logits.grad?.toArray()); // [[-0.1065069789192008, 0.05325348945960037, 0.05325348945960037], [0.16666666666666666, 0.16666666666666666, -0.33333333333333337]]
+ * console.log(logits.grad?.toArray()); // [[-0.1065069789192008, 0.05325348945960037, 0.05325348945960037], [0.16666666666666669, 0.16666666666666669, -0.3333333333333333]]
  * const soft = tensor([[0.5, 0.5, 0], [0, 0, 1]], { dtype: "float64" });
  * console.log(crossEntropy(logits, soft, { reduction: "none" }).toArray()); // [1.2395447662218846, 1.0986122886681096]
  * console.log(crossEntropy(variable([[1e4, -1e4]], { dtype: "float64" }), tensor([1], { dtype: "int32" })).item()); // 20000

@@ -2,7 +2,7 @@
 // of the inputs' storage (so transposed, strided and broadcast views are checked as they are).
 import { Tensor, ValueError, formatShape, isFloatDType, zeros } from "@strata/tensor";
 import { gradients } from "./engine.js";
-import { enableGrad, noGrad } from "./mode.js";
+import { enableGrad } from "./mode.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
@@ -121,6 +121,10 @@ function flat(v: Variable): Float64Array {
  * positions that share it); float32 inputs are converted to float64 copies. Numbers and int32 or
  * bool tensors are passed through as constants. Inputs and the output may have any shapes; every
  * (input element, output element) pair is compared, one backward pass per output element.
+ * Every evaluation of `fn`, the finite differences' included, runs with grad mode on and on fresh
+ * leaves that require gradients (their values are read), so `fn` may itself take gradients: a
+ * gradient penalty, or the gradient of a function, whose gradcheck is a check of second
+ * derivatives.
  *
  * @returns the result; on failure it throws (unless `throwOnFailure: false`) a ValueError naming
  *   the worst element: input, index, output element, analytic and numeric values.
@@ -170,16 +174,19 @@ export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: reado
   let worstRatio = -1;
   let maxError = 0;
   let pairs = 0;
-  const constants = values.map((t) => new Variable(t));
+  // Each evaluation gets fresh leaves that require gradients, with grad mode on, so that a
+  // function taking gradients inside (a gradient penalty, a derivative of a derivative) runs as
+  // it does when differentiated; only the values are kept.
+  const evaluate = (): Float64Array => flat(enableGrad(() => call(values.map((t, k) => new Variable(t, null, checked[k])))));
   wrt.forEach((leaf, i) => {
     const input = leaves.indexOf(leaf);
     const t = leaf.data;
     for (const [address, positions] of addresses(t)) {
       const original = t.data[address]!;
       t.data[address] = original + eps;
-      const plus = flat(noGrad(() => call(constants)));
+      const plus = evaluate();
       t.data[address] = original - eps;
-      const minus = flat(noGrad(() => call(constants)));
+      const minus = evaluate();
       t.data[address] = original;
       for (let k = 0; k < out.size; k++) {
         const numeric = (plus[k]! - minus[k]!) / (2 * eps);

@@ -26,3 +26,4 @@ export {
   maxPool1d, maxPool2d, avgPool1d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
   gatherPlanes, scatterAddPlanes, type MaxPool1dOptions, type AvgPool1dOptions,
 } from "./pooling.js";
+export { embedding, type EmbeddingOptions } from "./embedding.js";
