@@ -11,6 +11,7 @@ import { isGradEnabled } from "./mode.js";
 import { lstmCellComposite } from "./recurrent-composites.js";
 import { asVariable } from "./record.js";
 import { concat, slice } from "./structural.js";
+import { clone } from "./shapes.js";
 import type { Operand, Variable } from "./variable.js";
 
 /** [h' | c'] (N, 2H) from gates (N, 4H) and c (N, H), saving the gate activations. */
@@ -29,8 +30,10 @@ const lstmCellOp = defineFunction<Tensor>({
       const r = T.lstmCellBackward(g.data, ctx.state!, c.data, state.data);
       return [needs[0] ? r.gates : null, needs[1] ? r.c : null];
     }
-    const packed = concat(lstmCellComposite(gates, c), { axis: 1 });
-    const inputs = [gates, c];
+    // Stand-ins: gates may be computed from c, and the gradient wanted here is the partial one in
+    // each argument, not the total one that would flow from gates back into c.
+    const inputs = [clone(gates), clone(c)];
+    const packed = concat(lstmCellComposite(inputs[0]!, inputs[1]!), { axis: 1 });
     const grads = gradients([packed], inputs.filter((_, i) => needs[i]), { gradOutputs: [g], createGraph: isGradEnabled() });
     let k = 0;
     return inputs.map((_, i) => (needs[i] ? grads[k++]! : null));

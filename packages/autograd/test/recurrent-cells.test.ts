@@ -3,7 +3,7 @@
 // gradients, float32 and float64); gradients of gradients through the createGraph fallback; and
 // unbind, whose gradient is one stack of the slices' gradients.
 import { describe, expect, it } from "vitest";
-import { grad, gradcheck, gradients, gruCellPointwise, lstmCellPointwise, mul, sum, tanh, unbind, variable, type Variable } from "@strata/autograd";
+import { grad, gradcheck, gradients, gruCellPointwise, lstmCellPointwise, matmul, mul, sum, tanh, unbind, variable, type Variable } from "@strata/autograd";
 import { DTypeError, ShapeError, randn, rng, tensor, type DType, type Tensor } from "@strata/tensor";
 import { gruCellComposite, lstmCellComposite } from "../src/recurrent-composites.js";
 import { useFusedCells } from "../src/cell-kernels.js";
@@ -151,6 +151,21 @@ describe("gruCellPointwise", () => {
     const dLdh = grad((gi: Variable, gh: Variable, h: Variable) => sum(mul(gruCellPointwise(gi, gh, h), h)), { argnums: 2 });
     const firstDerivative = (gi: Variable, gh: Variable, h: Variable) => sum(mul(dLdh(gi, gh, h), weights));
     expect(gradcheck(firstDerivative, [values(2, 6, 1, "float64", false), values(2, 6, 2, "float64", false), values(2, 2, 3, "float64", false)]).passed).toBe(true);
+  });
+
+  it("gives partial, not total, derivatives under createGraph when gh is computed from h", () => {
+    // as in a GRU layer: gh = h·W. The fallback must differentiate the cell in each argument
+    // separately; the path from gh back to h is the matmul's business.
+    const w = values(2, 6, 4, "float64", false);
+    const weights = values(2, 2, 5, "float64", false);
+    const dLdh = grad((gi: Variable, h: Variable) => sum(mul(gruCellPointwise(gi, matmul(h, w), h), weights)), { argnums: 1 });
+    const firstDerivative = (gi: Variable, h: Variable) => sum(mul(dLdh(gi, h), dLdh(gi, h)));
+    expect(gradcheck(firstDerivative, [values(2, 6, 1, "float64", false), values(2, 2, 3, "float64", false)]).passed).toBe(true);
+    const dLdc = grad((c: Variable) => {
+      const [h, c2] = lstmCellPointwise(matmul(c, values(2, 8, 6, "float64", false)), c);
+      return sum(mul(h, c2));
+    });
+    expect(gradcheck((c) => sum(mul(dLdc(c), dLdc(c))), [values(2, 2, 7, "float64", false)]).passed).toBe(true);
   });
 
   it("refuses arguments that do not fit, naming the op", () => {
