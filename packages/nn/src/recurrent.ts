@@ -14,6 +14,12 @@ import { GATES, checkDropout, checkNonlinearity, initCellWeights, step, type Cel
 
 /** The shared body of RNN, GRU and LSTM; `mode` says which recurrence. */
 abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out> {
+  /** The parameters by PyTorch's names: `weight_ih_l1`, `bias_hh_l0_reverse`, … (absent ones undefined). */
+  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable | undefined;
+  /** W_ih of layer 0, (G·H, inputSize), the gates stacked in PyTorch's order. */
+  declare readonly weight_ih_l0: Variable;
+  /** W_hh of layer 0, (G·H, H). */
+  declare readonly weight_hh_l0: Variable;
   /** The input's features. */
   readonly inputSize: number;
   /** The hidden state's features, H. */
@@ -194,12 +200,11 @@ abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out>
  * import { ones, rng } from "@strata/tensor";
  * const rnn = new RNN(3, 4, { numLayers: 2, bidirectional: true, rng: rng(0) });
  * const [output, hN] = rnn.forward(ones([5, 2, 3])); // L = 5, N = 2
- * console.log(output.shape, hN.shape, rnn.weight_ih_l1_reverse.shape); // [5, 2, 8] [4, 2, 4] [4, 8]
+ * console.log(output.shape, hN.shape, rnn.weight_ih_l1_reverse!.shape); // [5, 2, 8] [4, 2, 4] [4, 8]
  * console.log(String(rnn)); // RNN(3, 4, numLayers=2, bidirectional=true)
  * ```
  */
 export class RNN extends RecurrentLayer<Operand, [Variable, Variable]> {
-  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable;
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super("RNN", inputSize, hiddenSize, options);
   }
@@ -226,7 +231,6 @@ export class RNN extends RecurrentLayer<Operand, [Variable, Variable]> {
  * ```
  */
 export class GRU extends RecurrentLayer<Operand, [Variable, Variable]> {
-  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable;
   constructor(inputSize: number, hiddenSize: number, options: Omit<RecurrentOptions, "nonlinearity"> = {}) {
     super("GRU", inputSize, hiddenSize, options);
   }
@@ -255,7 +259,6 @@ export class GRU extends RecurrentLayer<Operand, [Variable, Variable]> {
  * ```
  */
 export class LSTM extends RecurrentLayer<[Operand, Operand], [Variable, [Variable, Variable]]> {
-  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable;
   constructor(inputSize: number, hiddenSize: number, options: Omit<RecurrentOptions, "nonlinearity"> = {}) {
     super("LSTM", inputSize, hiddenSize, options);
   }
