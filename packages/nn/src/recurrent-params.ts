@@ -114,8 +114,8 @@ export interface StepState {
 /**
  * One time step after the input projection: `xProj = x·W_ihᵀ + b_ih` (plus `b_hh` for RNN and
  * LSTM, whose `b_hh` is only ever added to it), `whhT = W_hhᵀ`, and the GRU's separate `bHh`.
- * RNN: `h' = act(xProj + h·W_hhᵀ)`; LSTM: the fused {@link lstmCellPointwise} of
- * `xProj + h·W_hhᵀ`; GRU: the fused {@link gruCellPointwise} of `xProj` and `h·W_hhᵀ + b_hh`.
+ * RNN: `h' = act(xProj + h·W_hhᵀ)`; LSTM: the fused `lstmCellPointwise` of
+ * `xProj + h·W_hhᵀ`; GRU: the fused `gruCellPointwise` of `xProj` and `h·W_hhᵀ + b_hh`.
  * @internal
  */
 export function step(mode: RecurrentMode, xProj: Variable, state: StepState, whhT: Variable, bHh: Variable | null, nonlinearity: "tanh" | "relu"): StepState {

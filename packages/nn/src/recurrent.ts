@@ -219,8 +219,10 @@ export class RNN extends RecurrentLayer<Operand, [Variable, Variable]> {
 /**
  * A multi-layer GRU, as PyTorch's `nn.GRU`: each step as {@link GRUCell} (gates r, z, n; b_hn
  * inside the product with r), everything else (shapes, h0/hN ordering, layers, directions,
- * dropout, parameter names, initialisation, errors, variable lengths) as {@link RNN}.
+ * dropout, parameter names, initialisation, variable lengths) as {@link RNN}.
  *
+ * @throws as {@link RNN} (ValueError, DTypeError from the constructor; ShapeError, DTypeError from
+ *   `forward`).
  * @example
  * ```ts
  * import { GRU } from "@strata/nn";
@@ -248,6 +250,8 @@ export class GRU extends RecurrentLayer<Operand, [Variable, Variable]> {
  * as h0 and hN; everything else as {@link RNN}. Each layer-direction projects all time steps'
  * inputs in one matrix product; each step then costs one product `h·W_hhᵀ` and the fused gates.
  *
+ * @throws as {@link RNN} (ValueError, DTypeError from the constructor; ShapeError, DTypeError from
+ *   `forward`, for x, h0 and c0).
  * @example
  * ```ts
  * import { LSTM } from "@strata/nn";
