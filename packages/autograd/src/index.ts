@@ -29,3 +29,4 @@ export {
 export { lstmCellPointwise } from "./lstm-cell.js";
 export { gruCellPointwise } from "./gru-cell.js";
 export { unbind } from "./unbind.js";
+export { sharedLinear } from "./shared-linear.js";

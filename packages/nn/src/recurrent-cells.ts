@@ -75,7 +75,7 @@ abstract class RecurrentCell<State, Out> extends Module<[Operand, State?], Out> 
   protected advance(v: Variable, state: StepState): StepState {
     let xProj = matmul(v, transpose(this.weight_ih));
     if (this.bias_ih !== null) xProj = add(xProj, this.#mode === "GRU" ? this.bias_ih : add(this.bias_ih, this.bias_hh!));
-    return asLayer(this, () => step(this.#mode, xProj, state, transpose(this.weight_hh), this.#mode === "GRU" ? this.bias_hh : null, this.nonlinearity));
+    return asLayer(this, () => step(this.#mode, xProj, state, (h) => matmul(h, transpose(this.weight_hh)), this.#mode === "GRU" ? this.bias_hh : null, this.nonlinearity));
   }
 
   /** `3, 4`, then `bias=false` and `nonlinearity=relu` when they differ from the defaults, as PyTorch prints it. */

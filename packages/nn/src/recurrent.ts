@@ -1,8 +1,8 @@
 // PyTorch's RNN, GRU and LSTM over whole sequences: stacked layers, both directions, dropout
 // between layers, PyTorch's parameter names (weight_ih_l0, …, bias_hh_l1_reverse), layouts and
 // printed form. Each layer-direction projects every time step's input in one matrix product, then
-// runs one product with W_hh and one fused cell op per step.
-import { add, concat, dropout, matmul, reshape, squeeze, stack, transpose, unbind, unsqueeze, Variable, type Operand } from "@strata/autograd";
+// runs one product with W_hh and one fused cell op per step; W_hh's gradient is one product too.
+import { add, concat, dropout, matmul, reshape, sharedLinear, squeeze, stack, transpose, unbind, unsqueeze, Variable, type Operand } from "@strata/autograd";
 import { DTypeError, ShapeError, rng, zeros, type DType, type Rng } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { layerInput, shapeText } from "./layer-input.js";
@@ -119,12 +119,12 @@ abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out>
         let proj = matmul(reshape(input, [length * n, features]), transpose(w.weightIh));
         if (w.biasIh !== null) proj = add(proj, this.#mode === "GRU" ? w.biasIh : add(w.biasIh, w.biasHh!));
         const steps = unbind(reshape(proj, [length, n, proj.shape[1]!]));
-        const whhT = transpose(w.weightHh);
+        const hidden = sharedLinear(w.weightHh);
         let state: StepState = { h: hs[k]!, c: cs === null ? null : cs[k]! };
         const out: Variable[] = Array<Variable>(length);
         for (let s = 0; s < length; s++) {
           const t = d === 0 ? s : length - 1 - s;
-          state = step(this.#mode, steps[t]!, state, whhT, this.#mode === "GRU" ? w.biasHh : null, this.nonlinearity);
+          state = step(this.#mode, steps[t]!, state, hidden, this.#mode === "GRU" ? w.biasHh : null, this.nonlinearity);
           out[t] = state.h;
         }
         outputs.push(length === 0 ? new Variable(zeros([0, n, this.hiddenSize], { dtype: v.dtype })) : stack(out));
