@@ -181,12 +181,12 @@ abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out>
  * all uniform in ±1/√H: a PyTorch state dict loads unchanged.
  *
  * Variable lengths: there are no packed sequences. Pad a batch to its longest sequence and mask the
- * padded positions out of the loss (e.g. `crossEntropy`'s `ignoreIndex`): with one direction the
- * outputs at real positions never see the padding, which only comes after them (hN does: read
+ * padded positions out of the loss (`crossEntropy`'s `ignoreIndex`): with one direction the
+ * outputs at real positions never see the padding, which comes after them (hN does see it: read
  * each sequence's last real output from `output` instead). A bidirectional layer's reverse
- * direction starts at the padded end, so its outputs at real positions do depend on the padding;
- * put padding where it is harmless (e.g. zeros with zero initial state are still not neutral) or
- * run sequences of one length together.
+ * direction starts at the padded end, so its outputs at real positions depend on the padding and
+ * masking the loss does not undo that: batch sequences of one length together (bucketing), or run
+ * such sequences one at a time.
  *
  * @throws ValueError from the constructor for a size or numLayers below 1, a dropout outside
  *   [0, 1], a nonlinearity other than tanh or relu, a flag that is not a boolean; DTypeError for a
