@@ -1,7 +1,7 @@
 // PyTorch's RNNCell, GRUCell and LSTMCell: one time step each, with PyTorch's parameter names
 // (weight_ih, weight_hh, bias_ih, bias_hh), gate orders, initialisation and printed form.
 import { add, matmul, squeeze, transpose, unsqueeze, Variable, type Operand } from "@strata/autograd";
-import { DTypeError, ShapeError, rng, zeros, type DType } from "@strata/tensor";
+import { DTypeError, ShapeError, Tensor, rng, zeros, type DType } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { layerInput, shapeText } from "./layer-input.js";
 import { asLayer, layerLabel } from "./layer-position.js";
@@ -13,7 +13,7 @@ import { GATES, checkNonlinearity, initCellWeights, step, type RecurrentCellOpti
 /** A state argument (h or c) as a variable of `shape` and the layer's dtype, or a clear error. */
 function stateInput(module: Module, name: string, value: Operand, shape: readonly number[], dtype: DType): Variable {
   const label = layerLabel(module);
-  if (!(value instanceof Variable) && typeof value !== "object") throw new ShapeError(`${label}: expected ${name} ${shapeText(shape)}, got ${String(value)}`);
+  if (!(value instanceof Variable) && !(value instanceof Tensor)) throw new ShapeError(`${label}: expected ${name} ${shapeText(shape)}, got ${String(value)}`);
   const v = value instanceof Variable ? value : new Variable(value);
   if (v.shape.join() !== shape.join()) throw new ShapeError(`${label}: expected ${name} ${shapeText(shape)}, got ${shapeText(v.shape)}`);
   if (v.dtype !== dtype) throw new DTypeError(`${label}: ${name} is ${v.dtype} but the layer's weights are ${dtype}; cast it with .cast("${dtype}")`);

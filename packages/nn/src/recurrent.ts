@@ -3,7 +3,7 @@
 // printed form. Each layer-direction projects every time step's input in one matrix product, then
 // runs one product with W_hh and one fused cell op per step; W_hh's gradient is one product too.
 import { add, concat, dropout, matmul, reshape, sharedLinear, squeeze, stack, transpose, unbind, unsqueeze, Variable, type Operand } from "@strata/autograd";
-import { DTypeError, ShapeError, rng, zeros, type DType, type Rng } from "@strata/tensor";
+import { DTypeError, ShapeError, Tensor, rng, zeros, type DType, type Rng } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { layerInput, shapeText } from "./layer-input.js";
 import { asLayer, layerLabel } from "./layer-position.js";
@@ -93,7 +93,7 @@ abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out>
     if (value === undefined) return new Variable(zeros([layers, n, this.hiddenSize], { dtype }));
     const want = unbatched ? [layers, this.hiddenSize] : [layers, n, this.hiddenSize];
     const label = layerLabel(this);
-    const v = value instanceof Variable ? value : typeof value === "object" ? new Variable(value) : null;
+    const v = value instanceof Variable ? value : value instanceof Tensor ? new Variable(value) : null;
     if (v === null || v.shape.join() !== want.join()) {
       const got = v === null ? String(value) : shapeText(v.shape);
       throw new ShapeError(`${label}: expected ${name} ${shapeText(want)} (numLayers·numDirections, ${unbatched ? "" : "N, "}hiddenSize), got ${got}`);
