@@ -27,3 +27,7 @@ export {
   gatherPlanes, scatterAddPlanes, type MaxPool1dOptions, type AvgPool1dOptions,
 } from "./pooling.js";
 export { embedding, type EmbeddingOptions } from "./embedding.js";
+export { lstmCellPointwise } from "./lstm-cell.js";
+export { gruCellPointwise } from "./gru-cell.js";
+export { unbind } from "./unbind.js";
+export { sharedLinear } from "./shared-linear.js";

@@ -13,6 +13,8 @@ import { adaptiveAvgPool2dLayer, avgPool2dLayer, maxPool2dLayer } from "./poolin
 import { batchNorm1dLayer, batchNorm2dLayer } from "./batch-norm-layers.js";
 import { dropout2dLayer, flattenLayer } from "./flatten.js";
 import { embeddingLayer } from "./embedding.js";
+import { gruCellLayer, lstmCellLayer, rnnCellLayer } from "./recurrent-cells.js";
+import { gruLayer, lstmLayer, rnnLayer } from "./recurrent.js";
 import { geluLayer, leakyReluLayer, logSoftmaxLayer, reluLayer, sigmoidLayer, softmaxLayer, tanhLayer } from "./activation-layers.js";
 
 /** Every built-in layer class with its type, in the order messages list them. @internal */
@@ -42,4 +44,10 @@ export const builtInLayers: readonly LayerEntry[] = [
   softmaxLayer,
   logSoftmaxLayer,
   embeddingLayer,
+  rnnCellLayer,
+  gruCellLayer,
+  lstmCellLayer,
+  rnnLayer,
+  gruLayer,
+  lstmLayer,
 ];

@@ -34,6 +34,9 @@ export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from "./
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling-layers.js";
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from "./batch-norm-layers.js";
 export { Flatten, Dropout2d } from "./flatten.js";
+export { RNNCell, GRUCell, LSTMCell } from "./recurrent-cells.js";
+export { RNN, GRU, LSTM } from "./recurrent.js";
+export { type RecurrentCellOptions, type RecurrentOptions } from "./recurrent-params.js";
 export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from "./activation-layers.js";
 export { l2Penalty } from "./penalty.js";
 export { summary, summaryRows, type SummaryRow, type SummaryOptions } from "./summary.js";
