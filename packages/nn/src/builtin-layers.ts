@@ -11,6 +11,7 @@ import { linearLayer } from "./linear.js";
 import { conv1dLayer, conv2dLayer } from "./conv-layers.js";
 import { adaptiveAvgPool2dLayer, avgPool2dLayer, maxPool2dLayer } from "./pooling-layers.js";
 import { batchNorm1dLayer, batchNorm2dLayer } from "./batch-norm-layers.js";
+import { layerNormLayer } from "./layer-norm.js";
 import { dropout2dLayer, flattenLayer } from "./flatten.js";
 import { geluLayer, leakyReluLayer, logSoftmaxLayer, reluLayer, sigmoidLayer, softmaxLayer, tanhLayer } from "./activation-layers.js";
 
@@ -40,4 +41,5 @@ export const builtInLayers: readonly LayerEntry[] = [
   geluLayer,
   softmaxLayer,
   logSoftmaxLayer,
+  layerNormLayer,
 ];

@@ -32,6 +32,7 @@ export { Linear, type LinearOptions } from "./linear.js";
 export { Conv1d, Conv2d, type ConvOptions } from "./conv-layers.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling-layers.js";
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from "./batch-norm-layers.js";
+export { LayerNorm, type LayerNormLayerOptions } from "./layer-norm.js";
 export { Flatten, Dropout2d } from "./flatten.js";
 export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax } from "./activation-layers.js";
 export { l2Penalty } from "./penalty.js";
