@@ -107,7 +107,7 @@ describe("scaledDotProductAttention", () => {
     const first = grad((q, k, v) => sum(mul(scaledDotProductAttention(q, k, v, { isCausal: true }), r)), { argnums: [0, 1, 2] });
     const firstOrder = (q: Variable, k: Variable, v: Variable): Variable => {
       const gs = first(q, k, v);
-      return gs.reduce((acc: Variable, g, i) => add(acc, sum(mul(g!, f64(g!.shape, 34 + i)))), variable(0, { dtype: "float64" }));
+      return gs.reduce((acc: Variable, g, i) => add(acc, sum(mul(g!, f64([...g!.shape], 34 + i)))), variable(0, { dtype: "float64" }));
     };
     expect(gradcheck(firstOrder, [f64([2, 3, 4], 37), f64([2, 3, 4], 38), f64([2, 3, 2], 39)]).passed).toBe(true);
   });
