@@ -10,10 +10,22 @@ import { matmul } from "./shapes.js";
 import { transpose } from "./structural.js";
 import { Variable, type Operand } from "./variable.js";
 
-/** What {@link attend} returns: the attended values and the attention weights. @internal */
+/**
+ * What {@link attentionWithWeights} returns: the attended values `(..., L, Ev)` and the attention
+ * weights `(..., L, S)`.
+ *
+ * @example
+ * ```ts
+ * import { attentionWithWeights, variable, type Attended } from "@strata/autograd";
+ * const q = variable([[0]]);
+ * const r: Attended = attentionWithWeights(q, q, variable([[5]]));
+ * console.log(r.output.toArray(), r.weights.toArray()); // [[5]] [[1]]
+ * ```
+ */
 export interface Attended {
+  /** softmax(scores)·v after dropout on the weights, `(..., L, Ev)`. */
   output: Variable;
-  /** softmax(scores), `(..., L, S)`, before dropout. */
+  /** softmax(scores) with dropout applied, `(..., L, S)`: what multiplied v (as PyTorch's MultiheadAttention returns them). */
   weights: Variable;
 }
 
@@ -53,7 +65,7 @@ export function attend(q: Variable, k: Variable, v: Variable, options: AttendOpt
     weights = softmax(scores, { axis: -1 });
   }
   const dropped = options.dropoutP > 0 ? dropout(weights, { p: options.dropoutP, ...(options.rng !== undefined && { rng: options.rng }) }) : weights;
-  return { output: matmul(dropped, v), weights };
+  return { output: matmul(dropped, v), weights: dropped };
 }
 
 /**

@@ -20,7 +20,8 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckW
 export { toDot } from "./graph.js";
 export { batchNorm, type BatchNormOptions } from "./batch-norm.js";
 export { layerNorm, type LayerNormOptions } from "./layer-norm.js";
-export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from "./attention.js";
+export { scaledDotProductAttention, attentionWithWeights, type ScaledDotProductAttentionOptions, type AttentionWithWeightsOptions } from "./attention.js";
+export { type Attended } from "./attention-core.js";
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from "./cross-entropy.js";
 export { dropout, dropout2d, type DropoutOptions } from "./dropout.js";
 export { conv1d, conv2d, conv2dInput, conv2dWeight, type Conv1dOptions } from "./conv.js";

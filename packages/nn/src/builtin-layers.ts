@@ -12,6 +12,9 @@ import { conv1dLayer, conv2dLayer } from "./conv-layers.js";
 import { adaptiveAvgPool2dLayer, avgPool2dLayer, maxPool2dLayer } from "./pooling-layers.js";
 import { batchNorm1dLayer, batchNorm2dLayer } from "./batch-norm-layers.js";
 import { layerNormLayer } from "./layer-norm.js";
+import { multiheadAttentionLayer } from "./multihead-attention.js";
+import { transformerEncoderLayerLayer } from "./transformer.js";
+import { transformerEncoderLayer } from "./transformer-encoder.js";
 import { dropout2dLayer, flattenLayer } from "./flatten.js";
 import { geluLayer, leakyReluLayer, logSoftmaxLayer, reluLayer, sigmoidLayer, softmaxLayer, tanhLayer } from "./activation-layers.js";
 
@@ -42,4 +45,7 @@ export const builtInLayers: readonly LayerEntry[] = [
   softmaxLayer,
   logSoftmaxLayer,
   layerNormLayer,
+  multiheadAttentionLayer,
+  transformerEncoderLayerLayer,
+  transformerEncoderLayer,
 ];

@@ -52,7 +52,7 @@ export interface LayerNormLayerOptions {
  * import { tensor } from "@strata/tensor";
  * const ln = new LayerNorm(2, { eps: 0, dtype: "float64" });
  * console.log(ln.forward(tensor([[1, 3], [10, 14]], { dtype: "float64" })).toArray()); // [[-1, 1], [-1, 1]]
- * console.log(Object.keys(ln.stateDict()), String(ln)); // ["weight", "bias"] LayerNorm((2,), eps=1e-05, elementwiseAffine=true)
+ * console.log(Object.keys(ln.stateDict()), String(ln)); // ["weight", "bias"] LayerNorm((2,), eps=0, elementwiseAffine=true)
  * ```
  */
 export class LayerNorm extends Module<[Operand], Variable> {
