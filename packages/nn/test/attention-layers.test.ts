@@ -151,6 +151,15 @@ describe("TransformerEncoderLayer and TransformerEncoder", () => {
     expect(encoder.layers[2]!.forward(encoder.layers[1]!.forward(encoder.layers[0]!.forward(x))).data.allClose(encoder.forward(x).data)).toBe(true);
     expect(encoder.layers[0]!.forward(x).data.allClose(once.data)).toBe(true);
   });
+  it("takes an unbatched (S, E) input as one sequence, and batchFirst as the transpose", () => {
+    const x = f64([5, 8], 12).cast("float32");
+    const batched = layer.forward(x.reshape([5, 1, 8])).data.reshape([5, 8]);
+    expect(layer.forward(x).data.allClose(batched, { rtol: 1e-5, atol: 1e-6 })).toBe(true);
+    const first = new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true });
+    first.loadStateDict(layer.stateDict());
+    const xs = f64([5, 3, 8], 13).cast("float32");
+    expect(first.forward(xs.transpose([1, 0, 2])).data.transpose([1, 0, 2]).allClose(layer.forward(xs).data, { rtol: 1e-5, atol: 1e-6 })).toBe(true);
+  });
   it("prints as PyTorch's print(model), in the camelCase convention", () => {
     const encoder = new TransformerEncoder(new TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1, { norm: new LayerNorm(4) });
     expect(String(encoder).split("\n")).toEqual([
