@@ -1,12 +1,11 @@
-// PyTorch's TransformerEncoderLayer and TransformerEncoder: self-attention and a feed-forward block,
-// each with a residual connection and a LayerNorm (after it, or before it with normFirst), under
-// PyTorch's child names, so a PyTorch state dict (`layers.0.self_attn.in_proj_weight`, …) loads.
+// PyTorch's TransformerEncoderLayer: self-attention and a feed-forward block, each with a residual
+// connection and a LayerNorm (after it, or before it with normFirst), under PyTorch's child names,
+// so a PyTorch state dict (`self_attn.in_proj_weight`, `linear1.weight`, …) loads.
 import { add, gelu, relu, type Operand, type Variable } from "@strata/autograd";
 import { ValueError, rng as seeded, type Rng } from "@strata/tensor";
 import type { MaskOptions } from "./attention-masks.js";
 import { show } from "./checks.js";
 import { field } from "./config-fields.js";
-import { ModuleList } from "./containers.js";
 import { Dropout } from "./dropout.js";
 import { LayerNorm } from "./layer-norm.js";
 import { layerInput } from "./layer-input.js";
@@ -14,7 +13,6 @@ import { layerEntry, type StateShape } from "./layer-type.js";
 import { Linear, checkCount, checkFlag } from "./linear.js";
 import { Module } from "./module.js";
 import { MultiheadAttention, mhaStateShapes } from "./multihead-attention.js";
-import { childStateShapes } from "./sequential.js";
 
 /**
  * Options of {@link TransformerEncoderLayer}, PyTorch's in camelCase: `dimFeedforward` (default
