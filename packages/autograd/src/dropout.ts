@@ -43,9 +43,7 @@ function settings(op: string, options: DropoutOptions): { p: number; training: b
  * order, is kept (scaled by 1/(1 − p)) when below 1 − p, else 0.
  */
 function mask(shape: readonly number[], p: number, dtype: Tensor["dtype"], g: Rng): Tensor {
-  const keep = 1 - p;
-  if (keep === 0) return T.zeros(shape, { dtype });
-  return T.lt(T.rand(shape, { rng: g, dtype: "float64" }), keep).cast(dtype).mul(1 / keep);
+  return T.dropoutMask(shape, p, g, dtype as "float32" | "float64");
 }
 
 /**

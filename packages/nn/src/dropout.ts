@@ -1,7 +1,7 @@
 // Inverted dropout and activation functions as layers.
 import { mul, Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { Rng, ValueError, defaultRng, type Tensor } from "@strata/tensor";
+import { Rng, ValueError, defaultRng } from "@strata/tensor";
 import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
 import { activationJSON, activationOf } from "./activation-json.js";
 import { show, tensorOf } from "./checks.js";
@@ -47,10 +47,7 @@ export class Dropout extends Module<[Operand], Variable> {
   forward(x: Operand): Variable {
     const v = x instanceof Variable ? x : new Variable(tensorOf(x));
     if (!this.training || this.p === 0) return v;
-    const keep = 1 - this.p;
-    const draws = T.rand(v.shape, { rng: this.#rng ?? defaultRng(), dtype: "float64" });
-    const mask: Tensor = keep === 0 ? T.zerosLike(v.data) : T.lt(draws, keep).cast(v.dtype).mul(1 / keep);
-    return mul(v, mask);
+    return mul(v, T.dropoutMask(v.shape, this.p, this.#rng ?? defaultRng(), v.dtype as "float32" | "float64"));
   }
 
   /** `p=0.5`, as PyTorch prints it. */

@@ -316,7 +316,7 @@ describe("architectures", () => {
     expect(bad({ ...dense, activation: { name: "swish" } })).toBe('activation.name: unknown activation "swish"');
     expect(bad({ ...dense, extra: 1 })).toBe('extra: unknown field for type "dense"');
     expect(bad({ type: "conv" })).toBe(
-      'type: unknown layer type "conv"; register its class once, before loading, with registerLayer(TheClass, { type: "conv", fields, config, fromConfig }) (registered: deepNetwork, sequential, dense, dropout, activation, moduleList, moduleDict, Linear, Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout2d, ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax, Embedding, RNNCell, GRUCell, LSTMCell, RNN, GRU, LSTM)',
+      'type: unknown layer type "conv"; register its class once, before loading, with registerLayer(TheClass, { type: "conv", fields, config, fromConfig }) (registered: deepNetwork, sequential, dense, dropout, activation, moduleList, moduleDict, Linear, Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout2d, ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax, Embedding, RNNCell, GRUCell, LSTMCell, RNN, GRU, LSTM, LayerNorm, MultiheadAttention, TransformerEncoderLayer, TransformerEncoder)',
     );
     expect(bad({ type: "deepNetwork", layerDims: [3], hidden: { name: "relu" }, output: { name: "relu" }, dtype: "float32" })).toBe("layerDims: expected an array of at least 2 layer sizes, got [3]");
   });
