@@ -1,0 +1,45 @@
+"""Times one SGD step of issue 18's LSTM language model in PyTorch on one thread, for
+bench/src/peers/pytorch.ts: Embedding(65, 64) -> LSTM(64, 256, num_layers=2, batch_first) ->
+Linear(256, 65), mean cross-entropy over every position, SGD.
+
+Reads the workload (tokens, initial weights by state-dict name, lr, timing plan) from the JSON
+file named on the command line and prints the first two losses and the timed steps (ms).
+"""
+import json
+import sys
+
+import torch
+
+from step_timing import load_params, run, tokens
+
+torch.set_num_threads(1)
+spec = json.load(open(sys.argv[1]))
+
+
+class LstmLm(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(spec["vocab"], spec["embeddingDim"])
+        self.lstm = torch.nn.LSTM(spec["embeddingDim"], spec["hiddenSize"], num_layers=spec["numLayers"], batch_first=True)
+        self.head = torch.nn.Linear(spec["hiddenSize"], spec["vocab"])
+
+    def forward(self, ids):
+        output, _ = self.lstm(self.embedding(ids))
+        return self.head(output)
+
+
+model = LstmLm()
+load_params(model, spec)
+x, y = tokens(spec)
+opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
+
+
+def step():
+    opt.zero_grad(set_to_none=True)
+    loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, spec["vocab"]), y.reshape(-1))
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+run(step, spec)
