@@ -5,6 +5,7 @@
 // and thread pools never overlap. A framework that fails to load, or fails a workload, gets
 // "n/a: <reason>" in its cells and the run carries on.
 import { convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mnistEpochWorkload, productWorkload, reluWorkload, transposedProductWorkload } from "./compare-workloads.js";
+import { seqFootnote, seqRowPlans } from "./compare-seq.js";
 import { kernelOptions } from "@strata/tensor";
 import { printTable, quick, time, timingOf, timingPlan, type Timing } from "./harness.js";
 import { reasonOf, relativeError, type Peer, type Prepared } from "./peers/types.js";
@@ -114,7 +115,7 @@ function stepError(p: Prepared<number>, want: [number, number]): number {
   return relativeError([first, second], want);
 }
 
-function plans(withoutReadBack: string[]): RowPlan[] {
+function plans(withoutReadBack: string[], seqNotes: string[]): RowPlan[] {
   const gflops = (ms: number): number => (2 * N ** 3) / (ms * 1e6);
   const stepsPerS = (ms: number): number => 1000 / ms;
   const gbPerS = (ms: number): number => (8 * RELU_N) / (ms * 1e6);
@@ -209,6 +210,7 @@ function plans(withoutReadBack: string[]): RowPlan[] {
         return cellOf(time("strata mnist epoch", () => epoch.run(), { warmup: 0, reps: 1 }), secondsPerEpoch);
       }),
     },
+    ...seqRowPlans(seqNotes),
   ];
 }
 
@@ -235,7 +237,14 @@ function footnote(labels: Record<string, string>, withoutReadBack: string[]): st
 /** Runs the comparison, prints one table and returns every timing. */
 export async function run(): Promise<CompareResults> {
   const withoutReadBack: string[] = [];
-  const rows = plans(withoutReadBack);
+  const seqNotes: string[] = [];
+  // `--rows lstm,transformer` measures only those rows (keys as in the JSON results)
+  const rowsAt = process.argv.indexOf("--rows");
+  const keep = rowsAt >= 0 ? process.argv[rowsAt + 1]?.split(",") : undefined;
+  const planned = plans(withoutReadBack, seqNotes);
+  const unknown = keep?.filter((k) => !planned.some((r) => r.key === k)) ?? [];
+  if (unknown.length > 0) throw new Error(`compare: unknown row ${unknown.join(", ")}; expected some of ${planned.map((r) => r.key).join(", ")}`);
+  const rows = keep ? planned.filter((r) => keep.includes(r.key)) : planned;
   const cells: Record<string, Record<string, Cell>> = Object.fromEntries(rows.map((r) => [r.key, {}]));
   const kernels = kernelOptions();
   const simdKernels = kernels.wasm ? `WebAssembly SIMD, ${kernels.threads} thread${kernels.threads === 1 ? "" : "s"}` : "TypeScript, 1 thread";
@@ -273,7 +282,7 @@ export async function run(): Promise<CompareResults> {
     ...peerIds.map((id) => showRatio(ratio(cells[r.key]!.strata, cells[r.key]![id]))),
   ]);
   printTable("Strata against TensorFlow.js and jax-js (median rate)", ["workload", "Strata", ...peerIds, ...peerIds.map((id) => `Strata/${id}`)], table);
-  const notes = footnote(labels, withoutReadBack);
+  const notes = [...footnote(labels, withoutReadBack), ...seqFootnote(seqNotes)];
   for (const line of notes) console.log(`  ${line}`);
   return {
     quick,

@@ -34,7 +34,7 @@ function oneHots(spec: SeqLmSpec): { ids: tf.Tensor2D; target: tf.Tensor2D } {
 
 /** Mean cross-entropy of logits (rows, V) against one-hot targets. */
 function meanCrossEntropy(logits: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
-  return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1)));
+  return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as tf.Scalar;
 }
 
 /** One minimize step over `variables`; `run` returns the loss before the update. */
@@ -58,7 +58,7 @@ function sgdStep(lr: number, variables: tf.Variable[], constants: tf.Tensor[], l
 /** The LSTM language model: the 64 steps of each layer unrolled, the input projection of a layer
  * one product over every position, as in PyTorch's LSTM. */
 function lstmStep(spec: LstmLmSpec): Prepared<number> {
-  const { batch: B, seqLen: L, embeddingDim: E, hiddenSize: H } = spec;
+  const { batch: B, seqLen: L, hiddenSize: H } = spec;
   const embedding = asIs(spec, "embedding.weight");
   const layers = Array.from({ length: spec.numLayers }, (_, k) => ({
     wih: variableOf(spec, `lstm.weight_ih_l${k}`), whh: variableOf(spec, `lstm.weight_hh_l${k}`),
@@ -107,7 +107,7 @@ function transformerStep(spec: TransformerLmSpec): Prepared<number> {
   const headW = variableOf(spec, "head.weight");
   const headB = variableOf(spec, "head.bias");
   const { ids, target } = oneHots(spec);
-  const causal = tf.tidy(() => tf.where(tf.linalg.bandPart(tf.ones([L, L]), -1, 0).cast("bool"), tf.zeros([L, L]), tf.fill([L, L], -Infinity)));
+  const causal = tf.tidy(() => tf.where(tf.cast(tf.linalg.bandPart(tf.ones([L, L]), -1, 0), "bool"), tf.zeros([L, L]), tf.fill([L, L], -Infinity)));
   const heads = (t: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(t, [B, L, nhead, headDim]), [0, 2, 1, 3]);
   const loss = (): tf.Scalar => {
     let h = tf.reshape(tf.add(tf.reshape(tf.matMul(ids, embedding), [B, L, d]), pos), [B * L, d]) as tf.Tensor2D;
