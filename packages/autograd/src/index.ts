@@ -26,3 +26,6 @@ export {
   maxPool1d, maxPool2d, avgPool1d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
   gatherPlanes, scatterAddPlanes, type MaxPool1dOptions, type AvgPool1dOptions,
 } from "./pooling.js";
+export { lstmCellPointwise } from "./lstm-cell.js";
+export { gruCellPointwise } from "./gru-cell.js";
+export { unbind } from "./unbind.js";

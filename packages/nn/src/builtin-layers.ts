@@ -12,6 +12,8 @@ import { conv1dLayer, conv2dLayer } from "./conv-layers.js";
 import { adaptiveAvgPool2dLayer, avgPool2dLayer, maxPool2dLayer } from "./pooling-layers.js";
 import { batchNorm1dLayer, batchNorm2dLayer } from "./batch-norm-layers.js";
 import { dropout2dLayer, flattenLayer } from "./flatten.js";
+import { gruCellLayer, lstmCellLayer, rnnCellLayer } from "./recurrent-cells.js";
+import { gruLayer, lstmLayer, rnnLayer } from "./recurrent.js";
 import { geluLayer, leakyReluLayer, logSoftmaxLayer, reluLayer, sigmoidLayer, softmaxLayer, tanhLayer } from "./activation-layers.js";
 
 /** Every built-in layer class with its type, in the order messages list them. @internal */
@@ -40,4 +42,10 @@ export const builtInLayers: readonly LayerEntry[] = [
   geluLayer,
   softmaxLayer,
   logSoftmaxLayer,
+  rnnCellLayer,
+  gruCellLayer,
+  lstmCellLayer,
+  rnnLayer,
+  gruLayer,
+  lstmLayer,
 ];

@@ -35,3 +35,4 @@ export { type Conv2dOptions } from "./conv-geometry.js";
 export { maxPool2dWithIndices, gatherPlanes, scatterAddPlanes } from "./pool.js";
 export { avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from "./avg-pool.js";
 export { type MaxPool2dOptions, type AvgPool2dOptions } from "./pool-geometry.js";
+export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward, type LstmCellForward, type LstmCellGradients, type GruCellForward, type GruCellGradients } from "./recurrent-cells.js";
