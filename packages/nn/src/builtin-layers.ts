@@ -11,6 +11,10 @@ import { linearLayer } from "./linear.js";
 import { conv1dLayer, conv2dLayer } from "./conv-layers.js";
 import { adaptiveAvgPool2dLayer, avgPool2dLayer, maxPool2dLayer } from "./pooling-layers.js";
 import { batchNorm1dLayer, batchNorm2dLayer } from "./batch-norm-layers.js";
+import { layerNormLayer } from "./layer-norm.js";
+import { multiheadAttentionLayer } from "./multihead-attention.js";
+import { transformerEncoderLayerLayer } from "./transformer.js";
+import { transformerEncoderLayer } from "./transformer-encoder.js";
 import { dropout2dLayer, flattenLayer } from "./flatten.js";
 import { gruCellLayer, lstmCellLayer, rnnCellLayer } from "./recurrent-cells.js";
 import { gruLayer, lstmLayer, rnnLayer } from "./recurrent.js";
@@ -48,4 +52,8 @@ export const builtInLayers: readonly LayerEntry[] = [
   rnnLayer,
   gruLayer,
   lstmLayer,
+  layerNormLayer,
+  multiheadAttentionLayer,
+  transformerEncoderLayerLayer,
+  transformerEncoderLayer,
 ];

@@ -22,6 +22,7 @@ export { denseForward, denseBackward, type DenseActivation, type DenseForwardOpt
 export { denseActivations, tensorAlgebra, type DenseActivationDefinition, type GradientAlgebra } from "./activations.js";
 export { activationGradient } from "./activation-grad.js";
 export { batchNormBackward, batchNormForward, type BatchNormForward, type BatchNormGradients } from "./batch-norm.js";
+export { layerNormBackward, layerNormForward, type LayerNormForward, type LayerNormGradients } from "./layer-norm.js";
 export { type KernelOptions, type KernelStatus, kernelOptions, kernelsReady, setKernelOptions } from "./backend.js";
 export * from "./join.js";
 export * from "./scatter.js";
