@@ -8,7 +8,7 @@ import { quick, time, timingOf, timingPlan, type Timing } from "./harness.js";
 import { reasonOf, relativeError, type Peer, type Prepared } from "./peers/types.js";
 import type { SeqLmSpec } from "./peers/seq-types.js";
 import { lstmLmSpec, transformerLmSpec } from "./seq-specs.js";
-import { EMBEDDING_STAND_IN, strataSeqStep } from "./seq-strata.js";
+import { strataSeqStep } from "./seq-strata.js";
 import type { Cell } from "./compare.js";
 
 const LOSS_TOLERANCE = 1e-4;
@@ -129,7 +129,6 @@ export function seqFootnote(notes: string[]): string[] {
     "jax-js: one jit per step; the LSTM unrolled over its 64 steps (no scan or loop primitive); attention from matmul + softmax (its nn.dotProductAttention calls iterator helpers Node 20 lacks).",
     "tfjs: tf ops + train.sgd().minimize (tf.layers is not in tfjs-core, and its LSTM has one bias where PyTorch has two); embeddings as products with one-hot ids in jax-js and tfjs",
     "(tf.gather's gradient needs UnsortedSegmentSum, which tfjs-wasm lacks).",
-    EMBEDDING_STAND_IN,
     ...notes,
   ];
 }

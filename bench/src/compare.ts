@@ -285,7 +285,10 @@ export async function run(): Promise<CompareResults> {
     ...peerIds.map((id) => showRatio(ratio(cells[r.key]!.strata, cells[r.key]![id]))),
   ]);
   printTable("Strata against TensorFlow.js and jax-js (median rate)", ["workload", "Strata", ...peerIds, ...peerIds.map((id) => `Strata/${id}`)], table);
-  const notes = [...footnote(labels, withoutReadBack), ...seqFootnote(seqNotes)];
+  // the other rows' notes only when one of them ran (first line and labels always)
+  const general = footnote(labels, withoutReadBack);
+  const otherRows = rows.some((r) => !SEQ_ROWS.includes(r.key)) ? general : general.slice(0, 1 + Object.keys(labels).length);
+  const notes = [...otherRows, ...(rows.some((r) => SEQ_ROWS.includes(r.key)) ? seqFootnote(seqNotes) : [])];
   for (const line of notes) console.log(`  ${line}`);
   return {
     quick,
