@@ -1,54 +1,45 @@
-"""Times one SGD step of the char-LSTM of bench/src/recurrent.ts in PyTorch on one thread.
+"""Times one SGD step of issue 18's LSTM language model in PyTorch on one thread, for
+bench/src/peers/pytorch.ts: Embedding(65, 64) -> LSTM(64, 256, num_layers=2, batch_first) ->
+Linear(256, 65), mean cross-entropy over every position, SGD.
 
-Embedding(65, 64) -> LSTM(64, 256, num_layers=2, batch_first=True) -> Linear(256, 65), batch 32,
-sequence 64, cross-entropy over every position, SGD lr 0.1. The data and weights are PyTorch's own
-random ones (only the time is compared). Arguments: warmup, reps, budget in ms. Prints one JSON
-line: the time of each timed step in ms.
+Reads the workload (tokens, initial weights by state-dict name, lr, timing plan) from the JSON
+file named on the command line and prints the first two losses and the timed steps (ms).
 """
 import json
 import sys
-import time
 
 import torch
 
+from step_timing import load_params, run, tokens
+
 torch.set_num_threads(1)
-torch.manual_seed(0)
-warmup, reps, budget_ms = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-N, L, V, E, H = 32, 64, 65, 64, 256
+spec = json.load(open(sys.argv[1]))
 
 
-class CharLSTM(torch.nn.Module):
+class LstmLm(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.embedding = torch.nn.Embedding(V, E)
-        self.lstm = torch.nn.LSTM(E, H, num_layers=2, batch_first=True)
-        self.head = torch.nn.Linear(H, V)
+        self.embedding = torch.nn.Embedding(spec["vocab"], spec["embeddingDim"])
+        self.lstm = torch.nn.LSTM(spec["embeddingDim"], spec["hiddenSize"], num_layers=spec["numLayers"], batch_first=True)
+        self.head = torch.nn.Linear(spec["hiddenSize"], spec["vocab"])
 
     def forward(self, ids):
-        out, _ = self.lstm(self.embedding(ids))
-        return self.head(out.reshape(N * L, H))
+        output, _ = self.lstm(self.embedding(ids))
+        return self.head(output)
 
 
-model = CharLSTM()
-ids = torch.randint(0, V, (N, L))
-targets = torch.randint(0, V, (N * L,))
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
-loss_fn = torch.nn.CrossEntropyLoss()
+model = LstmLm()
+load_params(model, spec)
+x, y = tokens(spec)
+opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
 
 
 def step():
     opt.zero_grad(set_to_none=True)
-    loss = loss_fn(model(ids), targets)
+    loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, spec["vocab"]), y.reshape(-1))
     loss.backward()
     opt.step()
+    return loss.item()
 
 
-for _ in range(warmup):
-    step()
-samples = []
-start = time.perf_counter()
-while len(samples) < reps and (len(samples) < 3 or (time.perf_counter() - start) * 1000 < budget_ms):
-    t0 = time.perf_counter()
-    step()
-    samples.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"samplesMs": samples, "torch": torch.__version__}))
+run(step, spec)

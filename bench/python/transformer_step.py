@@ -1,44 +1,50 @@
-"""Times one training step of the transformer workload of bench/src/attention.ts in PyTorch on one
-thread: a 2-layer TransformerEncoder (batch-first, float32) forward, Σ y·g backward, an SGD step.
+"""Times one SGD step of issue 18's transformer language model in PyTorch on one thread, for
+bench/src/peers/pytorch.ts: Embedding(65, 128) plus a learned positional parameter (64, 128) ->
+TransformerEncoder of 2 post-norm TransformerEncoderLayer(128, 4, 512, dropout 0, relu,
+batch_first) under a causal mask -> Linear(128, 65), mean cross-entropy, SGD.
 
-Reads the workload's sizes and the harness's timing plan from the JSON file named on the command
-line and prints one JSON line: the time of each timed step in ms, the version and thread count.
+Reads the workload (tokens, initial weights by state-dict name, lr, timing plan) from the JSON
+file named on the command line and prints the first two losses and the timed steps (ms).
 """
 import json
 import sys
-import time
 
 import torch
 
+from step_timing import load_params, run, tokens
+
 torch.set_num_threads(1)
 spec = json.load(open(sys.argv[1]))
-reps, budget_ms, warmup = spec["reps"], spec["budgetMs"], spec["warmup"]
-torch.manual_seed(0)
-layer = torch.nn.TransformerEncoderLayer(spec["dModel"], spec["nhead"], dim_feedforward=spec["dimFeedforward"],
-                                         dropout=spec["dropout"], batch_first=True)
-model = torch.nn.TransformerEncoder(layer, spec["layers"], enable_nested_tensor=False)
-model.train()
-x = torch.randn(spec["batch"], spec["seq"], spec["dModel"])
-g = torch.randn(spec["batch"], spec["seq"], spec["dModel"])
+L, d = spec["seqLen"], spec["dModel"]
+
+
+class TransformerLm(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(spec["vocab"], d)
+        self.pos = torch.nn.Parameter(torch.zeros(L, d))
+        layer = torch.nn.TransformerEncoderLayer(d, spec["nhead"], spec["dimFeedforward"], dropout=0.0, activation="relu", batch_first=True, norm_first=False)
+        self.encoder = torch.nn.TransformerEncoder(layer, spec["numLayers"], enable_nested_tensor=False)
+        self.head = torch.nn.Linear(d, spec["vocab"])
+        # True above the diagonal: position i attends to positions 0..i
+        self.register_buffer("causal", torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1), persistent=False)
+
+    def forward(self, ids):
+        return self.head(self.encoder(self.embedding(ids) + self.pos, mask=self.causal))
+
+
+model = TransformerLm()
+load_params(model, spec)
+x, y = tokens(spec)
 opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
 
 
 def step():
     opt.zero_grad(set_to_none=True)
-    (model(x) * g).sum().backward()
+    loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, spec["vocab"]), y.reshape(-1))
+    loss.backward()
     opt.step()
+    return loss.item()
 
 
-# a fresh process pays for PyTorch's lazy start-up in its first steps: warm up for 10 steps and 1 s
-start = time.perf_counter()
-done = 0
-while done < max(warmup, 10) or time.perf_counter() - start < 1.0:
-    step()
-    done += 1
-samples = []
-start = time.perf_counter()
-while len(samples) < reps and (len(samples) < 3 or (time.perf_counter() - start) * 1000 < budget_ms):
-    t0 = time.perf_counter()
-    step()
-    samples.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"samples": samples, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+run(step, spec)

@@ -5,6 +5,7 @@
 // and thread pools never overlap. A framework that fails to load, or fails a workload, gets
 // "n/a: <reason>" in its cells and the run carries on.
 import { convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mnistEpochWorkload, productWorkload, reluWorkload, transposedProductWorkload } from "./compare-workloads.js";
+import { SEQ_ROWS, seqFootnote, seqRowPlans } from "./compare-seq.js";
 import { kernelOptions } from "@strata/tensor";
 import { printTable, quick, time, timingOf, timingPlan, type Timing } from "./harness.js";
 import { reasonOf, relativeError, type Peer, type Prepared } from "./peers/types.js";
@@ -51,6 +52,8 @@ const PEERS: { id: string; load: () => Promise<Peer> }[] = [
   { id: "tfjs-wasm", load: async () => (await import("./peers/tfjs.js")).tfjsWasmPeer(WASM_THREADS) },
   { id: "jax-js", load: async () => (await import("./peers/jax.js")).jaxPeer() },
   { id: "pytorch-1t", load: async () => (await import("./peers/pytorch.js")).pytorchPeer() },
+  // only when STRATA_OPENBLAS names a folder with OpenBLAS's libblas.so.3 (see peers/pytorch.ts)
+  ...(process.env.STRATA_OPENBLAS ? [{ id: "pytorch-openblas-1t", load: async () => (await import("./peers/pytorch.js")).pytorchPeer(process.env.STRATA_OPENBLAS) }] : []),
 ];
 
 /** How a row measures Strata and, unless it is Strata-only, a peer. */
@@ -114,7 +117,7 @@ function stepError(p: Prepared<number>, want: [number, number]): number {
   return relativeError([first, second], want);
 }
 
-function plans(withoutReadBack: string[]): RowPlan[] {
+function plans(withoutReadBack: string[], seqNotes: string[]): RowPlan[] {
   const gflops = (ms: number): number => (2 * N ** 3) / (ms * 1e6);
   const stepsPerS = (ms: number): number => 1000 / ms;
   const gbPerS = (ms: number): number => (8 * RELU_N) / (ms * 1e6);
@@ -209,6 +212,7 @@ function plans(withoutReadBack: string[]): RowPlan[] {
         return cellOf(time("strata mnist epoch", () => epoch.run(), { warmup: 0, reps: 1 }), secondsPerEpoch);
       }),
     },
+    ...seqRowPlans(seqNotes),
   ];
 }
 
@@ -235,7 +239,15 @@ function footnote(labels: Record<string, string>, withoutReadBack: string[]): st
 /** Runs the comparison, prints one table and returns every timing. */
 export async function run(): Promise<CompareResults> {
   const withoutReadBack: string[] = [];
-  const rows = plans(withoutReadBack);
+  const seqNotes: string[] = [];
+  // `--rows lstm,transformer` measures only those rows (keys as in the JSON results); `--quick`
+  // leaves out the sequence rows unless named there (tfjs-cpu takes minutes per LSTM step)
+  const rowsAt = process.argv.indexOf("--rows");
+  const keep = rowsAt >= 0 ? process.argv[rowsAt + 1]?.split(",") : undefined;
+  const planned = plans(withoutReadBack, seqNotes);
+  const unknown = keep?.filter((k) => !planned.some((r) => r.key === k)) ?? [];
+  if (unknown.length > 0) throw new Error(`compare: unknown row ${unknown.join(", ")}; expected some of ${planned.map((r) => r.key).join(", ")}`);
+  const rows = keep ? planned.filter((r) => keep.includes(r.key)) : quick ? planned.filter((r) => !SEQ_ROWS.includes(r.key)) : planned;
   const cells: Record<string, Record<string, Cell>> = Object.fromEntries(rows.map((r) => [r.key, {}]));
   const kernels = kernelOptions();
   const simdKernels = kernels.wasm ? `WebAssembly SIMD, ${kernels.threads} thread${kernels.threads === 1 ? "" : "s"}` : "TypeScript, 1 thread";
@@ -273,7 +285,10 @@ export async function run(): Promise<CompareResults> {
     ...peerIds.map((id) => showRatio(ratio(cells[r.key]!.strata, cells[r.key]![id]))),
   ]);
   printTable("Strata against TensorFlow.js and jax-js (median rate)", ["workload", "Strata", ...peerIds, ...peerIds.map((id) => `Strata/${id}`)], table);
-  const notes = footnote(labels, withoutReadBack);
+  // the other rows' notes only when one of them ran (first line and labels always)
+  const general = footnote(labels, withoutReadBack);
+  const otherRows = rows.some((r) => !SEQ_ROWS.includes(r.key)) ? general : general.slice(0, 1 + Object.keys(labels).length);
+  const notes = [...otherRows, ...(rows.some((r) => SEQ_ROWS.includes(r.key)) ? seqFootnote(seqNotes) : [])];
   for (const line of notes) console.log(`  ${line}`);
   return {
     quick,

@@ -6,6 +6,8 @@
 import { init, jit, nn, numpy as np, tree } from "@jax-js/jax";
 import { jaxConvStep } from "./jax-lenet.js";
 import { jittedSgd } from "./jax-sgd.js";
+import { jaxLstmStep } from "./jax-lstm.js";
+import { jaxTransformerStep } from "./jax-transformer.js";
 import { oneHotRows, productShape, transposed, type NetworkSpec, type Peer, type Prepared, type PreparedAsync, type ProductSpec } from "./types.js";
 
 type Params = { W: np.Array[]; b: np.Array[] };
@@ -138,6 +140,7 @@ export async function jaxPeer(): Promise<Peer> {
     product,
     trainingStep,
     convStep: jaxConvStep,
+    seqStep: (spec) => (spec.kind === "lstm" ? jaxLstmStep(spec) : jaxTransformerStep(spec)),
     relu,
     reluWithoutReadBack,
     close: async () => guard.leave(),

@@ -7,6 +7,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerTfjsGradients } from "./tfjs-gradients.js";
 import { tfjsConvStep } from "./tfjs-lenet.js";
+import { tfjsSeqStep } from "./tfjs-seq.js";
 import { probeThreadedWasm, startThreadedWasm, wasmBinaries } from "./tfjs-wasm-threads.js";
 import { oneHotRows, productShape, transposed, type NetworkSpec, type Peer, type Prepared, type ProductSpec } from "./types.js";
 
@@ -111,6 +112,7 @@ function peer(id: string, label: string, backend: string, close: () => Promise<v
     product,
     trainingStep,
     convStep: tfjsConvStep,
+    seqStep: tfjsSeqStep,
     relu,
     reluWithoutReadBack,
     liveObjects: () => tf.memory().numTensors,

@@ -2,6 +2,7 @@
 // inputs are plain Float32Arrays drawn once by Strata's seeded generators, so that each framework
 // computes on exactly the same numbers; each framework copies them into its own storage when a
 // workload is built, outside the timed region.
+import type { SeqLmSpec } from "./seq-types.js";
 
 /** A matrix product C = op(A)·B with op(A) = A or Aᵀ; both operands row-major. */
 export interface ProductSpec {
@@ -86,6 +87,12 @@ export interface Peer {
   /** The same step timed by the framework in a process of its own (PyTorch): the first two losses
    * and the time of each timed step, with the harness's warm-up, repetitions and budget. */
   timedConvStep?(spec: ConvNetSpec, plan: { warmup: number; reps: number; budgetMs: number }): { losses: [number, number]; samplesMs: number[] };
+  /** One SGD step of a sequence language model of issue 18 (seq-types.ts); `run` returns the
+   * loss before the update. Throws, saying what it lacks, for a model the framework cannot train;
+   * absent when it can train neither. */
+  seqStep?(spec: SeqLmSpec): Prepared<number>;
+  /** The same step timed by the framework in a process of its own (PyTorch), as `timedConvStep`. */
+  timedSeqStep?(spec: SeqLmSpec, plan: { warmup: number; reps: number; budgetMs: number }): { losses: [number, number]; samplesMs: number[] };
   /** max(x, 0) elementwise; `run` returns the result read back into a Float32Array. */
   relu(x: Float32Array): Prepared<Float32Array>;
   /** The same op, timed up to a synchronisation that forces evaluation without copying the result

@@ -3,7 +3,7 @@
 // rule for a query that may attend to nothing (its weights are zeros, not softmax's 0/0).
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError, broadcastShapes, formatShape, type Rng } from "@strata/tensor";
-import { softmax } from "./ops.js";
+import { softmax } from "./softmax.js";
 import { dropout } from "./dropout.js";
 import { add, mul, where } from "./elementwise.js";
 import { matmul } from "./shapes.js";

@@ -1,0 +1,39 @@
+"""The timing loop shared by bench/python's sequence-model steps (lstm_step.py, transformer_step.py).
+
+Runs `step` twice for the losses the caller checks against Strata's, warms up, then times it with
+the harness's repetitions and budget from the spec, and prints one JSON line.
+"""
+import json
+import time
+
+import torch
+
+
+def load_params(model, spec):
+    """Copies the spec's weights (PyTorch state-dict names, flat row-major values) into `model`."""
+    state = {name: torch.tensor(p["data"], dtype=torch.float32).reshape(p["shape"]) for name, p in spec["params"].items()}
+    model.load_state_dict(state, strict=True)
+
+
+def tokens(spec):
+    """The input ids tokens[:, :L] and the targets tokens[:, 1:] as int64 tensors."""
+    t = torch.tensor(spec["tokens"], dtype=torch.int64).reshape(spec["batch"], spec["seqLen"] + 1)
+    return t[:, :-1].contiguous(), t[:, 1:].contiguous()
+
+
+def run(step, spec):
+    losses = [step(), step()]
+    # A fresh Python process pays for PyTorch's lazy start-up in its first steps, which the other
+    # frameworks have paid in the long-lived bench process: warm up for at least 10 steps and 2 s.
+    start = time.perf_counter()
+    done = 0
+    while done < max(spec["warmup"], 10) or time.perf_counter() - start < 2.0:
+        step()
+        done += 1
+    samples = []
+    start = time.perf_counter()
+    while len(samples) < spec["reps"] and (len(samples) < 3 or (time.perf_counter() - start) * 1000 < spec["budgetMs"]):
+        t0 = time.perf_counter()
+        step()
+        samples.append((time.perf_counter() - t0) * 1000)
+    print(json.dumps({"losses": losses, "samples": samples, "torch": torch.__version__, "threads": torch.get_num_threads()}))
