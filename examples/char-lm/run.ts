@@ -48,6 +48,8 @@ export interface CharLmOptions {
 
 /** The figures a run reports. */
 export interface CharLmResult {
+  /** The trained model (its printed form is `String(trained)`). */
+  trained: CharTransformer | CharLSTM;
   model: string;
   parameters: number;
   vocabulary: Vocabulary;
@@ -135,7 +137,7 @@ export async function run(options: CharLmOptions): Promise<CharLmResult> {
   const finalSample = sampleWith(model, vocabulary, options.sampling);
   const reloadedSample = sampleCheckpoint(checkpointPath, options.sampling).text;
   return {
-    model: String(model), parameters, vocabulary, trainCharacters: train.length, validationCharacters: validation.length, unigramBaseline,
+    trained: model, model: String(model), parameters, vocabulary, trainCharacters: train.length, validationCharacters: validation.length, unigramBaseline,
     history: { loss: history.loss, valLoss: history.valLoss! }, secondsPerEpoch, seconds, samples, plotPath, checkpointPath, finalSample, reloadedSample,
   };
 }
