@@ -19,6 +19,9 @@ export { grad, valueAndGrad, type GradOptions, type GradResult } from "./grad.js
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck.js";
 export { toDot } from "./graph.js";
 export { batchNorm, type BatchNormOptions } from "./batch-norm.js";
+export { layerNorm, type LayerNormOptions } from "./layer-norm.js";
+export { scaledDotProductAttention, attentionWithWeights, type ScaledDotProductAttentionOptions, type AttentionWithWeightsOptions } from "./attention.js";
+export { type Attended } from "./attention-core.js";
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from "./cross-entropy.js";
 export { dropout, dropout2d, type DropoutOptions } from "./dropout.js";
 export { conv1d, conv2d, conv2dInput, conv2dWeight, type Conv1dOptions } from "./conv.js";
@@ -26,3 +29,6 @@ export {
   maxPool1d, maxPool2d, avgPool1d, avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward,
   gatherPlanes, scatterAddPlanes, type MaxPool1dOptions, type AvgPool1dOptions,
 } from "./pooling.js";
+export { lstmCellPointwise } from "./lstm-cell.js";
+export { gruCellPointwise } from "./gru-cell.js";
+export { unbind } from "./unbind.js";

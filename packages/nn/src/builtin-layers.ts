@@ -11,7 +11,13 @@ import { linearLayer } from "./linear.js";
 import { conv1dLayer, conv2dLayer } from "./conv-layers.js";
 import { adaptiveAvgPool2dLayer, avgPool2dLayer, maxPool2dLayer } from "./pooling-layers.js";
 import { batchNorm1dLayer, batchNorm2dLayer } from "./batch-norm-layers.js";
+import { layerNormLayer } from "./layer-norm.js";
+import { multiheadAttentionLayer } from "./multihead-attention.js";
+import { transformerEncoderLayerLayer } from "./transformer.js";
+import { transformerEncoderLayer } from "./transformer-encoder.js";
 import { dropout2dLayer, flattenLayer } from "./flatten.js";
+import { gruCellLayer, lstmCellLayer, rnnCellLayer } from "./recurrent-cells.js";
+import { gruLayer, lstmLayer, rnnLayer } from "./recurrent.js";
 import { geluLayer, leakyReluLayer, logSoftmaxLayer, reluLayer, sigmoidLayer, softmaxLayer, tanhLayer } from "./activation-layers.js";
 
 /** Every built-in layer class with its type, in the order messages list them. @internal */
@@ -40,4 +46,14 @@ export const builtInLayers: readonly LayerEntry[] = [
   geluLayer,
   softmaxLayer,
   logSoftmaxLayer,
+  rnnCellLayer,
+  gruCellLayer,
+  lstmCellLayer,
+  rnnLayer,
+  gruLayer,
+  lstmLayer,
+  layerNormLayer,
+  multiheadAttentionLayer,
+  transformerEncoderLayerLayer,
+  transformerEncoderLayer,
 ];

@@ -22,6 +22,7 @@ export { denseForward, denseBackward, type DenseActivation, type DenseForwardOpt
 export { denseActivations, tensorAlgebra, type DenseActivationDefinition, type GradientAlgebra } from "./activations.js";
 export { activationGradient } from "./activation-grad.js";
 export { batchNormBackward, batchNormForward, type BatchNormForward, type BatchNormGradients } from "./batch-norm.js";
+export { layerNormBackward, layerNormForward, type LayerNormForward, type LayerNormGradients } from "./layer-norm.js";
 export { type KernelOptions, type KernelStatus, kernelOptions, kernelsReady, setKernelOptions } from "./backend.js";
 export * from "./join.js";
 export * from "./scatter.js";
@@ -35,3 +36,4 @@ export { type Conv2dOptions } from "./conv-geometry.js";
 export { maxPool2dWithIndices, gatherPlanes, scatterAddPlanes } from "./pool.js";
 export { avgPool2d, avgPool2dBackward, adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from "./avg-pool.js";
 export { type MaxPool2dOptions, type AvgPool2dOptions } from "./pool-geometry.js";
+export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward, type LstmCellForward, type LstmCellGradients, type GruCellForward, type GruCellGradients } from "./recurrent-cells.js";
