@@ -4,7 +4,7 @@
 // differentiated again. @strata/nn's activations and the fused Dense kernels read the same table.
 import { denseActivations, type DenseActivationDefinition, type GradientAlgebra, type Tensor } from "@strata/tensor";
 import * as T from "@strata/tensor";
-import { defineFunction } from "./function.js";
+import { recordedFunction } from "./function.js";
 import { isGradEnabled } from "./mode.js";
 import { mul, sub, where } from "./ops.js";
 import type { Operand, Variable } from "./variable.js";
@@ -33,7 +33,9 @@ export const variableAlgebra: GradientAlgebra<Variable> = {
 
 /** The recorded op of `def` at slope `alpha`: forward by its kernel, backward by its table row. @internal */
 export function activationOp(def: DenseActivationDefinition, alpha: number): (x: Operand) => Variable {
-  const op = defineFunction({
+  // unguarded: the backward is the table's formula over variables when recording (relu's
+  // derivative is locally constant, so its gradient may rightly not depend on x)
+  const op = recordedFunction({
     name: def.name,
     forward(ctx, x) {
       const y = def.value(x as Tensor, alpha);
@@ -50,7 +52,7 @@ export function activationOp(def: DenseActivationDefinition, alpha: number): (x:
       const valuesOnly = !isGradEnabled() && g.dtype === saved.dtype && (g.dtype === "float32" || g.dtype === "float64");
       return [valuesOnly ? T.activationGradient(def.name, g.data, saved.data, alpha) : def.grad(variableAlgebra, g, saved, alpha)];
     },
-  });
+  }, false);
   return (x) => op(x);
 }
 

@@ -5,7 +5,7 @@ import * as T from "@strata/tensor";
 import type { Tensor } from "@strata/tensor";
 import { batchNormComposite } from "./batch-norm-composite.js";
 import { gradients } from "./engine.js";
-import { defineFunction } from "./function.js";
+import { recordedFunction } from "./function.js";
 import { isGradEnabled } from "./mode.js";
 import type { Operand, Variable } from "./variable.js";
 
@@ -32,7 +32,8 @@ export function batchNormOp(
 ): { y: Variable; mean: Tensor; variance: Tensor } {
   let stats: T.BatchNormForward | undefined;
   const hasWeight = weight !== null;
-  const op = defineFunction<State>({
+  // unguarded: recording, the gradients are the composite's (constant in x in evaluation mode)
+  const op = recordedFunction<State>({
     name: "batchNorm",
     forward(ctx, ...inputs) {
       const [xt, wt, bt] = [inputs[0] as Tensor, hasWeight ? (inputs[1] as Tensor) : null, bias !== null ? (inputs[inputs.length - 1] as Tensor) : null];
@@ -62,7 +63,7 @@ export function batchNormOp(
       let k = 0;
       return saved.map((_, i) => (needs[i] ? grads[k++]! : null));
     },
-  });
+  }, false);
   const inputs: Operand[] = [x];
   if (weight !== null) inputs.push(weight);
   if (bias !== null) inputs.push(bias);

@@ -204,15 +204,6 @@ function lse(op: string, x: Variable, axis: AxisOptions["axis"], keepDims: boole
   return keepDims ? kept : reshape(kept, kept.data.squeeze(normalizeAxes(op, axis, kept.ndim)).shape);
 }
 
-/** The required `axis` of softmax and logSoftmax, as the tensor package checks it. */
-function requiredAxis(op: string, x: Variable, options: { axis: number } | undefined): number {
-  const axis: unknown = options?.axis;
-  if (typeof axis !== "number") {
-    throw new ValueError(`${op}: axis is required for shape ${formatShape(x.shape)}, got ${String(axis)}; there is no default because examples are columns, so class scores usually lie along axis 0`);
-  }
-  return axis;
-}
-
 /**
  * `log Σ exp(x)` over `axis` (all when omitted), computed as `m + log Σ exp(x - m)` with `m` the
  * maximum: finite for inputs of ±1e4. Derivative: `softmax(x)` over the axis. Shape: as
@@ -231,48 +222,3 @@ function requiredAxis(op: string, x: Variable, options: { axis: number } | undef
 export function logSumExp(x: Operand, options: AxisOptions = {}): Variable {
   return lse("logSumExp", asVariable(x), options.axis, options.keepDims ?? false);
 }
-
-/**
- * `yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)` along `axis` (required), shifted by the maximum for stability.
- * Derivative: `∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ - yⱼ)`, from the composed ops. Shape: `x`'s (an empty slice
- * stays empty, as in the tensor package's `softmax`).
- * @throws ValueError when `axis` is missing, out of range, or not an integer.
- * @example
- * ```ts
- * import { softmax, variable } from "@strata/autograd";
- * import { tensor } from "@strata/tensor";
- * const p = softmax(variable([[0, 0], [0, Math.log(3)]]), { axis: 1 });
- * console.log(p.data.allClose(tensor([[0.5, 0.5], [0.25, 0.75]]))); // true
- * ```
- */
-export function softmax(x: Operand, options: { axis: number }): Variable {
-  const v = asVariable(x);
-  const axis = requiredAxis("softmax", v, options);
-  const e = exp(sub(v, shiftOf("softmax", v, axis)));
-  return div(e, sum(e, { axis, keepDims: true }));
-}
-
-/**
- * `x - logSumExp(x)` along `axis` (required): the log of {@link softmax}, finite for any finite
- * input, computed as `(x - m) - log Σ exp(x - m)` with `m` the maximum along the axis taken as a
- * constant. So the large terms cancel exactly before rounding: float32 logits
- * `[1e6, 1e6-1, 1e6-2]` give `-0.40760595` at the first (exactly -0.4076059644…), not the `-0.4375` that
- * `x - logSumExp(x)` rounds to. The result is the same function of `x` for any constant `m`, so
- * its derivatives of every order are exact: `∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ`. Shape: `x`'s (an
- * empty slice stays empty).
- * @throws ValueError when `axis` is missing, out of range, or not an integer.
- * @example
- * ```ts
- * import { logSoftmax, variable } from "@strata/autograd";
- * console.log(logSoftmax(variable([0, 0], { dtype: "float64" }), { axis: 0 }).toArray()); // [-0.6931471805599453, -0.6931471805599453]
- * console.log(logSoftmax(variable([1e6, 1e6 - 1, 1e6 - 2]), { axis: 0 }).toArray()); // [-0.40760594606399536, -1.4076058864593506, -2.4076058864593506]
- * ```
- */
-export function logSoftmax(x: Operand, options: { axis: number }): Variable {
-  const v = asVariable(x);
-  const axis = requiredAxis("logSoftmax", v, options);
-  // The shift is a constant: no gradient flows through the maximum (none is needed, see above).
-  const shifted = sub(v, shiftOf("logSoftmax", v, axis));
-  return sub(shifted, log(sum(exp(shifted), { axis, keepDims: true })));
-}
-

@@ -6,7 +6,7 @@
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloatDType } from "@strata/tensor";
 import { add, mul, neg } from "./elementwise.js";
-import { logSoftmax } from "./composites.js";
+import { logSoftmax } from "./softmax.js";
 import { reshape, sum } from "./structural.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";

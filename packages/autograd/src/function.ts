@@ -1,7 +1,8 @@
 // Custom ops with a hand-written backward, recorded like primitives.
 import { Tensor, ValueError } from "@strata/tensor";
 import type { GradValue } from "./node.js";
-import { noGrad } from "./mode.js";
+import { isGradEnabled, noGrad } from "./mode.js";
+import { guardValuesOnly, recordingGrad } from "./values-only.js";
 import { nodeFor, tracks, valueOf } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
@@ -75,7 +76,12 @@ export interface FunctionSpec<S = unknown> {
    * Returns dL/d(input) for each input from `grad` = dL/d(output): null only where
    * `ctx.needsInputGrad[i]` is false, noGradient(reason) for an input that has no gradient.
    * Written with this package's ops, the gradients can themselves be differentiated
-   * (`createGraph`).
+   * (`createGraph`; `grad` then always requires gradients, so such a gradient does too). A
+   * gradient computed from values instead (a plain tensor, or a variable that does not depend on
+   * `grad`, as one made from `.data`) cannot be: under `createGraph` it is marked so, and a later
+   * backward pass that must differentiate through it throws a ValueError naming the function,
+   * never a silent zero. (A factor computed from `.data` times `grad` cannot be told apart from a
+   * locally constant derivative such as relu's mask, and is taken as one.)
    * A gradient may have the output's broadcast shape; it is summed down to the input's shape.
    */
   backward(ctx: FunctionContext<S>, grad: Variable): readonly GradValue[];
@@ -112,7 +118,9 @@ class Context<S> implements FunctionContext<S> {
  * @throws ValueError (from the returned function) when forward does not return a Tensor, or (from
  *   a later backward pass through its result) when backward does not return one entry per input,
  *   or returns null, undefined or {@link noGradient} for an input whose gradient is needed (never
- *   a silent zero, as for the primitives).
+ *   a silent zero, as for the primitives); or (from a backward pass that differentiates a
+ *   gradient recorded with `createGraph`) when that gradient was computed from values only (plain
+ *   tensors, `.data`), see {@link FunctionSpec.backward}.
  * @example
  * ```ts
  * import { defineFunction, mul, variable } from "@strata/autograd";
@@ -136,6 +144,17 @@ class Context<S> implements FunctionContext<S> {
  * ```
  */
 export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: Operand[]) => Variable {
+  return recordedFunction(spec, true);
+}
+
+/**
+ * {@link defineFunction}, with the check of gradients computed from values only under createGraph
+ * (`guard`) optional: this package's own ops whose backward is written with autograd ops and
+ * gradchecked to the second order (a relu's locally constant derivative included) pass false.
+ *
+ * @internal
+ */
+export function recordedFunction<S = unknown>(spec: FunctionSpec<S>, guard: boolean): (...inputs: Operand[]) => Variable {
   return (...operands: Operand[]): Variable => {
     const ctx = new Context<S>();
     const out = noGrad(() => spec.forward(ctx, ...operands.map(valueOf)));
@@ -146,11 +165,12 @@ export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: 
     const arity = operands.length;
     const backward = (g: Variable, needs: readonly boolean[]) => {
       ctx.needsInputGrad = needs;
-      const grads = spec.backward(ctx, g);
+      const recording = guard && isGradEnabled();
+      const grads = spec.backward(ctx, recording ? recordingGrad(g) : g);
       if (!Array.isArray(grads) || grads.length !== arity) {
         throw new ValueError(`defineFunction(${spec.name}): backward returned ${Array.isArray(grads) ? `${grads.length} gradients` : String(grads)} for ${arity} inputs; expected an array with one entry (or null) per input, in the order of the inputs`);
       }
-      return grads;
+      return recording ? guardValuesOnly(spec.name, grads, needs, g, pending.next) : grads;
     };
     const pending = nodeFor(spec.name, operands, out, { grads: backward }, []);
     const y = new Variable(out, pending);

@@ -2,7 +2,7 @@
 // of the inputs' storage (so transposed, strided and broadcast views are checked as they are).
 import { Tensor, ValueError, formatShape, isFloatDType, zeros } from "@strata/tensor";
 import { gradients } from "./engine.js";
-import { enableGrad, noGrad } from "./mode.js";
+import { enableGrad } from "./mode.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
 
@@ -170,16 +170,19 @@ export function gradcheck(fn: (...inputs: Variable[]) => Variable, inputs: reado
   let worstRatio = -1;
   let maxError = 0;
   let pairs = 0;
-  const constants = values.map((t) => new Variable(t));
+  // Each evaluation gets fresh leaves that require gradients, with grad mode on, so that a
+  // function taking gradients inside (a gradient penalty, a derivative of a derivative) runs as
+  // it does when differentiated; only the values are kept.
+  const evaluate = (): Float64Array => flat(enableGrad(() => call(values.map((t, k) => new Variable(t, null, checked[k])))));
   wrt.forEach((leaf, i) => {
     const input = leaves.indexOf(leaf);
     const t = leaf.data;
     for (const [address, positions] of addresses(t)) {
       const original = t.data[address]!;
       t.data[address] = original + eps;
-      const plus = flat(noGrad(() => call(constants)));
+      const plus = evaluate();
       t.data[address] = original - eps;
-      const minus = flat(noGrad(() => call(constants)));
+      const minus = evaluate();
       t.data[address] = original;
       for (let k = 0; k < out.size; k++) {
         const numeric = (plus[k]! - minus[k]!) / (2 * eps);

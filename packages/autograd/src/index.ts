@@ -32,3 +32,4 @@ export {
 export { lstmCellPointwise } from "./lstm-cell.js";
 export { gruCellPointwise } from "./gru-cell.js";
 export { unbind } from "./unbind.js";
+export { embedding, type EmbeddingOptions } from "./embedding.js";

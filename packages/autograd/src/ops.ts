@@ -5,3 +5,4 @@ export * from "./composites.js";
 export * from "./shapes.js";
 export * from "./masks.js";
 export * from "./activation-functions.js";
+export * from "./softmax.js";
