@@ -32,7 +32,7 @@ const sampling: SamplingOptions = { prompt: "Mr. ", length: 60, temperature: 0.9
 
 function options(model: ModelKind): CharLmOptions {
   return {
-    model, epochs: 3, batchSize: 16, maxLr: 0.01, weightDecay: 0.01, windows: 256, seed: 1, textLimit,
+    model, epochs: 3, batchSize: 16, maxLr: model === "lstm" ? 0.04 : 0.01, weightDecay: 0.01, windows: 256, seed: 1, textLimit,
     // 3 epochs of 16 batches: 48 steps
     sizes: model === "transformer"
       ? { contextLength: 16, dModel: 32, numHeads: 2, numLayers: 1, dimFeedforward: 64, dropout: 0 }

@@ -76,7 +76,7 @@ export class CharTransformer extends Module<[Tensor], Variable> implements CharM
     const t = ids.shape[1]!;
     const positions = arange(0, t, 1, { dtype: "int32" });
     const x = this.embeddingDropout.forward(add(this.tokenEmbedding.forward(ids), this.positionEmbedding.forward(positions)));
-    const h = this.encoder.forward(x, { mask: causalMask(t), isCausal: true });
+    const h = this.encoder.forward(x, { mask: causalMask(t) });
     return this.head.forward(this.norm.forward(h));
   }
 }

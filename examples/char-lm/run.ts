@@ -3,6 +3,7 @@
 // on the last 10% of the book every epoch and samples from a fixed prompt and seed after it.
 // Writes the loss curves and a checkpoint (whose architecture holds the vocabulary), reloads it
 // and checks that the reloaded model samples the same text from the same seed.
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fit, load, save } from "@strata/nn";
 import { AdamW, clipGradNorm, OneCycleLR } from "@strata/optim";
@@ -124,6 +125,7 @@ export async function run(options: CharLmOptions): Promise<CharLmResult> {
   });
   const seconds = (performance.now() - started) / 1000;
 
+  mkdirSync(options.outDir, { recursive: true });
   const plotPath = join(options.outDir, "learning-curve.svg");
   const epochs = history.loss.map((_, i) => i + 1);
   await writeLearningCurve(plotPath, [
