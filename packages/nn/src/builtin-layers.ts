@@ -18,6 +18,7 @@ import { transformerEncoderLayer } from "./transformer-encoder.js";
 import { dropout2dLayer, flattenLayer } from "./flatten.js";
 import { gruCellLayer, lstmCellLayer, rnnCellLayer } from "./recurrent-cells.js";
 import { gruLayer, lstmLayer, rnnLayer } from "./recurrent.js";
+import { embeddingLayer } from "./embedding.js";
 import { geluLayer, leakyReluLayer, logSoftmaxLayer, reluLayer, sigmoidLayer, softmaxLayer, tanhLayer } from "./activation-layers.js";
 
 /** Every built-in layer class with its type, in the order messages list them. @internal */
@@ -56,4 +57,5 @@ export const builtInLayers: readonly LayerEntry[] = [
   multiheadAttentionLayer,
   transformerEncoderLayerLayer,
   transformerEncoderLayer,
+  embeddingLayer,
 ];

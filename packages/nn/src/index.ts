@@ -30,6 +30,7 @@ export { DeepNetwork, deepNetwork, type DeepNetworkOptions } from "./network.js"
 export { Dropout, ActivationLayer } from "./dropout.js";
 export { Linear, type LinearOptions } from "./linear.js";
 export { Conv1d, Conv2d, type ConvOptions } from "./conv-layers.js";
+export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from "./embedding.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pooling-layers.js";
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from "./batch-norm-layers.js";
 export { LayerNorm, type LayerNormLayerOptions } from "./layer-norm.js";

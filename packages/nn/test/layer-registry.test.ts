@@ -163,7 +163,7 @@ describe("hostile or unknown architectures", () => {
     const file = path.join(dir, "unknown.safetensors");
     writeSafetensors(file, {}, { format: "strata", "strata.version": "1", "strata.architecture": '{"type":"sequential","layers":[{"type":"dropout","p":0.1},{"type":"MyBlock","width":3}]}' });
     expect(errorOf(() => load(file)).message).toBe(
-      `load ${file}: strata.architecture: layers[1].type: unknown layer type "MyBlock"; register its class once, before loading, with registerLayer(TheClass, { type: "MyBlock", fields, config, fromConfig }) (registered: deepNetwork, sequential, dense, dropout, activation, moduleList, moduleDict, Linear, Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout2d, ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax, ResidualBlock, Wrapper)`,
+      `load ${file}: strata.architecture: layers[1].type: unknown layer type "MyBlock"; register its class once, before loading, with registerLayer(TheClass, { type: "MyBlock", fields, config, fromConfig }) (registered: deepNetwork, sequential, dense, dropout, activation, moduleList, moduleDict, Linear, Conv1d, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Flatten, Dropout2d, ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softmax, LogSoftmax, Embedding, ResidualBlock, Wrapper)`,
     );
   });
 
