@@ -11,8 +11,9 @@ import { run as wasmKernels } from "./wasm-kernels.js";
 import { run as conv } from "./conv.js";
 import { run as batchNormSuite } from "./batch-norm.js";
 import { run as softmaxSuite } from "./softmax.js";
+import { run as recurrent } from "./recurrent.js";
 
-const suites: Record<string, () => Promise<unknown>> = { matmul, "wasm-kernels": wasmKernels, elementwise, reduce, autograd, nn, conv, "batch-norm": batchNormSuite, softmax: softmaxSuite, compare: async () => (await import("./compare.js")).run(), checkpoints: async () => (await import("./checkpoints.js")).run() };
+const suites: Record<string, () => Promise<unknown>> = { matmul, "wasm-kernels": wasmKernels, elementwise, reduce, autograd, nn, conv, "batch-norm": batchNormSuite, softmax: softmaxSuite, recurrent, compare: async () => (await import("./compare.js")).run(), checkpoints: async () => (await import("./checkpoints.js")).run() };
 suites.browser = async () => (await import("./browser.js")).run();
 suites.steadiness = async () => (await import("./steadiness.js")).run();
 

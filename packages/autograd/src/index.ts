@@ -33,3 +33,4 @@ export { lstmCellPointwise } from "./lstm-cell.js";
 export { gruCellPointwise } from "./gru-cell.js";
 export { unbind } from "./unbind.js";
 export { embedding, type EmbeddingOptions } from "./embedding.js";
+export { sharedLinear } from "./shared-linear.js";

@@ -58,7 +58,7 @@ const lstmCellOp = defineFunction<Tensor>({
  * import { tensor } from "@strata/tensor";
  * const gates = variable(tensor([[0, 0, 0, 0]], { dtype: "float64" }), { requiresGrad: true });
  * const [h, c] = lstmCellPointwise(gates, tensor([[2]], { dtype: "float64" }));
- * console.log(h.toArray(), c.toArray()); // [[0.3807970779778823]] [[1]]
+ * console.log(h.toArray(), c.toArray()); // [[0.3807970779778824]] [[1]]
  * c.sum().backward(); // dc'/da_f = c·f(1 − f) = 0.5, dc'/da_g = i = 0.5
  * console.log(gates.grad?.toArray()); // [[0, 0.5, 0.5, 0]]
  * ```

@@ -3,7 +3,7 @@
 // gradients, float32 and float64); gradients of gradients through the createGraph fallback; and
 // unbind, whose gradient is one stack of the slices' gradients.
 import { describe, expect, it } from "vitest";
-import { grad, gradcheck, gradients, gruCellPointwise, lstmCellPointwise, matmul, mul, sum, tanh, unbind, variable, type Variable } from "@strata/autograd";
+import { grad, gradcheck, gradients, gruCellPointwise, lstmCellPointwise, matmul, mul, sharedLinear, sum, tanh, unbind, variable, type Variable } from "@strata/autograd";
 import { DTypeError, ShapeError, randn, rng, tensor, type DType, type Tensor } from "@strata/tensor";
 import { gruCellComposite, lstmCellComposite } from "../src/recurrent-composites.js";
 import { useFusedCells } from "../src/cell-kernels.js";
@@ -173,6 +173,49 @@ describe("gruCellPointwise", () => {
       new ShapeError("gruCellPointwise: gh has shape (2, 3); expected (2, 6) to match the gates"),
     );
     expect(() => gruCellPointwise(values(2, 5, 1, "float32", false), values(2, 6, 1, "float32", false), values(2, 2, 1, "float32", false))).toThrow(ShapeError);
+  });
+});
+
+describe("sharedLinear", () => {
+  const loop = (w: Variable, x: Variable) => {
+    // three calls chained through tanh, as the steps of a recurrent layer are
+    const apply = sharedLinear(w);
+    let h = x;
+    for (let k = 0; k < 3; k++) h = tanh(apply(h));
+    return sum(mul(h, h));
+  };
+
+  it("passes gradcheck in the weight and the input across chained calls", () => {
+    expect(gradcheck(loop, [values(3, 3, 1, "float64", false), values(2, 3, 2, "float64", false)]).passed).toBe(true);
+  });
+
+  it("gives the same values and gradients as one matmul per call", () => {
+    const [wt, xt] = [values(4, 3, 3, "float64", false), values(5, 3, 4, "float64", false)];
+    const w = variable(wt, { requiresGrad: true });
+    const apply = sharedLinear(w);
+    const ys = [xt, xt.mul(2)].map((x) => apply(x));
+    apply(xt.mul(3)); // a call whose output gets no gradient adds nothing
+    sum(mul(ys[0]!, ys[0]!)).add(sum(ys[1]!)).backward();
+    const w2 = variable(wt, { requiresGrad: true });
+    const zs = [xt, xt.mul(2)].map((x) => matmul(x, w2.T));
+    sum(mul(zs[0]!, zs[0]!)).add(sum(zs[1]!)).backward();
+    expect(ys[0]!.data).toAllClose(zs[0]!.data, { rtol: 1e-14 });
+    expect(w.grad!).toAllClose(w2.grad!, { rtol: 1e-12 });
+  });
+
+  it("differentiates twice (createGraph) and leaves a frozen weight alone", () => {
+    const dw = grad(loop);
+    expect(gradcheck((w, x) => sum(mul(dw(w, x), dw(w, x))), [values(3, 3, 5, "float64", false), values(2, 3, 6, "float64", false)]).passed).toBe(true);
+    const frozen = variable(values(2, 3, 7, "float64", false));
+    const x = variable(values(4, 3, 8, "float64", false), { requiresGrad: true });
+    sum(sharedLinear(frozen)(x)).backward();
+    expect(x.grad!).toAllClose(frozen.data.sum({ axis: 0, keepDims: true }).broadcastTo([4, 3]), { rtol: 1e-14 });
+  });
+
+  it("refuses an input that does not fit the weight", () => {
+    expect(() => sharedLinear(variable(values(2, 3, 1, "float32", false), { requiresGrad: true }))(values(4, 2, 1, "float32", false))).toThrow(
+      new ShapeError("sharedLinear: x has shape (4,2); expected (N, 3) for weight (2, 3)"),
+    );
   });
 });
 

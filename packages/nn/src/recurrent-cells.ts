@@ -75,7 +75,7 @@ abstract class RecurrentCell<State, Out> extends Module<[Operand, State?], Out> 
   protected advance(v: Variable, state: StepState): StepState {
     let xProj = matmul(v, transpose(this.weight_ih));
     if (this.bias_ih !== null) xProj = add(xProj, this.#mode === "GRU" ? this.bias_ih : add(this.bias_ih, this.bias_hh!));
-    return asLayer(this, () => step(this.#mode, xProj, state, transpose(this.weight_hh), this.#mode === "GRU" ? this.bias_hh : null, this.nonlinearity));
+    return asLayer(this, () => step(this.#mode, xProj, state, (h) => matmul(h, transpose(this.weight_hh)), this.#mode === "GRU" ? this.bias_hh : null, this.nonlinearity));
   }
 
   /** `3, 4`, then `bias=false` and `nonlinearity=relu` when they differ from the defaults, as PyTorch prints it. */
@@ -124,10 +124,12 @@ export class RNNCell extends RecurrentCell<Operand, Variable> {
  * A GRU cell, as PyTorch's `nn.GRUCell`, gates in PyTorch's order r, z, n:
  * `r = σ(W_ir x + b_ir + W_hr h + b_hr)`, `z = σ(W_iz x + b_iz + W_hz h + b_hz)`,
  * `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))` (b_hn inside the product, as PyTorch) and
- * `h' = (1 − z) ⊙ n + z ⊙ h`; the pointwise part is one fused op ({@link gruCellPointwise}).
+ * `h' = (1 − z) ⊙ n + z ⊙ h`; the pointwise part is one fused op (`gruCellPointwise` of @strata/autograd).
  * Parameters `weight_ih (3H, inputSize)`, `weight_hh (3H, H)`, `bias_ih (3H)`, `bias_hh (3H)`,
- * uniform in ±1/√H. Shapes and errors as {@link RNNCell}.
+ * uniform in ±1/√H. Shapes as {@link RNNCell}.
  *
+ * @throws as {@link RNNCell} (ValueError, DTypeError from the constructor; ShapeError, DTypeError
+ *   from `forward`).
  * @example
  * ```ts
  * import { GRUCell } from "@strata/nn";
@@ -152,11 +154,13 @@ export class GRUCell extends RecurrentCell<Operand, Variable> {
 /**
  * An LSTM cell, as PyTorch's `nn.LSTMCell`, gates in PyTorch's order i, f, g, o: with
  * `a = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh`, `c' = σ(a_f) ⊙ c + σ(a_i) ⊙ tanh(a_g)` and
- * `h' = σ(a_o) ⊙ tanh(c')`; the pointwise part is one fused op ({@link lstmCellPointwise}).
+ * `h' = σ(a_o) ⊙ tanh(c')`; the pointwise part is one fused op (`lstmCellPointwise` of @strata/autograd).
  * `forward(x, [h, c]?)` returns `[h', c']`; a missing state is zeros. Parameters
  * `weight_ih (4H, inputSize)`, `weight_hh (4H, H)`, `bias_ih (4H)`, `bias_hh (4H)`, uniform in
- * ±1/√H. Shapes and errors as {@link RNNCell}, for h and c alike.
+ * ±1/√H. Shapes as {@link RNNCell}, for h and c alike.
  *
+ * @throws as {@link RNNCell} (ValueError, DTypeError from the constructor; ShapeError, DTypeError
+ *   from `forward`, for x, h and c).
  * @example
  * ```ts
  * import { LSTMCell } from "@strata/nn";

@@ -1,7 +1,7 @@
 // What the recurrent layers and cells share: their options, checked; the gate counts of each kind
 // (RNN 1, GRU 3, LSTM 4); PyTorch's initialisation of every parameter; and one time step of each
 // kind after the input projection, built from the fused cell ops of @strata/autograd.
-import { add, gruCellPointwise, lstmCellPointwise, matmul, relu, tanh, variable, type Variable } from "@strata/autograd";
+import { add, gruCellPointwise, lstmCellPointwise, relu, tanh, variable, type Variable } from "@strata/autograd";
 import { Rng, ValueError, type DType } from "@strata/tensor";
 import { show } from "./checks.js";
 import { checkParamOptions } from "./init.js";
@@ -113,13 +113,13 @@ export interface StepState {
 
 /**
  * One time step after the input projection: `xProj = x·W_ihᵀ + b_ih` (plus `b_hh` for RNN and
- * LSTM, whose `b_hh` is only ever added to it), `whhT = W_hhᵀ`, and the GRU's separate `bHh`.
- * RNN: `h' = act(xProj + h·W_hhᵀ)`; LSTM: the fused {@link lstmCellPointwise} of
- * `xProj + h·W_hhᵀ`; GRU: the fused {@link gruCellPointwise} of `xProj` and `h·W_hhᵀ + b_hh`.
+ * LSTM, whose `b_hh` is only ever added to it), `hidden(h) = h·W_hhᵀ`, and the GRU's separate `bHh`.
+ * RNN: `h' = act(xProj + h·W_hhᵀ)`; LSTM: the fused `lstmCellPointwise` of
+ * `xProj + h·W_hhᵀ`; GRU: the fused `gruCellPointwise` of `xProj` and `h·W_hhᵀ + b_hh`.
  * @internal
  */
-export function step(mode: RecurrentMode, xProj: Variable, state: StepState, whhT: Variable, bHh: Variable | null, nonlinearity: "tanh" | "relu"): StepState {
-  const hw = matmul(state.h, whhT);
+export function step(mode: RecurrentMode, xProj: Variable, state: StepState, hidden: (h: Variable) => Variable, bHh: Variable | null, nonlinearity: "tanh" | "relu"): StepState {
+  const hw = hidden(state.h);
   if (mode === "GRU") return { h: gruCellPointwise(xProj, bHh === null ? hw : add(hw, bHh), state.h), c: null };
   const gates = add(xProj, hw);
   if (mode === "RNN") return { h: nonlinearity === "relu" ? relu(gates) : tanh(gates), c: null };

@@ -1,8 +1,8 @@
 // PyTorch's RNN, GRU and LSTM over whole sequences: stacked layers, both directions, dropout
 // between layers, PyTorch's parameter names (weight_ih_l0, …, bias_hh_l1_reverse), layouts and
 // printed form. Each layer-direction projects every time step's input in one matrix product, then
-// runs one product with W_hh and one fused cell op per step.
-import { add, concat, dropout, matmul, reshape, squeeze, stack, transpose, unbind, unsqueeze, Variable, type Operand } from "@strata/autograd";
+// runs one product with W_hh and one fused cell op per step; W_hh's gradient is one product too.
+import { add, concat, dropout, matmul, reshape, sharedLinear, squeeze, stack, transpose, unbind, unsqueeze, Variable, type Operand } from "@strata/autograd";
 import { DTypeError, ShapeError, rng, zeros, type DType, type Rng } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { layerInput, shapeText } from "./layer-input.js";
@@ -14,6 +14,12 @@ import { GATES, checkDropout, checkNonlinearity, initCellWeights, step, type Cel
 
 /** The shared body of RNN, GRU and LSTM; `mode` says which recurrence. */
 abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out> {
+  /** The parameters by PyTorch's names: `weight_ih_l1`, `bias_hh_l0_reverse`, … (absent ones undefined). */
+  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable | undefined;
+  /** W_ih of layer 0, (G·H, inputSize), the gates stacked in PyTorch's order. */
+  declare readonly weight_ih_l0: Variable;
+  /** W_hh of layer 0, (G·H, H). */
+  declare readonly weight_hh_l0: Variable;
   /** The input's features. */
   readonly inputSize: number;
   /** The hidden state's features, H. */
@@ -113,12 +119,12 @@ abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out>
         let proj = matmul(reshape(input, [length * n, features]), transpose(w.weightIh));
         if (w.biasIh !== null) proj = add(proj, this.#mode === "GRU" ? w.biasIh : add(w.biasIh, w.biasHh!));
         const steps = unbind(reshape(proj, [length, n, proj.shape[1]!]));
-        const whhT = transpose(w.weightHh);
+        const hidden = sharedLinear(w.weightHh);
         let state: StepState = { h: hs[k]!, c: cs === null ? null : cs[k]! };
         const out: Variable[] = Array<Variable>(length);
         for (let s = 0; s < length; s++) {
           const t = d === 0 ? s : length - 1 - s;
-          state = step(this.#mode, steps[t]!, state, whhT, this.#mode === "GRU" ? w.biasHh : null, this.nonlinearity);
+          state = step(this.#mode, steps[t]!, state, hidden, this.#mode === "GRU" ? w.biasHh : null, this.nonlinearity);
           out[t] = state.h;
         }
         outputs.push(length === 0 ? new Variable(zeros([0, n, this.hiddenSize], { dtype: v.dtype })) : stack(out));
@@ -194,12 +200,11 @@ abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out>
  * import { ones, rng } from "@strata/tensor";
  * const rnn = new RNN(3, 4, { numLayers: 2, bidirectional: true, rng: rng(0) });
  * const [output, hN] = rnn.forward(ones([5, 2, 3])); // L = 5, N = 2
- * console.log(output.shape, hN.shape, rnn.weight_ih_l1_reverse.shape); // [5, 2, 8] [4, 2, 4] [4, 8]
+ * console.log(output.shape, hN.shape, rnn.weight_ih_l1_reverse!.shape); // [5, 2, 8] [4, 2, 4] [4, 8]
  * console.log(String(rnn)); // RNN(3, 4, numLayers=2, bidirectional=true)
  * ```
  */
 export class RNN extends RecurrentLayer<Operand, [Variable, Variable]> {
-  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable;
   constructor(inputSize: number, hiddenSize: number, options: RecurrentOptions = {}) {
     super("RNN", inputSize, hiddenSize, options);
   }
@@ -214,8 +219,10 @@ export class RNN extends RecurrentLayer<Operand, [Variable, Variable]> {
 /**
  * A multi-layer GRU, as PyTorch's `nn.GRU`: each step as {@link GRUCell} (gates r, z, n; b_hn
  * inside the product with r), everything else (shapes, h0/hN ordering, layers, directions,
- * dropout, parameter names, initialisation, errors, variable lengths) as {@link RNN}.
+ * dropout, parameter names, initialisation, variable lengths) as {@link RNN}.
  *
+ * @throws as {@link RNN} (ValueError, DTypeError from the constructor; ShapeError, DTypeError from
+ *   `forward`).
  * @example
  * ```ts
  * import { GRU } from "@strata/nn";
@@ -226,7 +233,6 @@ export class RNN extends RecurrentLayer<Operand, [Variable, Variable]> {
  * ```
  */
 export class GRU extends RecurrentLayer<Operand, [Variable, Variable]> {
-  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable;
   constructor(inputSize: number, hiddenSize: number, options: Omit<RecurrentOptions, "nonlinearity"> = {}) {
     super("GRU", inputSize, hiddenSize, options);
   }
@@ -244,6 +250,8 @@ export class GRU extends RecurrentLayer<Operand, [Variable, Variable]> {
  * as h0 and hN; everything else as {@link RNN}. Each layer-direction projects all time steps'
  * inputs in one matrix product; each step then costs one product `h·W_hhᵀ` and the fused gates.
  *
+ * @throws as {@link RNN} (ValueError, DTypeError from the constructor; ShapeError, DTypeError from
+ *   `forward`, for x, h0 and c0).
  * @example
  * ```ts
  * import { LSTM } from "@strata/nn";
@@ -255,7 +263,6 @@ export class GRU extends RecurrentLayer<Operand, [Variable, Variable]> {
  * ```
  */
 export class LSTM extends RecurrentLayer<[Operand, Operand], [Variable, [Variable, Variable]]> {
-  [parameter: `${"weight" | "bias"}_${"ih" | "hh"}_l${number}${"" | "_reverse"}`]: Variable;
   constructor(inputSize: number, hiddenSize: number, options: Omit<RecurrentOptions, "nonlinearity"> = {}) {
     super("LSTM", inputSize, hiddenSize, options);
   }

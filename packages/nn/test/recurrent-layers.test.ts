@@ -50,7 +50,7 @@ describe("initialisation", () => {
       expect(Math.max(...values) - Math.min(...values), name).toBeGreaterThan(bound);
     }
     expect(m.namedParameters().length).toBe(16);
-    expect(m.weight_ih_l1.shape).toEqual([64, 32]);
+    expect(m.weight_ih_l1!.shape).toEqual([64, 32]);
     expect(m.allWeights[3]![0]).toBe(m.weight_ih_l1_reverse);
   });
 });

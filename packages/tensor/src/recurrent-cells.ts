@@ -67,7 +67,7 @@ export interface LstmCellForward {
  * import { lstmCellForward, tensor } from "@strata/tensor";
  * // i = f = o = σ(0) = 0.5, g = tanh(0) = 0: c' = 0.5·2, h' = 0.5·tanh(1)
  * const { state } = lstmCellForward(tensor([[0, 0, 0, 0]], { dtype: "float64" }), tensor([[2]], { dtype: "float64" }));
- * console.log(state.toArray()); // [[0.3807970779778823, 1]]
+ * console.log(state.toArray()); // [[0.3807970779778824, 1]]
  * ```
  */
 export function lstmCellForward(gates: Tensor, c: Tensor): LstmCellForward {
