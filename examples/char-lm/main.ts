@@ -26,7 +26,8 @@ if (booleanFlag("sample")) {
   console.log(`${sampling.prompt}${text}`);
 } else {
   const quick = booleanFlag("quick");
-  const defaults = model === "transformer" ? { epochs: 6, maxLr: 0.002, windows: 12_000 } : { epochs: 6, maxLr: 0.004, windows: 12_000 };
+  // 5 epochs of 300 batches: 1,500 steps
+  const defaults = { epochs: 5, maxLr: model === "transformer" ? 0.002 : 0.004, windows: 9600 };
   const result = await run({
     model,
     epochs: positiveFlag(program, "epochs", quick ? 1 : defaults.epochs),
