@@ -4,7 +4,7 @@
 import * as T from "@strata/tensor";
 import type { Tensor } from "@strata/tensor";
 import { batchNormComposite } from "./batch-norm-composite.js";
-import { gradients } from "./engine.js";
+import { compositeVjp } from "./composite-vjp.js";
 import { recordedFunction } from "./function.js";
 import { isGradEnabled } from "./mode.js";
 import type { Operand, Variable } from "./variable.js";
@@ -56,12 +56,7 @@ export function batchNormOp(
         if (bs) out.push(needs[saved.length - 1] ? r.bias : null);
         return out;
       }
-      // Recorded: the composite's vector-Jacobian product, built over the same input variables.
-      const y = batchNormComposite(xs, ws, bs, statistics, eps);
-      const wanted = saved.filter((_, i) => needs[i]);
-      const grads = gradients([y], wanted, { gradOutputs: [g], createGraph: isGradEnabled() });
-      let k = 0;
-      return saved.map((_, i) => (needs[i] ? grads[k++]! : null));
+      return compositeVjp((x, ...rest) => batchNormComposite(x!, hasWeight ? rest[0]! : null, bias !== null ? rest[rest.length - 1]! : null, statistics, eps), saved, needs, g);
     },
   }, false);
   const inputs: Operand[] = [x];

@@ -5,12 +5,11 @@ import * as T from "@strata/tensor";
 import type { Tensor } from "@strata/tensor";
 import { checkGates, checkState } from "./cell-checks.js";
 import { fusedCells } from "./cell-kernels.js";
-import { gradients } from "./engine.js";
+import { compositeVjp } from "./composite-vjp.js";
 import { defineFunction } from "./function.js";
 import { isGradEnabled } from "./mode.js";
 import { gruCellComposite } from "./recurrent-composites.js";
 import { asVariable } from "./record.js";
-import { clone } from "./shapes.js";
 import type { Operand, Variable } from "./variable.js";
 
 /** h' (N, H) from gi, gh (N, 3H) and h (N, H), saving [r | z | n | hn]. */
@@ -29,13 +28,7 @@ const gruCellOp = defineFunction<Tensor>({
       const r = T.gruCellBackward(g.data, ctx.state!, inputs[2].data);
       return [needs[0] ? r.gi : null, needs[1] ? r.gh : null, needs[2] ? r.h : null];
     }
-    // Stand-ins: gh may be computed from h (h·W_hhᵀ), and the gradient wanted here is the partial
-    // one in each argument, not the total one that flows from gh back into h.
-    const standIns = inputs.map((v) => clone(v)) as [Variable, Variable, Variable];
-    const y = gruCellComposite(...standIns);
-    const grads = gradients([y], standIns.filter((_, i) => needs[i]), { gradOutputs: [g], createGraph: isGradEnabled() });
-    let k = 0;
-    return inputs.map((_, i) => (needs[i] ? grads[k++]! : null));
+    return compositeVjp((gi, gh, h) => gruCellComposite(gi!, gh!, h!), inputs, needs, g);
   },
 });
 

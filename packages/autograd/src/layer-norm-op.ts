@@ -3,7 +3,7 @@
 // the composite's gradients instead, so that they differentiate again.
 import * as T from "@strata/tensor";
 import type { Tensor } from "@strata/tensor";
-import { gradients } from "./engine.js";
+import { compositeVjp } from "./composite-vjp.js";
 import { defineFunction } from "./function.js";
 import { layerNormComposite } from "./layer-norm-composite.js";
 import { isGradEnabled } from "./mode.js";
@@ -48,12 +48,7 @@ export function layerNormOp(x: Variable, axes: number, weight: Operand | null, b
         if (bs) out.push(needs[saved.length - 1] ? r.bias.reshape(bs.shape) : null);
         return out;
       }
-      // Recorded: the composite's vector-Jacobian product, built over the same input variables.
-      const y = layerNormComposite(xs, axes, ws, bs, eps);
-      const wanted = saved.filter((_, i) => needs[i]);
-      const grads = gradients([y], wanted, { gradOutputs: [g], createGraph: isGradEnabled() });
-      let k = 0;
-      return saved.map((_, i) => (needs[i] ? grads[k++]! : null));
+      return compositeVjp((x, ...rest) => layerNormComposite(x!, axes, hasWeight ? rest[0]! : null, hasBias ? rest[rest.length - 1]! : null, eps), saved, needs, g);
     },
   });
   const inputs: Operand[] = [x];

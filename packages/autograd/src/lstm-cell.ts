@@ -5,13 +5,12 @@ import * as T from "@strata/tensor";
 import type { Tensor } from "@strata/tensor";
 import { checkGates, checkState } from "./cell-checks.js";
 import { fusedCells } from "./cell-kernels.js";
-import { gradients } from "./engine.js";
+import { compositeVjp } from "./composite-vjp.js";
 import { defineFunction } from "./function.js";
 import { isGradEnabled } from "./mode.js";
 import { lstmCellComposite } from "./recurrent-composites.js";
 import { asVariable } from "./record.js";
 import { concat, slice } from "./structural.js";
-import { clone } from "./shapes.js";
 import type { Operand, Variable } from "./variable.js";
 
 /** [h' | c'] (N, 2H) from gates (N, 4H) and c (N, H), saving the gate activations. */
@@ -30,13 +29,7 @@ const lstmCellOp = defineFunction<Tensor>({
       const r = T.lstmCellBackward(g.data, ctx.state!, c.data, state.data);
       return [needs[0] ? r.gates : null, needs[1] ? r.c : null];
     }
-    // Stand-ins: gates may be computed from c, and the gradient wanted here is the partial one in
-    // each argument, not the total one that would flow from gates back into c.
-    const inputs = [clone(gates), clone(c)];
-    const packed = concat(lstmCellComposite(inputs[0]!, inputs[1]!), { axis: 1 });
-    const grads = gradients([packed], inputs.filter((_, i) => needs[i]), { gradOutputs: [g], createGraph: isGradEnabled() });
-    let k = 0;
-    return inputs.map((_, i) => (needs[i] ? grads[k++]! : null));
+    return compositeVjp((gs, cs) => concat(lstmCellComposite(gs!, cs!), { axis: 1 }), [gates, c], needs, g);
   },
 });
 
