@@ -1,40 +1,17 @@
 // The transformer workload of issue 18: one training step (forward, Σ y·g backward, SGD) of a
 // 2-layer TransformerEncoder, d 128, 4 heads, feed-forward 512, sequence 64, batch 32, float32
 // (attention-step.ts), with dropout 0.1 (PyTorch's default) and 0; Strata on its default threads
-// and on one, and PyTorch on one thread in a Python process of its own when python3 imports torch
-// (bench/python/transformer_step.py). Then layerNorm as one op against its composite at the
+// and on one (the comparison with PyTorch and the JavaScript peers, from the same weights, is the
+// compare suite's transformer row: `--only compare --rows transformer`). Then layerNorm as one op against its composite at the
 // workload's shape (32·64 rows of 128), forward + backward to x, weight and bias. ms, medians.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gradients, layerNorm, mul, sum, variable, type Variable } from "@strata/autograd";
 import { kernelOptions, randn, rng, setKernelOptions, type Tensor } from "@strata/tensor";
 import { layerNormComposite } from "../../packages/autograd/src/layer-norm-composite.js";
 import { WORKLOAD, transformerStep } from "./attention-step.js";
-import { printTable, quick, time, timingOf, timingPlan } from "./harness.js";
+import { printTable, quick, time } from "./harness.js";
 
 /** Median and minimum milliseconds per workload and path. */
 export type AttentionResults = Record<string, { median: number; min: number } | string>;
-
-/** PyTorch's step times on one thread, or why there are none. */
-function pytorchStep(dropout: number): { median: number; min: number } | string {
-  const script = fileURLToPath(new URL("../python/transformer_step.py", import.meta.url));
-  const python = process.env.STRATA_PYTHON ?? "/usr/bin/python3";
-  const dir = mkdtempSync(join(tmpdir(), "strata-transformer-"));
-  try {
-    const file = join(dir, "spec.json");
-    writeFileSync(file, JSON.stringify({ ...timingPlan(), ...WORKLOAD, dropout }));
-    const out = spawnSync(python, [script, file], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" }, timeout: 600_000 });
-    if (out.status !== 0) return `not measured: ${(out.stderr || out.error?.message || "").trim().split("\n").at(-1)}`;
-    const result = JSON.parse(out.stdout) as { samples: number[]; threads: number };
-    const t = timingOf("pytorch", result.samples);
-    return { median: t.medianMs, min: t.minMs };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function layerNormStep(composite: boolean, xt: Tensor, wt: Tensor, bt: Tensor, gy: Tensor): () => void {
   return () => {
@@ -59,14 +36,10 @@ export async function run(): Promise<AttentionResults> {
       row.push(timing.medianMs);
     }
     setKernelOptions({ threads });
-    const torch = pytorchStep(dropout);
-    results[`step dropout ${dropout}, PyTorch 1 thread`] = torch;
-    row.push(typeof torch === "string" ? torch : torch.median);
-    if (typeof torch !== "string") row.push(torch.median / (row[2] as number));
     rows.push(row);
   }
   printTable(`2-layer TransformerEncoder training step (d ${WORKLOAD.dModel}, ${WORKLOAD.nhead} heads, ff ${WORKLOAD.dimFeedforward}, seq ${WORKLOAD.seq}, batch ${WORKLOAD.batch}), float32, ms per step (medians)`, [
-    "workload", `Strata ${threads} threads`, "Strata 1 thread", "PyTorch 1 thread", "PyTorch / Strata (1 thread)",
+    "workload", `Strata ${threads} threads`, "Strata 1 thread",
   ], rows);
 
   const r = rng(2);
