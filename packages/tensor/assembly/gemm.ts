@@ -259,6 +259,31 @@ export function gemmF64(
 }
 
 /**
+ * `count` products C[t] = A[t]·B[t] in float32, one after another on this thread: A[t] at
+ * `a + t·abs` elements, B[t] at `b + t·bbs` (a batch stride of 0 reuses one operand), C[t] the
+ * m × n row-major block at `c + t·m·n`. One call runs a batch's share, so a batch of small
+ * products costs one kernel call per thread rather than one per product. Workspace as gemmF32.
+ */
+export function gemmBatchedF32(
+  count: i32, m: i32, n: i32, k: i32, a: usize, abs: i32, ars: i32, acs: i32, b: usize, bbs: i32, brs: i32, bcs: i32,
+  c: usize, ws: usize,
+): void {
+  for (let t = 0; t < count; t++) {
+    blocked<f32>(m, n, k, a + <usize>(t * abs) * 4, ars, acs, b + <usize>(t * bbs) * 4, brs, bcs, c + <usize>(t * m * n) * 4, n, ws);
+  }
+}
+
+/** gemmBatchedF32 for float64 elements. */
+export function gemmBatchedF64(
+  count: i32, m: i32, n: i32, k: i32, a: usize, abs: i32, ars: i32, acs: i32, b: usize, bbs: i32, brs: i32, bcs: i32,
+  c: usize, ws: usize,
+): void {
+  for (let t = 0; t < count; t++) {
+    blocked<f64>(m, n, k, a + <usize>(t * abs) * 8, ars, acs, b + <usize>(t * bbs) * 8, brs, bcs, c + <usize>(t * m * n) * 8, n, ws);
+  }
+}
+
+/**
  * A Dense layer's forward on one block in float32: Z = A·B as gemmF32 writes it into c, then
  * Z += bias[i] on row i and aOut = g(Z) (op and alpha as in unary-ops.ts; aOut unused for the
  * identity). bias holds m float32 values, one per row of this block.

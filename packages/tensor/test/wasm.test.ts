@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { ValueError, kernelOptions, matmul, setKernelOptions, tensor, type Tensor } from "@strata/tensor";
 import { layouts, onTypeScript, sample } from "./reference.js";
+import { kernelRuns } from "../src/backends/wasm/pool.js";
 
 const initial = kernelOptions();
 afterEach(() => setKernelOptions({ wasm: initial.wasm, threads: initial.threads }));
@@ -82,6 +83,56 @@ describe.runIf(wasmAvailable)("WebAssembly matmul against the TypeScript kernels
     expect(c.dtype).toBe("float32");
     expectWithinSumBound(c, productOnTypeScript(a, b), productOnTypeScript(a.abs(), b.abs()), 17, "int32 @ float32");
   });
+});
+
+describe.runIf(wasmAvailable)("batched products in one kernel call per thread", () => {
+  const runs = (): number => (kernelRuns.gemmBatchedF32 ?? 0) + (kernelRuns.gemmBatchedF64 ?? 0);
+
+  for (const dtype of ["float32", "float64"] as const) {
+    it(`${dtype}: stacks on one or several batch axes, transposed and broadcast, against the TypeScript products`, () => {
+      const q = sample([2, 3, 17, 8], dtype, 21);
+      const k = sample([2, 3, 17, 8], dtype, 22);
+      const a = sample([5, 7, 9], dtype, 23);
+      const shared = sample([9, 6], dtype, 24);
+      const cases: [string, Tensor, Tensor, number][] = [
+        ["contiguous stacks, two batch axes", sample([4, 5, 7, 9], dtype, 25), sample([4, 5, 9, 6], dtype, 26), 9],
+        ["q·kᵀ with kᵀ a transposed view (attention scores)", q, k.transpose([0, 1, 3, 2]), 8],
+        ["transposed stack times one broadcast matrix", a.transpose([0, 2, 1]).contiguous().transpose([0, 2, 1]), shared, 9],
+        ["a batch axis of length 1 among others", sample([3, 1, 4, 7, 9], dtype, 27), sample([3, 1, 4, 9, 6], dtype, 28), 9],
+      ];
+      for (const [label, x, y, inner] of cases) {
+        const before = runs();
+        const got = matmul(x, y);
+        expect(runs(), label).toBeGreaterThan(before);
+        expectWithinSumBound(got, productOnTypeScript(x, y), productOnTypeScript(x.abs(), y.abs()), inner, label);
+      }
+    });
+
+    it(`${dtype}: batches the kernel cannot stage as one copy run one product at a time, with the same values`, () => {
+      const reversed = sample([6, 7, 9], dtype, 29).slice([null, null, -1]); // negative batch stride
+      const b = sample([6, 9, 5], dtype, 30);
+      const mixed = sample([3, 1, 7, 9], dtype, 31); // (3,1) against (1,2): no single batch stride
+      const pair = sample([2, 9, 5], dtype, 32);
+      for (const [label, x, y] of [["negative batch step", reversed, b], ["two broadcast batch axes", mixed, pair]] as const) {
+        const before = runs();
+        const got = matmul(x, y);
+        expect(runs(), label).toBe(before);
+        expectWithinSumBound(got, productOnTypeScript(x, y), productOnTypeScript(x.abs(), y.abs()), 9, label);
+      }
+    });
+
+    it(`${dtype}: 1, 2 and 3 threads split the batch and give bit-identical results`, () => {
+      const x = sample([40, 33, 64], dtype, 33);
+      const y = sample([40, 64, 30], dtype, 34);
+      const results = [1, 2, 3].map((threads) => {
+        setKernelOptions({ threads });
+        return matmul(x, y).toTypedArray();
+      });
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
+      expectWithinSumBound(matmul(x, y), productOnTypeScript(x, y), productOnTypeScript(x.abs(), y.abs()), 64, "3 threads");
+    });
+  }
 });
 
 describe.runIf(wasmAvailable)("threads", () => {

@@ -9,7 +9,7 @@ import type { DenseGradients } from "../fused.js";
 import type { Shape } from "../shape.js";
 import type { Storage } from "../storage.js";
 import type { Tensor } from "../tensor.js";
-import type { StridedMatrix } from "./js/gemm.js";
+import type { StridedBatch, StridedMatrix } from "./js/gemm.js";
 import type { ReduceKind } from "./js/reduce.js";
 import type { AvgPoolRequest, ConvRequest, MaxPoolRequest, PlanesRequest } from "./windows.js";
 
@@ -79,6 +79,11 @@ export interface Backend {
   inPlace(op: InPlaceOp, target: Tensor, source: Tensor | number, alpha: number): boolean;
   /** A product kernel for m × n × k products into `out`'s element type, prepared once for a batch. */
   product(m: number, n: number, k: number, out: DataArray, threads: number, blocked: boolean): Product | null;
+  /**
+   * `count` m × n × k products on one batch axis into `out` from `outOffset` (C[t] at t·m·n), in one
+   * call; false when this backend leaves batches to {@link Backend.product}, one product at a time.
+   */
+  batchedProduct(count: number, m: number, n: number, k: number, a: StridedBatch, b: StridedBatch, out: DataArray, outOffset: number, threads: number): boolean;
   /** The sum, max or min of each of `rows` consecutive runs of `n` elements from `offset`, in float64. */
   reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows: number, n: number, threads: number): Float64Array | null;
   /** A fused Dense forward, or null when this backend has none for these operands. */

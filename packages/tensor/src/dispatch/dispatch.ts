@@ -5,6 +5,7 @@
 import type { ActivationGradRequest, Backend, DenseBackwardRequest, InPlaceOp, DenseForwardRequest, Product, Threads } from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
 import type { ReduceKind } from "../backends/js/reduce.js";
+import type { StridedBatch } from "../backends/js/gemm.js";
 import { COMPUTE_BOUND } from "../backends/wasm/opcodes.js";
 import { wasmBackend } from "../backends/wasm/index.js";
 import { kernelThreads } from "../backends/wasm/pool.js";
@@ -73,6 +74,23 @@ export function productKernel(m: number, n: number, k: number, out: DataArray): 
     }
   }
   throw new Error(`dispatch: no backend took a ${m}x${n}x${k} product`);
+}
+
+/**
+ * Runs `count` m × n × k products on one batch axis into `out` (C[t] at t·m·n) in one backend
+ * call when the chosen backend batches them; false when none does (the caller then runs them one
+ * by one through {@link productKernel}). Threads follow the whole batch's work. @internal
+ */
+export function batchedProduct(count: number, m: number, n: number, k: number, a: StridedBatch, b: StridedBatch, out: DataArray): boolean {
+  const work = count * m * n * k;
+  const threads = threadsFor(work, THRESHOLDS.productPerThread);
+  for (const backend of preferred(work, THRESHOLDS.wasmProduct)) {
+    if (backend.batchedProduct(count, m, n, k, a, b, out, 0, threads)) {
+      ran("product", backend);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** The sum, max or min of each of `rows` consecutive runs of `n` elements, in float64. @internal */

@@ -6,7 +6,7 @@
 import type { DataArray } from "../dtype.js";
 import type { StridedMatrix } from "../backends/js/gemm.js";
 import { forEachIndex } from "../backends/js/strided.js";
-import { productKernel } from "./dispatch.js";
+import { batchedProduct, productKernel } from "./dispatch.js";
 
 /**
  * One operand as the kernel sees it: a strided matrix plus one stride per batch axis of the
@@ -34,6 +34,13 @@ export function batchedMatmul(
   if (folded) {
     productKernel(folded * m, n, k, out)(folded * m, n, k, a, b, out, 0);
     return;
+  }
+
+  const flat = flattenBatch(batchShape, a.batchStrides, b.batchStrides);
+  if (flat !== null && flat.count > 1) {
+    const aStack = { data: a.data, offset: a.offset, rowStride: a.rowStride, colStride: a.colStride, batchStride: flat.a };
+    const bStack = { data: b.data, offset: b.offset, rowStride: b.rowStride, colStride: b.colStride, batchStride: flat.b };
+    if (batchedProduct(flat.count, m, n, k, aStack, bStack, out)) return;
   }
 
   // scratch is sized once and shared by every batch element
@@ -65,4 +72,28 @@ function foldBatchIntoRows(batchShape: readonly number[], m: number, a: MatmulOp
     count *= len;
   }
   return count;
+}
+
+/**
+ * The batch axes as one, when both operands step through them evenly: each axis's stride is the
+ * next one's stride times its length, for A and for B (axes of length 1 are skipped; a stride of
+ * 0, a broadcast operand, stays 0). Returns the batch count and the two strides, or null.
+ */
+function flattenBatch(batchShape: readonly number[], aStrides: readonly number[], bStrides: readonly number[]): { count: number; a: number; b: number } | null {
+  let count = 1;
+  let a = 0;
+  let b = 0;
+  let inner = -1; // the innermost axis of length > 1 seen so far (scanning outwards)
+  for (let ax = batchShape.length - 1; ax >= 0; ax--) {
+    const len = batchShape[ax]!;
+    if (len === 1) continue;
+    if (inner < 0) {
+      [a, b] = [aStrides[ax]!, bStrides[ax]!];
+    } else if (aStrides[ax] !== a * count || bStrides[ax] !== b * count) {
+      return null;
+    }
+    inner = ax;
+    count *= len;
+  }
+  return { count, a, b };
 }

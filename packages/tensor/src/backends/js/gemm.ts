@@ -56,6 +56,11 @@ export interface StridedMatrix {
   colStride: number;
 }
 
+/** A stack of matrices on one batch axis: the first matrix, and the stride from one to the next (0 repeats it). */
+export interface StridedBatch extends StridedMatrix {
+  batchStride: number;
+}
+
 /**
  * Scratch buffers for one m × n × k product, sized once and reused for every batch element of a
  * call (the kernel is synchronous, so nothing else can touch them meanwhile).

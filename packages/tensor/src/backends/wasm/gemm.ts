@@ -7,7 +7,7 @@
 // Anything else (negative steps, a small window of a big buffer) is gathered row by row.
 // `set` also converts element types, so int32 or float32 operands of a float64 product arrive as
 // float64.
-import type { StridedMatrix } from "../js/gemm.js";
+import type { StridedBatch, StridedMatrix } from "../js/gemm.js";
 import { runParallel, type Job } from "./pool.js";
 import { memoryViews, resetArena, takeArena, wasmRuntime, wasmUnavailableReason, type WasmRuntime } from "./runtime.js";
 
@@ -136,4 +136,52 @@ export function wasmGemm(
   const c = takeArena(rt, m * n * (wide ? 8 : 4));
   runParallel(rt, productJobs(rt, wide, m, n, k, A, B, c, wide ? "gemmF64" : "gemmF32", threads));
   copyOut(rt, c, m * n, out, outOffset);
+}
+
+/**
+ * out[outOffset + t·m·n + i·n + j] = Σ_p A[t,i,p]·B[t,p,j] for t < count on the WebAssembly
+ * kernels: both stacks staged with one copy each, the batch split between `threads` threads (one
+ * kernel call per thread, not per product), C copied out once. Returns false, having done
+ * nothing, when an operand's strides are negative or its span is more than twice its elements
+ * (the caller then runs the products one by one). Requires count, m, n, k ≥ 1.
+ */
+export function wasmBatchedGemm(
+  count: number, m: number, n: number, k: number, a: StridedBatch, b: StridedBatch,
+  out: Float32Array | Float64Array, outOffset: number, threads: number,
+): boolean {
+  const spanA = batchSpan(a, count, m, k);
+  const spanB = batchSpan(b, count, k, n);
+  if (spanA < 0 || spanB < 0) return false;
+  const wide = out instanceof Float64Array;
+  const size = wide ? 8 : 4;
+  const rt = loadedRuntime("matmul");
+  resetArena();
+  const view = viewOf(rt, wide);
+  const at = (span: number, s: StridedBatch): number => {
+    const to = takeArena(rt, span * size);
+    view.set(s.data.subarray(s.offset, s.offset + span), to / size);
+    return to;
+  };
+  const [A, B] = [at(spanA, a), at(spanB, b)];
+  const c = takeArena(rt, count * m * n * size);
+  const workspace = rt.kernels.workspaceBytes(size);
+  const jobs: Job[] = ranges(count, Math.min(threads, count), 1).map(([t0, t1]) => ({
+    kernel: wide ? "gemmBatchedF64" : "gemmBatchedF32",
+    args: [
+      t1 - t0, m, n, k,
+      A + t0 * a.batchStride * size, a.batchStride, a.rowStride, a.colStride,
+      B + t0 * b.batchStride * size, b.batchStride, b.rowStride, b.colStride,
+      c + t0 * m * n * size, takeArena(rt, workspace),
+    ],
+  }));
+  runParallel(rt, jobs);
+  copyOut(rt, c, count * m * n, out, outOffset);
+  return true;
+}
+
+/** The elements a stack of `count` rows × cols matrices covers, or -1 when it cannot be staged as one copy. */
+function batchSpan(s: StridedBatch, count: number, rows: number, cols: number): number {
+  if (s.batchStride < 0 || s.rowStride < 0 || s.colStride < 0) return -1;
+  const span = (count - 1) * s.batchStride + (rows - 1) * s.rowStride + (cols - 1) * s.colStride + 1;
+  return span <= 2 * count * rows * cols ? span : -1;
 }

@@ -8,7 +8,7 @@ import { Tensor } from "../../tensor.js";
 import type { Backend } from "../backend.js";
 import type { StridedMatrix } from "../js/gemm.js";
 import { wasmDenseBackward, wasmDenseForward } from "./dense.js";
-import { wasmGemm } from "./gemm.js";
+import { wasmBatchedGemm, wasmGemm } from "./gemm.js";
 import { binaryOnWasm } from "./layout.js";
 import { REDUCE_CODES, UNARY_CODES, type WasmReduceOp, type WasmUnaryOp } from "./opcodes.js";
 import { wasmReduceRows, wasmUnary } from "./pointwise.js";
@@ -36,6 +36,9 @@ export const wasmBackend: Backend = {
   product(_m, _n, _k, out, threads) {
     if (!isFloat(out)) return null;
     return (m, n, k, a, b, _out, at) => wasmGemm(m, n, k, a, b, out, at, threads);
+  },
+  batchedProduct(count, m, n, k, a, b, out, outOffset, threads) {
+    return isFloat(out) && wasmBatchedGemm(count, m, n, k, a, b, out, outOffset, threads);
   },
   reduceRows(kind, d, offset, rows, n, threads) {
     if (!isFloat(d) || !(kind in REDUCE_CODES)) return null;

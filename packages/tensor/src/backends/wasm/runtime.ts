@@ -16,6 +16,8 @@ export interface KernelExports {
   workspaceBytes(size: number): number;
   gemmF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number): void;
   gemmF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number): void;
+  gemmBatchedF32(count: number, m: number, n: number, k: number, a: number, abs: number, ars: number, acs: number, b: number, bbs: number, brs: number, bcs: number, c: number, ws: number): void;
+  gemmBatchedF64(count: number, m: number, n: number, k: number, a: number, abs: number, ars: number, acs: number, b: number, bbs: number, brs: number, bcs: number, c: number, ws: number): void;
   denseF32(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number, bias: number, op: number, alpha: number, aOut: number): void;
   denseF64(m: number, n: number, k: number, a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, ws: number, bias: number, op: number, alpha: number, aOut: number): void;
   unaryF32(op: number, x: number, y: number, n: number, alpha: number): void;
