@@ -10,7 +10,7 @@ import sys
 
 import torch
 
-from step_timing import load_params, run, tokens
+from step_timing import train_and_time
 
 torch.set_num_threads(1)
 spec = json.load(open(sys.argv[1]))
@@ -28,18 +28,4 @@ class LstmLm(torch.nn.Module):
         return self.head(output)
 
 
-model = LstmLm()
-load_params(model, spec)
-x, y = tokens(spec)
-opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
-
-
-def step():
-    opt.zero_grad(set_to_none=True)
-    loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, spec["vocab"]), y.reshape(-1))
-    loss.backward()
-    opt.step()
-    return loss.item()
-
-
-run(step, spec)
+train_and_time(LstmLm(), spec)

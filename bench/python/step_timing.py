@@ -21,6 +21,22 @@ def tokens(spec):
     return t[:, :-1].contiguous(), t[:, 1:].contiguous()
 
 
+def train_and_time(model, spec):
+    """Loads the spec's weights into `model` and times its SGD step on the spec's tokens (see run)."""
+    load_params(model, spec)
+    x, y = tokens(spec)
+    opt = torch.optim.SGD(model.parameters(), lr=spec["lr"])
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, spec["vocab"]), y.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    run(step, spec)
+
+
 def run(step, spec):
     losses = [step(), step()]
     # A fresh Python process pays for PyTorch's lazy start-up in its first steps, which the other
