@@ -258,19 +258,30 @@ export function gemmF64(
   blocked<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, ws);
 }
 
+// `count` products one after another on this thread: A[t] at `a + t·abs` elements, B[t] at
+// `b + t·bbs` (a batch stride of 0 reuses one operand), C[t] the m × n row-major block at
+// `c + t·m·n`.
+@inline
+function batched<T>(
+  count: i32, m: i32, n: i32, k: i32, a: usize, abs: i32, ars: i32, acs: i32, b: usize, bbs: i32, brs: i32, bcs: i32,
+  c: usize, ws: usize,
+): void {
+  const size = <usize>sizeof<T>();
+  for (let t = 0; t < count; t++) {
+    blocked<T>(m, n, k, a + <usize>(t * abs) * size, ars, acs, b + <usize>(t * bbs) * size, brs, bcs, c + <usize>(t * m * n) * size, n, ws);
+  }
+}
+
 /**
- * `count` products C[t] = A[t]·B[t] in float32, one after another on this thread: A[t] at
- * `a + t·abs` elements, B[t] at `b + t·bbs` (a batch stride of 0 reuses one operand), C[t] the
- * m × n row-major block at `c + t·m·n`. One call runs a batch's share, so a batch of small
- * products costs one kernel call per thread rather than one per product. Workspace as gemmF32.
+ * `count` products C[t] = A[t]·B[t] in float32 (see batched): one call runs a batch's share, so a
+ * batch of small products costs one kernel call per thread rather than one per product.
+ * Workspace as gemmF32.
  */
 export function gemmBatchedF32(
   count: i32, m: i32, n: i32, k: i32, a: usize, abs: i32, ars: i32, acs: i32, b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, ws: usize,
 ): void {
-  for (let t = 0; t < count; t++) {
-    blocked<f32>(m, n, k, a + <usize>(t * abs) * 4, ars, acs, b + <usize>(t * bbs) * 4, brs, bcs, c + <usize>(t * m * n) * 4, n, ws);
-  }
+  batched<f32>(count, m, n, k, a, abs, ars, acs, b, bbs, brs, bcs, c, ws);
 }
 
 /** gemmBatchedF32 for float64 elements. */
@@ -278,9 +289,7 @@ export function gemmBatchedF64(
   count: i32, m: i32, n: i32, k: i32, a: usize, abs: i32, ars: i32, acs: i32, b: usize, bbs: i32, brs: i32, bcs: i32,
   c: usize, ws: usize,
 ): void {
-  for (let t = 0; t < count; t++) {
-    blocked<f64>(m, n, k, a + <usize>(t * abs) * 8, ars, acs, b + <usize>(t * bbs) * 8, brs, bcs, c + <usize>(t * m * n) * 8, n, ws);
-  }
+  batched<f64>(count, m, n, k, a, abs, ars, acs, b, bbs, brs, bcs, c, ws);
 }
 
 /**
