@@ -2,6 +2,7 @@
 // named layers (keys `layers.0.…`), then an optional final norm.
 import type { Operand, Variable } from "@strata/autograd";
 import { ValueError } from "@strata/tensor";
+import { architectureOf, modelFromArchitecture } from "./architecture.js";
 import { show } from "./checks.js";
 import { field } from "./config-fields.js";
 import { ModuleList } from "./containers.js";
@@ -34,13 +35,15 @@ export interface TransformerEncoderForwardOptions {
   isCausal?: boolean;
 }
 
-/** An independent copy of a registered layer: rebuilt from its config, its state loaded. */
+/**
+ * An independent copy of a registered layer, children included: rebuilt from its architecture
+ * (which describes every child too, so nothing is shared), its state loaded.
+ */
 function copyOf(layer: Module): Module {
-  const entry = layerOfModule(layer);
-  if (entry === undefined) {
+  if (layerOfModule(layer) === undefined) {
     throw new ValueError(`TransformerEncoder: cannot copy ${layer.constructor.name}: the encoder layer's class must be registered (registerLayer) so that it can be rebuilt from its config`);
   }
-  const copy = entry.layer.fromConfig(entry.layer.config(layer));
+  const copy = modelFromArchitecture(architectureOf(layer));
   copy.loadStateDict(layer.stateDict());
   return layer.training ? copy.train() : copy.eval();
 }
@@ -104,9 +107,10 @@ export const transformerEncoderLayer = layerEntry(TransformerEncoder, {
   fields: { layers: field.layers({ maxLength: 1024 }), norm: field.layers({ maxLength: 1 }) },
   config: (m) => ({ layers: [...m.layers], norm: m.norm === null ? [] : [m.norm] }),
   check: (c) => (c.layers.length >= 1 ? undefined : "layers: expected at least one encoder layer"),
+  // the layers come built (and loaded next): one copy is made by the constructor, then replaced
   fromConfig: (c) => {
-    const encoder = new TransformerEncoder(c.layers[0]!, c.layers.length, { norm: c.norm[0] ?? null });
-    c.layers.forEach((layer, i) => (encoder.layers[i] = layer));
+    const encoder = new TransformerEncoder(c.layers[0]!, 1, { norm: c.norm[0] ?? null });
+    (encoder as { layers: ModuleList }).layers = new ModuleList(c.layers);
     return encoder;
   },
   stateShapes: (c, shapesOf) => childStateShapes([...c.layers.map((m, i): [string, Module] => [`layers.${i}`, m]), ...c.norm.map((m): [string, Module] => ["norm", m])], shapesOf),

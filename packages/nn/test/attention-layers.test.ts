@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { add, concat, layerNorm, matmul, scaledDotProductAttention, slice, transpose, type Variable } from "@strata/autograd";
 import {
-  LayerNorm, MultiheadAttention, Sequential, TransformerEncoder, TransformerEncoderLayer, loadFromBytes, saveToBytes, summary,
+  LayerNorm, Linear, MultiheadAttention, Sequential, TransformerEncoder, TransformerEncoderLayer, loadFromBytes, saveToBytes, summary,
 } from "@strata/nn";
 import { DTypeError, ShapeError, ValueError, assign, ones, randn, rng, tensor, zeros, type Tensor } from "@strata/tensor";
 
@@ -150,6 +150,18 @@ describe("TransformerEncoderLayer and TransformerEncoder", () => {
     const once = layer.forward(x);
     expect(encoder.layers[2]!.forward(encoder.layers[1]!.forward(encoder.layers[0]!.forward(x))).data.allClose(encoder.forward(x).data)).toBe(true);
     expect(encoder.layers[0]!.forward(x).data.allClose(once.data)).toBe(true);
+  });
+  it("copies an encoder layer that holds child layers of its own without sharing them", () => {
+    // a registered container as the encoder layer: its config lists its children, so a rebuild
+    // from that config alone would hand every copy the same Linear
+    const block = new Sequential(new Linear(4, 4, { rng: rng(7) }));
+    const encoder = new TransformerEncoder(block, 2);
+    const [a, b] = [encoder.layers[0] as Sequential, encoder.layers[1] as Sequential];
+    expect(a.layers[0]).not.toBe(b.layers[0]);
+    expect(a.layers[0]).not.toBe(block.layers[0]);
+    assign((a.layers[0] as Linear).weight.data, 0);
+    expect(maxAbs((b.layers[0] as Linear).weight.data)).toBeGreaterThan(0);
+    expect(maxAbs((block.layers[0] as Linear).weight.data)).toBeGreaterThan(0);
   });
   it("takes an unbatched (S, E) input as one sequence, and batchFirst as the transpose", () => {
     const x = f64([5, 8], 12).cast("float32");
