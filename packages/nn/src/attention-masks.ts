@@ -53,7 +53,7 @@ function additive(label: string, name: string, mask: unknown, shapes: [readonly 
     return T.where(m, -Infinity, T.zeros([], { dtype })).reshape(target);
   }
   if (mask.dtype !== dtype) throw new DTypeError(`${label}: ${name} is ${mask.dtype}; expected bool or the layer's ${dtype}`);
-  return mask instanceof Variable ? mask.reshape(target) : mask.reshape(target);
+  return mask.reshape(target);
 }
 
 /** The sum of the masks given, as one additive operand broadcasting to (N, h, L, S), or null. @internal */

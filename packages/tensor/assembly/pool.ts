@@ -69,7 +69,9 @@ function maxPool<T>(geom: usize, x: usize, values: usize, indices: usize, plane0
   // 2 the eighth value read may lie past it, unused: JS leaves slack after the input)
   const vector = size == 4 && (sw == 1 || sw == 2);
   const first = (pw + sw - 1) / sw;
-  const last = (w - (sw == 1 ? 4 : 7) - (kw - 1) * dw + pw) / sw;
+  // a negative room means no block fits: integer division would round it up to output 0
+  const room = w - (sw == 1 ? 4 : 7) - (kw - 1) * dw + pw;
+  const last = room < 0 ? -1 : room / sw;
   for (let plane = plane0; plane < plane1; plane++) {
     const at = x + <usize>(plane * h * w * size);
     for (let y = 0; y < oh; y++) {

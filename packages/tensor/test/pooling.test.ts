@@ -82,6 +82,9 @@ const MAX_CASES: MaxPool2dOptions[] = [
   { kernelSize: 3, stride: 2, padding: 1, ceilMode: true },
   { kernelSize: [3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 2], ceilMode: true },
   { kernelSize: 4, stride: 3, padding: 2, dilation: 2 },
+  // unpadded ceilMode on a row of 7: the last output's window ends at the row's end, and no
+  // four-wide block fits (the vector kernel once read one column past the row here)
+  { kernelSize: 2, stride: 2, ceilMode: true },
 ];
 
 /** Values with ties (small integers), a NaN and a −∞ window, in `dtype`. */
@@ -98,7 +101,7 @@ describe("maxPool2dWithIndices against a direct scan", () => {
     it.runIf(!wasm || initial.wasmAvailable)(`${wasm ? "WebAssembly" : "TypeScript"}, ${dtype}: ties, NaN, −∞, padding, dilation, ceilMode`, () => {
       setKernelOptions({ wasm });
       for (const o of MAX_CASES) {
-        for (const shape of [[2, 3, 9, 11], [2, 4, 24, 24]]) {
+        for (const shape of [[2, 3, 9, 11], [2, 4, 24, 24], [2, 64, 7, 7]]) {
           const x = tricky(shape, dtype, shape[3]!);
           const want = scan(x, o);
           const got = maxPool2dWithIndices(x, o);
