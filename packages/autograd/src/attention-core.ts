@@ -7,6 +7,7 @@ import { softmax } from "./softmax.js";
 import { dropout } from "./dropout.js";
 import { add, mul, where } from "./elementwise.js";
 import { matmul } from "./shapes.js";
+import { valueOf } from "./record.js";
 import { transpose } from "./structural.js";
 import { Variable, type Operand } from "./variable.js";
 
@@ -47,8 +48,8 @@ function swapLast(x: Variable): Variable {
 
 /**
  * `softmax(q·kᵀ·scale + mask)·v` over `(..., L, E)`, `(..., S, E)`, `(..., S, Ev)`, with dropout
- * (probability `dropoutP`) on the weights before they multiply v. A query row whose every score is
- * −∞ gets zero weights (so a zero output and zero gradients) instead of NaN. Checks nothing.
+ * (probability `dropoutP`) on the weights before they multiply v. A query row the mask leaves no key
+ * in (every mask value −∞) gets zero weights (so a zero output and zero gradients) instead of NaN. Checks nothing.
  *
  * @internal
  */
@@ -57,7 +58,9 @@ export function attend(q: Variable, k: Variable, v: Variable, options: AttendOpt
   let scores = matmul(options.scale === 1 ? q : mul(q, options.scale), swapLast(k));
   if (options.mask !== null) scores = add(scores, options.mask);
   let weights: Variable;
-  const dead = options.mask === null ? null : T.eq(T.max(scores.data, { axis: -1, keepDims: true }), -Infinity);
+  // rows the mask leaves nothing in, found on the mask's own (often broadcast, so small) shape
+  const m = options.mask === null ? null : valueOf(options.mask);
+  const dead = m instanceof Tensor && m.size > 0 && scores.size > 0 ? T.eq(T.max(m, { axis: -1, keepDims: true }), -Infinity) : null;
   if (dead !== null && T.max(dead.cast("int32")).item() === 1) {
     const alive = T.logicalNot(dead).cast(scores.dtype);
     weights = mul(softmax(where(dead, 0, scores), { axis: -1 }), alive);

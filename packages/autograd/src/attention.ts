@@ -100,7 +100,7 @@ export interface AttentionWithWeightsOptions {
  * The attended values and the attention weights: {@link scaledDotProductAttention}'s computation
  * with an additive float `mask`, also returning `weights = dropout(softmax(q·kᵀ·scale + mask))`,
  * `(..., L, S)`, the matrix that multiplied v (what PyTorch's MultiheadAttention returns). A query
- * whose every score is −∞ gets zero weights, as in scaledDotProductAttention.
+ * whose every mask value is −∞ (no key left to attend to) gets zero weights, as in scaledDotProductAttention.
  * @throws as {@link scaledDotProductAttention}, for a mask that does not broadcast to `(..., L, S)` or is not of the inputs' dtype.
  * @example
  * ```ts

@@ -124,6 +124,14 @@ describe("scaledDotProductAttention", () => {
     const kept = scaledDotProductAttention(q.data.slice([0, 1]), k.data.slice([0, 4, 2]), v.data.slice([0, 4, 2]));
     expect(y.data.slice([0, 1]).allClose(kept.data, { rtol: 1e-12 })).toBe(true);
   });
+  it("takes empty sequences with a mask as it does without one", () => {
+    const [q, k, v] = [f64([3, 2], 46), f64([0, 2], 47), f64([0, 3], 48)];
+    const none = scaledDotProductAttention(q, k, v);
+    expect(none.shape).toEqual([3, 3]);
+    expect(scaledDotProductAttention(q, k, v, { attnMask: zeros([3, 0], { dtype: "bool" }) }).data.equals(none.data)).toBe(true);
+    const empty = scaledDotProductAttention(f64([0, 2], 49), f64([4, 2], 50), f64([4, 3], 51), { isCausal: true });
+    expect(empty.shape).toEqual([0, 3]);
+  });
   it("drops attention weights with probability dropoutP, from its rng", () => {
     const [q, k, v] = [f64([64, 4], 43), f64([64, 4], 44), f64([64, 64], 45).mul(0).add(1)];
     const y = scaledDotProductAttention(q, k, v, { dropoutP: 1 });
