@@ -6,13 +6,13 @@ two losses (the caller compares them with Strata's) and the time of each timed s
 """
 import json
 import sys
-import time
 
 import torch
 
+from step_timing import run
+
 torch.set_num_threads(1)
 spec = json.load(open(sys.argv[1]))
-reps, budget_ms, warmup = spec["reps"], spec["budgetMs"], spec["warmup"]
 n = spec["n"]
 
 model = torch.nn.Sequential(
@@ -39,19 +39,4 @@ def step():
     return loss.item()
 
 
-losses = [step(), step()]
-# A fresh Python process: its first steps pay for PyTorch's lazy start-up (kernel selection, page
-# faults of its allocator), which the other frameworks have paid in the long-lived bench process
-# before their timed calls. So it warms up for at least 30 steps and 1 s, not just the plan's few.
-start = time.perf_counter()
-done = 0
-while done < max(warmup, 30) or time.perf_counter() - start < 1.0:
-    step()
-    done += 1
-samples = []
-start = time.perf_counter()
-while len(samples) < reps and (len(samples) < 3 or (time.perf_counter() - start) * 1000 < budget_ms):
-    t0 = time.perf_counter()
-    step()
-    samples.append((time.perf_counter() - t0) * 1000)
-print(json.dumps({"losses": losses, "samples": samples, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+run(step, spec, min_steps=30, min_seconds=1.0)

@@ -1,4 +1,4 @@
-"""The timing loop shared by bench/python's sequence-model steps (lstm_step.py, transformer_step.py).
+"""The timing loop shared by bench/python's PyTorch steps (lenet_step.py, lstm_step.py, transformer_step.py).
 
 Runs `step` twice for the losses the caller checks against Strata's, warms up, then times it with
 the harness's repetitions and budget from the spec, and prints one JSON line.
@@ -37,13 +37,14 @@ def train_and_time(model, spec):
     run(step, spec)
 
 
-def run(step, spec):
+def run(step, spec, min_steps=10, min_seconds=2.0):
     losses = [step(), step()]
-    # A fresh Python process pays for PyTorch's lazy start-up in its first steps, which the other
-    # frameworks have paid in the long-lived bench process: warm up for at least 10 steps and 2 s.
+    # A fresh Python process pays for PyTorch's lazy start-up in its first steps (kernel selection,
+    # page faults of its allocator), which the other frameworks have paid in the long-lived bench
+    # process: warm up for at least min_steps steps and min_seconds, not just the plan's few.
     start = time.perf_counter()
     done = 0
-    while done < max(spec["warmup"], 10) or time.perf_counter() - start < 2.0:
+    while done < max(spec["warmup"], min_steps) or time.perf_counter() - start < min_seconds:
         step()
         done += 1
     samples = []

@@ -6,33 +6,19 @@
 // suite's LSTM row (`--only compare --rows lstm`). ms per step, medians.
 // `--profile` runs a few fused steps alone, for `node --cpu-prof`; src/cpu-profile-summary.ts
 // prints where their time went (see bench/README.md).
-import { crossEntropy, reshape } from "@strata/autograd";
-import { Embedding, LSTM, Linear } from "@strata/nn";
-import { SGD } from "@strata/optim";
-import { kernelOptions, randint, rng, setKernelOptions, type Tensor } from "@strata/tensor";
+import { kernelOptions, setKernelOptions } from "@strata/tensor";
+import { lstmLmSpec } from "./seq-specs.js";
+import { strataSeqStep } from "./seq-strata.js";
 import { useFusedCells } from "../../packages/autograd/src/cell-kernels.js";
 import { printTable, quick, timingOf, type Timing } from "./harness.js";
 
 /** Median and minimum ms per step for each path. */
 export type RecurrentResults = Record<string, { median: number; min: number } | string>;
 
-const [N, L, V, E, H] = [32, 64, 65, 64, 256];
-
+/** The compare suite's LSTM LM step (the same model, sizes and weights), as a function to time. */
 function charLstmStep(): () => void {
-  const r = rng(0);
-  const embedding = new Embedding(V, E, { rng: r });
-  const lstm = new LSTM(E, H, { numLayers: 2, batchFirst: true, rng: r });
-  const head = new Linear(H, V, { rng: r });
-  const ids: Tensor = randint(0, V, [N, L], { rng: r });
-  const targets: Tensor = randint(0, V, [N * L], { rng: r });
-  const opt = new SGD([...embedding.parameters(), ...lstm.parameters(), ...head.parameters()], { lr: 0.1 });
-  return () => {
-    opt.zeroGrad();
-    const [out] = lstm.forward(embedding.forward(ids));
-    const loss = crossEntropy(head.forward(reshape(out, [N * L, H])), targets);
-    loss.backward();
-    opt.step();
-  };
+  const step = strataSeqStep(lstmLmSpec(0));
+  return () => void step.run();
 }
 
 /** One sample of `fn` under the given cell kind and thread count, restoring both after. */

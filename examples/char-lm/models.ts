@@ -5,7 +5,7 @@ import { add, crossEntropy, reshape, type Variable } from "@strata/autograd";
 import {
   Dropout, Embedding, field, LayerNorm, Linear, LSTM, Module, registerLayer, TransformerEncoder, TransformerEncoderLayer,
 } from "@strata/nn";
-import { arange, ShapeError, tensor, type Tensor } from "@strata/tensor";
+import { arange, ShapeError, type Tensor } from "@strata/tensor";
 import { Vocabulary } from "./corpus.js";
 import type { CharModel } from "./sample.js";
 
@@ -76,16 +76,9 @@ export class CharTransformer extends Module<[Tensor], Variable> implements CharM
     const t = ids.shape[1]!;
     const positions = arange(0, t, 1, { dtype: "int32" });
     const x = this.embeddingDropout.forward(add(this.tokenEmbedding.forward(ids), this.positionEmbedding.forward(positions)));
-    const h = this.encoder.forward(x, { mask: causalMask(t) });
+    const h = this.encoder.forward(x, { isCausal: true });
     return this.head.forward(this.norm.forward(h));
   }
-}
-
-/** The (T, T) boolean mask of PyTorch's attention masks: true above the diagonal, where position t would see a later one. */
-export function causalMask(t: number): Tensor {
-  const above = new Uint8Array(t * t);
-  for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) above[i * t + j] = 1;
-  return tensor(Array.from(above, (b) => b === 1), { shape: [t, t], dtype: "bool" });
 }
 
 /** Sizes of {@link CharLSTM}. */
