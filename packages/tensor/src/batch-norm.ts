@@ -6,6 +6,7 @@ import { allocate, isFloatDType } from "./dtype.js";
 import { DTypeError, ShapeError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { floatValues } from "./copy.js";
 
 /**
  * What {@link batchNormForward} returns: the normalised `output` (x's shape and dtype) and, per
@@ -71,12 +72,6 @@ function perChannel(op: string, name: string, t: Tensor | null, c: number, fill:
   return out;
 }
 
-/** A contiguous view of `t`'s values from index 0. */
-function values(t: Tensor): Float32Array | Float64Array {
-  const v = t.contiguous();
-  return (v.data as Float32Array | Float64Array).subarray(v.offset, v.offset + v.size);
-}
-
 /**
  * Batch normalisation's forward over the channels (axis 1) of `x`, `(N, C, …)`:
  * `y = (x − μ)·invStd·weight + bias` with `invStd = 1 / √(σ² + eps)`. With `statistics` null, μ
@@ -103,7 +98,7 @@ export function batchNormForward(
   const { n, c, s } = layout(op, x);
   const gamma = perChannel(op, "weight", weight, c, 1);
   const beta = perChannel(op, "bias", bias, c, 0);
-  const xs = values(x);
+  const xs = floatValues(x);
   let mean: Float64Array;
   let variance: Float64Array;
   if (statistics === null) {
@@ -185,7 +180,7 @@ export function batchNormBackward(
   const gamma = perChannel(op, "weight", weight, c, 1);
   const mu = perChannel(op, "mean", mean, c, 0);
   const inv = perChannel(op, "invStd", invStd, c, 1);
-  const [xs, gs] = [values(x), values(grad)];
+  const [xs, gs] = [floatValues(x), floatValues(grad)];
   const sumG = new Float64Array(c);
   const sumGX = new Float64Array(c); // Σ g·(x − μ)
   for (let i = 0; i < n; i++) {

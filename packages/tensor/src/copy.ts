@@ -66,3 +66,9 @@ export function cast(x: Tensor, dtype: DType, options: CastOptions = {}): Tensor
   if (options.unchecked !== true) checkLossless("cast", "x", x, dtype);
   return contiguousCopy(x, dtype, "cast");
 }
+
+/** `t`'s float values in row-major order from index 0: a view when `t` is contiguous, else a copy's. @internal */
+export function floatValues(t: Tensor): Float32Array | Float64Array {
+  const v = t.isContiguous ? t : t.contiguous();
+  return (v.data as Float32Array | Float64Array).subarray(v.offset, v.offset + v.size);
+}

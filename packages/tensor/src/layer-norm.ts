@@ -6,6 +6,7 @@ import { allocate, isFloatDType } from "./dtype.js";
 import { DTypeError, ShapeError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { floatValues } from "./copy.js";
 
 /**
  * What {@link layerNormForward} returns: the normalised `output` (x's shape and dtype) and, per
@@ -70,12 +71,6 @@ function affine(op: string, name: string, t: Tensor | null, d: number, fill: num
   return out;
 }
 
-/** A contiguous view of `t`'s values from index 0. */
-function values(t: Tensor): Float32Array | Float64Array {
-  const v = t.contiguous();
-  return (v.data as Float32Array | Float64Array).subarray(v.offset, v.offset + v.size);
-}
-
 /**
  * Layer normalisation's forward over the last `axes` axes of `x` (D values per row, R rows):
  * `y = (x − μ)·invStd·weight + bias` with μ and σ² each row's mean and biased variance (two
@@ -97,7 +92,7 @@ export function layerNormForward(x: Tensor, axes: number, weight: Tensor | null,
   const { r, d } = rows(op, x, axes);
   const gamma = weight === null ? null : affine(op, "weight", weight, d, 1);
   const beta = bias === null ? null : affine(op, "bias", bias, d, 0);
-  const xs = values(x);
+  const xs = floatValues(x);
   const mean = new Float64Array(r);
   const invStd = new Float64Array(r);
   const out = allocate(x.dtype, x.size, op) as Float32Array | Float64Array;
@@ -152,7 +147,7 @@ export function layerNormBackward(
   if (grad.dtype !== x.dtype) throw new DTypeError(`${op}: grad is ${grad.dtype} but x is ${x.dtype}; expected the same float dtype`);
   if (mean.size !== r || invStd.size !== r) throw new ShapeError(`${op}: expected mean and invStd of ${r} values (one per row), got ${formatShape(mean.shape)} and ${formatShape(invStd.shape)}`);
   const gamma = affine(op, "weight", weight, d, 1);
-  const [xs, gs, mu, inv] = [values(x), values(grad), values(mean), values(invStd)];
+  const [xs, gs, mu, inv] = [floatValues(x), floatValues(grad), floatValues(mean), floatValues(invStd)];
   const dWeight = new Float64Array(d);
   const dBias = new Float64Array(d);
   const out = inputGrad ? (allocate(x.dtype, x.size, op) as Float32Array | Float64Array) : null;

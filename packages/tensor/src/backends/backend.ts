@@ -98,8 +98,8 @@ export interface Backend {
   planes(req: PlanesRequest, threads: number): boolean;
   /** A separable window average (average pooling) or its adjoint. */
   avgPool(req: AvgPoolRequest, threads: number): boolean;
-  /** dZ = dA·g'(·) of one activation of the table into req.out; false when this backend has no kernel for it. */
-  activationGrad(req: ActivationGradRequest, threads: number): boolean;
+  /** dZ = dA·g'(·) of one activation of the table, in a fresh array; null when this backend has no kernel for it. */
+  activationGrad(req: ActivationGradRequest, threads: number): Float32Array | Float64Array | null;
 }
 
 /**
@@ -112,5 +112,4 @@ export interface ActivationGradRequest {
   alpha: number;
   dA: Tensor;
   saved: Tensor;
-  out: Float32Array | Float64Array;
 }

@@ -15,6 +15,7 @@ import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { DenseGradients } from "../fused.js";
 import type { AvgPoolRequest, ConvRequest, MaxPoolRequest, PlanesRequest } from "../backends/windows.js";
+import { convWork } from "../conv-geometry.js";
 import { THRESHOLDS } from "./thresholds.js";
 
 const WASM_FIRST: readonly Backend[] = [wasmBackend, jsBackend];
@@ -138,7 +139,7 @@ export function denseBackwardKernel(req: DenseBackwardRequest): DenseGradients |
 /** One of a convolution's three products (see ConvRequest), on threads by its multiply-adds. @internal */
 export function convKernel(req: ConvRequest): void {
   const g = req.geometry;
-  const work = g.n * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
+  const work = convWork(g);
   const threads = threadsFor(work, THRESHOLDS.convPerThread);
   for (const backend of preferred(work, THRESHOLDS.wasmConv)) {
     if (backend.conv(req, threads)) return ran("conv", backend);
@@ -171,14 +172,15 @@ export function avgPoolKernel(req: AvgPoolRequest): void {
   }
 }
 
-/** An activation's backward into req.out on the first backend with a kernel for it; false when
+/** An activation's backward on the first backend with a kernel for it, in a fresh array; null when
  * none has (the op layer composes it then). Memory-bound like the binary ops: one thread. @internal */
-export function activationGradKernel(req: ActivationGradRequest): boolean {
-  for (const backend of preferred(req.out.length, THRESHOLDS.wasmMap)) {
-    if (backend.activationGrad(req, 1)) {
+export function activationGradKernel(req: ActivationGradRequest): Float32Array | Float64Array | null {
+  for (const backend of preferred(req.dA.size, THRESHOLDS.wasmMap)) {
+    const out = backend.activationGrad(req, 1);
+    if (out !== null) {
       ran("activationGrad", backend);
-      return true;
+      return out;
     }
   }
-  return false;
+  return null;
 }

@@ -41,5 +41,5 @@ export const jsBackend: Backend = {
   planes: (req) => (jsPlanes(req), true),
   avgPool: (req) => (jsAvgPool(req), true),
   // no kernel of its own: the op layer evaluates the table's formula with tensor ops
-  activationGrad: () => false,
+  activationGrad: () => null,
 };

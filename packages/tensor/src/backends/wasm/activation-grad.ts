@@ -1,31 +1,22 @@
 // An activation's backward over whole tensors (autograd's relu, leakyRelu, sigmoid and tanh in a
 // first-order backward): the fused Dense kernel's derivative pass, run on one flat row per job.
 import type { ActivationGradRequest } from "../backend.js";
-import { copyOut, loadedRuntime, ranges, viewOf } from "./gemm.js";
+import { copyOut, loadedRuntime, ranges, stageTensor } from "./gemm.js";
 import { runParallel, type Job } from "./pool.js";
-import { resetArena, takeArena, type WasmRuntime } from "./runtime.js";
-import type { Tensor } from "../../tensor.js";
+import { resetArena } from "./runtime.js";
+import { allocate } from "../../dtype.js";
 
-/** Copies t's values, in row-major order, to a fresh arena block; returns its address. */
-function stageFlat(rt: WasmRuntime, wide: boolean, t: Tensor): number {
-  const size = wide ? 8 : 4;
-  const at = takeArena(rt, t.size * size);
-  const values = (t.isContiguous ? t : t.contiguous()).data as Float32Array | Float64Array;
-  const offset = t.isContiguous ? t.offset : 0;
-  viewOf(rt, wide).set(values.subarray(offset, offset + t.size), at / size);
-  return at;
-}
-
-/** out = dA·g'(saved) on the kernels, in place over the staged dA, split over `threads` rows. */
-export function wasmActivationGrad(req: ActivationGradRequest, threads: number): void {
-  const { activation, alpha, dA, saved, out } = req;
+/** dA·g'(saved) on the kernels, in place over the staged dA, split over `threads` rows, into a fresh array. */
+export function wasmActivationGrad(req: ActivationGradRequest, threads: number): Float32Array | Float64Array {
+  const { activation, alpha, dA, saved } = req;
+  const out = allocate(dA.dtype, dA.size, "activationGradient") as Float32Array | Float64Array;
   const wide = out instanceof Float64Array;
   const size = wide ? 8 : 4;
   const rt = loadedRuntime("activationGrad");
   resetArena();
   const n = out.length;
-  const g = stageFlat(rt, wide, dA);
-  const s = stageFlat(rt, wide, saved);
+  const g = stageTensor(rt, wide, dA);
+  const s = stageTensor(rt, wide, saved);
   const kernel = wide ? "activationGradF64" : "activationGradF32";
   const jobs: Job[] = ranges(n, threads, 16).map(([start, end]) => {
     const at = start * size;
@@ -35,4 +26,5 @@ export function wasmActivationGrad(req: ActivationGradRequest, threads: number):
   });
   runParallel(rt, jobs);
   copyOut(rt, g, n, out, 0);
+  return out;
 }

@@ -3,23 +3,10 @@
 // own workspace, and copy the result out. The weight gradient is summed per thread into its own
 // buffer and the buffers are added here (O·K values each).
 import type { ConvRequest } from "../windows.js";
-import type { Tensor } from "../../tensor.js";
 import { THRESHOLDS } from "../../dispatch/thresholds.js";
 import { runParallel, type Job } from "./pool.js";
-import { copyOut, loadedRuntime, ranges, stageRowMajor } from "./gemm.js";
-import { resetArena, takeArena, type WasmRuntime } from "./runtime.js";
-
-/** Copies a contiguous tensor into the arena; its address. @internal */
-export function stageTensor(rt: WasmRuntime, wide: boolean, t: Tensor): number {
-  return stageRowMajor(rt, wide, { data: t.data, offset: t.offset, rowStride: t.size, colStride: 1 }, 1, t.size);
-}
-
-/** Writes int32 words into the arena; their address. @internal */
-export function stageWords(rt: WasmRuntime, words: ArrayLike<number>): number {
-  const at = takeArena(rt, 4 * words.length);
-  new Int32Array(rt.memory.buffer, at, words.length).set(words);
-  return at;
-}
+import { copyOut, loadedRuntime, ranges, stageTensor, stageWords, viewOf } from "./gemm.js";
+import { resetArena, takeArena } from "./runtime.js";
 
 /** Output positions per unfolded chunk: all of them unless cols (K × chunk) would outgrow convChunk elements. */
 function chunkFor(k: number, p: number): number {
@@ -56,10 +43,9 @@ export function wasmConv({ kind, geometry: g, a, b, bias, out }: ConvRequest, th
     }));
     runParallel(rt, jobs);
     copyOut(rt, partials[0]!, out.length, out, 0);
-    const scratch = new (wide ? Float64Array : Float32Array)(out.length);
+    const view = viewOf(rt, wide);
     for (const partial of partials.slice(1)) {
-      copyOut(rt, partial, out.length, scratch, 0);
-      for (let i = 0; i < out.length; i++) out[i] = out[i]! + scratch[i]!;
+      for (let i = 0, at = partial / size; i < out.length; i++) out[i] = out[i]! + view[at + i]!;
     }
     return;
   }

@@ -10,6 +10,7 @@
 import type { StridedBatch, StridedMatrix } from "../js/gemm.js";
 import { runParallel, type Job } from "./pool.js";
 import { memoryViews, resetArena, takeArena, wasmRuntime, wasmUnavailableReason, type WasmRuntime } from "./runtime.js";
+import type { Tensor } from "../../tensor.js";
 
 /** Micro-tile sizes of the kernels: splits between threads fall on tile boundaries. */
 const TILE_ROWS = 4;
@@ -52,6 +53,19 @@ export function stageRowMajor(rt: WasmRuntime, wide: boolean, matrix: StridedMat
     return at;
   }
   return gather(rt, wide, matrix, rows, cols).at;
+}
+
+/** Copies a tensor's values, in row-major order, into the arena; its address. @internal */
+export function stageTensor(rt: WasmRuntime, wide: boolean, t: Tensor): number {
+  const c = t.isContiguous ? t : t.contiguous();
+  return stageRowMajor(rt, wide, { data: c.data, offset: c.offset, rowStride: c.size, colStride: 1 }, 1, c.size);
+}
+
+/** Writes int32 words into the arena; their address. @internal */
+export function stageWords(rt: WasmRuntime, words: ArrayLike<number>): number {
+  const at = takeArena(rt, 4 * words.length);
+  new Int32Array(rt.memory.buffer, at, words.length).set(words);
+  return at;
 }
 
 function gather(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): Staged {

@@ -71,5 +71,5 @@ export const wasmBackend: Backend = {
   maxPool: (req, threads) => isFloat(req.values) && (wasmMaxPool(req, threads), true),
   planes: (req, threads) => isFloat(req.to) && (wasmPlanes(req, threads), true),
   avgPool: (req, threads) => isFloat(req.out) && (wasmAvgPool(req, threads), true),
-  activationGrad: (req, threads) => req.activation.from !== null && (wasmActivationGrad(req, threads), true),
+  activationGrad: (req, threads) => (req.activation.from === null ? null : wasmActivationGrad(req, threads)),
 };

@@ -4,7 +4,7 @@ import type { AvgPoolRequest, MaxPoolRequest, PlanesRequest } from "../windows.j
 import { runParallel, type Job } from "./pool.js";
 import { copyOut, loadedRuntime, ranges, viewOf } from "./gemm.js";
 import { resetArena, takeArena } from "./runtime.js";
-import { stageTensor, stageWords } from "./conv.js";
+import { stageTensor, stageWords } from "./gemm.js";
 
 const suffix = (wide: boolean): "F32" | "F64" => (wide ? "F64" : "F32");
 
