@@ -8,7 +8,7 @@ import { dropout } from "./dropout.js";
 import { add, mul, where } from "./elementwise.js";
 import { matmul } from "./shapes.js";
 import { valueOf } from "./record.js";
-import { transpose } from "./structural.js";
+import { mT } from "./rules.js";
 import { Variable, type Operand } from "./variable.js";
 
 /**
@@ -39,13 +39,6 @@ export interface AttendOptions {
   rng?: Rng | undefined;
 }
 
-/** The last two axes swapped. */
-function swapLast(x: Variable): Variable {
-  const perm = x.shape.map((_, k) => k);
-  [perm[x.ndim - 2], perm[x.ndim - 1]] = [perm[x.ndim - 1]!, perm[x.ndim - 2]!];
-  return transpose(x, perm);
-}
-
 /**
  * `softmax(q·kᵀ·scale + mask)·v` over `(..., L, E)`, `(..., S, E)`, `(..., S, Ev)`, with dropout
  * (probability `dropoutP`) on the weights before they multiply v. A query row the mask leaves no key
@@ -55,7 +48,7 @@ function swapLast(x: Variable): Variable {
  */
 export function attend(q: Variable, k: Variable, v: Variable, options: AttendOptions): Attended {
   // scaling q (L·E values) rather than the scores (L·S) is the same product, cheaper
-  let scores = matmul(options.scale === 1 ? q : mul(q, options.scale), swapLast(k));
+  let scores = matmul(options.scale === 1 ? q : mul(q, options.scale), mT(k));
   if (options.mask !== null) scores = add(scores, options.mask);
   let weights: Variable;
   // rows the mask leaves nothing in, found on the mask's own (often broadcast, so small) shape
@@ -73,10 +66,10 @@ export function attend(q: Variable, k: Variable, v: Variable, options: AttendOpt
 
 /**
  * A mask as an additive float constant (or the float operand itself), checked to broadcast to the
- * scores' `shape` (..., L, S). `keepIs` says what a boolean `true` means: "kept" (sdpa, PyTorch 2.x)
- * or "masked" (MultiheadAttention). @internal
+ * scores' `shape` (..., L, S). A boolean `true` means the position is kept (PyTorch 2.x's sdpa;
+ * MultiheadAttention's opposite convention is turned into a float mask by nn). @internal
  */
-export function additiveMask(op: string, name: string, mask: Operand, shape: readonly number[], dtype: T.DType, keepIs: "kept" | "masked"): Operand {
+export function additiveMask(op: string, name: string, mask: Operand, shape: readonly number[], dtype: T.DType): Operand {
   if (!(mask instanceof Tensor) && !(mask instanceof Variable)) {
     throw new ValueError(`${op}: ${name} must be a bool or float Tensor (or a Variable), got ${typeof mask === "number" ? `the number ${mask}` : String(mask)}`);
   }
@@ -92,7 +85,7 @@ export function additiveMask(op: string, name: string, mask: Operand, shape: rea
   if (mask.dtype === "bool") {
     const m = mask instanceof Variable ? mask.data : mask;
     const zero = T.zeros([], { dtype });
-    return keepIs === "kept" ? T.where(m, zero, -Infinity) : T.where(m, -Infinity, zero);
+    return T.where(m, zero, -Infinity);
   }
   if (mask.dtype !== dtype) throw new DTypeError(`${op}: ${name} is ${mask.dtype}; expected bool or the inputs' ${dtype}`);
   return mask;

@@ -67,7 +67,7 @@ export function scaledDotProductAttention(q: Operand, k: Operand, v: Operand, op
   checkSettings(op, dropoutP, scale, rng);
   const [l, s] = scores.slice(-2) as [number, number];
   const keep = isCausal ? causalKeep(l, s) : attnMask;
-  const mask = keep === null ? null : additiveMask(op, isCausal ? "the causal mask" : "attnMask", keep, scores, Q.dtype, "kept");
+  const mask = keep === null ? null : additiveMask(op, isCausal ? "the causal mask" : "attnMask", keep, scores, Q.dtype);
   return attend(Q, K, V, { mask, scale, dropoutP, rng }).output;
 }
 
@@ -118,7 +118,7 @@ export function attentionWithWeights(q: Operand, k: Operand, v: Operand, options
   if (mask !== null && !(mask instanceof Tensor || mask instanceof Variable) || (mask !== null && mask.dtype === "bool")) {
     throw new DTypeError(`${op}: mask must be a float Tensor or Variable added to the scores (−∞ masks out), got ${mask instanceof Tensor || mask instanceof Variable ? mask.dtype : typeof mask}`);
   }
-  return attend(Q, K, V, { mask: mask === null ? null : additiveMask(op, "mask", mask, scores, Q.dtype, "kept"), scale, dropoutP, rng });
+  return attend(Q, K, V, { mask: mask === null ? null : additiveMask(op, "mask", mask, scores, Q.dtype), scale, dropoutP, rng });
 }
 
 /** q, k and v checked: ranks, one float dtype, the same E and S, leading axes that broadcast; the scores' shape. */

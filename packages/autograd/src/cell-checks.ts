@@ -1,8 +1,6 @@
 // The argument checks of the fused recurrent cell ops: each names the op, the argument, its shape
 // and the shape expected.
-import { DTypeError, ShapeError, isFloatDType } from "@strata/tensor";
-
-const formatShape = (shape: readonly number[]): string => `(${shape.join(", ")})`;
+import { DTypeError, ShapeError, formatShape, isFloatDType } from "@strata/tensor";
 import type { Variable } from "./variable.js";
 
 /** The batch and hidden sizes of `gates` (N, k·H), checked to be float. @internal */
@@ -17,7 +15,7 @@ export function checkGates(op: string, name: string, gates: Variable, k: number)
 /** Checks that `t` is (n, width) of `dtype`. @internal */
 export function checkState(op: string, name: string, t: Variable, n: number, width: number, dtype: string): void {
   if (t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== width) {
-    throw new ShapeError(`${op}: ${name} has shape ${formatShape(t.shape)}; expected (${n}, ${width}) to match the gates`);
+    throw new ShapeError(`${op}: ${name} has shape ${formatShape(t.shape)}; expected ${formatShape([n, width])} to match the gates`);
   }
   if (t.dtype !== dtype) throw new DTypeError(`${op}: ${name} is ${t.dtype} but the gates are ${dtype}; expected the same float dtype`);
 }

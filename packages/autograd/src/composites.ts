@@ -7,6 +7,7 @@ import { add, exp, log, mul, neg, reciprocal, where } from "./elementwise.js";
 import { cast, reshape, sum } from "./structural.js";
 import { asVariable, valueOf } from "./record.js";
 import { activationOp, tableOps } from "./activation-ops.js";
+import { maxShift } from "./max-shift.js";
 import type { Operand, Variable } from "./variable.js";
 
 const shapeOf = (x: Operand): readonly number[] => (typeof x === "number" ? [] : x.shape);
@@ -191,11 +192,9 @@ export function mean(x: Operand, options: AxisOptions = {}): Variable {
  * slices, become 0. Axis errors name `op`, the op the user called.
  */
 function shiftOf(op: string, x: Variable, axis: AxisOptions["axis"]): T.Tensor {
-  const axes = normalizeAxes(op, axis, x.ndim);
-  if (axes.some((k) => x.shape[k] === 0)) return T.zeros(x.shape.map((n, k) => (axes.includes(k) ? 1 : n)), { dtype: x.dtype });
-  const m = T.max(x.data, { axis: axes, keepDims: true });
-  return T.where(T.eq(T.abs(m), Infinity), 0, m);
+  return maxShift(x.data, normalizeAxes(op, axis, x.ndim));
 }
+
 
 /** `logSumExp` on behalf of `op`: errors name `op`. */
 function lse(op: string, x: Variable, axis: AxisOptions["axis"], keepDims: boolean): Variable {

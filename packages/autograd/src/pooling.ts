@@ -8,7 +8,8 @@ import { ValueError, type AvgPool2dOptions, type MaxPool2dOptions, type Shape } 
 import { record, valueOf } from "./record.js";
 import { reshape } from "./structural.js";
 import { asRows, tensorOperand, withBatch, withoutBatch } from "./conv.js";
-import type { Operand, Variable } from "./variable.js";
+import { Variable, type Operand } from "./variable.js";
+import { isGradEnabled } from "./mode.js";
 
 const NONE = {} as Record<string, never>;
 
@@ -81,7 +82,9 @@ export function scatterAddPlanes(updates: Operand, indices: Operand, planeShape:
  */
 export function maxPool2d(x: Operand, options: MaxPool2dOptions): Variable {
   const input = withBatch("maxPool2d", tensorOperand("maxPool2d", "x", x), 4, "C, H, W");
-  const { indices } = T.maxPool2dWithIndices(input.x.data, options);
+  const { values, indices } = T.maxPool2dWithIndices(input.x.data, options);
+  // with nothing to record, the kernel's values are the answer; else the gather is the op recorded
+  if (!input.x.requiresGrad || !isGradEnabled()) return withoutBatch(new Variable(values), input.unbatched);
   return withoutBatch(gatherPlanes(input.x, indices), input.unbatched);
 }
 

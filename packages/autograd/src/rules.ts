@@ -141,8 +141,8 @@ function reduction<const S extends readonly Save<X>[]>(
   return row<X, ReduceAttrs, S>({ forward: ([x], a) => kernel(t(x), { axis: [...a.axis], keepDims: a.keepDims }), saves, vjp: [vjp] });
 }
 
-/** Swaps the last two axes (the matrix transpose of a batch of matrices). */
-function mT(x: Saved): Variable {
+/** Swaps the last two axes (the matrix transpose of a batch of matrices). @internal */
+export function mT(x: Saved): Variable {
   const v = x as Variable;
   const perm = v.shape.map((_, k) => k);
   perm.splice(-2, 2, perm.length - 1, perm.length - 2);

@@ -7,6 +7,7 @@ import * as T from "@strata/tensor";
 import { ValueError, formatShape, normalizeAxes, type Tensor } from "@strata/tensor";
 import { exp, mul } from "./elementwise.js";
 import { sub } from "./composites.js";
+import { maxShift } from "./max-shift.js";
 import { sum } from "./structural.js";
 import { defineFunction } from "./function.js";
 import { isGradEnabled } from "./mode.js";
@@ -24,17 +25,6 @@ function requiredAxis(op: Kind, x: Variable, options: { axis: number } | undefin
   return normalizeAxes(op, axis, x.ndim)[0]!;
 }
 
-/**
- * The maximum along `axis` with the axis kept, as a constant shift; non-finite maxima, and those
- * of empty slices, become 0 (the composite softmax's shift, so that results did not change when
- * it became one op).
- */
-function shiftOf(x: Tensor, axis: number): Tensor {
-  if (x.shape[axis] === 0) return T.zeros(x.shape.map((n, k) => (k === axis ? 1 : n)), { dtype: x.dtype });
-  const m = T.max(x, { axis, keepDims: true });
-  return T.where(T.eq(T.abs(m), Infinity), 0, m);
-}
-
 /** The recorded op of `kind` along `axis` (already checked by the forward kernel). */
 function normalizeOp(kind: Kind, axis: number): (x: Operand) => Variable {
   return defineFunction({
@@ -42,7 +32,7 @@ function normalizeOp(kind: Kind, axis: number): (x: Operand) => Variable {
     forward(ctx, x) {
       const xt = x as Tensor;
       const keep = { axis, keepDims: true };
-      const shifted = T.sub(xt, shiftOf(xt, axis));
+      const shifted = T.sub(xt, maxShift(xt, [axis]));
       const e = T.exp(shifted);
       const y = kind === "softmax" ? T.div(e, T.sum(e, keep)) : T.sub(shifted, T.log(T.sum(e, keep)));
       ctx.save(y);

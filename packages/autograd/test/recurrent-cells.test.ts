@@ -103,10 +103,10 @@ describe("lstmCellPointwise", () => {
 
   it("refuses gates and states that do not fit, naming the op", () => {
     expect(() => lstmCellPointwise(values(2, 6, 1, "float32", false), values(2, 2, 1, "float32", false))).toThrow(
-      new ShapeError("lstmCellPointwise: gates has shape (2, 6); expected (N, 4·hiddenSize)"),
+      new ShapeError("lstmCellPointwise: gates has shape (2,6); expected (N, 4·hiddenSize)"),
     );
     expect(() => lstmCellPointwise(values(2, 8, 1, "float32", false), values(3, 2, 1, "float32", false))).toThrow(
-      new ShapeError("lstmCellPointwise: c has shape (3, 2); expected (2, 2) to match the gates"),
+      new ShapeError("lstmCellPointwise: c has shape (3,2); expected (2,2) to match the gates"),
     );
     expect(() => lstmCellPointwise(values(2, 8, 1, "float32", false), values(2, 2, 1, "float64", false))).toThrow(DTypeError);
   });
@@ -170,7 +170,7 @@ describe("gruCellPointwise", () => {
 
   it("refuses arguments that do not fit, naming the op", () => {
     expect(() => gruCellPointwise(values(2, 6, 1, "float32", false), values(2, 3, 1, "float32", false), values(2, 2, 1, "float32", false))).toThrow(
-      new ShapeError("gruCellPointwise: gh has shape (2, 3); expected (2, 6) to match the gates"),
+      new ShapeError("gruCellPointwise: gh has shape (2,3); expected (2,6) to match the gates"),
     );
     expect(() => gruCellPointwise(values(2, 5, 1, "float32", false), values(2, 6, 1, "float32", false), values(2, 2, 1, "float32", false))).toThrow(ShapeError);
   });
