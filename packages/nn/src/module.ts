@@ -325,11 +325,18 @@ export abstract class Module<Inputs extends unknown[] = any[], Output = any> {
   to(dtype: DType): this {
     if (dtype !== "float32" && dtype !== "float64") throw new DTypeError(`to: expected "float32" or "float64", got ${show(dtype)}`);
     const params = this.namedParameters().filter(([, p]) => isFloatDType(p.dtype) && p.dtype !== dtype);
-    const buffers = this.modules().flatMap((m) => [...m.#buffers].filter(([, b]) => b.value !== null && isFloatDType(b.value.dtype) && b.value.dtype !== dtype).map(([k, b]) => [k, b] as const));
+    const buffers = this.namedModules().flatMap(([path, m]) =>
+      [...m.#buffers].filter(([, b]) => b.value !== null && isFloatDType(b.value.dtype) && b.value.dtype !== dtype).map(([k, b]) => [path ? `${path}.${k}` : k, b] as const));
     for (const [name, p] of params) checkLossless("to", name, p.data, dtype);
     for (const [name, b] of buffers) checkLossless("to", name, b.value!, dtype);
     for (const [, p] of params) p.replaceData(p.data.cast(dtype, { unchecked: true }));
-    for (const [, b] of buffers) b.value = b.value!.cast(dtype, { unchecked: true });
+    // a tensor registered as a buffer in several modules is cast once and stays shared
+    const casts = new Map<Tensor, Tensor>();
+    for (const [, b] of buffers) {
+      const from = b.value!;
+      if (!casts.has(from)) casts.set(from, from.cast(dtype, { unchecked: true }));
+      b.value = casts.get(from)!;
+    }
     return this;
   }
 

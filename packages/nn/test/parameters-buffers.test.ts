@@ -281,6 +281,24 @@ describe("to(dtype)", () => {
     expect((before.stateDict().state[0]!.expAvg as Tensor).dtype).toBe("float32");
   });
 
+  it("casts a buffer shared by two modules once, so it stays shared, and names a buffer by its path", () => {
+    class Holder extends Module {
+      constructor(shared: Tensor) {
+        super();
+        this.registerBuffer("table", shared);
+      }
+    }
+    const shared = tensor([1, 2], { dtype: "float64" });
+    const model = new Sequential(new Holder(shared), new Holder(shared));
+    model.to("float32");
+    const [a, b] = [model.getBuffer("0.table")!, model.getBuffer("1.table")!];
+    expect(a.dtype).toBe("float32");
+    expect(a).toBe(b);
+    shared.data[0] = 1e300;
+    const again = new Sequential(new Holder(shared));
+    expect(errorOf(() => again.to("float32")).message).toMatch(/^to: 0\.table holds 1e\+300 at index \(0\)/);
+  });
+
   it("refuses a dtype that is not float, and a value the dtype cannot hold, changing nothing", () => {
     const layer = new Dense(2, 1, { rng: rng(3), dtype: "float64" });
     expect(errorOf(() => layer.to("int32"))).toBeInstanceOf(DTypeError);
