@@ -2,7 +2,7 @@
 // `Dense(layer 2): expected input with 20 rows (n[1]), got 7`.
 import { Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { DTypeError, ShapeError, StrataError, formatShape, isFloatDType, type DType, type Tensor } from "@strata/tensor";
+import { DTypeError, ShapeError, StrataError, ValueError, formatShape, isFloatDType, type DType, type Tensor } from "@strata/tensor";
 
 /** What a checked value looks like: a Tensor or a Variable. */
 export interface Shaped {
@@ -67,3 +67,9 @@ export const prefixed = (where: string, e: unknown): unknown => {
   const Class = e.constructor as new (message: string) => StrataError;
   return Object.assign(new Class(`${where}: ${e.message}`), { cause: e });
 };
+
+/** The checked dropout probability. @internal */
+export function checkDropout(layer: string, p: unknown): number {
+  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`${layer}: dropout must be a probability in [0, 1], got ${show(p)}`);
+  return p;
+}

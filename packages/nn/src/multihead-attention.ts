@@ -3,7 +3,7 @@
 // projection a Linear child named out_proj, so a PyTorch state dict loads unchanged.
 import { add, attentionWithWeights, matmul, mean, reshape, slice, squeeze, transpose, unsqueeze, variable, Variable, type Operand } from "@strata/autograd";
 import { Rng, ShapeError, ValueError, assign, rng as seeded, zeros } from "@strata/tensor";
-import { show } from "./checks.js";
+import { checkDropout, show } from "./checks.js";
 import { field } from "./config-fields.js";
 import { checkParamOptions } from "./init.js";
 import { xavierUniform } from "./init-nd.js";
@@ -133,9 +133,7 @@ export class MultiheadAttention extends Module<[Operand, Operand, Operand, Multi
     if (embedDim % numHeads !== 0) throw new ValueError(`${name}: embedDim (${embedDim}) must be divisible by numHeads (${numHeads}); each head takes embedDim / numHeads values`);
     this.kdim = checkCount(name, "kdim", options.kdim ?? embedDim);
     this.vdim = checkCount(name, "vdim", options.vdim ?? embedDim);
-    const { dropout = 0 } = options;
-    if (typeof dropout !== "number" || !(dropout >= 0 && dropout <= 1)) throw new ValueError(`${name}: dropout must be a probability in [0, 1], got ${show(dropout)}`);
-    this.dropout = dropout;
+    this.dropout = checkDropout(name, options.dropout ?? 0);
     this.batchFirst = checkFlag(name, "batchFirst", options.batchFirst ?? false);
     const bias = checkFlag(name, "bias", options.bias ?? true);
     const { rng, dtype } = checkParamOptions(name, { ...(options.rng !== undefined && { rng: options.rng }), ...(options.dtype !== undefined && { dtype: options.dtype }) });

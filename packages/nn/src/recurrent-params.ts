@@ -73,12 +73,6 @@ export function checkNonlinearity(layer: string, mode: RecurrentMode, value: unk
   return value;
 }
 
-/** The checked dropout probability. @internal */
-export function checkDropout(layer: string, p: unknown): number {
-  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`${layer}: dropout must be a probability in [0, 1], got ${show(p)}`);
-  return p;
-}
-
 /** One layer-direction's (or one cell's) parameters, in PyTorch's order. @internal */
 export interface CellWeights {
   weightIh: Variable;

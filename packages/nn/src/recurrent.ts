@@ -10,7 +10,8 @@ import { asLayer, layerLabel } from "./layer-position.js";
 import { layerEntry, type StateShape } from "./layer-type.js";
 import { checkCount, checkFlag } from "./linear.js";
 import { Module } from "./module.js";
-import { GATES, checkDropout, checkNonlinearity, initCellWeights, step, type CellWeights, type RecurrentMode, type RecurrentOptions, type StepState } from "./recurrent-params.js";
+import { GATES, checkNonlinearity, initCellWeights, step, type CellWeights, type RecurrentMode, type RecurrentOptions, type StepState } from "./recurrent-params.js";
+import { checkDropout } from "./checks.js";
 
 /** The shared body of RNN, GRU and LSTM; `mode` says which recurrence. */
 abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out> {

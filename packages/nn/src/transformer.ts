@@ -4,7 +4,7 @@
 import { add, gelu, relu, type Operand, type Variable } from "@strata/autograd";
 import { ValueError, rng as seeded, type Rng } from "@strata/tensor";
 import type { MaskOptions } from "./attention-masks.js";
-import { show } from "./checks.js";
+import { checkDropout, show } from "./checks.js";
 import { field } from "./config-fields.js";
 import { Dropout } from "./dropout.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -119,7 +119,7 @@ export class TransformerEncoderLayer extends Module<[Operand, TransformerEncoder
     this.dimFeedforward = checkCount(name, "dimFeedforward", options.dimFeedforward ?? 2048);
     const { dropout = 0.1, activation = "relu", layerNormEps = 1e-5, batchFirst = false, bias = true, rng, dtype } = options;
     if (activation !== "relu" && activation !== "gelu") throw new ValueError(`${name}: activation must be "relu" or "gelu", got ${show(activation)}`);
-    if (typeof dropout !== "number" || !(dropout >= 0 && dropout <= 1)) throw new ValueError(`${name}: dropout must be a probability in [0, 1], got ${show(dropout)}`);
+    checkDropout(name, dropout);
     if (dModel % nhead !== 0) throw new ValueError(`${name}: dModel (${dModel}) must be divisible by nhead (${nhead})`);
     this.activation = activation;
     this.normFirst = checkFlag(name, "normFirst", options.normFirst ?? false);

@@ -287,6 +287,9 @@ describe("to(dtype)", () => {
         super();
         this.registerBuffer("table", shared);
       }
+      forward(): Variable {
+        return variable(this.getBuffer("table")!);
+      }
     }
     const shared = tensor([1, 2], { dtype: "float64" });
     const model = new Sequential(new Holder(shared), new Holder(shared));
