@@ -6,16 +6,16 @@
 // its gradient is the same scatter-add).
 import { nn, numpy as np } from "@jax-js/jax";
 import { jittedSgd } from "./jax-sgd.js";
-import { inputIds, param, targetIds, type LstmLmSpec } from "./seq-types.js";
-import { oneHotRows, transposed, type Prepared } from "./types.js";
+import { inputIds, param, rightFactor, targetIds, type LstmLmSpec } from "./seq-types.js";
+import { oneHotRows, type Prepared } from "./types.js";
 
 type Layer = { wih: np.Array; whh: np.Array; bih: np.Array; bhh: np.Array };
 type Params = { embedding: np.Array; layers: Layer[]; headW: np.Array; headB: np.Array };
 
 /** A PyTorch (out, in) weight as the (in, out) array that right-multiplies rows. */
-function rightFactor(spec: LstmLmSpec, name: string): np.Array {
-  const { shape, data } = param(spec, name);
-  return np.array(transposed(data, shape[0]!, shape[1]!), { shape: [shape[1]!, shape[0]!] });
+function rightArray(spec: LstmLmSpec, name: string): np.Array {
+  const { data, shape } = rightFactor(spec, name);
+  return np.array(data, { shape });
 }
 
 /** One LSTM layer over x (B, L, in) from zero states; returns every step's h, (B, L, H). Each
@@ -46,12 +46,12 @@ export function jaxLstmStep(spec: LstmLmSpec): Prepared<number> {
   const params: Params = {
     embedding: np.array(param(spec, "embedding.weight").data, { shape: [V, E] }),
     layers: Array.from({ length: numLayers }, (_, k) => ({
-      wih: rightFactor(spec, `lstm.weight_ih_l${k}`),
-      whh: rightFactor(spec, `lstm.weight_hh_l${k}`),
+      wih: rightArray(spec, `lstm.weight_ih_l${k}`),
+      whh: rightArray(spec, `lstm.weight_hh_l${k}`),
       bih: np.array(param(spec, `lstm.bias_ih_l${k}`).data),
       bhh: np.array(param(spec, `lstm.bias_hh_l${k}`).data),
     })),
-    headW: rightFactor(spec, "head.weight"),
+    headW: rightArray(spec, "head.weight"),
     headB: np.array(param(spec, "head.bias").data),
   };
   const ids = np.array(oneHotRows(inputIds(spec), V), { shape: [B * L, V] });

@@ -7,8 +7,8 @@
 // is the same scatter-add).
 import { nn, numpy as np } from "@jax-js/jax";
 import { jittedSgd } from "./jax-sgd.js";
-import { inputIds, param, targetIds, type TransformerLmSpec } from "./seq-types.js";
-import { oneHotRows, transposed, type Prepared } from "./types.js";
+import { inputIds, param, rightFactor, targetIds, type TransformerLmSpec } from "./seq-types.js";
+import { oneHotRows, type Prepared } from "./types.js";
 
 type Layer = {
   inW: np.Array; inB: np.Array; outW: np.Array; outB: np.Array;
@@ -20,9 +20,9 @@ type Params = { embedding: np.Array; pos: np.Array; layers: Layer[]; headW: np.A
 const EPS = 1e-5;
 
 /** A PyTorch (out, in) weight as the (in, out) array that right-multiplies rows. */
-function rightFactor(spec: TransformerLmSpec, name: string): np.Array {
-  const { shape, data } = param(spec, name);
-  return np.array(transposed(data, shape[0]!, shape[1]!), { shape: [shape[1]!, shape[0]!] });
+function rightArray(spec: TransformerLmSpec, name: string): np.Array {
+  const { data, shape } = rightFactor(spec, name);
+  return np.array(data, { shape });
 }
 
 /** LayerNorm over the last axis of x (rows, d): (x − mean) / √(var + eps) · weight + bias. */
@@ -57,15 +57,15 @@ export function jaxTransformerStep(spec: TransformerLmSpec): Prepared<number> {
     layers: Array.from({ length: spec.numLayers }, (_, k) => {
       const at = `encoder.layers.${k}.`;
       return {
-        inW: rightFactor(spec, `${at}self_attn.in_proj_weight`), inB: vector(`${at}self_attn.in_proj_bias`),
-        outW: rightFactor(spec, `${at}self_attn.out_proj.weight`), outB: vector(`${at}self_attn.out_proj.bias`),
-        w1: rightFactor(spec, `${at}linear1.weight`), b1: vector(`${at}linear1.bias`),
-        w2: rightFactor(spec, `${at}linear2.weight`), b2: vector(`${at}linear2.bias`),
+        inW: rightArray(spec, `${at}self_attn.in_proj_weight`), inB: vector(`${at}self_attn.in_proj_bias`),
+        outW: rightArray(spec, `${at}self_attn.out_proj.weight`), outB: vector(`${at}self_attn.out_proj.bias`),
+        w1: rightArray(spec, `${at}linear1.weight`), b1: vector(`${at}linear1.bias`),
+        w2: rightArray(spec, `${at}linear2.weight`), b2: vector(`${at}linear2.bias`),
         norm1W: vector(`${at}norm1.weight`), norm1B: vector(`${at}norm1.bias`),
         norm2W: vector(`${at}norm2.weight`), norm2B: vector(`${at}norm2.bias`),
       };
     }),
-    headW: rightFactor(spec, "head.weight"),
+    headW: rightArray(spec, "head.weight"),
     headB: vector("head.bias"),
   };
   const ids = np.array(oneHotRows(inputIds(spec), V), { shape: [B * L, V] });

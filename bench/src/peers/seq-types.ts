@@ -3,6 +3,8 @@
 // the weights it needs by name and rearranges them (transposes, splits) while building its step,
 // outside the timed region.
 
+import { transposed } from "./types.js";
+
 /** One parameter in PyTorch's layout: row-major values and shape. */
 export interface ParamSpec {
   shape: number[];
@@ -78,4 +80,10 @@ export function param(spec: SeqLmBase, name: string): ParamSpec {
   const p = spec.params[name];
   if (!p) throw new Error(`sequence workload: no parameter "${name}" (have ${Object.keys(spec.params).slice(0, 4).join(", ")}, …)`);
   return p;
+}
+
+/** A PyTorch (out, in) weight as the (in, out) matrix that right-multiplies rows: its values and shape. */
+export function rightFactor(spec: SeqLmBase, name: string): { data: Float32Array; shape: [number, number] } {
+  const { shape, data } = param(spec, name);
+  return { data: transposed(data, shape[0]!, shape[1]!), shape: [shape[1]!, shape[0]!] };
 }

@@ -6,8 +6,8 @@
 // gradient needs UnsortedSegmentSum, which the wasm backend does not register; the product gives
 // the same numbers and the same gradient.
 import * as tf from "@tensorflow/tfjs-core";
-import { inputIds, param, targetIds, type LstmLmSpec, type SeqLmSpec, type TransformerLmSpec } from "./seq-types.js";
-import { oneHotRows, transposed, type Prepared } from "./types.js";
+import { inputIds, param, rightFactor, targetIds, type LstmLmSpec, type SeqLmSpec, type TransformerLmSpec } from "./seq-types.js";
+import { oneHotRows, type Prepared } from "./types.js";
 
 const EPS = 1e-5;
 
@@ -19,9 +19,9 @@ function asIs(spec: SeqLmSpec, name: string): tf.Variable {
 
 /** A PyTorch (out, in) weight as the (in, out) variable that right-multiplies rows; a vector as is. */
 function variableOf(spec: SeqLmSpec, name: string): tf.Variable {
-  const { shape, data } = param(spec, name);
-  if (shape.length !== 2) return asIs(spec, name);
-  return tf.tidy(() => tf.variable(tf.tensor2d(transposed(data, shape[0]!, shape[1]!), [shape[1]!, shape[0]!])));
+  if (param(spec, name).shape.length !== 2) return asIs(spec, name);
+  const { data, shape } = rightFactor(spec, name);
+  return tf.tidy(() => tf.variable(tf.tensor2d(data, shape)));
 }
 
 function oneHots(spec: SeqLmSpec): { ids: tf.Tensor2D; target: tf.Tensor2D } {
