@@ -4,15 +4,11 @@
 //   npx tsx examples/serve/export.ts [--checkpoint FILE] [--out FILE]
 // defaults: examples/mnist-cnn/out/mnist-cnn.safetensors -> examples/serve/out/model.onnx
 import { existsSync, mkdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { load } from "@strata/nn";
 import { saveOnnx } from "@strata/onnx";
 import { textFlag } from "../shared/flags.js";
-
-/** Where `pnpm mnist-cnn` leaves its checkpoint. */
-export const defaultCheckpoint: string = join(import.meta.dirname, "..", "mnist-cnn", "out", "mnist-cnn.safetensors");
-/** Where the exported model goes by default (and where `pnpm serve` and the browser page look). */
-export const defaultModelPath: string = join(import.meta.dirname, "out", "model.onnx");
+import { defaultCheckpoint, defaultModelPath } from "./paths.js";
 
 /** One image batch-first, as mnist-cnn takes it: (batch, 1, 28, 28); the batch axis stays dynamic in the file. */
 export const MNIST_INPUT_SHAPE: readonly number[] = [1, 1, 28, 28];

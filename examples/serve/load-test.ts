@@ -10,7 +10,7 @@ import { Agent, request } from "node:http";
 import { createInterface } from "node:readline";
 import { loadMnist } from "../mnist/mnist.js";
 import { positiveFlag, textFlag } from "../shared/flags.js";
-import { defaultModelPath } from "./export.js";
+import { defaultModelPath } from "./paths.js";
 
 /** The images requests are made of: `count` images of `pixelsPerImage` values, one after another. */
 export interface ImageSet {

@@ -5,7 +5,7 @@
 //   --threads N     ONNX Runtime's threads inside one operator (default: one per core)
 // Prints "serve: listening on http://127.0.0.1:PORT …" once it answers (load-test.ts reads that line).
 import { existsSync } from "node:fs";
-import { defaultModelPath } from "./export.js";
+import { defaultModelPath } from "./paths.js";
 import { openPredictor } from "./predictor.js";
 import { startServer } from "./server.js";
 import { positiveFlag, textFlag } from "../shared/flags.js";
