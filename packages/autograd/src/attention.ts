@@ -4,6 +4,7 @@ import { DTypeError, Rng, ShapeError, Tensor, ValueError, broadcastShapes, forma
 import { additiveMask, attend, causalKeep, type Attended } from "./attention-core.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /**
  * Options of {@link scaledDotProductAttention}, as PyTorch 2.x's: `attnMask` (bool: `true` takes
@@ -67,8 +68,10 @@ export function scaledDotProductAttention(q: Operand, k: Operand, v: Operand, op
   checkSettings(op, dropoutP, scale, rng);
   const [l, s] = scores.slice(-2) as [number, number];
   const keep = isCausal ? causalKeep(l, s) : attnMask;
-  const mask = keep === null ? null : additiveMask(op, isCausal ? "the causal mask" : "attnMask", keep, scores, Q.dtype);
-  return attend(Q, K, V, { mask, scale, dropoutP, rng }).output;
+  return tracedCall("op", op, [Q, K, V, attnMask], { isCausal, scale, dropoutP }, () => {
+    const mask = keep === null ? null : additiveMask(op, isCausal ? "the causal mask" : "attnMask", keep, scores, Q.dtype);
+    return attend(Q, K, V, { mask, scale, dropoutP, rng }).output;
+  });
 }
 
 /**
@@ -118,7 +121,9 @@ export function attentionWithWeights(q: Operand, k: Operand, v: Operand, options
   if (mask !== null && !(mask instanceof Tensor || mask instanceof Variable) || (mask !== null && mask.dtype === "bool")) {
     throw new DTypeError(`${op}: mask must be a float Tensor or Variable added to the scores (−∞ masks out), got ${mask instanceof Tensor || mask instanceof Variable ? mask.dtype : typeof mask}`);
   }
-  return attend(Q, K, V, { mask: mask === null ? null : additiveMask(op, "mask", mask, scores, Q.dtype), scale, dropoutP, rng });
+  return tracedCall("op", op, [Q, K, V, mask], { scale, dropoutP }, () =>
+    attend(Q, K, V, { mask: mask === null ? null : additiveMask(op, "mask", mask, scores, Q.dtype), scale, dropoutP, rng }),
+  );
 }
 
 /** q, k and v checked: ranks, one float dtype, the same E and S, leading axes that broadcast; the scores' shape. */

@@ -6,6 +6,7 @@ import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloatDType }
 import { batchNormOp } from "./batch-norm-op.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /**
  * Options of {@link batchNorm}, as PyTorch's `F.batch_norm(..., training, momentum, eps)`:
@@ -120,6 +121,14 @@ export function batchNorm(
   if (!training && (!runningMean || !runningVar)) {
     throw new ValueError(`batchNorm: training is false but runningMean and runningVar are null; evaluation normalises by the running statistics (pass training: true to use the batch's)`);
   }
+  const inputs = [v, runningMean ?? null, runningVar ?? null, weight ?? null, bias ?? null];
+  return tracedCall("op", "batchNorm", inputs, { training, momentum, eps }, () => normalized(v, runningMean, runningVar, weight, bias, { training, momentum, eps }, n));
+}
+
+function normalized(
+  v: Variable, runningMean: Tensor | null | undefined, runningVar: Tensor | null | undefined, weight: Operand | null | undefined, bias: Operand | null | undefined,
+  { training, momentum, eps }: Required<Pick<BatchNormOptions, "training" | "momentum" | "eps">>, n: number,
+): Variable {
   // evaluation's statistics are copied, so that a later update in place leaves this backward alone
   const statistics = training ? null : { mean: runningMean!.clone(), variance: runningVar!.clone() };
   const { y, mean, variance } = batchNormOp(v, weight ?? null, bias ?? null, statistics, eps);

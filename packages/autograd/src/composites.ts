@@ -9,6 +9,7 @@ import { asVariable, valueOf } from "./record.js";
 import { activationOp, tableOps } from "./activation-ops.js";
 import { maxShift } from "./max-shift.js";
 import type { Operand, Variable } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 const shapeOf = (x: Operand): readonly number[] => (typeof x === "number" ? [] : x.shape);
 
@@ -99,7 +100,7 @@ export function square(x: Operand): Variable {
  * ```
  */
 export function relu(x: Operand): Variable {
-  return tableOps.relu(x);
+  return tracedCall("op", "relu", [x], {}, () => tableOps.relu(x));
 }
 
 /**
@@ -116,7 +117,7 @@ export function relu(x: Operand): Variable {
  */
 export function leakyRelu(x: Operand, alpha = 0.01): Variable {
   if (typeof alpha !== "number" || !Number.isFinite(alpha)) throw new ValueError(`leakyRelu: alpha must be a finite number, got ${String(alpha)}`);
-  return activationOp(denseActivations.leakyRelu, alpha)(isIntOperand(x) ? cast(x, "float32") : x);
+  return tracedCall("op", "leakyRelu", [x], { alpha }, () => activationOp(denseActivations.leakyRelu, alpha)(isIntOperand(x) ? cast(x, "float32") : x));
 }
 
 /**
@@ -133,7 +134,7 @@ export function leakyRelu(x: Operand, alpha = 0.01): Variable {
  * ```
  */
 export function sigmoid(x: Operand): Variable {
-  return tableOps.sigmoid(x);
+  return tracedCall("op", "sigmoid", [x], {}, () => tableOps.sigmoid(x));
 }
 
 /**

@@ -6,6 +6,7 @@ import { DTypeError, ShapeError, StrataError, Tensor, formatShape, type Conv2dOp
 import { record } from "./record.js";
 import { reshape } from "./structural.js";
 import { Variable, type Operand } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /**
  * Options of {@link conv1d}: PyTorch's `conv1d` arguments. `stride` (default 1) and `dilation`
@@ -157,6 +158,10 @@ export function asRows<R>(op: string, run: () => R): R {
  * ```
  */
 export function conv1d(x: Operand, weight: Operand, bias: Operand | null = null, options: Conv1dOptions = {}): Variable {
+  return tracedCall("op", "conv1d", [x, weight, bias], { ...options }, () => conv1dRows(x, weight, bias, options));
+}
+
+function conv1dRows(x: Operand, weight: Operand, bias: Operand | null, options: Conv1dOptions): Variable {
   const input = withBatch("conv1d", tensorOperand("conv1d", "x", x), 3, "C, L");
   const w = tensorOperand("conv1d", "weight", weight);
   if (w.ndim !== 3) throw new ShapeError(`conv1d: expected weight (outC, inC/groups, k), got ${formatShape(w.shape)}`);

@@ -5,6 +5,7 @@ import { DTypeError, Rng, ShapeError, ValueError, defaultRng, formatShape, isFlo
 import { mul } from "./elementwise.js";
 import { asVariable } from "./record.js";
 import type { Operand, Variable } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /**
  * Options of {@link dropout} and {@link dropout2d}, as PyTorch's `F.dropout(input, p, training)`:
@@ -72,7 +73,7 @@ export function dropout(x: Operand, options: DropoutOptions = {}): Variable {
   const v = asVariable(x);
   if (!isFloatDType(v.dtype)) throw new DTypeError(`dropout: x is ${v.dtype}; expected float32 or float64`);
   if (!training || p === 0) return v;
-  return mul(v, mask(v.shape, p, v.dtype, rng));
+  return tracedCall("op", "dropout", [v], { p, training }, () => mul(v, mask(v.shape, p, v.dtype, rng)));
 }
 
 /**
@@ -106,5 +107,5 @@ export function dropout2d(x: Operand, options: DropoutOptions = {}): Variable {
   }
   if (!isFloatDType(v.dtype)) throw new DTypeError(`dropout2d: x is ${v.dtype}; expected float32 or float64`);
   if (!training || p === 0) return v;
-  return mul(v, mask([v.shape[0]!, v.shape[1]!, 1, 1], p, v.dtype, rng));
+  return tracedCall("op", "dropout2d", [v], { p, training }, () => mul(v, mask([v.shape[0]!, v.shape[1]!, 1, 1], p, v.dtype, rng)));
 }

@@ -8,6 +8,7 @@ import { indexAdd } from "./structural.js";
 import { where } from "./elementwise.js";
 import { defineFunction } from "./function.js";
 import { Variable, type Operand } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /**
  * Options of {@link embedding}: `paddingIdx`, the row that gets no gradient (as PyTorch's
@@ -95,6 +96,10 @@ function checkArguments(op: string, ids: Operand, weight: Operand): Tensor {
  * ```
  */
 export function embedding(ids: Operand, weight: Operand, options: EmbeddingOptions = {}): Variable {
+  return tracedCall("op", "embedding", [ids, weight], { paddingIdx: options.paddingIdx ?? null }, () => embeddingOp(ids, weight, options));
+}
+
+function embeddingOp(ids: Operand, weight: Operand, options: EmbeddingOptions): Variable {
   const flat = checkArguments("embedding", ids, weight);
   const [num, dim] = (weight as Tensor | Variable).shape as [number, number];
   const padding = paddingRow("embedding", options.paddingIdx, num);

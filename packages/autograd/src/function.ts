@@ -4,6 +4,8 @@ import type { GradValue } from "./node.js";
 import { isGradEnabled, noGrad } from "./mode.js";
 import { guardValuesOnly, recordingGrad } from "./values-only.js";
 import { nodeFor, tracks, valueOf } from "./record.js";
+import type { OnnxLowering } from "./onnx-lowering.js";
+import { reportCall } from "./trace.js";
 import { Variable, type Operand } from "./variable.js";
 
 /**
@@ -85,6 +87,12 @@ export interface FunctionSpec<S = unknown> {
    * A gradient may have the output's broadcast shape; it is summed down to the input's shape.
    */
   backward(ctx: FunctionContext<S>, grad: Variable): readonly GradValue[];
+  /**
+   * The function's form in an ONNX graph, for `@strata/onnx`'s export: nodes computing the output
+   * from the inputs. Without it, exporting a model that calls the function is refused with an
+   * error naming it.
+   */
+  onnx?: OnnxLowering;
 }
 
 class Context<S> implements FunctionContext<S> {
@@ -155,13 +163,17 @@ export function defineFunction<S = unknown>(spec: FunctionSpec<S>): (...inputs: 
  * @internal
  */
 export function recordedFunction<S = unknown>(spec: FunctionSpec<S>, guard: boolean): (...inputs: Operand[]) => Variable {
+  const reported = (operands: readonly Operand[], y: Variable): Variable => {
+    reportCall("function", spec.name, operands, undefined, y, spec as FunctionSpec<never>);
+    return y;
+  };
   return (...operands: Operand[]): Variable => {
     const ctx = new Context<S>();
     const out = noGrad(() => spec.forward(ctx, ...operands.map(valueOf)));
     if (!(out instanceof Tensor)) {
       throw new ValueError(`defineFunction(${spec.name}): forward returned ${String(out)}; expected a Tensor`);
     }
-    if (!tracks(operands, out)) return new Variable(out);
+    if (!tracks(operands, out)) return reported(operands, new Variable(out));
     const arity = operands.length;
     const backward = (g: Variable, needs: readonly boolean[]) => {
       ctx.needsInputGrad = needs;
@@ -176,6 +188,6 @@ export function recordedFunction<S = unknown>(spec: FunctionSpec<S>, guard: bool
     const y = new Variable(out, pending);
     ctx.bind(operands, y);
     for (const v of ctx.saved) pending.save(v);
-    return y;
+    return reported(operands, y);
   };
 }

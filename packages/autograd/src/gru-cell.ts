@@ -11,6 +11,7 @@ import { isGradEnabled } from "./mode.js";
 import { gruCellComposite } from "./recurrent-composites.js";
 import { asVariable } from "./record.js";
 import type { Operand, Variable } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /** h' (N, H) from gi, gh (N, 3H) and h (N, H), saving [r | z | n | hn]. */
 const gruCellOp = defineFunction<Tensor>({
@@ -61,6 +62,5 @@ export function gruCellPointwise(gi: Operand, gh: Operand, h: Operand): Variable
   const { n, h: size } = checkGates(op, "gi", i, 3);
   checkState(op, "gh", g, n, 3 * size, i.dtype);
   checkState(op, "h", hv, n, size, i.dtype);
-  if (!fusedCells()) return gruCellComposite(i, g, hv);
-  return gruCellOp(i, g, hv);
+  return tracedCall("op", op, [i, g, hv], {}, () => (fusedCells() ? gruCellOp(i, g, hv) : gruCellComposite(i, g, hv)));
 }

@@ -13,6 +13,8 @@ export { gradients, type GradientsOptions } from "./engine.js";
 export * from "./ops.js";
 export { type Primitive, type PrimitiveAttrs, primitives } from "./rules.js";
 export { defineFunction, type FunctionContext, type FunctionSpec } from "./function.js";
+export { traceCalls, tracedCall, type TracedCall, type TracedKind } from "./trace.js";
+export type { OnnxAttribute, OnnxGraph, OnnxLowering, OnnxLoweringCall } from "./onnx-lowering.js";
 export { variableAlgebra } from "./activation-ops.js";
 export { noGradient, type NoGradient } from "./no-gradient.js";
 export { grad, valueAndGrad, type GradOptions, type GradResult } from "./grad.js";

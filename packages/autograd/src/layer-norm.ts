@@ -4,6 +4,7 @@ import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloatDType }
 import { layerNormOp } from "./layer-norm-op.js";
 import { asVariable } from "./record.js";
 import { Variable, type Operand } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /**
  * Options of {@link layerNorm}, as PyTorch's `F.layer_norm(..., eps)`: `eps` (default 1e-5) is
@@ -81,5 +82,5 @@ export function layerNorm(
   checkAffine("bias", bias, v, shape);
   const { eps = 1e-5 } = options;
   if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) throw new ValueError(`layerNorm: eps must be a finite number >= 0, got ${String(eps)}`);
-  return layerNormOp(v, shape.length, weight ?? null, bias ?? null, eps);
+  return tracedCall("op", "layerNorm", [v, weight ?? null, bias ?? null], { normalizedShape: shape, eps }, () => layerNormOp(v, shape.length, weight ?? null, bias ?? null, eps));
 }

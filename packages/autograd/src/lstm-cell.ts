@@ -12,6 +12,7 @@ import { lstmCellComposite } from "./recurrent-composites.js";
 import { asVariable } from "./record.js";
 import { concat, slice } from "./structural.js";
 import type { Operand, Variable } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /** [h' | c'] (N, 2H) from gates (N, 4H) and c (N, H), saving the gate activations. */
 const lstmCellOp = defineFunction<Tensor>({
@@ -61,7 +62,9 @@ export function lstmCellPointwise(gates: Operand, c: Operand): [Variable, Variab
   const [g, cv] = [asVariable(gates), asVariable(c)];
   const { n, h } = checkGates(op, "gates", g, 4);
   checkState(op, "c", cv, n, h, g.dtype);
-  if (!fusedCells()) return lstmCellComposite(g, cv);
-  const packed = lstmCellOp(g, cv);
-  return [slice(packed, null, [0, h]), slice(packed, null, [h, 2 * h])];
+  return tracedCall("op", op, [g, cv], {}, (): [Variable, Variable] => {
+    if (!fusedCells()) return lstmCellComposite(g, cv);
+    const packed = lstmCellOp(g, cv);
+    return [slice(packed, null, [0, h]), slice(packed, null, [h, 2 * h])];
+  });
 }

@@ -10,6 +10,7 @@ import { reshape } from "./structural.js";
 import { asRows, tensorOperand, withBatch, withoutBatch } from "./conv.js";
 import { Variable, type Operand } from "./variable.js";
 import { isGradEnabled } from "./mode.js";
+import { tracedCall } from "./trace.js";
 
 const NONE = {} as Record<string, never>;
 
@@ -81,6 +82,10 @@ export function scatterAddPlanes(updates: Operand, indices: Operand, planeShape:
  * ```
  */
 export function maxPool2d(x: Operand, options: MaxPool2dOptions): Variable {
+  return tracedCall("op", "maxPool2d", [x], { ...options }, () => maxPool2dPlanes(x, options));
+}
+
+function maxPool2dPlanes(x: Operand, options: MaxPool2dOptions): Variable {
   const input = withBatch("maxPool2d", tensorOperand("maxPool2d", "x", x), 4, "C, H, W");
   const { values, indices } = T.maxPool2dWithIndices(input.x.data, options);
   // with nothing to record, the kernel's values are the answer; else the gather is the op recorded
@@ -220,12 +225,12 @@ const row = (v: number | undefined, fill: number): [number, number] | undefined 
  */
 export function maxPool1d(x: Operand, options: MaxPool1dOptions): Variable {
   if (typeof options?.kernelSize !== "number") throw new ValueError(`maxPool1d: options.kernelSize must be a number, got ${String(options?.kernelSize)}`);
-  return overRows("maxPool1d", x, (x4) =>
+  return tracedCall("op", "maxPool1d", [x], { ...options }, () => overRows("maxPool1d", x, (x4) =>
     maxPool2d(x4, {
       kernelSize: [1, options.kernelSize], stride: row(options.stride, 1), padding: row(options.padding, 0),
       dilation: row(options.dilation, 1), ceilMode: options.ceilMode,
     }),
-  );
+  ));
 }
 
 /**
@@ -240,10 +245,10 @@ export function maxPool1d(x: Operand, options: MaxPool1dOptions): Variable {
  */
 export function avgPool1d(x: Operand, options: AvgPool1dOptions): Variable {
   if (typeof options?.kernelSize !== "number") throw new ValueError(`avgPool1d: options.kernelSize must be a number, got ${String(options?.kernelSize)}`);
-  return overRows("avgPool1d", x, (x4) =>
+  return tracedCall("op", "avgPool1d", [x], { ...options }, () => overRows("avgPool1d", x, (x4) =>
     avgPool2d(x4, {
       kernelSize: [1, options.kernelSize], stride: row(options.stride, 1), padding: row(options.padding, 0),
       ceilMode: options.ceilMode, countIncludePad: options.countIncludePad,
     }),
-  );
+  ));
 }

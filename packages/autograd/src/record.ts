@@ -5,6 +5,7 @@ import { Node, type Backward, type GradValue, type InputMeta } from "./node.js";
 import { isGradEnabled } from "./mode.js";
 import { Variable, type Operand } from "./variable.js";
 import { primitiveInputs, rules, type InputsOf, type Primitive, type PrimitiveAttrs } from "./rules.js";
+import { reportCall } from "./trace.js";
 import { inputName, type Inputs, type PerInput, type Rule, type Saved } from "./rule.js";
 
 /** The tensor or number inside an operand. @internal */
@@ -66,6 +67,12 @@ export type OperandsOf<P extends Primitive> = PerInput<InputsOf<P>, Operand>;
 export function record<P extends Primitive>(name: P, operands: OperandsOf<P>, attrs: PrimitiveAttrs[P]): Variable {
   const rule = rules[name] as unknown as Rule<Inputs, unknown>;
   const xs = operands as readonly Operand[];
+  const y = recorded(name, rule, xs, attrs);
+  reportCall("primitive", name, xs, attrs, y);
+  return y;
+}
+
+function recorded(name: Primitive, rule: Rule<Inputs, unknown>, xs: readonly Operand[], attrs: unknown): Variable {
   const out = rule.forward(xs.map(valueOf), attrs);
   if (!tracks(xs, out)) return new Variable(out);
 

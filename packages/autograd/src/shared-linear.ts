@@ -9,6 +9,7 @@ import { defineFunction } from "./function.js";
 import { asVariable } from "./record.js";
 import { concat, matmul2d, transpose } from "./structural.js";
 import type { Operand, Variable } from "./variable.js";
+import { tracedCall, untraced } from "./trace.js";
 
 /**
  * A function `x ↦ x·Wᵀ` for x `(N, in)` and `weight` W `(out, in)` (PyTorch's `F.linear` without
@@ -41,13 +42,13 @@ export function sharedLinear(weight: Operand): (x: Operand) => Variable {
     return (x) => {
       const v = asVariable(x);
       check(v);
-      return matmul2d(v, transpose(w));
+      return tracedCall("op", "sharedLinear", [v, w], {}, () => matmul2d(v, transpose(w)));
     };
   }
   // The calls' inputs and gradients, by call; the collector forms W's gradient and starts afresh.
   const inputs: Variable[] = [];
   const arrived: (Variable | null)[] = [];
-  const collector = defineFunction({
+  const collector = untraced(() => defineFunction({
     name: "sharedLinear",
     forward: () => T.zeros([], { dtype: w.dtype }),
     backward() {
@@ -58,14 +59,14 @@ export function sharedLinear(weight: Operand): (x: Operand) => Variable {
       arrived.fill(null);
       return [grad];
     },
-  })(w);
+  })(w));
   return (x) => {
     const v = asVariable(x);
     check(v);
     const k = inputs.length;
     inputs.push(v);
     arrived.push(null);
-    return defineFunction({
+    return tracedCall("op", "sharedLinear", [v, w], {}, () => defineFunction({
       name: "sharedLinearCall",
       forward: (ctx, input) => {
         ctx.save(input as Tensor);
@@ -75,6 +76,6 @@ export function sharedLinear(weight: Operand): (x: Operand) => Variable {
         arrived[k] = g; // the engine sums a node's incoming gradients before it runs
         return [ctx.needsInputGrad[0] ? matmul2d(g, w) : null, T.zeros([], { dtype: w.dtype })];
       },
-    })(v, collector);
+    })(v, collector));
   };
 }

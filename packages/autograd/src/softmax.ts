@@ -13,6 +13,7 @@ import { defineFunction } from "./function.js";
 import { isGradEnabled } from "./mode.js";
 import { asVariable } from "./record.js";
 import type { Operand, Variable } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 type Kind = "softmax" | "logSoftmax";
 
@@ -72,7 +73,8 @@ function normalizeOp(kind: Kind, axis: number): (x: Operand) => Variable {
  */
 export function softmax(x: Operand, options: { axis: number }): Variable {
   const v = asVariable(x);
-  return normalizeOp("softmax", requiredAxis("softmax", v, options))(v);
+  const axis = requiredAxis("softmax", v, options);
+  return tracedCall("op", "softmax", [v], { axis }, () => normalizeOp("softmax", axis)(v));
 }
 
 /**
@@ -93,5 +95,6 @@ export function softmax(x: Operand, options: { axis: number }): Variable {
  */
 export function logSoftmax(x: Operand, options: { axis: number }): Variable {
   const v = asVariable(x);
-  return normalizeOp("logSoftmax", requiredAxis("logSoftmax", v, options))(v);
+  const axis = requiredAxis("logSoftmax", v, options);
+  return tracedCall("op", "logSoftmax", [v], { axis }, () => normalizeOp("logSoftmax", axis)(v));
 }

@@ -7,6 +7,7 @@ import { defineFunction } from "./function.js";
 import { asVariable } from "./record.js";
 import { stack } from "./shapes.js";
 import type { Operand, Variable } from "./variable.js";
+import { tracedCall } from "./trace.js";
 
 /**
  * The slices of `x` along `axis` (default 0), as PyTorch's `torch.unbind`: `L = x.shape[axis]`
@@ -31,6 +32,10 @@ export function unbind(x: Operand, options: { axis?: number } = {}): Variable[] 
   const v = asVariable(x);
   if (v.ndim === 0) throw new ShapeError(`unbind: expected a tensor with at least one axis, got a 0-d one`);
   const axis = normalizeAxes("unbind", options.axis ?? 0, v.ndim)[0]!;
+  return tracedCall("op", "unbind", [v], { axis }, () => unbindAxis(v, axis));
+}
+
+function unbindAxis(v: Variable, axis: number): Variable[] {
   const length = v.shape[axis]!;
   const pick = (t: Tensor, k: number): Tensor => t.slice(...Array<null>(axis).fill(null), k);
   if (!v.requiresGrad) return Array.from({ length }, (_, k) => asVariable(pick(v.data, k)));

@@ -3,7 +3,7 @@
 // and their derivative formula, evaluated here over autograd's variables, so the recorded op, the
 // textbook building blocks, Dense and the fused kernels share one definition. softmax, whose
 // Jacobian is not diagonal, is written here.
-import { defineFunction, mul, sub, sum, Variable, variable, variableAlgebra, type Operand } from "@strata/autograd";
+import { defineFunction, mul, sub, sum, Variable, variable, variableAlgebra, type OnnxGraph, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { ValueError, type Tensor } from "@strata/tensor";
 import { tensorOf } from "./checks.js";
@@ -63,6 +63,8 @@ export interface Activation {
   derivative?(z: Operand): Variable;
   /** dZ = dA * g'(Z) (for softmax over the rows: dZ = A ⊙ (dA − Σ_rows dA ⊙ A)), differentiable again. */
   backward(dA: Operand, z: Operand): Variable;
+  /** A = g(Z) as ONNX nodes, for `@strata/onnx`'s export: adds them to `graph` and returns A's name. Without it a model using g does not export. */
+  onnx?(graph: OnnxGraph, z: string): string;
 }
 
 interface Definition {
@@ -73,6 +75,8 @@ interface Definition {
   backward(dA: Operand, z: Operand, self: (z: Operand) => Variable): Variable;
   /** Whether g' is elementwise, so that g'(Z) = backward(1, Z) (all but softmax). */
   elementwise: boolean;
+  /** g as ONNX nodes. */
+  onnx(graph: OnnxGraph, z: string): string;
 }
 
 /** Every activation this file made: the ones an architecture can name (a saved model can rebuild). */
@@ -99,10 +103,11 @@ function define(def: Definition): Activation {
       return def.value(z as Tensor);
     },
     backward: (ctx, g) => [backward(g, ctx.saved[0]!)],
+    onnx: (graph, { inputs: [z] }) => def.onnx(graph, z!),
   });
   const backward = (dA: Operand, z: Operand): Variable => def.backward(dA, z, op);
   const derivative = def.elementwise ? (z: Operand) => backward(T.onesLike(tensorOf(z)), z) : undefined;
-  const act: Activation = { name: def.name, forward: op, backward, ...(derivative && { derivative }) };
+  const act: Activation = { name: def.name, forward: op, backward, onnx: def.onnx, ...(derivative && { derivative }) };
   const out = def.alpha === undefined ? act : { ...act, alpha: def.alpha };
   builtIn.add(out);
   return out;
@@ -119,8 +124,12 @@ function fromTable(def: T.DenseActivationDefinition, alpha: number): Definition 
     // gradient stays differentiable with respect to Z
     backward: (dA, z, self) => def.grad(variableAlgebra, asVariable(dA), def.from === "A" ? self(z) : asVariable(z), alpha),
     elementwise: true,
+    onnx: (graph, z) => graph.node(ONNX_OPS[def.name], [z], def.name === "leakyRelu" ? { alpha: { float: alpha } } : {})[0]!,
   };
 }
+
+/** The ONNX operators of the table's activations. */
+const ONNX_OPS: Record<T.DenseActivation, string> = { relu: "Relu", leakyRelu: "LeakyRelu", sigmoid: "Sigmoid", tanh: "Tanh", identity: "Identity" };
 
 function leaky(alpha: number): Activation {
   if (!Number.isFinite(alpha) || alpha < 0) {
@@ -143,6 +152,7 @@ const builtins: Record<Exclude<ActivationName, "leakyRelu">, Activation> & { lea
       return mul(a, sub(dA, sum(mul(dA, a), { axis: 0, keepDims: true })));
     },
     elementwise: false,
+    onnx: (graph, z) => graph.node("Softmax", [z], { axis: 0 })[0]!,
   }),
   identity: define(fromTable(T.denseActivations.identity, 0)),
 };

@@ -65,6 +65,11 @@ function denseOp(g: Activation): (...inputs: Operand[]) => Variable {
       const { dAprev, dW, db } = linearActivationGradients(dA, Aprev, W, Z, g, 1, ctx.needsInputGrad);
       return [dAprev, dW, db];
     },
+    // Z = W·A + b over columns, then g; an activation without an ONNX form is refused by name
+    onnx: (graph, { inputs: [Aprev, W, b] }) => {
+      if (!g.onnx) throw new ValueError(`dense: the activation ${g.name} has no ONNX form (give the Activation an onnx(graph, z) method)`);
+      return g.onnx(graph, graph.node("Add", [graph.node("MatMul", [W!, Aprev!])[0]!, b!])[0]!);
+    },
   });
   ops.set(g, op);
   return op;

@@ -51,6 +51,7 @@ export { standardize, oneHot, type Standardized, type StandardizeOptions } from 
 export { type DataLayout } from "./data-layout.js";
 export { encodeSafetensors, decodeSafetensors, type SafetensorsContents } from "./safetensors.js";
 export { writeSafetensors, readSafetensors } from "./safetensors-file.js";
+export { writeFileAtomic } from "./write-file.js";
 export { architectureOf, modelFromArchitecture, type Architecture, type ActivationJSON } from "./architecture.js";
 export { type OptimizerStateLike, type OptimizerLike, type Checkpoint } from "./checkpoint-format.js";
 export { save, load, saveWeights, loadWeights } from "./serialize.js";

@@ -383,7 +383,7 @@ describe("custom modules and atomic writes", () => {
     });
     const e = errorOf(() => save(other, file));
     expect(e).toBeInstanceOf(StrataError);
-    expect(e.message).toBe(`writeSafetensors: could not write ${file}: ENOSPC: no space left on device; the previous file, if any, is unchanged`);
+    expect(e.message).toBe(`save: could not write ${file}: ENOSPC: no space left on device; the previous file, if any, is unchanged`);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
     expect(tmpFiles()).toEqual([]);
 

@@ -5,4 +5,4 @@
  * @packageDocumentation
  * @module @strata/onnx
  */
-export {};
+export { toOnnx, saveOnnx, type OnnxExportOptions, type OnnxInputDType } from "./to-onnx.js";

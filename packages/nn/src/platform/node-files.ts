@@ -21,7 +21,7 @@ const PIECE = 1 << 26;
  * no longer runs) are removed first; the checkpoint itself and other processes' saves in progress
  * are never touched.
  */
-export function writeFileAtomic(path: string, write: (put: (bytes: Uint8Array) => void) => void): void {
+export function writeFileAtomic(op: string, path: string, write: (put: (bytes: Uint8Array) => void) => void): void {
   removeStaleTemporaries(path);
   const tmp = `${path}.tmp-${process.pid}-${threadId}-${randomBytes(6).toString("hex")}`;
   let fd: number | undefined;
@@ -43,7 +43,7 @@ export function writeFileAtomic(path: string, write: (put: (bytes: Uint8Array) =
       }
     }
     fs.rmSync(tmp, { force: true });
-    throw Object.assign(new StrataError(`writeSafetensors: could not write ${path}: ${(e as Error).message}; the previous file, if any, is unchanged`), { cause: e });
+    throw Object.assign(new StrataError(`${op}: could not write ${path}: ${(e as Error).message}; the previous file, if any, is unchanged`), { cause: e });
   }
   // Makes the rename itself durable; best effort, as some platforms cannot open a directory.
   try {

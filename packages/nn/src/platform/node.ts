@@ -9,7 +9,7 @@ import type { Platform } from "./types.js";
 export const platform: Platform = {
   name: "node",
   readFile: (_op, path, use) => readFileBounded(path, use),
-  writeFile: (_op, path, write) => writeFileAtomic(path, write),
+  writeFile: (op, path, write) => writeFileAtomic(op, path, write),
   defaultOutput: (): ProgressStream => process.stdout,
   terminalBar: (out, epochs, clock) => new Bar(out, epochs, clock),
 };

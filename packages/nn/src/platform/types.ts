@@ -5,7 +5,7 @@ import type { ProgressStream, Reporter } from "../progress-format.js";
 import type { ByteSource } from "../safetensors.js";
 
 /** The public functions that read or write a path; the web platform's refusal names the one called. */
-export type FileOp = "save" | "load" | "saveWeights" | "loadWeights" | "writeSafetensors" | "readSafetensors";
+export type FileOp = string;
 
 export interface Platform {
   readonly name: "node" | "web";

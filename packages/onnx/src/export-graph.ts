@@ -1,0 +1,137 @@
+// From two traces of forward (at two batch sizes) to an ONNX graph: the first gives the ops and
+// values, the second says which axes follow the batch size, so that shapes written into the graph
+// (a Reshape's target, a Slice's end) can leave those axes free.
+import { Variable, type TracedCall } from "@strata/autograd";
+import type { Module } from "@strata/nn";
+import { Tensor, ValueError, formatShape } from "@strata/tensor";
+import { GraphBuilder } from "./graph-builder.js";
+import { lowerCall } from "./lower-call.js";
+import type { ValueInfo } from "./lowering.js";
+import type { TraceRun } from "./trace-model.js";
+
+/** A graph value: its name and what is known of it. */
+export interface GraphValue {
+  readonly name: string;
+  readonly info: ValueInfo;
+}
+
+/** The graph written from two traces, with its inputs and outputs. */
+export interface ExportedGraph {
+  readonly graph: GraphBuilder;
+  readonly inputs: readonly GraphValue[];
+  readonly outputs: readonly GraphValue[];
+}
+
+function infoOf(a: Tensor, b: Tensor): ValueInfo {
+  const dynamic = a.shape.length === b.shape.length ? a.shape.map((n, k) => n !== b.shape[k]) : a.shape.map(() => true);
+  return { shape: a.shape, dynamic, dtype: a.dtype };
+}
+
+function tensorOf(x: unknown): Tensor | null {
+  return x instanceof Variable ? x.data : x instanceof Tensor ? x : null;
+}
+
+function sameValues(a: Tensor, b: Tensor): boolean {
+  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((n, k) => n === b.shape[k]) && a.equals(b);
+}
+
+function describe(call: TracedCall): string {
+  return call.kind === "unit" ? `layer ${call.op}` : call.kind === "function" ? `custom function ${call.op}` : call.op;
+}
+
+/**
+ * Writes the graph of `a` (traced at one batch size), reading `b` (the same forward at another)
+ * for the axes that follow the batch size. Parameters and buffers become initializers named by
+ * their state-dict keys; other constants are checked to be the same in both traces.
+ */
+export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: number, inputNames: readonly string[]): ExportedGraph {
+  if (a.calls.length !== b.calls.length || a.calls.some((c, i) => c.op !== b.calls[i]!.op)) {
+    const at = a.calls.findIndex((c, i) => c.op !== b.calls[i]?.op);
+    throw new ValueError(
+      `toOnnx: forward applies different ops at two batch sizes (${a.calls.length} and ${b.calls.length} ops; the first difference at op ${at}: ${a.calls[at]?.op ?? "none"} vs ${b.calls[at]?.op ?? "none"}); an exported graph must apply the same ops for every batch size`,
+    );
+  }
+  const graph = new GraphBuilder();
+  const names = new Map<Tensor, string>();
+  const infos = new Map<string, ValueInfo>();
+  const state = new Map<Tensor, string>();
+  for (const { name, tensor } of model.stateTensors()) state.set(tensor, name);
+
+  const inputs = a.inputs.map((v, k) => {
+    const name = graph.reserve(inputNames[k]!);
+    names.set(v.data, name);
+    const info = infoOf(v.data, b.inputs[k]!.data);
+    infos.set(name, info);
+    return { name, info };
+  });
+
+  // A value the trace did not produce: a parameter or buffer by its key, else a constant that must
+  // not depend on the batch size.
+  const constant = (t: Tensor, other: Tensor | null, call: TracedCall, k: number): string => {
+    const key = state.get(t);
+    if (key !== undefined) {
+      const name = graph.constant(t, key);
+      names.set(t, name);
+      return name;
+    }
+    if (other === null || !sameValues(t, other)) {
+      const shapes = other === null ? "" : ` (shape ${formatShape(t.shape)} at one batch size, ${formatShape(other.shape)} at the other)`;
+      throw new ValueError(
+        `toOnnx: input ${k} of ${describe(call)} is a tensor computed outside Strata's ops that changes with the batch size${shapes}; ` +
+          `compute it from the input with @strata/autograd ops (not from .data or x.shape), so that the graph can compute it for any batch`,
+      );
+    }
+    const name = graph.constant(t);
+    names.set(t, name);
+    return name;
+  };
+
+  a.calls.forEach((call, i) => {
+    const twin = b.calls[i]!;
+    const dtype = call.outputs[0]?.dtype ?? "float32";
+    const inputNamesOf: string[] = [];
+    const info: (ValueInfo | null)[] = [];
+    const values: (Tensor | number | null)[] = [];
+    call.inputs.forEach((x, k) => {
+      if (x === null || x === undefined) {
+        inputNamesOf.push("");
+        info.push(null);
+        values.push(null);
+        return;
+      }
+      if (typeof x === "number") {
+        inputNamesOf.push(graph.scalar(x, dtype));
+        info.push({ shape: [], dynamic: [], dtype });
+        values.push(x);
+        return;
+      }
+      const t = tensorOf(x);
+      if (t === null) throw new ValueError(`toOnnx: input ${k} of ${describe(call)} is ${typeof x}; expected a tensor, a number or null`);
+      const other = tensorOf(twin.inputs[k]);
+      const name = names.get(t) ?? constant(t, other, call, k);
+      inputNamesOf.push(name);
+      info.push(other === null ? { shape: t.shape, dynamic: t.shape.map(() => false), dtype: t.dtype } : infoOf(t, other));
+      values.push(t);
+    });
+    const outputs = call.outputs.map((v, k) => infoOf(v.data, twin.outputs[k]!.data));
+    const produced = lowerCall(call, {
+      graph, op: describe(call), inputs: inputNamesOf, info, values, attrs: call.attrs, attrsOther: twin.attrs, outputs, opset, unit: call.attrs,
+    });
+    if (produced.length !== call.outputs.length) {
+      throw new ValueError(`toOnnx: the lowering of ${describe(call)} gave ${produced.length} outputs; the op has ${call.outputs.length}`);
+    }
+    call.outputs.forEach((v, k) => {
+      names.set(v.data, produced[k]!);
+      infos.set(produced[k]!, outputs[k]!);
+    });
+  });
+
+  const outputs = a.outputs.map((v, k) => {
+    const name = names.get(v.data);
+    if (name === undefined) {
+      throw new ValueError(`toOnnx: output ${k} of forward was not computed by Strata's ops from the input (it is a constant or was made from .data); an exported graph's outputs must depend on its input`);
+    }
+    return { name, info: infoOf(v.data, b.outputs[k]!.data) };
+  });
+  return { graph, inputs, outputs };
+}

@@ -1,0 +1,120 @@
+// The ONNX graph being written: nodes in order, initializers, unique names. Lowerings add to it
+// through the OnnxGraph interface that @strata/autograd declares for custom functions.
+import type { OnnxAttribute, OnnxGraph } from "@strata/autograd";
+import { Tensor, ValueError, full, type DType } from "@strata/tensor";
+import { onnx, type proto } from "./proto.js";
+
+const TensorType = onnx.TensorProto.DataType;
+const AttrType = onnx.AttributeProto.AttributeType;
+
+/** ONNX's element type of a Strata dtype (bool and the integers as themselves). */
+export function elementType(dtype: DType): number {
+  switch (dtype) {
+    case "float32": return TensorType.FLOAT;
+    case "float64": return TensorType.DOUBLE;
+    case "int32": return TensorType.INT32;
+    case "bool": return TensorType.BOOL;
+    default: throw new ValueError(`toOnnx: no ONNX element type for dtype ${String(dtype)}`);
+  }
+}
+
+/** The little-endian bytes of a tensor's values in row-major order (ONNX's raw_data). */
+function rawBytes(t: Tensor): Uint8Array {
+  const values = t.toTypedArray();
+  if (t.dtype === "bool") return Uint8Array.from(values as ArrayLike<number>, (v) => (v ? 1 : 0));
+  const copy = (values as Float32Array).slice();
+  return new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength);
+}
+
+/** A TensorProto of a Strata tensor, or of int64 values (shapes and axes, which ONNX wants as int64). */
+export function tensorProto(name: string, value: Tensor | { int64: readonly number[]; shape: readonly number[] }): proto.ITensorProto {
+  if (value instanceof Tensor) return { name, dims: [...value.shape], dataType: elementType(value.dtype), rawData: rawBytes(value) };
+  const data = BigInt64Array.from(value.int64, (v) => BigInt(v));
+  return { name, dims: [...value.shape], dataType: TensorType.INT64, rawData: new Uint8Array(data.buffer) };
+}
+
+/** An attribute as ONNX encodes it; integers stay INT, floats come tagged ({ float }). */
+function attributeProto(op: string, name: string, value: OnnxAttribute): proto.IAttributeProto {
+  if (value instanceof Tensor) return { name, type: AttrType.TENSOR, t: tensorProto("", value) };
+  if (typeof value === "string") return { name, type: AttrType.STRING, s: new TextEncoder().encode(value) };
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new ValueError(`${op}: attribute ${name} = ${value} is not an integer; write { float: ${value} } for a FLOAT attribute`);
+    return { name, type: AttrType.INT, i: value };
+  }
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === "string")) return { name, type: AttrType.STRINGS, strings: (value as string[]).map((v) => new TextEncoder().encode(v)) };
+    if (!value.every((v) => Number.isInteger(v))) throw new ValueError(`${op}: attribute ${name} = [${value.join(", ")}] holds non-integers; write { floats: [...] } for FLOATS`);
+    return { name, type: AttrType.INTS, ints: [...(value as number[])] };
+  }
+  if ("float" in value) return { name, type: AttrType.FLOAT, f: value.float };
+  if ("floats" in value) return { name, type: AttrType.FLOATS, floats: [...value.floats] };
+  throw new ValueError(`${op}: attribute ${name} has an unsupported value ${String(value)}`);
+}
+
+/** The graph under construction; implements the interface lowerings see. */
+export class GraphBuilder implements OnnxGraph {
+  readonly nodes: proto.INodeProto[] = [];
+  readonly initializers: proto.ITensorProto[] = [];
+  readonly domains = new Set<string>();
+  #used = new Set<string>();
+  #scalars = new Map<string, string>();
+
+  /** A name not used yet, from `base`. */
+  fresh(base: string): string {
+    const clean = base.replace(/[^A-Za-z0-9_./:-]/g, "_") || "v";
+    let name = clean;
+    for (let k = 1; this.#used.has(name); k++) name = `${clean}_${k}`;
+    this.#used.add(name);
+    return name;
+  }
+
+  /** Reserves `name` exactly (graph inputs and outputs, parameters' state-dict keys). */
+  reserve(name: string): string {
+    if (this.#used.has(name)) throw new ValueError(`toOnnx: the name ${name} is used twice in the graph`);
+    this.#used.add(name);
+    return name;
+  }
+
+  /** Adds a node; `options.names` gives its outputs names reserved by the caller (the graph's outputs). */
+  node(opType: string, inputs: readonly string[], attributes: Readonly<Record<string, OnnxAttribute>> = {}, options: { readonly outputs?: number; readonly domain?: string; readonly names?: readonly string[] } = {}): string[] {
+    if (typeof opType !== "string" || opType === "") throw new ValueError(`toOnnx: a node needs an op type, got ${String(opType)}`);
+    const count = options.outputs ?? 1;
+    const outputs = options.names ? [...options.names] : Array.from({ length: count }, () => this.fresh(opType));
+    const attribute = Object.entries(attributes).map(([name, value]) => attributeProto(opType, name, value));
+    const node: proto.INodeProto = { opType, input: [...inputs], output: outputs, name: this.fresh(`${opType}_node`), attribute };
+    if (options.domain) {
+      node.domain = options.domain;
+      this.domains.add(options.domain);
+    }
+    this.nodes.push(node);
+    return outputs;
+  }
+
+  /** Adds one node with one output; its name. */
+  op(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>): string {
+    return this.node(opType, inputs, attributes)[0]!;
+  }
+
+  constant(value: Tensor, name?: string): string {
+    const id = name === undefined ? this.fresh("const") : this.reserve(name);
+    this.initializers.push(tensorProto(id, value));
+    return id;
+  }
+
+  /** An int64 initializer (shapes, axes, slice bounds), as ONNX's shape ops take them. */
+  int64s(values: readonly number[], shape: readonly number[] = [values.length]): string {
+    const id = this.fresh("ints");
+    this.initializers.push(tensorProto(id, { int64: values, shape }));
+    return id;
+  }
+
+  /** A scalar constant of `dtype`, shared by every use of the same value. */
+  scalar(value: number, dtype: DType): string {
+    const key = `${dtype}:${Object.is(value, -0) ? "-0" : String(value)}`;
+    const known = this.#scalars.get(key);
+    if (known !== undefined) return known;
+    const id = this.constant(full([], value, { dtype }));
+    this.#scalars.set(key, id);
+    return id;
+  }
+}
