@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
 import { createInterface } from "node:readline";
+import { ValueError } from "@strata/tensor";
 import { loadMnist } from "../mnist/mnist.js";
 import { positiveFlag, textFlag } from "../shared/flags.js";
 import { defaultModelPath } from "./paths.js";
@@ -162,7 +163,7 @@ if (process.argv[1] === import.meta.filename) {
   const concurrency = positiveFlag("load-test", "concurrency", 16);
   const batchText = textFlag("batch-sizes", "1,2,4,8");
   const batchSizes = batchText.split(",").map(Number);
-  if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`load-test: --batch-sizes takes positive whole numbers separated by commas, got ${batchText}`);
+  if (batchSizes.some((b) => !Number.isInteger(b) || b < 1)) throw new ValueError(`load-test: --batch-sizes takes positive whole numbers separated by commas, got ${batchText}`);
   const { images, labels } = mnistTestImages(1000);
   const given = textFlag("url", "");
   const server = given === "" ? await startChildServer(textFlag("model", defaultModelPath)) : { url: given, stop: () => {} };

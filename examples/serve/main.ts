@@ -5,6 +5,7 @@
 //   --threads N     ONNX Runtime's threads inside one operator (default: one per core)
 // Prints "serve: listening on http://127.0.0.1:PORT …" once it answers (load-test.ts reads that line).
 import { existsSync } from "node:fs";
+import { ValueError } from "@strata/tensor";
 import { defaultModelPath } from "./paths.js";
 import { openPredictor } from "./predictor.js";
 import { startServer } from "./server.js";
@@ -12,11 +13,11 @@ import { positiveFlag, textFlag } from "../shared/flags.js";
 
 const modelPath = textFlag("model", defaultModelPath);
 if (!existsSync(modelPath)) {
-  throw new Error(`serve: no model at ${modelPath}; write one with \`npx tsx examples/serve/export.ts\` (after \`pnpm mnist-cnn\`), or pass --model FILE`);
+  throw new ValueError(`serve: no model at ${modelPath}; write one with \`npx tsx examples/serve/export.ts\` (after \`pnpm mnist-cnn\`), or pass --model FILE`);
 }
 const portText = textFlag("port", "8080");
 const port = Number(portText);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`serve: --port takes a port number from 0 to 65535, got ${portText}`);
+if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValueError(`serve: --port takes a port number from 0 to 65535, got ${portText}`);
 const threads = positiveFlag("serve", "threads", 0);
 
 const predictor = await openPredictor(modelPath, threads > 0 ? { intraOpThreads: threads } : {});

@@ -7,8 +7,9 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { noGrad } from "@strata/autograd";
-import { load } from "@strata/nn";
-import { argmax, softmax, Tensor } from "@strata/tensor";
+import { Linear, load } from "@strata/nn";
+import { toOnnx } from "@strata/onnx";
+import { argmax, rng, softmax, tensor, Tensor, ValueError } from "@strata/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportCheckpoint } from "./export.js";
 import { mnistTestImages, percentile, runLoadTest } from "./load-test.js";
@@ -28,7 +29,7 @@ let expectedProbabilities: number[][];
 beforeAll(async () => {
   const checkpoint = await trainSmallCheckpoint(outDir);
   const modelPath = join(outDir, "model.onnx");
-  await exportCheckpoint(checkpoint, modelPath);
+  exportCheckpoint(checkpoint, modelPath);
   const { model } = load(checkpoint);
   model.eval();
   const logits = noGrad(() => model.forward(new Tensor(images.pixels, [IMAGES, 1, 28, 28]))).data;
@@ -161,6 +162,24 @@ describe("serve: ONNX Runtime behind node:http", () => {
     expect(result.latency.max).toBe(sorted.at(-1));
     expect(result.latency.p50).toBeLessThanOrEqual(result.latency.p90);
     expect(result.latency.p90).toBeLessThanOrEqual(result.latency.p99);
+  });
+
+  it("opens any classifier with an input \"input\" and an output \"output\", and refuses other graphs", async () => {
+    const linear = new Linear(4, 3, { rng: rng(5) });
+    const small = await openPredictor(toOnnx(linear, { inputShape: [1, 4] }));
+    try {
+      expect([small.imageShape, small.pixelsPerImage, small.classCount]).toEqual([[4], 4, 3]);
+      const x = [[0.1, 0.2, 0.3, 0.4], [1, 0, 0, 1]];
+      const got = await small.predict(Float32Array.from(x.flat()), 2);
+      const want = softmax(noGrad(() => linear.forward(tensor(x))).data, { axis: 1 });
+      expect(maxDifference(got.probabilities, want.toArray() as number[][])).toBeLessThan(1e-6);
+      await expect(small.predict(new Float32Array(7), 2)).rejects.toThrow("serve: predict got 7 values for 2 images; expected 2 × 4");
+    } finally {
+      await small.close();
+    }
+    const renamed = toOnnx(linear, { inputShape: [1, 4], inputNames: ["pixels"] });
+    await expect(openPredictor(renamed)).rejects.toThrow(ValueError);
+    await expect(openPredictor(renamed)).rejects.toThrow('serve: the model has inputs [pixels]; expected one tensor named "input" (as @strata/onnx\'s toOnnx writes)');
   });
 
   it("takes nearest-rank percentiles", () => {

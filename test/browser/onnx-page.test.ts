@@ -25,7 +25,7 @@ let predictor: Predictor;
 
 beforeAll(async () => {
   const modelPath = join(outDir, "model.onnx");
-  await exportCheckpoint(await trainSmallCheckpoint(outDir, 3000), modelPath);
+  exportCheckpoint(await trainSmallCheckpoint(outDir, 3000), modelPath);
   predictor = await openPredictor(modelPath);
   served = await startExample({ isolated: true, onnxModel: modelPath });
   browser = await launchChromium();
