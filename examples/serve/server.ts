@@ -63,6 +63,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
+    // a client that goes away mid-body: settle, so that nothing waits for the rest
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("the client closed the connection before the body ended"));
+    });
   });
 }
 
