@@ -4,7 +4,9 @@ import type { Primitive, PrimitiveAttrs } from "@strata/autograd";
 import { formatShape, type SliceArg } from "@strata/tensor";
 import { elementType } from "./graph-builder.js";
 import { cannotExport, infoOf, only, type Lower, type LowerArgs } from "./lowering.js";
-import { lowerAdaptiveAvgPool2d, lowerAvgPool2d, lowerConv2d } from "./lower-conv.js";
+import { lowerConv2d } from "./lower-conv.js";
+import { erfDouble } from "./lower-erf.js";
+import { lowerAdaptiveAvgPool2d, lowerAvgPool2d } from "./lower-pool.js";
 
 const unary = (opType: string): Lower => (args) => [args.graph.op(opType, [only(args)])];
 const binary = (opType: string): Lower => (args) => [args.graph.op(opType, [args.inputs[0]!, args.inputs[1]!])];
@@ -83,7 +85,9 @@ function lowerBroadcastTo(args: LowerArgs<PrimitiveAttrs["broadcastTo"]>): strin
 export const primitiveLowerings: { readonly [P in Primitive]: Lower<PrimitiveAttrs[P]> } = {
   neg: unary("Neg"), exp: unary("Exp"), log: unary("Log"), sqrt: unary("Sqrt"), reciprocal: unary("Reciprocal"),
   abs: unary("Abs"), sin: unary("Sin"), cos: unary("Cos"), tanh: unary("Tanh"), softplus: unary("Softplus"),
-  sign: unary("Sign"), floor: unary("Floor"), ceil: unary("Ceil"), erf: unary("Erf"),
+  sign: unary("Sign"), floor: unary("Floor"), ceil: unary("Ceil"),
+  // ONNX Runtime runs Erf in float32 only
+  erf: (args) => [infoOf(args, 0).dtype === "float64" ? erfDouble(args, only(args)) : args.graph.op("Erf", [only(args)])],
   // ONNX's Round, like Strata's, rounds halves to even
   round: unary("Round"),
   log1p: (args) => [args.graph.op("Log", [args.graph.op("Add", [only(args), args.graph.scalar(1, args.outputs[0]!.dtype)])])],
