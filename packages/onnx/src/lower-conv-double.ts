@@ -4,6 +4,7 @@
 // window's taps at once (the indices depend only on the spatial sizes, which the graph fixes),
 // and a MatMul per channel group sums taps times weights: the convolution's own sum, in float64.
 import type { ConvSpec } from "./lower-conv.js";
+import { requireStaticSpatial } from "./lower-batched.js";
 import { infoOf, type LowerArgs } from "./lowering.js";
 
 const product = (sizes: readonly number[]): number => sizes.reduce((a, b) => a * b, 1);
@@ -46,6 +47,7 @@ function tapIndices(spec: ConvSpec, padded: readonly number[], outSpatial: reado
 export function convAsMatMul(args: LowerArgs, x: string, weight: string, bias: string | null, spec: ConvSpec, outSpatial: readonly number[]): string {
   const { graph } = args;
   const dims = spec.kernel.length;
+  requireStaticSpatial(args, dims, "a float64 convolution's gather (ONNX Runtime has no float64 Conv)");
   const shape = infoOf(args, 0).shape;
   const channels = shape[shape.length - dims - 1]!;
   const spatial = shape.slice(shape.length - dims);

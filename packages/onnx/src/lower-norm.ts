@@ -42,7 +42,7 @@ export const lowerLayerNorm: Lower<LayerNormAttrs> = (args) => {
 };
 
 /** ReduceMean over `axes`, kept: the axes are an input from opset 18, an attribute before. */
-function reduceMean(args: LowerArgs, x: string, axes: readonly number[]): string {
+export function reduceMean(args: LowerArgs, x: string, axes: readonly number[]): string {
   if (args.opset >= 18) return args.graph.op("ReduceMean", [x, args.graph.int64s(axes)], { keepdims: 1 });
   return args.graph.op("ReduceMean", [x], { axes: [...axes], keepdims: 1 });
 }

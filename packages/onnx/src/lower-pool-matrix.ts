@@ -6,6 +6,7 @@
 // ONNX's AveragePool cannot: float64 (ONNX Runtime has no float64 AveragePool or
 // GlobalAveragePool kernel), a divisor override, adaptive windows that do not tile the input.
 import { adaptiveAvgPool2d, avgPool2d, eye, mul, type DType, type Tensor } from "@strata/tensor";
+import { requireStaticSpatial } from "./lower-batched.js";
 import type { LowerArgs } from "./lowering.js";
 
 /** One axis of an average pooling, as Strata's options give it. */
@@ -41,6 +42,7 @@ export function axisMatrix(axis: AxisAverage, dtype: DType): Tensor {
  */
 export function averageByMatrices(args: LowerArgs, x: string, axes: readonly AxisAverage[], dtype: DType, scale = 1): string {
   const { graph } = args;
+  requireStaticSpatial(args, axes.length, "an average pooling written as matrices (float64, a divisor override, adaptive windows, or an ambiguous ceil mode)");
   const matrices = axes.map((a) => axisMatrix(a, dtype));
   if (scale !== 1) matrices[0] = mul(matrices[0]!, scale);
   if (axes.length === 1) return graph.op("MatMul", [x, graph.constant(matrices[0]!)]);

@@ -4,8 +4,9 @@
 // run (float64), is written as products with constant matrices instead (lower-pool-matrix.ts).
 import type { AvgPool1dOptions, MaxPool1dOptions, PrimitiveAttrs } from "@strata/autograd";
 import type { AvgPool2dOptions, MaxPool2dOptions } from "@strata/tensor";
-import { batched } from "./lower-batched.js";
+import { batched, requireStaticSpatial } from "./lower-batched.js";
 import { perAxis } from "./lower-conv.js";
+import { reduceMean } from "./lower-norm.js";
 import { averageByMatrices, type AxisAverage } from "./lower-pool-matrix.js";
 import { infoOf, type Lower, type LowerArgs } from "./lowering.js";
 
@@ -63,6 +64,7 @@ function poolAttributes(w: Window, ceil: boolean, ends = w.padding): Record<stri
  */
 function maxPool(args: LowerArgs<MaxPool2dOptions | MaxPool1dOptions>, dims: number): string[] {
   const w = windowOf(args.attrs, dims);
+  if (w.ceilMode) requireStaticSpatial(args, dims, "ceil mode's output size");
   const sizes = infoOf(args, 0).shape.slice(-dims);
   const out = args.outputs[0]!.shape.slice(-dims);
   const mode = ceilModeOf(w, sizes, out);
@@ -86,6 +88,7 @@ function averagePool(args: LowerArgs, x: string, options: AvgPool2dOptions | Avg
   const includePad = options.countIncludePad ?? true;
   const divisor = "divisorOverride" in options ? options.divisorOverride : undefined;
   const info = infoOf(args, 0);
+  if (w.ceilMode) requireStaticSpatial(args, dims, "ceil mode's output size");
   const sizes = info.shape.slice(-dims);
   const mode = ceilModeOf(w, sizes, args.outputs[0]!.shape.slice(-dims));
   if (info.dtype === "float32" && divisor === undefined && mode !== "ambiguous") {
@@ -104,7 +107,7 @@ export const lowerAvgPool2d: Lower<PrimitiveAttrs["avgPool2d"]> = (args) => [ave
 export const lowerAvgPool1d: Lower<AvgPool1dOptions> = (args) => [batched(args, 1, (x) => averagePool(args, x, args.attrs, 1))];
 
 /**
- * adaptiveAvgPool2d: GlobalAveragePool for an output of 1×1, AveragePool when the output size
+ * adaptiveAvgPool2d: GlobalAveragePool for an output of 1×1 (ReduceMean in float64), AveragePool when the output size
  * divides the input's (equal windows, stride = window), else (and in float64) matrices, since
  * adaptive windows of uneven size are no AveragePool.
  */
@@ -112,8 +115,12 @@ export const lowerAdaptiveAvgPool2d: Lower<PrimitiveAttrs["adaptiveAvgPool2d"]> 
   const x = infoOf(args, 0);
   const out = perAxis(args.attrs.outputSize, 2, 1);
   const size = x.shape.slice(-2);
+  if (out.every((n) => n === 1)) {
+    // ONNX Runtime has GlobalAveragePool in float32 only
+    return [x.dtype === "float32" ? args.graph.op("GlobalAveragePool", [args.inputs[0]!]) : reduceMean(args, args.inputs[0]!, [2, 3])];
+  }
   if (x.dtype === "float32") {
-    if (out.every((n) => n === 1)) return [args.graph.op("GlobalAveragePool", [args.inputs[0]!])];
+    requireStaticSpatial(args, 2, "adaptive pooling's windows");
     if (size.every((n, i) => n % out[i]! === 0)) {
       const kernel = size.map((n, i) => n / out[i]!);
       return [args.graph.op("AveragePool", [args.inputs[0]!], { kernel_shape: kernel, strides: kernel })];
