@@ -2,9 +2,10 @@
 // operators a layer lowered to, and their attributes.
 import onnxProto from "onnx-proto";
 
-/** One node: its operator and its integer and integer-list attributes. */
+/** One node: its operator, its inputs' names and its integer and integer-list attributes. */
 export interface NodeSummary {
   readonly opType: string;
+  readonly inputs: readonly string[];
   readonly ints: Readonly<Record<string, number | number[]>>;
 }
 
@@ -17,7 +18,7 @@ export function nodesOf(bytes: Uint8Array): NodeSummary[] {
       if (a.type === onnxProto.onnx.AttributeProto.AttributeType.INT) ints[a.name!] = Number(a.i);
       if (a.type === onnxProto.onnx.AttributeProto.AttributeType.INTS) ints[a.name!] = (a.ints ?? []).map(Number);
     }
-    return { opType: node.opType!, ints };
+    return { opType: node.opType!, inputs: [...(node.input ?? [])], ints };
   });
 }
 
