@@ -2,8 +2,10 @@
 import { infoOf, only, type Lower } from "./lowering.js";
 
 /**
- * leakyRelu as LeakyRelu; in float64 as Where(x > 0, x, alpha·x), since LeakyRelu's alpha is a
- * float32 attribute (0.2 would be 0.2000000030) while Strata multiplies by the float64 slope.
+ * leakyRelu as LeakyRelu; in float64 as Where(x > 0, x, alpha·x): LeakyRelu's alpha is a float32
+ * attribute (0.2 would be 0.2000000030) while Strata multiplies by the float64 slope, and ONNX
+ * Runtime 1.31 has no float64 kernel for LeakyRelu at opset 21 ("Could not find an implementation
+ * for LeakyRelu(16)"), though it has one at 17.
  */
 export const lowerLeakyRelu: Lower<{ alpha: number }> = (args) => {
   const x = infoOf(args, 0);

@@ -1,7 +1,7 @@
 // Convolution and pooling layers exported and run in ONNX Runtime, in float32 and float64, at a
 // batch size other than the exported one: every output within the tolerance of Strata's
 // forward (expectOrtMatches), and the graph written with the operators it should be.
-import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d, type Module } from "@strata/nn";
+import { AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv1d, Conv2d, Flatten, LayerNorm, LeakyReLU, MaxPool2d, Sequential, type Module } from "@strata/nn";
 import { randn, rng, type DType } from "@strata/tensor";
 import { describe, expect, it } from "vitest";
 import { onlyNode, opTypesOf } from "./graph-nodes.js";
@@ -121,5 +121,17 @@ describe("the ONNX operators poolings lower to", () => {
     expect(opTypesOf(await bytesOf(new AdaptiveAvgPool2d(1), [2, 1, 5, 5], "float64"))).toEqual(["ReduceMean"]);
     expect(onlyNode(await bytesOf(new AdaptiveAvgPool2d([2, 3]), [2, 1, 6, 9]), "AveragePool").ints).toMatchObject({ kernel_shape: [3, 3], strides: [3, 3] });
     expect(opTypesOf(await bytesOf(new AdaptiveAvgPool2d([4, 3]), [2, 1, 7, 5]))).toEqual(["MatMul", "MatMul"]);
+  });
+});
+
+describe.each(DTYPES)("at opset 21 in %s", (dtype) => {
+  it("a network of every convolution, pooling and normalisation layer", async () => {
+    const model = new Sequential(
+      new Conv2d(2, 4, 3, { padding: 1, rng: rng(1), dtype }), new BatchNorm2d(4, { dtype }), new LeakyReLU(0.1),
+      new MaxPool2d(2, { ceilMode: true }), new AvgPool2d(2, { padding: 1, countIncludePad: false }), new AdaptiveAvgPool2d([2, 1]),
+      new Flatten(), new LayerNorm(8, { dtype }),
+    );
+    const x = randn([3, 2, 7, 6], { rng: rng(2), dtype });
+    await expectOrtMatches(model, { inputShape: [2, 2, 7, 6], inputDtype: dtype as "float32", opset: 21 }, [x]);
   });
 });
