@@ -53,27 +53,37 @@ function ceilModeOf(w: Window, sizes: readonly number[], out: readonly number[])
   return out.every((o, k) => o === rounded[k]) ? "ceil" : "ambiguous";
 }
 
-/** ONNX's attributes of a window: pads are all begins then all ends; `ends` overrides the ends. */
-function poolAttributes(w: Window, ceil: boolean, ends = w.padding): Record<string, number | number[]> {
-  return { kernel_shape: [...w.kernel], strides: [...w.strides], pads: [...w.padding, ...ends], ceil_mode: ceil ? 1 : 0 };
+/** ONNX's attributes of a window: pads are all begins then all ends. */
+function poolAttributes(w: Window, ceil: boolean): Record<string, number | number[]> {
+  return { kernel_shape: [...w.kernel], strides: [...w.strides], pads: [...w.padding, ...w.padding], ceil_mode: ceil ? 1 : 0 };
 }
 
 /**
- * MaxPool over `dims` spatial axes; ONNX's MaxPool, like PyTorch's, ignores the padding, so an
- * ambiguous ceil mode becomes floor mode with the right padding each axis needs for its last window.
+ * MaxPool over `dims` spatial axes; ONNX's MaxPool, like PyTorch's, ignores the padding. An
+ * ambiguous ceil mode becomes an explicit −∞ padding, with on the right what each axis's last
+ * window needs, and floor mode (MaxPool's own pads could not say it: ONNX Runtime refuses pads as
+ * large as the kernel, which a dilated window may need).
  */
 function maxPool(args: LowerArgs<MaxPool2dOptions | MaxPool1dOptions>, dims: number): string[] {
+  const { graph } = args;
   const w = windowOf(args.attrs, dims);
   if (w.ceilMode) requireStaticSpatial(args, dims, "ceil mode's output size");
-  const sizes = infoOf(args, 0).shape.slice(-dims);
+  const x = infoOf(args, 0);
+  const sizes = x.shape.slice(-dims);
   const out = args.outputs[0]!.shape.slice(-dims);
   const mode = ceilModeOf(w, sizes, out);
-  const ends = mode !== "ambiguous" ? w.padding : out.map((o, k) => {
+  if (mode !== "ambiguous") {
+    const attributes = { ...poolAttributes(w, mode === "ceil"), dilations: [...w.dilations] };
+    return [batched(args, dims, (v) => graph.op("MaxPool", [v], attributes))];
+  }
+  const ends = out.map((o, k) => {
     const lastEnd = (o - 1) * w.strides[k]! + w.dilations[k]! * (w.kernel[k]! - 1) + 1;
     return Math.max(w.padding[k]!, lastEnd - sizes[k]! - w.padding[k]!);
   });
-  const attributes = { ...poolAttributes(w, mode === "ceil", ends), dilations: [...w.dilations] };
-  return [batched(args, dims, (x) => args.graph.op("MaxPool", [x], attributes))];
+  const pads = graph.int64s([0, 0, ...w.padding, 0, 0, ...ends]);
+  const unpadded = { ...w, padding: w.padding.map(() => 0) };
+  const attributes = { ...poolAttributes(unpadded, false), dilations: [...w.dilations] };
+  return [batched(args, dims, (v) => graph.op("MaxPool", [graph.op("Pad", [v, pads, graph.scalar(-Infinity, x.dtype)])], attributes))];
 }
 
 export const lowerMaxPool2d: Lower<MaxPool2dOptions> = (args) => maxPool(args, 2);
@@ -107,9 +117,9 @@ export const lowerAvgPool2d: Lower<PrimitiveAttrs["avgPool2d"]> = (args) => [ave
 export const lowerAvgPool1d: Lower<AvgPool1dOptions> = (args) => [batched(args, 1, (x) => averagePool(args, x, args.attrs, 1))];
 
 /**
- * adaptiveAvgPool2d: GlobalAveragePool for an output of 1×1 (ReduceMean in float64), AveragePool when the output size
- * divides the input's (equal windows, stride = window), else (and in float64) matrices, since
- * adaptive windows of uneven size are no AveragePool.
+ * adaptiveAvgPool2d: GlobalAveragePool for an output of 1×1 (ReduceMean in float64), AveragePool
+ * when the output size divides the input's (equal windows, stride = window), else (and in
+ * float64) matrices, since adaptive windows of uneven size are no AveragePool.
  */
 export const lowerAdaptiveAvgPool2d: Lower<PrimitiveAttrs["adaptiveAvgPool2d"]> = (args) => {
   const x = infoOf(args, 0);
