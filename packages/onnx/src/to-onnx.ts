@@ -172,7 +172,8 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
       output: outputValues.map((o) => valueInfo(o, o.name, batch)),
     },
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model_)).finish();
+  // a copy of its own: under Node protobufjs returns a view into a shared pool, which `bytes.buffer` would expose
+  return new Uint8Array(onnx.ModelProto.encode(onnx.ModelProto.create(model_)).finish());
 }
 
 /**
