@@ -5,7 +5,7 @@ import {
   mul, neg, pow, reciprocal, reshape, round, sign, sin, slice, softplus, sqrt, sum, tanh, transpose, Variable, where, type Operand,
 } from "@strata/autograd";
 import { Linear, Module } from "@strata/nn";
-import { randn, rng, tensor, type DType } from "@strata/tensor";
+import { randn, rng, tensor } from "@strata/tensor";
 import { describe, it } from "vitest";
 import { expectOrtMatches } from "./ort.js";
 
@@ -51,7 +51,7 @@ class Structural extends Module<[Operand], Variable[]> {
   }
 }
 
-describe.each<DType>(["float64", "float32"])("primitives in %s", (dtype) => {
+describe.each(["float64", "float32"] as const)("primitives in %s", (dtype) => {
   it("elementwise ops run in ONNX Runtime as in Strata, at another batch size", async () => {
     await expectOrtMatches(new Elementwise(), { inputShape: [2, 6], inputDtype: dtype }, [randn([5, 6], { rng: rng(1), dtype })]);
   });
