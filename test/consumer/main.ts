@@ -1,10 +1,11 @@
 // The program test/consumer.test.ts compiles and runs in a fresh project that installed Strata's
 // four packed tarballs with npm: it uses each package as a user would, and prints what the test checks.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { noGrad } from "@strata/autograd";
 import { binaryCrossEntropy, deepNetwork, fit, load, save, trainTestSplit } from "@strata/nn";
+import { saveOnnx, toOnnx } from "@strata/onnx";
 import { Adam } from "@strata/optim";
 import { kernelOptions, matmul, rand, randn, rng, setKernelOptions, type Tensor } from "@strata/tensor";
 
@@ -30,6 +31,13 @@ try {
   save(model, join(dir, "circle.safetensors"), { optimizer });
   const reloaded = load(join(dir, "circle.safetensors")).model as typeof model;
   console.log(`reloaded accuracy ${accuracy(reloaded, xTest, yTest).toFixed(4)}`);
+  // The same model as ONNX (the package's own tests run such files in ONNX Runtime): the file
+  // holds toOnnx's bytes, with the dynamic batch axis and the parameters under their keys.
+  saveOnnx(model, join(dir, "circle.onnx"), { inputShape: [2, 1] });
+  const file = readFileSync(join(dir, "circle.onnx"));
+  const text = file.toString("latin1");
+  const named = Object.keys(model.stateDict()).every((key) => text.includes(key));
+  console.log(`onnx file as toOnnx gives ${file.equals(toOnnx(model, { inputShape: [2, 1] }))}, batch axis ${text.includes("batch")}, parameters named ${named}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
