@@ -66,6 +66,21 @@ describe.each(["float32", "float64"] as const)("recurrent layers in %s", (dtype)
     const model = layer(kind, dtype, { numLayers: 2, bidirectional: true });
     await expectOrtMatches(model, { inputShape: [[L, 2, F], [4, 2, H]], batchAxis: 1 }, [noise([L, 3, F], dtype), noise([4, 3, H], dtype, 2)]);
   });
+
+  it("LSTM with (h0, c0) given: forward's tuple argument becomes two graph inputs", async () => {
+    const lstm = layer("LSTM", dtype, { numLayers: 2, bidirectional: true }) as LSTM;
+    class WithState extends Module<[Operand, Operand, Operand], [Variable, [Variable, Variable]]> {
+      lstm = lstm;
+      forward(x: Operand, h0: Operand, c0: Operand): [Variable, [Variable, Variable]] {
+        return this.lstm.forward(x, [h0, c0]);
+      }
+    }
+    // x (L, N, F) and the states (layers·dirs, N, H): the batch is axis 1 of all three (toOnnx takes one batchAxis)
+    const model = new WithState();
+    const inputs = (n: number, seed: number): Tensor[] => [noise([L, n, F], dtype, seed), noise([4, n, H], dtype, seed + 1), noise([4, n, H], dtype, seed + 2)];
+    const { outputs } = await expectOrtMatches(model, { inputShape: [[L, 2, F], [4, 2, H], [4, 2, H]], batchAxis: 1, example: inputs(2, 1) }, inputs(3, 4));
+    expect(outputs.map((o) => o.shape)).toEqual([[L, 3, 2 * H], [4, 3, H], [4, 3, H]]);
+  });
 });
 
 describe("recurrent layers' free axes (float32, ONNX's operators)", () => {
