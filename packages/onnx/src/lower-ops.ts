@@ -1,6 +1,7 @@
 // Autograd's built-in ops reported as a whole (activations, softmax, normalisations, …) as ONNX
 // nodes, keyed by the op's name.
 import { cannotExport, only, type Lower } from "./lowering.js";
+import { lowerGruCell, lowerLstmCell, lowerSharedLinear, lowerUnbind } from "./lower-cells.js";
 
 /** Dropout at export: the identity, since export traces evaluation; in training it is refused. */
 const dropoutLowering: Lower<{ p: number; training: boolean }> = (args) => {
@@ -19,4 +20,8 @@ export const opLowerings: Readonly<Record<string, Lower<never>>> = {
   logSoftmax: ((args) => [args.graph.op("LogSoftmax", [only(args)], { axis: args.attrs.axis })]) as Lower<{ axis: number }>,
   dropout: dropoutLowering,
   dropout2d: dropoutLowering,
+  lstmCellPointwise: lowerLstmCell,
+  gruCellPointwise: lowerGruCell,
+  unbind: lowerUnbind,
+  sharedLinear: lowerSharedLinear,
 };

@@ -2,6 +2,7 @@
 // which ONNX Runtime's recurrent kernels lack), run by ONNX Runtime at another batch size (and, in
 // float32, another sequence length) and compared with Strata's forward.
 import { GRU, LSTM, Module, RNN, type RecurrentOptions } from "@strata/nn";
+import { toOnnx } from "@strata/onnx";
 import { randn, rng, type Tensor } from "@strata/tensor";
 import type { Operand, Variable } from "@strata/autograd";
 import { describe, expect, it } from "vitest";
@@ -100,7 +101,7 @@ describe("recurrent layers' free axes (float32, ONNX's operators)", () => {
 
   it("float64 unbatched input is refused: its steps are unrolled, so its length cannot follow the batch", () => {
     const model = layer("GRU", "float64");
-    expect(() => expectOrtMatches(model, { inputShape: [L, F], batchAxis: 0 }, [noise([L, F], "float64")])).rejects.toThrow(
+    expect(() => toOnnx(model, { inputShape: [L, F], batchAxis: 0 })).toThrow(
       /layer GRU in float64 is written as its steps unrolled.*sequence length \(5\) cannot follow the batch size/,
     );
   });
