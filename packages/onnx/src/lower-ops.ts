@@ -1,6 +1,7 @@
 // Autograd's built-in ops reported as a whole (activations, softmax, normalisations, …) as ONNX
 // nodes, keyed by the op's name.
 import { cannotExport, only, type Lower } from "./lowering.js";
+import { lowerAttentionWithWeights, lowerScaledDotProductAttention } from "./lower-attention.js";
 import { lowerGruCell, lowerLstmCell, lowerSharedLinear, lowerUnbind } from "./lower-cells.js";
 
 /** Dropout at export: the identity, since export traces evaluation; in training it is refused. */
@@ -24,4 +25,6 @@ export const opLowerings: Readonly<Record<string, Lower<never>>> = {
   gruCellPointwise: lowerGruCell,
   unbind: lowerUnbind,
   sharedLinear: lowerSharedLinear,
+  scaledDotProductAttention: lowerScaledDotProductAttention,
+  attentionWithWeights: lowerAttentionWithWeights,
 };
