@@ -1,4 +1,4 @@
-// The public API's documentation contract, checked on every export of the four packages' entry
+// The public API's documentation contract, checked on every export of the five packages' entry
 // points with the TypeScript compiler: a summary, an `@example` (whose code test/doc-examples runs),
 // and, for functions and classes, the errors they throw (`@throws`) or the words "Never throws".
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
-const PACKAGES = ["tensor", "autograd", "nn", "optim"];
+const PACKAGES = ["tensor", "autograd", "nn", "optim", "onnx"];
 
 interface ExportDoc {
   name: string;
@@ -38,7 +38,7 @@ const docs = exportDocs();
 const missing = (test: (d: ExportDoc) => boolean): string[] => docs.filter((d) => !test(d)).map((d) => d.name);
 
 describe("the public API's documentation", () => {
-  it("covers every export of the four packages", () => {
+  it("covers every export of the five packages", () => {
     expect(docs.length).toBeGreaterThan(300);
     expect(missing((d) => d.summary.trim().length > 0)).toEqual([]);
   });

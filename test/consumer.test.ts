@@ -1,4 +1,4 @@
-// Strata as a user gets it, following the README's "Use Strata in your project": the four packages
+// Strata as a user gets it, following the README's "Use Strata in your project": the five packages
 // are packed by pnpm (which builds them to dist with tsc first), the tarballs are installed with npm
 // into a fresh project outside the workspace, and two TypeScript programs there are compiled with
 // tsc, skipLibCheck off, and run with node: the README's own program, and test/consumer/main.ts,
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..");
-const PACKAGES = ["tensor", "autograd", "nn", "optim"];
+const PACKAGES = ["tensor", "autograd", "nn", "optim", "onnx"];
 const work = mkdtempSync(join(tmpdir(), "strata-consumer-"));
 const packs = join(work, "strata-packs");
 const project = join(work, "my-project");
@@ -85,6 +85,7 @@ describe("a project that installs the packed packages with npm", () => {
     const accuracy = Number(/test accuracy ([\d.]+)/.exec(out)?.[1]);
     expect(accuracy, out).toBeGreaterThan(0.9);
     expect(out).toContain(`reloaded accuracy ${accuracy.toFixed(4)}`);
+    expect(out).toMatch(/onnx input 2 x batch, \d+ nodes/);
   });
 
   it("runs the WebAssembly kernels on two threads from the installed package", () => {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { noGrad, variable } from "@strata/autograd";
 import { tensor } from "@strata/tensor";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectOrtMatches } from "../../packages/onnx/test/ort.js";
 import { readCorpus } from "./corpus.js";
 import { CharTransformer, sequenceCrossEntropy } from "./models.js";
 import { run, sampleCheckpoint, type CharLmOptions, type ModelKind, type SamplingOptions } from "./run.js";
@@ -83,6 +84,12 @@ describe("char-lm example", () => {
       result.trained.eval();
       reloaded.model.eval();
       noGrad(() => expect(reloaded.model.forward(ids).data.equals(result.trained.forward(ids).data)).toBe(true));
+
+      // the trained model exported to ONNX (int32 ids, a window of the traced length) runs in ONNX
+      // Runtime on 3 real windows as in Strata, though traced on one
+      const windows = tensor(Int32Array.from(reloaded.vocabulary.encode(text.slice(200, 248))), { shape: [3, 16] });
+      const example = windows.slice([0, 1]).contiguous();
+      await expectOrtMatches(result.trained, { inputShape: [1, 16], inputDtype: "int32", example }, [windows]);
 
       const svg = readFileSync(result.plotPath, "utf8");
       expect(svg.startsWith("<svg")).toBe(true);

@@ -3,7 +3,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { load } from "@strata/nn";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectOrtMatches } from "../../packages/onnx/test/ort.js";
+import { loadMnist } from "../mnist/mnist.js";
 import { run } from "./run.js";
 
 const outDir = mkdtempSync(join(tmpdir(), "strata-mnist-cnn-"));
@@ -22,5 +25,13 @@ describe("mnist-cnn example", () => {
     expect(svg).toContain("training loss");
     expect(svg).toContain("test accuracy");
     expect(result.reloadedAgrees).toBe(true);
+
+    // The trained CNN (batch norm on its running statistics) exported to ONNX runs in ONNX Runtime
+    // on 23 real test images as in Strata, though traced on one.
+    const model = load(result.checkpointPath).model;
+    const test = loadMnist("test", 23).X;
+    const images = test.T.reshape([23, 1, 28, 28]).contiguous();
+    const { outputs } = await expectOrtMatches(model, { inputShape: [1, 1, 28, 28] }, [images]);
+    expect(outputs[0]!.shape).toEqual([23, 10]);
   }, 120_000);
 });

@@ -3,7 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { load } from "@strata/nn";
 import { afterAll, describe, expect, it } from "vitest";
+import { expectOrtMatches } from "../../packages/onnx/test/ort.js";
 import { loadMnist } from "./mnist.js";
 import { run } from "./run.js";
 
@@ -33,5 +35,12 @@ describe("mnist example", () => {
     expect(svg).toContain("training loss");
     expect(svg).toContain("test accuracy");
     expect(result.reloadedAgrees).toBe(true);
+
+    // The trained network exported to ONNX (examples as columns, (784, batch)) runs in ONNX Runtime
+    // on 37 real test images as in Strata, though traced on one.
+    const model = load(result.checkpointPath).model;
+    const images = loadMnist("test", 37).X.contiguous();
+    const { outputs } = await expectOrtMatches(model, { inputShape: [784, 1] }, [images]);
+    expect(outputs[0]!.shape).toEqual([10, 37]);
   });
 });

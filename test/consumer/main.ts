@@ -1,11 +1,13 @@
 // The program test/consumer.test.ts compiles and runs in a fresh project that installed Strata's
 // four packed tarballs with npm: it uses each package as a user would, and prints what the test checks.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { noGrad } from "@strata/autograd";
 import { binaryCrossEntropy, deepNetwork, fit, load, save, trainTestSplit } from "@strata/nn";
+import { saveOnnx } from "@strata/onnx";
 import { Adam } from "@strata/optim";
+import onnxProto from "onnx-proto";
 import { kernelOptions, matmul, rand, randn, rng, setKernelOptions, type Tensor } from "@strata/tensor";
 
 // Points in the square [-1, 1]²: label 1 inside the circle of radius 0.7, else 0. Columns are examples.
@@ -30,6 +32,11 @@ try {
   save(model, join(dir, "circle.safetensors"), { optimizer });
   const reloaded = load(join(dir, "circle.safetensors")).model as typeof model;
   console.log(`reloaded accuracy ${accuracy(reloaded, xTest, yTest).toFixed(4)}`);
+  // The same model as ONNX: examples as columns, the batch axis left dynamic.
+  saveOnnx(model, join(dir, "circle.onnx"), { inputShape: [2, 1] });
+  const graph = onnxProto.onnx.ModelProto.decode(readFileSync(join(dir, "circle.onnx"))).graph!;
+  const dims = graph.input![0]!.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || String(d.dimValue));
+  console.log(`onnx input ${dims.join(" x ")}, ${graph.node!.length} nodes`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

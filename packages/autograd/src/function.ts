@@ -5,7 +5,7 @@ import { isGradEnabled, noGrad } from "./mode.js";
 import { guardValuesOnly, recordingGrad } from "./values-only.js";
 import { nodeFor, tracks, valueOf } from "./record.js";
 import type { OnnxLowering } from "./onnx-lowering.js";
-import { reportCall } from "./trace.js";
+import { reportCall, untraced } from "./trace.js";
 import { Variable, type Operand } from "./variable.js";
 
 /**
@@ -169,7 +169,8 @@ export function recordedFunction<S = unknown>(spec: FunctionSpec<S>, guard: bool
   };
   return (...operands: Operand[]): Variable => {
     const ctx = new Context<S>();
-    const out = noGrad(() => spec.forward(ctx, ...operands.map(valueOf)));
+    // the forward's own ops, if it calls any, are hidden: a trace sees the function as a whole
+    const out = untraced(() => noGrad(() => spec.forward(ctx, ...operands.map(valueOf))));
     if (!(out instanceof Tensor)) {
       throw new ValueError(`defineFunction(${spec.name}): forward returned ${String(out)}; expected a Tensor`);
     }

@@ -11,6 +11,14 @@ import { Variable } from "./variable.js";
  * {@link PrimitiveAttrs}), a built-in op reported as a whole (`op` its function's name), a custom
  * function made with {@link defineFunction} (`spec` its definition), or a unit an exporter
  * reports itself through {@link tracedCall} (a layer, say).
+ *
+ * @example
+ * ```ts
+ * import { traceCalls, variable, type TracedKind } from "@strata/autograd";
+ * const kinds: TracedKind[] = [];
+ * traceCalls((c) => kinds.push(c.kind), () => variable([1]).mul(2).relu());
+ * console.log(kinds); // ["primitive", "op"]
+ * ```
  */
 export type TracedKind = "primitive" | "op" | "function" | "unit";
 
@@ -78,7 +86,8 @@ function variablesIn(out: unknown, into: Variable[] = []): Variable[] {
  * Runs `compute` as one traced call: while a trace runs, the ops inside it are hidden and the call
  * is reported once, after it returns, with the variables of its result as outputs. Outside a
  * trace it only runs `compute`. Built-in ops use it with kind "op"; an exporter uses it with kind
- * "unit" to report a layer it lowers as a whole.
+ * "unit" to report a layer it lowers as a whole. Never throws itself; what `compute` throws
+ * passes through.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@
 import type { Primitive, PrimitiveAttrs } from "@strata/autograd";
 import { formatShape, type SliceArg } from "@strata/tensor";
 import { elementType } from "./graph-builder.js";
-import { cannotExport, infoOf, only, type Lower, type LowerArgs } from "./lowering.js";
+import { cannotExport, inFloat32, infoOf, only, type Lower, type LowerArgs } from "./lowering.js";
 import { lowerAdaptiveAvgPool2d, lowerAvgPool2d, lowerConv2d } from "./lower-conv.js";
 
 const unary = (opType: string): Lower => (args) => [args.graph.op(opType, [only(args)])];
@@ -20,11 +20,14 @@ const gradientOnly = (what: string): Lower => (args) => {
  */
 function targetShape(args: LowerArgs, shape: readonly number[], other: readonly number[]): number[] {
   const free = shape.map((n, k) => n !== other[k] || shape.length !== other.length);
-  const count = free.filter(Boolean).length;
-  if (count > 1) {
-    throw cannotExport(args.op, `to shape ${formatShape(shape)} has ${count} axes that change with the batch size (${formatShape(other)} at another batch size); at most one can be inferred`);
+  const x = infoOf(args, 0);
+  // An axis kept from the input at the same place is copied (0); one other may be inferred (-1).
+  const copied = free.map((f, k) => f && !shape.includes(0) && x.dynamic[k] === true && x.shape[k] === shape[k]);
+  const inferred = free.filter((f, k) => f && !copied[k]).length + shape.filter((n) => n === -1).length;
+  if (inferred > 1) {
+    throw cannotExport(args.op, `to shape ${formatShape(shape)} has more than one axis to infer at export (${formatShape(other)} at another batch size); at most one axis can change with the batch size besides those kept in place`);
   }
-  return shape.map((n, k) => (free[k] ? -1 : n));
+  return shape.map((n, k) => (copied[k] ? 0 : free[k] ? -1 : n));
 }
 
 type ReduceAttrs = PrimitiveAttrs["sum"];
@@ -82,8 +85,17 @@ function lowerBroadcastTo(args: LowerArgs<PrimitiveAttrs["broadcastTo"]>): strin
 
 export const primitiveLowerings: { readonly [P in Primitive]: Lower<PrimitiveAttrs[P]> } = {
   neg: unary("Neg"), exp: unary("Exp"), log: unary("Log"), sqrt: unary("Sqrt"), reciprocal: unary("Reciprocal"),
-  abs: unary("Abs"), sin: unary("Sin"), cos: unary("Cos"), tanh: unary("Tanh"), softplus: unary("Softplus"),
-  sign: unary("Sign"), floor: unary("Floor"), ceil: unary("Ceil"), erf: unary("Erf"),
+  abs: unary("Abs"), sin: unary("Sin"), cos: unary("Cos"), tanh: unary("Tanh"),
+  // log(1 + e^−|x|) + max(x, 0), stable for every x, from ops ONNX Runtime has in float64 too (its Softplus is float only)
+  softplus: (args) => {
+    const { graph } = args;
+    const dtype = args.outputs[0]!.dtype;
+    const x = only(args);
+    const tail = graph.op("Log", [graph.op("Add", [graph.op("Exp", [graph.op("Neg", [graph.op("Abs", [x])])]), graph.scalar(1, dtype)])]);
+    return [graph.op("Add", [tail, graph.op("Max", [x, graph.scalar(0, dtype)])])];
+  },
+  sign: unary("Sign"), floor: unary("Floor"), ceil: unary("Ceil"),
+  erf: (args) => [inFloat32(args, "Erf", only(args))],
   // ONNX's Round, like Strata's, rounds halves to even
   round: unary("Round"),
   log1p: (args) => [args.graph.op("Log", [args.graph.op("Add", [only(args), args.graph.scalar(1, args.outputs[0]!.dtype)])])],
@@ -92,7 +104,9 @@ export const primitiveLowerings: { readonly [P in Primitive]: Lower<PrimitiveAtt
   sum: reduce("ReduceSum", 13), max: reduce("ReduceMax", 18), min: reduce("ReduceMin", 18),
   reshape: (args) => {
     const shape = targetShape(args, args.attrs.shape, args.attrsOther.shape);
-    return [args.graph.op("Reshape", [only(args), args.graph.int64s(shape)], shape.includes(0) ? { allowzero: 1 } : {})];
+    // a length 0 in the traced shape would read as "copy" without allowzero; copies (0) exist only without one
+    const empty = args.attrs.shape.includes(0);
+    return [args.graph.op("Reshape", [only(args), args.graph.int64s(shape)], empty ? { allowzero: 1 } : {})];
   },
   transpose: (args) => [args.graph.op("Transpose", [only(args)], { perm: [...args.attrs.perm] })],
   broadcastTo: lowerBroadcastTo,

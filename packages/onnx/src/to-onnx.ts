@@ -7,7 +7,16 @@ import { onnx, type proto } from "./proto.js";
 import { traceForward } from "./trace-model.js";
 import { unitsOf } from "./lower-units.js";
 
-/** The dtypes an exported graph's input may have. */
+/**
+ * The dtypes an exported graph's input may have: floats for features, int32 for token ids.
+ *
+ * @example
+ * ```ts
+ * import type { OnnxInputDType } from "@strata/onnx";
+ * const ids: OnnxInputDType = "int32";
+ * console.log(ids); // "int32"
+ * ```
+ */
 export type OnnxInputDType = "float32" | "float64" | "int32";
 
 /**
@@ -172,7 +181,8 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
       output: outputValues.map((o) => valueInfo(o, o.name, batch)),
     },
   };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model_)).finish();
+  // a copy of its own: under Node protobufjs returns a view into a shared pool, which `bytes.buffer` would expose
+  return new Uint8Array(onnx.ModelProto.encode(onnx.ModelProto.create(model_)).finish());
 }
 
 /**

@@ -39,12 +39,12 @@ export function strataOutputs(model: Module, inputs: readonly Tensor[]): Tensor[
     if (r instanceof Variable) out.push(r.data);
     else if (Array.isArray(r)) r.forEach(walk);
   };
-  const wasTraining = model.training;
+  const modes = model.modules().map((m) => m.training);
   model.eval();
   try {
-    walk(noGrad(() => model.forward(...inputs)));
+    walk(noGrad(() => model.forward(...inputs.map((t) => new Variable(t)))));
   } finally {
-    model.train(wasTraining);
+    model.modules().forEach((m, k) => (m.training = modes[k]!));
   }
   return out;
 }
