@@ -38,17 +38,17 @@ const configs: [string, Kind, RecurrentOptions][] = [
 ];
 
 describe.each(["float32", "float64"] as const)("recurrent layers in %s", (dtype) => {
-  const expected = (kind: Kind): number => (dtype === "float32" ? 1 : 0);
+  // float32 uses ONNX's operator (one node per layer); float64 the unrolled steps, no such node
+  const nodesPerLayer = dtype === "float32" ? 1 : 0;
   describe.each(configs)("%s", (_, kind, options) => {
     it("one layer: ONNX Runtime's outputs and final states match forward's at another batch size", async () => {
       const bytes = await check(layer(kind, dtype, options), dtype);
-      // float32 uses ONNX's operator (one node per layer); float64 the unrolled steps, no such node
-      expect(opTypes(bytes).filter((t) => t === kind).length).toBe(expected(kind));
+      expect(opTypes(bytes).filter((t) => t === kind).length).toBe(nodesPerLayer);
     });
 
     it("two layers, bidirectional: each layer one node, directions side by side", async () => {
       const bytes = await check(layer(kind, dtype, { ...options, numLayers: 2, bidirectional: true }), dtype);
-      expect(opTypes(bytes).filter((t) => t === kind).length).toBe(2 * expected(kind));
+      expect(opTypes(bytes).filter((t) => t === kind).length).toBe(2 * nodesPerLayer);
     });
 
     it("batchFirst, no bias", async () => {
