@@ -7,6 +7,7 @@ import { DTypeError, ValueError } from "@strata/tensor";
 import { add, mul, tanh, where } from "./elementwise.js";
 import { sigmoid } from "./composites.js";
 import { record, valueOf } from "./record.js";
+import { tracedCall } from "./trace.js";
 import type { Operand, Variable } from "./variable.js";
 
 /**
@@ -119,13 +120,19 @@ export function relu6(x: Operand): Variable {
   return clamped("relu6", x, 0, 6);
 }
 
-/** x inside the open interval (min, max), the constant bound outside and at it: the derivative is the open interval's mask. */
+/**
+ * x inside the open interval (min, max), the constant bound outside and at it: the derivative is
+ * the open interval's mask. Reported to a trace as one op (its mask and bounds are computed on
+ * values, which an exporter could not follow), with its bounds as attributes.
+ */
 function clamped(op: string, x: Operand, min: number, max: number): Variable {
   if (typeof min !== "number" || typeof max !== "number" || !Number.isFinite(min) || !Number.isFinite(max) || !(min < max)) {
     throw new ValueError(`${op}: expected finite bounds minVal < maxVal, got minVal = ${String(min)} and maxVal = ${String(max)}`);
   }
   const v = valueOf(x);
   if (typeof v !== "number" && !T.isFloatDType(v.dtype)) throw new DTypeError(`${op}: x is ${v.dtype}; expected float32 or float64 (cast it first)`);
-  const inside = T.logicalAnd(T.gt(v, min), T.lt(v, max));
-  return where(inside, x, T.clip(v, min, max));
+  return tracedCall("op", op, [x], { min, max }, () => {
+    const inside = T.logicalAnd(T.gt(v, min), T.lt(v, max));
+    return where(inside, x, T.clip(v, min, max));
+  });
 }

@@ -1,57 +1,67 @@
-// Convolution and average pooling primitives as ONNX's Conv, AveragePool and GlobalAveragePool,
-// with PyTorch's padding rules written out as explicit pads.
-import type { PrimitiveAttrs } from "@strata/autograd";
-import { formatShape } from "@strata/tensor";
-import { cannotExport, infoOf, only, type Lower } from "./lowering.js";
+// Convolutions (the conv2d primitive and the conv1d op) as ONNX's Conv, with PyTorch's padding
+// rules written out as explicit pads. ONNX Runtime has no float64 Conv kernel, so a float64
+// convolution is written as the same sum in ops it does run in float64 (lower-conv-double.ts).
+import type { Conv1dOptions, PrimitiveAttrs } from "@strata/autograd";
+import { cannotExport, infoOf, type Lower, type LowerArgs } from "./lowering.js";
+import { convAsMatMul } from "./lower-conv-double.js";
+import { batched } from "./lower-batched.js";
 
-const pair = (v: number | readonly number[] | undefined, fallback: number): [number, number] =>
-  v === undefined ? [fallback, fallback] : typeof v === "number" ? [v, v] : [v[0]!, v[1]!];
+/** The geometry of an N-d convolution in ONNX's terms (one entry per spatial axis; pads begins then ends). */
+export interface ConvSpec {
+  readonly kernel: readonly number[];
+  readonly strides: readonly number[];
+  readonly dilations: readonly number[];
+  readonly pads: readonly number[];
+  readonly group: number;
+}
 
-/** ONNX pads [top, left, bottom, right] of PyTorch's padding; "same" puts the odd one at the end, as PyTorch. */
-function convPads(padding: PrimitiveAttrs["conv2d"]["options"]["padding"], kernel: readonly number[], dilation: [number, number]): number[] {
-  if (padding === "valid") return [0, 0, 0, 0];
+/** One value per spatial axis, from a number, a list, or the default. */
+export const perAxis = (v: number | readonly number[] | undefined, dims: number, fallback: number): number[] =>
+  v === undefined ? Array<number>(dims).fill(fallback) : typeof v === "number" ? Array<number>(dims).fill(v) : [...v];
+
+/** ONNX pads (all begins, then all ends) of PyTorch's padding; "same" puts the odd one at the end, as PyTorch. */
+function convPads(padding: number | readonly number[] | "same" | "valid" | undefined, kernel: readonly number[], dilation: readonly number[]): number[] {
+  if (padding === "valid") return kernel.map(() => 0).concat(kernel.map(() => 0));
   if (padding === "same") {
     const total = kernel.map((k, i) => dilation[i]! * (k - 1));
     const begin = total.map((t) => Math.floor(t / 2));
     return [...begin, ...total.map((t, i) => t - begin[i]!)];
   }
-  const [ph, pw] = pair(padding, 0);
-  return [ph, pw, ph, pw];
+  const p = perAxis(padding, kernel.length, 0);
+  return [...p, ...p];
+}
+
+/**
+ * The convolution of x `(N, C, …)` by weight `(O, C/group, …kernel)` plus bias `(O)` (null: none),
+ * `outSpatial` the output's spatial sizes.
+ */
+function convNodes(args: LowerArgs, x: string, weight: string, bias: string | null, spec: ConvSpec, outSpatial: readonly number[]): string {
+  const info = infoOf(args, 0);
+  if (info.dtype === "float64") return convAsMatMul(args, x, weight, bias, spec, outSpatial);
+  return args.graph.op("Conv", bias === null ? [x, weight] : [x, weight, bias], {
+    kernel_shape: [...spec.kernel], strides: [...spec.strides], dilations: [...spec.dilations], pads: [...spec.pads], group: spec.group,
+  });
 }
 
 /** conv2d(x, weight, bias) as Conv; the bias is the number 0 when the layer has none. */
 export const lowerConv2d: Lower<PrimitiveAttrs["conv2d"]> = (args) => {
   const { options } = args.attrs;
+  const kernel = infoOf(args, 1).shape.slice(2);
+  const dilations = perAxis(options.dilation, 2, 1);
+  const spec: ConvSpec = { kernel, strides: perAxis(options.stride, 2, 1), dilations, pads: convPads(options.padding, kernel, dilations), group: options.groups ?? 1 };
+  const bias = typeof args.values[2] === "number" ? null : args.inputs[2]!;
+  return [convNodes(args, args.inputs[0]!, args.inputs[1]!, bias, spec, args.outputs[0]!.shape.slice(2))];
+};
+
+/** conv1d(x, weight, bias?) as a 1-D Conv; x `(N, C, L)` or unbatched `(C, L)`. */
+export const lowerConv1d: Lower<Conv1dOptions> = (args) => {
+  const options = args.attrs;
   const weight = infoOf(args, 1);
+  if (weight.shape.length !== 3) throw cannotExport(args.op, `expected weight (outC, inC/groups, k), got rank ${weight.shape.length}`);
   const kernel = weight.shape.slice(2);
-  const dilation = pair(options.dilation, 1);
-  const inputs = typeof args.values[2] === "number" ? [args.inputs[0]!, args.inputs[1]!] : [args.inputs[0]!, args.inputs[1]!, args.inputs[2]!];
-  return [args.graph.op("Conv", inputs, {
-    kernel_shape: kernel, strides: pair(options.stride, 1), dilations: dilation, pads: convPads(options.padding, kernel, dilation), group: options.groups ?? 1,
-  })];
-};
-
-/** avgPool2d as AveragePool (a divisor override has no ONNX form). */
-export const lowerAvgPool2d: Lower<PrimitiveAttrs["avgPool2d"]> = (args) => {
-  const { options } = args.attrs;
-  if (options.divisorOverride !== undefined) throw cannotExport(args.op, `with divisorOverride ${options.divisorOverride} has no ONNX form (AveragePool divides by the window's size)`);
-  const kernel = pair(options.kernelSize, 1);
-  const [ph, pw] = pair(options.padding, 0);
-  return [args.graph.op("AveragePool", [only(args)], {
-    kernel_shape: kernel, strides: pair(options.stride ?? options.kernelSize, 1), pads: [ph, pw, ph, pw],
-    ceil_mode: options.ceilMode ? 1 : 0, count_include_pad: options.countIncludePad === false ? 0 : 1,
-  })];
-};
-
-/** adaptiveAvgPool2d as GlobalAveragePool (output 1×1) or AveragePool (sizes that divide evenly). */
-export const lowerAdaptiveAvgPool2d: Lower<PrimitiveAttrs["adaptiveAvgPool2d"]> = (args) => {
-  const x = infoOf(args, 0);
-  const out = pair(args.attrs.outputSize, 1);
-  const size = x.shape.slice(-2);
-  if (out[0] === 1 && out[1] === 1) return [args.graph.op("GlobalAveragePool", [only(args)])];
-  if (size.some((n, i) => n % out[i]! !== 0)) {
-    throw cannotExport(args.op, `from ${formatShape(size)} to ${formatShape(out)}: ONNX has no adaptive pooling, and windows of equal size exist only when the output size divides the input size`);
-  }
-  const kernel = size.map((n, i) => n / out[i]!);
-  return [args.graph.op("AveragePool", [only(args)], { kernel_shape: kernel, strides: kernel })];
+  const dilations = [options.dilation ?? 1];
+  const spec: ConvSpec = { kernel, strides: [options.stride ?? 1], dilations, pads: convPads(options.padding, kernel, dilations), group: options.groups ?? 1 };
+  const bias = args.inputs[2] ? args.inputs[2] : null;
+  const out = args.outputs[0]!.shape;
+  return [batched(args, 1, (x) => convNodes(args, x, args.inputs[1]!, bias, spec, out.slice(-1)))];
 };

@@ -1,5 +1,10 @@
 // Autograd's built-in ops reported as a whole (activations, softmax, normalisations, …) as ONNX
 // nodes, keyed by the op's name.
+import { lowerConv1d } from "./lower-conv.js";
+import { lowerEmbedding } from "./lower-embedding.js";
+import { lowerBatchNorm, lowerLayerNorm } from "./lower-norm.js";
+import { lowerAvgPool1d, lowerMaxPool1d, lowerMaxPool2d } from "./lower-pool.js";
+import { lowerClamp, lowerLeakyRelu } from "./lower-activations.js";
 import { cannotExport, only, type Lower } from "./lowering.js";
 import { lowerAttentionWithWeights, lowerScaledDotProductAttention } from "./lower-attention.js";
 import { lowerGruCell, lowerLstmCell, lowerSharedLinear, lowerUnbind } from "./lower-cells.js";
@@ -16,7 +21,9 @@ const dropoutLowering: Lower<{ p: number; training: boolean }> = (args) => {
 export const opLowerings: Readonly<Record<string, Lower<never>>> = {
   relu: (args) => [args.graph.op("Relu", [only(args)])],
   sigmoid: (args) => [args.graph.op("Sigmoid", [only(args)])],
-  leakyRelu: ((args) => [args.graph.op("LeakyRelu", [only(args)], { alpha: { float: args.attrs.alpha } })]) as Lower<{ alpha: number }>,
+  leakyRelu: lowerLeakyRelu,
+  hardtanh: lowerClamp,
+  relu6: lowerClamp,
   softmax: ((args) => [args.graph.op("Softmax", [only(args)], { axis: args.attrs.axis })]) as Lower<{ axis: number }>,
   logSoftmax: ((args) => [args.graph.op("LogSoftmax", [only(args)], { axis: args.attrs.axis })]) as Lower<{ axis: number }>,
   dropout: dropoutLowering,
@@ -27,4 +34,11 @@ export const opLowerings: Readonly<Record<string, Lower<never>>> = {
   sharedLinear: lowerSharedLinear,
   scaledDotProductAttention: lowerScaledDotProductAttention,
   attentionWithWeights: lowerAttentionWithWeights,
+  layerNorm: lowerLayerNorm,
+  batchNorm: lowerBatchNorm,
+  embedding: lowerEmbedding,
+  conv1d: lowerConv1d,
+  maxPool2d: lowerMaxPool2d,
+  maxPool1d: lowerMaxPool1d,
+  avgPool1d: lowerAvgPool1d,
 };

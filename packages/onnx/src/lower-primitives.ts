@@ -3,8 +3,10 @@
 import type { Primitive, PrimitiveAttrs } from "@strata/autograd";
 import { formatShape, type SliceArg } from "@strata/tensor";
 import { elementType } from "./graph-builder.js";
-import { cannotExport, inFloat32, infoOf, only, type Lower, type LowerArgs } from "./lowering.js";
-import { lowerAdaptiveAvgPool2d, lowerAvgPool2d, lowerConv2d } from "./lower-conv.js";
+import { cannotExport, infoOf, only, type Lower, type LowerArgs } from "./lowering.js";
+import { lowerConv2d } from "./lower-conv.js";
+import { erfDouble } from "./lower-erf.js";
+import { lowerAdaptiveAvgPool2d, lowerAvgPool2d } from "./lower-pool.js";
 
 const unary = (opType: string): Lower => (args) => [args.graph.op(opType, [only(args)])];
 const binary = (opType: string): Lower => (args) => [args.graph.op(opType, [args.inputs[0]!, args.inputs[1]!])];
@@ -95,7 +97,8 @@ export const primitiveLowerings: { readonly [P in Primitive]: Lower<PrimitiveAtt
     return [graph.op("Add", [tail, graph.op("Max", [x, graph.scalar(0, dtype)])])];
   },
   sign: unary("Sign"), floor: unary("Floor"), ceil: unary("Ceil"),
-  erf: (args) => [inFloat32(args, "Erf", only(args))],
+  // ONNX Runtime runs Erf in float32 only: in float64 the series and continued fraction of Strata's own kernel (lower-erf.ts)
+  erf: (args) => [args.outputs[0]!.dtype === "float64" ? erfDouble(args, only(args)) : args.graph.op("Erf", [only(args)])],
   // ONNX's Round, like Strata's, rounds halves to even
   round: unary("Round"),
   log1p: (args) => [args.graph.op("Log", [args.graph.op("Add", [only(args), args.graph.scalar(1, args.outputs[0]!.dtype)])])],
