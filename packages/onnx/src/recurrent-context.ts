@@ -39,13 +39,25 @@ export function directionsOf(context: RecurrentContext, l: number): DirectionWei
   }));
 }
 
+/** The constants written for each layer, by graph: a layer called many times (a decoder's steps) shares them. */
+const written = new WeakMap<GraphBuilder, WeakMap<object, Map<string, string>>>();
+
 /**
- * A constant under a readable name made unique ("LSTM_l0_W", then "LSTM_l0_W_1", …). The
- * recurrent lowerings' constants are new tensors (re-packed or transposed from the parameters), not
- * the layer's own, so they are not named by state-dict keys.
+ * The layer's constant `base` ("LSTM_l0_W", made unique in the graph as "LSTM_l0_W_1", … when
+ * another layer took that name), computed by `make` the first time this layer asks for it in this
+ * graph and shared after. The recurrent lowerings' constants are new tensors (re-packed or
+ * transposed from the parameters), not the layer's own, so they are not named by state-dict keys.
  */
-export function namedConstant(graph: GraphBuilder, base: string, value: Tensor): string {
+export function layerConstant(context: RecurrentContext, base: string, make: () => Tensor): string {
+  const { graph, layer } = context;
+  const byLayer = written.get(graph) ?? new WeakMap<object, Map<string, string>>();
+  written.set(graph, byLayer);
+  const names = byLayer.get(layer) ?? new Map<string, string>();
+  byLayer.set(layer, names);
+  const known = names.get(base);
+  if (known !== undefined) return known;
   const name = graph.fresh(base);
-  graph.initializers.push(tensorProto(name, value));
+  graph.initializers.push(tensorProto(name, make()));
+  names.set(base, name);
   return name;
 }

@@ -1,7 +1,8 @@
 // One recurrent layer as one node of ONNX's RNN, GRU or LSTM operator (opset 14 semantics, layout
 // 0: ONNX Runtime's CPU kernels refuse layout 1, so batch-first input is transposed by the caller).
-import { namedConstant, type LayerWriter, type RecurrentContext, directionsOf } from "./recurrent-context.js";
-import { packLayer } from "./recurrent-weights.js";
+import { directionsOf, layerConstant, type LayerWriter, type RecurrentContext } from "./recurrent-context.js";
+import type { Tensor } from "@strata/tensor";
+import { packLayer, type PackedLayer } from "./recurrent-weights.js";
 
 /** ONNX writes absent optional inputs as "", and may leave trailing ones out. */
 function trimmed(inputs: readonly string[]): string[] {
@@ -27,11 +28,12 @@ export const operatorLayer: LayerWriter = (context, l, input) => {
   const [dirs, hidden] = [layer.numDirections, layer.hiddenSize];
   const ints = (values: number[]): string => graph.int64s(values);
   const stateOf = (all: string): string => (all === "" ? "" : graph.op("Slice", [all, ints([l * dirs]), ints([(l + 1) * dirs]), ints([0])]));
-  const packed = packLayer(kind, directionsOf(context, l), hidden);
+  let packed: PackedLayer | undefined;
+  const part = (key: "w" | "r" | "b"): Tensor => (packed ??= packLayer(kind, directionsOf(context, l), hidden))[key]!;
   const base = `${kind}_l${l}`;
   const inputs = [
-    input, namedConstant(graph, `${base}_W`, packed.w), namedConstant(graph, `${base}_R`, packed.r),
-    packed.b === null ? "" : namedConstant(graph, `${base}_B`, packed.b),
+    input, layerConstant(context, `${base}_W`, () => part("w")), layerConstant(context, `${base}_R`, () => part("r")),
+    layer.bias ? layerConstant(context, `${base}_B`, () => part("b")) : "",
     "", // sequence_lens: every sequence runs to L, as in Strata
     stateOf(context.h0),
     ...(kind === "LSTM" ? [stateOf(context.c0)] : []),

@@ -2,10 +2,10 @@
 // float64 path, since ONNX Runtime (1.31) has no float64 kernel for RNN, GRU or LSTM. The steps
 // are the ones Strata computes: every step's input projection in one MatMul, then per step
 // h·W_hhᵀ and the cell's pointwise formula (lower-cells.ts).
-import { add, zeros } from "@strata/tensor";
+import { add, zeros, type Tensor } from "@strata/tensor";
 import { gruCellNodes, lstmCellNodes } from "./lower-cells.js";
 import { cannotExport } from "./lowering.js";
-import { directionsOf, namedConstant, type LayerWriter, type RecurrentContext } from "./recurrent-context.js";
+import { directionsOf, layerConstant, type LayerWriter, type RecurrentContext } from "./recurrent-context.js";
 import type { DirectionWeights } from "./recurrent-weights.js";
 
 /** Zeros (N, H) with N read from `input` (L, N, F) at run time: the state when none is given. */
@@ -27,12 +27,12 @@ function direction(context: RecurrentContext, w: DirectionWeights, k: number, re
   const { graph, kind, layer } = context;
   const hidden = layer.hiddenSize;
   const base = `${kind}_l${Math.floor(k / layer.numDirections)}${reverse ? "_reverse" : ""}`;
+  const constant = (name: string, make: () => Tensor): string => layerConstant(context, `${base}_${name}`, make);
+  let proj = graph.op("MatMul", [input, constant("Wih_T", () => w.weightIh.T)]);
   // RNN and LSTM only ever add b_hh to the projection; GRU keeps it apart (inside r·(h·W_hnᵀ + b_hn))
-  const inputBias = w.biasIh === null ? null : kind === "GRU" ? w.biasIh : add(w.biasIh, w.biasHh!);
-  let proj = graph.op("MatMul", [input, namedConstant(graph, `${base}_Wih_T`, w.weightIh.T)]);
-  if (inputBias !== null) proj = graph.op("Add", [proj, namedConstant(graph, `${base}_bias`, inputBias)]);
-  const whhT = namedConstant(graph, `${base}_Whh_T`, w.weightHh.T);
-  const bHh = kind === "GRU" && w.biasHh !== null ? namedConstant(graph, `${base}_bias_hh`, w.biasHh) : null;
+  if (w.biasIh !== null) proj = graph.op("Add", [proj, constant("bias", () => (kind === "GRU" ? w.biasIh! : add(w.biasIh!, w.biasHh!)))]);
+  const whhT = constant("Whh_T", () => w.weightHh.T);
+  const bHh = kind === "GRU" && w.biasHh !== null ? constant("bias_hh", () => w.biasHh!) : null;
   let h = initial(context, context.h0, k, input);
   let c = kind === "LSTM" ? initial(context, context.c0, k, input) : null;
   const out = Array<string>(context.length);

@@ -4,9 +4,9 @@
 import { GRU, LSTM, Module, RNN, type RecurrentOptions } from "@strata/nn";
 import { toOnnx } from "@strata/onnx";
 import { randn, rng, type Tensor } from "@strata/tensor";
-import type { Operand, Variable } from "@strata/autograd";
+import { slice, type Operand, type Variable } from "@strata/autograd";
 import { describe, expect, it } from "vitest";
-import { freeLength, opTypes } from "./onnx-file.js";
+import { decode, freeLength, opTypes } from "./onnx-file.js";
 import { expectClose, expectOrtMatches, runOnnx, strataOutputs, TOLERANCE } from "./ort.js";
 
 type Kind = "RNN" | "GRU" | "LSTM";
@@ -81,6 +81,22 @@ describe.each(["float32", "float64"] as const)("recurrent layers in %s", (dtype)
     const inputs = (n: number, seed: number): Tensor[] => [noise([L, n, F], dtype, seed), noise([4, n, H], dtype, seed + 1), noise([4, n, H], dtype, seed + 2)];
     const { outputs } = await expectOrtMatches(model, { inputShape: [[L, 2, F], [4, 2, H], [4, 2, H]], batchAxis: 1, example: inputs(2, 1) }, inputs(3, 4));
     expect(outputs.map((o) => o.shape)).toEqual([[L, 3, 2 * H], [4, 3, H], [4, 3, H]]);
+  });
+
+  it("an LSTM stepped one token at a time (a decoder's loop) writes its weights once", async () => {
+    const lstm = layer("LSTM", dtype, { batchFirst: true }) as LSTM;
+    class Stepped extends Module<[Operand], Variable> {
+      lstm = lstm;
+      forward(x: Operand): Variable {
+        let state: [Variable, Variable] | undefined;
+        let out: Variable | undefined;
+        for (let t = 0; t < L; t++) [out, state] = this.lstm.forward(slice(x, null, [t, t + 1]), state);
+        return out!;
+      }
+    }
+    const { bytes } = await expectOrtMatches(new Stepped(), { inputShape: [2, L, F] }, [noise([3, L, F], dtype)]);
+    const names = decode(bytes).graph!.initializer!.map((t) => t.name!).filter((n) => n.startsWith("LSTM_"));
+    expect(names).toEqual(dtype === "float32" ? ["LSTM_l0_W", "LSTM_l0_R", "LSTM_l0_B"] : ["LSTM_l0_Wih_T", "LSTM_l0_bias", "LSTM_l0_Whh_T"]);
   });
 });
 
