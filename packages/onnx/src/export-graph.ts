@@ -84,9 +84,14 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
       return name;
     }
     if (other === null || !sameValues(t, other)) {
-      const shapes = other === null ? "" : ` (shape ${formatShape(t.shape)} at one batch size, ${formatShape(other.shape)} at the other)`;
+      const sameShape = other !== null && formatShape(t.shape) === formatShape(other.shape);
+      const change = other === null
+        ? "that changes with the batch size"
+        : sameShape
+          ? `whose values differ between two runs of forward (shape ${formatShape(t.shape)}: it was changed in place, or computed from the input's values)`
+          : `that changes with the batch size (shape ${formatShape(t.shape)} at one batch size, ${formatShape(other.shape)} at the other)`;
       throw new ValueError(
-        `toOnnx: input ${k} of ${describe(call)} is a tensor computed outside Strata's ops that changes with the batch size${shapes}; ` +
+        `toOnnx: input ${k} of ${describe(call)} is a tensor computed outside Strata's ops ${change}; ` +
           `compute it from the input with @strata/autograd ops (not from .data or x.shape), so that the graph can compute it for any batch`,
       );
     }

@@ -108,6 +108,24 @@ export class GraphBuilder implements OnnxGraph {
     return id;
   }
 
+  /**
+   * The nodes that compute `outputs` and the initializers they read: traced ops whose results
+   * nothing uses (a recurrent layer's final state that forward drops, a bias given as the number
+   * 0) are left out, so that engines have nothing to warn about.
+   */
+  used(outputs: readonly string[]): { nodes: proto.INodeProto[]; initializers: proto.ITensorProto[] } {
+    const needed = new Set(outputs);
+    const kept: proto.INodeProto[] = [];
+    // from the last node back: a node is kept when a kept node (or the graph's output) reads it
+    for (let k = this.nodes.length - 1; k >= 0; k--) {
+      const node = this.nodes[k]!;
+      if (!(node.output ?? []).some((o) => needed.has(o))) continue;
+      kept.push(node);
+      for (const i of node.input ?? []) if (i !== "") needed.add(i);
+    }
+    return { nodes: kept.reverse(), initializers: this.initializers.filter((t) => needed.has(t.name ?? "")) };
+  }
+
   /** A scalar constant of `dtype`, shared by every use of the same value. */
   scalar(value: number, dtype: DType): string {
     const key = `${dtype}:${Object.is(value, -0) ? "-0" : String(value)}`;

@@ -1,7 +1,7 @@
 // What a lowering sees of one traced call, and the errors lowerings throw. A lowering turns one
 // call (a primitive, a built-in op, a custom function or a layer) into ONNX nodes.
 import { ValueError, type DType, type Tensor } from "@strata/tensor";
-import { elementType, type GraphBuilder } from "./graph-builder.js";
+import type { GraphBuilder } from "./graph-builder.js";
 
 /**
  * A value of the graph: its shape at the traced batch size, which axes change with the batch size
@@ -55,15 +55,3 @@ export function infoOf(args: LowerArgs, i: number): ValueInfo {
   return info;
 }
 
-/**
- * `opType` applied to a float64 value in float32 (Cast, op, Cast back), for the few operators ONNX
- * Runtime implements in float32 only (Erf): the result keeps float32's precision, about 1e-7
- * relative, well inside what an exported float64 model is checked to (1e-5). Other dtypes apply
- * the op directly.
- */
-export function inFloat32(args: LowerArgs, opType: string, x: string): string {
-  const { graph } = args;
-  if (args.outputs[0]!.dtype !== "float64") return graph.op(opType, [x]);
-  const y = graph.op(opType, [graph.op("Cast", [x], { to: elementType("float32") })]);
-  return graph.op("Cast", [y], { to: elementType("float64") });
-}

@@ -168,6 +168,7 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
   // Outputs get their own names through Identity: a value may be an output twice, or an input.
   const outputValues = outputs.map((o, k) => ({ ...o, name: graph.node("Identity", [o.name], {}, { names: [graph.reserve(outputNames[k]!)] })[0]! }));
 
+  const used = graph.used(outputValues.map((o) => o.name));
   const model_: proto.IModelProto = {
     irVersion: IR_VERSION,
     producerName: "strata",
@@ -175,8 +176,8 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
     opsetImport: [{ domain: "", version: opset }, ...[...graph.domains].map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: model.constructor.name || "model",
-      node: graph.nodes,
-      initializer: graph.initializers,
+      node: used.nodes,
+      initializer: used.initializers,
       input: inputs.map((v) => valueInfo(v, v.name, batch)),
       output: outputValues.map((o) => valueInfo(o, o.name, batch)),
     },

@@ -14,7 +14,7 @@ const { onnx } = onnxProto;
 function decode(bytes: Uint8Array) {
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
-  return { opsetImport: model.opsetImport, graph: { input: graph.input ?? [], output: graph.output ?? [], initializer: graph.initializer ?? [] } };
+  return { opsetImport: model.opsetImport, graph: { input: graph.input ?? [], output: graph.output ?? [], initializer: graph.initializer ?? [], node: graph.node ?? [] } };
 }
 
 function dims(value: { type?: { tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string | null }[] | null } | null } | null } | null }): (number | string)[] {
@@ -47,6 +47,18 @@ describe("the exported graph", () => {
     const { outputs } = await expectOrtMatches(model, { inputShape: [2, 4] }, [randn([4, 4], { rng: rng(4) })]);
     expect(outputs[0]!.shape).toEqual([4, 3]);
     expect(model.modules().map((m) => m.training)).toEqual([true, true, true, false, true]);
+  });
+
+  it("leaves out the nodes and constants that no output needs", () => {
+    class Dead extends Module<[Operand], Variable> {
+      forward(x: Operand): Variable {
+        mul(x, 3); // computed, then dropped
+        return add(x, 1);
+      }
+    }
+    const m = decode(toOnnx(new Dead(), { inputShape: [1, 2] }));
+    expect(m.graph.node.map((n) => n.opType)).toEqual(["Add", "Identity"]);
+    expect(m.graph.initializer).toHaveLength(1);
   });
 
   it("takes several inputs and gives several outputs, an output that is an input included", async () => {
