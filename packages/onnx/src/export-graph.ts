@@ -35,6 +35,15 @@ function sameValues(a: Tensor, b: Tensor): boolean {
   return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((n, k) => n === b.shape[k]) && a.equals(b);
 }
 
+/**
+ * A call's inputs, with a layer's tuple arguments (LSTM's `[h0, c0]`) flattened in order: a unit
+ * receives forward's arguments as passed, and its lowering reads them as a flat list.
+ */
+function inputsOf(call: TracedCall): readonly unknown[] {
+  const flat = (x: unknown): unknown[] => (Array.isArray(x) ? x.flatMap(flat) : [x]);
+  return call.kind === "unit" ? call.inputs.flatMap(flat) : call.inputs;
+}
+
 function describe(call: TracedCall): string {
   return call.kind === "unit" ? `layer ${call.op}` : call.kind === "function" ? `custom function ${call.op}` : call.op;
 }
@@ -97,7 +106,8 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
     const inputNamesOf: string[] = [];
     const info: (ValueInfo | null)[] = [];
     const values: (Tensor | number | null)[] = [];
-    call.inputs.forEach((x, k) => {
+    const twinInputs = inputsOf(twin);
+    inputsOf(call).forEach((x, k) => {
       if (x === null || x === undefined) {
         inputNamesOf.push("");
         info.push(null);
@@ -112,7 +122,7 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
       }
       const t = tensorOf(x);
       if (t === null) throw new ValueError(`toOnnx: input ${k} of ${describe(call)} is ${typeof x}; expected a tensor, a number or null`);
-      const other = tensorOf(twin.inputs[k]);
+      const other = tensorOf(twinInputs[k]);
       const name = names.get(t) ?? constant(t, other, call, k);
       inputNamesOf.push(name);
       info.push(other === null ? { shape: t.shape, dynamic: t.shape.map(() => false), dtype: t.dtype } : infoOf(t, other));
