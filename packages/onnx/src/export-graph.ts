@@ -4,6 +4,7 @@
 import { Variable, type TracedCall } from "@strata/autograd";
 import type { Module } from "@strata/nn";
 import { Tensor, ValueError, formatShape } from "@strata/tensor";
+import { batchFilled, type BatchSource } from "./batch-filled.js";
 import { GraphBuilder } from "./graph-builder.js";
 import { lowerCall } from "./lower-call.js";
 import type { ValueInfo } from "./lowering.js";
@@ -53,7 +54,7 @@ function describe(call: TracedCall): string {
  * for the axes that follow the batch size. Parameters and buffers become initializers named by
  * their state-dict keys; other constants are checked to be the same in both traces.
  */
-export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: number, inputNames: readonly string[]): ExportedGraph {
+export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: number, inputNames: readonly string[], batchAxes: readonly number[]): ExportedGraph {
   if (a.calls.length !== b.calls.length || a.calls.some((c, i) => c.op !== b.calls[i]!.op)) {
     const at = a.calls.findIndex((c, i) => c.op !== b.calls[i]?.op);
     throw new ValueError(
@@ -73,6 +74,9 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
     infos.set(name, info);
     return { name, info };
   });
+  const batch: BatchSource = { input: inputs[0]!.name, axis: batchAxes[0]!, sizes: [a.inputs[0]!.shape[batchAxes[0]!]!, b.inputs[0]!.shape[batchAxes[0]!]!] };
+  let size: string | undefined;
+  const batchSize = (): string => (size ??= graph.op("Gather", [graph.op("Shape", [batch.input]), graph.int64s([batch.axis])]));
 
   // A value the trace did not produce: a parameter or buffer by its key, else a constant that must
   // not depend on the batch size.
@@ -82,6 +86,11 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
       const name = graph.constant(t, key);
       names.set(t, name);
       return name;
+    }
+    const filled = other === null || sameValues(t, other) ? null : batchFilled(graph, t, other, batch, batchSize);
+    if (filled !== null) {
+      names.set(t, filled);
+      return filled;
     }
     if (other === null || !sameValues(t, other)) {
       const sameShape = other !== null && formatShape(t.shape) === formatShape(other.shape);

@@ -43,6 +43,15 @@ describe.each(["float32", "float64"] as const)("cells in %s", (dtype) => {
     expect(opTypes(bytes).some((t) => t === "LSTM" || t === "GRU" || t === "RNN")).toBe(false);
   });
 
+  it.each([
+    ["RNNCell", () => new RNNCell(F, H, { rng: rng(4), dtype })],
+    ["GRUCell", () => new GRUCell(F, H, { rng: rng(4), dtype })],
+    ["LSTMCell", () => new LSTMCell(F, H, { rng: rng(4), dtype })],
+  ] as const)("%s called without a state starts from zeros of the graph's batch size", async (_, make) => {
+    const { bytes } = await expectOrtMatches(make(), { inputShape: [2, F], inputDtype: dtype }, [noise([7, F], dtype, 8)]);
+    expect(opTypes(bytes)).toContain("ConstantOfShape");
+  });
+
   it("lstmCellPointwise and gruCellPointwise called directly, their gates from a product", async () => {
     const w = variable(noise([F, 4 * H], dtype, 2));
     const u = variable(noise([F, 3 * H], dtype, 3));
