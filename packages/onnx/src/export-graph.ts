@@ -4,6 +4,7 @@
 import { Variable, type TracedCall } from "@strata/autograd";
 import type { Module } from "@strata/nn";
 import { Tensor, ValueError, formatShape } from "@strata/tensor";
+import { batchFilled, type BatchSource } from "./batch-filled.js";
 import { GraphBuilder } from "./graph-builder.js";
 import { lowerCall } from "./lower-call.js";
 import type { ValueInfo } from "./lowering.js";
@@ -35,6 +36,15 @@ function sameValues(a: Tensor, b: Tensor): boolean {
   return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((n, k) => n === b.shape[k]) && a.equals(b);
 }
 
+/**
+ * A call's inputs, with a layer's tuple arguments (LSTM's `[h0, c0]`) flattened in order: a unit
+ * receives forward's arguments as passed, and its lowering reads them as a flat list.
+ */
+function inputsOf(call: TracedCall): readonly unknown[] {
+  const flat = (x: unknown): unknown[] => (Array.isArray(x) ? x.flatMap(flat) : [x]);
+  return call.kind === "unit" ? call.inputs.flatMap(flat) : call.inputs;
+}
+
 function describe(call: TracedCall): string {
   return call.kind === "unit" ? `layer ${call.op}` : call.kind === "function" ? `custom function ${call.op}` : call.op;
 }
@@ -44,7 +54,7 @@ function describe(call: TracedCall): string {
  * for the axes that follow the batch size. Parameters and buffers become initializers named by
  * their state-dict keys; other constants are checked to be the same in both traces.
  */
-export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: number, inputNames: readonly string[]): ExportedGraph {
+export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: number, inputNames: readonly string[], batchAxes: readonly number[]): ExportedGraph {
   if (a.calls.length !== b.calls.length || a.calls.some((c, i) => c.op !== b.calls[i]!.op)) {
     const at = a.calls.findIndex((c, i) => c.op !== b.calls[i]?.op);
     throw new ValueError(
@@ -64,6 +74,9 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
     infos.set(name, info);
     return { name, info };
   });
+  const batch: BatchSource = { input: inputs[0]!.name, axis: batchAxes[0]!, sizes: [a.inputs[0]!.shape[batchAxes[0]!]!, b.inputs[0]!.shape[batchAxes[0]!]!] };
+  let size: string | undefined;
+  const batchSize = (): string => (size ??= graph.op("Gather", [graph.op("Shape", [batch.input]), graph.int64s([batch.axis])]));
 
   // A value the trace did not produce: a parameter or buffer by its key, else a constant that must
   // not depend on the batch size.
@@ -73,6 +86,11 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
       const name = graph.constant(t, key);
       names.set(t, name);
       return name;
+    }
+    const filled = other === null || sameValues(t, other) ? null : batchFilled(graph, t, other, batch, batchSize);
+    if (filled !== null) {
+      names.set(t, filled);
+      return filled;
     }
     if (other === null || !sameValues(t, other)) {
       const sameShape = other !== null && formatShape(t.shape) === formatShape(other.shape);
@@ -97,7 +115,8 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
     const inputNamesOf: string[] = [];
     const info: (ValueInfo | null)[] = [];
     const values: (Tensor | number | null)[] = [];
-    call.inputs.forEach((x, k) => {
+    const twinInputs = inputsOf(twin);
+    inputsOf(call).forEach((x, k) => {
       if (x === null || x === undefined) {
         inputNamesOf.push("");
         info.push(null);
@@ -112,7 +131,7 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
       }
       const t = tensorOf(x);
       if (t === null) throw new ValueError(`toOnnx: input ${k} of ${describe(call)} is ${typeof x}; expected a tensor, a number or null`);
-      const other = tensorOf(twin.inputs[k]);
+      const other = tensorOf(twinInputs[k]);
       const name = names.get(t) ?? constant(t, other, call, k);
       inputNamesOf.push(name);
       info.push(other === null ? { shape: t.shape, dynamic: t.shape.map(() => false), dtype: t.dtype } : infoOf(t, other));

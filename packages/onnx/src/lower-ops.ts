@@ -6,6 +6,8 @@ import { lowerBatchNorm, lowerLayerNorm } from "./lower-norm.js";
 import { lowerAvgPool1d, lowerMaxPool1d, lowerMaxPool2d } from "./lower-pool.js";
 import { lowerClamp, lowerLeakyRelu } from "./lower-activations.js";
 import { cannotExport, only, type Lower } from "./lowering.js";
+import { lowerAttentionWithWeights, lowerScaledDotProductAttention } from "./lower-attention.js";
+import { lowerGruCell, lowerLstmCell, lowerSharedLinear, lowerUnbind } from "./lower-cells.js";
 
 /** Dropout at export: the identity, since export traces evaluation; in training it is refused. */
 const dropoutLowering: Lower<{ p: number; training: boolean }> = (args) => {
@@ -26,6 +28,12 @@ export const opLowerings: Readonly<Record<string, Lower<never>>> = {
   logSoftmax: ((args) => [args.graph.op("LogSoftmax", [only(args)], { axis: args.attrs.axis })]) as Lower<{ axis: number }>,
   dropout: dropoutLowering,
   dropout2d: dropoutLowering,
+  lstmCellPointwise: lowerLstmCell,
+  gruCellPointwise: lowerGruCell,
+  unbind: lowerUnbind,
+  sharedLinear: lowerSharedLinear,
+  scaledDotProductAttention: lowerScaledDotProductAttention,
+  attentionWithWeights: lowerAttentionWithWeights,
   layerNorm: lowerLayerNorm,
   batchNorm: lowerBatchNorm,
   embedding: lowerEmbedding,

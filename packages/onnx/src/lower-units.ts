@@ -3,9 +3,10 @@
 import type { Module } from "@strata/nn";
 import { ValueError } from "@strata/tensor";
 import type { Lower } from "./lowering.js";
+import { recurrentUnits } from "./lower-recurrent.js";
 
-/** The layer classes lowered as a whole, with their lowerings, by op name. */
-const units: readonly { readonly op: string; readonly layer: abstract new (...args: never[]) => Module; readonly lower: Lower<Module, Module> }[] = [];
+/** The layer classes lowered as a whole, with their lowerings (each for its own class), by op name. */
+const units: readonly { readonly op: string; readonly layer: abstract new (...args: never[]) => Module; readonly lower: Lower<never, never> }[] = [...recurrentUnits];
 
 /** The modules of `model` that are lowered as a whole, with their op names. */
 export function unitsOf(model: Module): Map<Module, string> {

@@ -36,8 +36,11 @@ export interface OnnxExportOptions {
   inputDtype?: OnnxInputDType | readonly OnnxInputDType[];
   /** The ONNX opset, 17 (default) to 21. */
   opset?: number;
-  /** The axis of the inputs that holds the examples, left dynamic (default 0; 1, the columns, for the course's `Dense` models). */
-  batchAxis?: number;
+  /**
+   * The axis of the inputs that holds the examples, left dynamic (default 0; 1, the columns, for
+   * the course's `Dense` models); one per input for inputs that differ (an RNN's h0, `(layers, N, H)`, has it at 1).
+   */
+  batchAxis?: number | readonly number[];
   /** Values to trace forward on (default: normal noise from seed 0, zeros for int32): for a model whose forward needs valid values. */
   example?: Tensor | readonly Tensor[];
   /** The graph's input names (default "input", or "input_0", "input_1", … for several). */
@@ -96,11 +99,21 @@ function examplesOf(options: OnnxExportOptions, shapes: number[][], dtypes: Onnx
   return shapes.map((shape, k) => (dtypes[k] === "int32" ? zeros(shape, { dtype: "int32" }) : randn(shape, { rng: r, dtype: dtypes[k] as DType })));
 }
 
+/** Each input's batch axis, made non-negative and checked. */
+function batchAxesOf(given: number | readonly number[], shapes: readonly number[][]): number[] {
+  const list = typeof given === "number" ? shapes.map(() => given) : [...given];
+  if (list.length !== shapes.length) throw new ValueError(`toOnnx: batchAxis must be one axis, or one per input (${shapes.length}), got ${JSON.stringify(given)}`);
+  return list.map((axis, k) => {
+    const rank = shapes[k]!.length;
+    if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new ValueError(`toOnnx: batchAxis ${axis} is out of range for an input of shape [${shapes[k]!.join(", ")}]`);
+    return axis < 0 ? axis + rank : axis;
+  });
+}
+
 /** The examples with one more example along the batch axis (a copy of the first). */
-function grown(examples: readonly Tensor[], batchAxis: number): Tensor[] {
-  return examples.map((t) => {
-    const axis = batchAxis < 0 ? batchAxis + t.ndim : batchAxis;
-    if (axis < 0 || axis >= t.ndim) throw new ValueError(`toOnnx: batchAxis ${batchAxis} is out of range for an input of shape [${t.shape.join(", ")}]`);
+function grown(examples: readonly Tensor[], axes: readonly number[]): Tensor[] {
+  return examples.map((t, k) => {
+    const axis = axes[k]!;
     const first = t.slice(...Array<null>(axis).fill(null), [0, 1]);
     return concat([t, first], { axis });
   });
@@ -146,9 +159,9 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
   const shapes = shapesOf(options);
   const dtypes = dtypesOf(model, options, shapes.length);
   const inputNames = namesOf("inputNames", options.inputNames, shapes.length, "input");
-  const batchAxis = options.batchAxis ?? (model.modules().some((m) => m instanceof Dense) ? 1 : 0);
+  const axes = batchAxesOf(options.batchAxis ?? (model.modules().some((m) => m instanceof Dense) ? 1 : 0), shapes);
   const examples = examplesOf(options, shapes, dtypes);
-  const more = grown(examples, batchAxis);
+  const more = grown(examples, axes);
 
   const units = unitsOf(model);
   const wasTraining = model.modules().map((m) => m.training);
@@ -157,14 +170,13 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
   try {
     const a = traceForward(model, examples, units);
     const b = traceForward(model, more, units);
-    exported = exportGraph(model, a, b, opset, inputNames);
+    exported = exportGraph(model, a, b, opset, inputNames, axes);
   } finally {
     model.modules().forEach((m, k) => (m.training = wasTraining[k]!));
   }
   const { graph, inputs, outputs } = exported;
   const outputNames = namesOf("outputNames", options.outputNames, outputs.length, "output");
-  const axis = batchAxis < 0 ? batchAxis + shapes[0]!.length : batchAxis;
-  const batch: [number, number] = [shapes[0]![axis]!, shapes[0]![axis]! + 1];
+  const batch: [number, number] = [shapes[0]![axes[0]!]!, shapes[0]![axes[0]!]! + 1];
   // Outputs get their own names through Identity: a value may be an output twice, or an input.
   const outputValues = outputs.map((o, k) => ({ ...o, name: graph.node("Identity", [o.name], {}, { names: [graph.reserve(outputNames[k]!)] })[0]! }));
 

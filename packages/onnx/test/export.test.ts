@@ -1,9 +1,9 @@
 // toOnnx's contract: the graph's inputs, outputs and initializers, the dynamic batch axis, the
 // course's column layout, custom functions, and the errors for what cannot be exported.
-import { add, defineFunction, mul, Variable, type Operand } from "@strata/autograd";
-import { Dense, Dropout, Linear, Module, ReLU, Sequential, deepNetwork, type ActivationName } from "@strata/nn";
+import { add, defineFunction, mul, reshape, Variable, type Operand } from "@strata/autograd";
+import { Dense, Dropout, Linear, Module, RNN, ReLU, Sequential, deepNetwork, type ActivationName } from "@strata/nn";
 import { toOnnx } from "@strata/onnx";
-import { ValueError, randn, rng, tensor, zeros, type Tensor } from "@strata/tensor";
+import { ValueError, full, randn, rng, tensor, zeros, type Tensor } from "@strata/tensor";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
 import { expectOrtMatches, runOnnx } from "./ort.js";
@@ -125,12 +125,36 @@ describe("custom functions", () => {
   });
 });
 
+describe("constants that follow the batch size", () => {
+  it("a tensor filled with one value, as a loop's zero state, is computed from the graph's batch size", async () => {
+    class FromZeros extends Module<[Operand], Variable> {
+      readonly fc = new Linear(3, 4, { rng: rng(1) });
+      forward(x: Operand): Variable {
+        const v = x as Variable;
+        const n = v.shape[0]!;
+        const state = zeros([n, 4]); // as a recurrent loop starts
+        const twice = full([2 * n, 1], 0.5); // a multiple of the batch
+        return add(add(this.fc.forward(v), state), reshape(twice, [n, 2]).sum({ axis: 1, keepDims: true }));
+      }
+    }
+    const m = decode(toOnnx(new FromZeros(), { inputShape: [2, 3] }));
+    expect(m.graph.node.filter((n) => n.opType === "ConstantOfShape")).toHaveLength(2);
+    await expectOrtMatches(new FromZeros(), { inputShape: [2, 3] }, [randn([5, 3], { rng: rng(2) })]);
+  });
+
+  it("one batch axis per input: a batch-first RNN given h0, whose batch axis is 1", async () => {
+    const rnn = new RNN(3, 4, { batchFirst: true, rng: rng(3) });
+    await expectOrtMatches(rnn, { inputShape: [[2, 5, 3], [1, 2, 4]], batchAxis: [0, 1] }, [randn([6, 5, 3], { rng: rng(4) }), randn([1, 6, 4], { rng: rng(5) })]);
+    expect(() => toOnnx(rnn, { inputShape: [[2, 5, 3], [1, 2, 4]], batchAxis: [0] })).toThrow("toOnnx: batchAxis must be one axis, or one per input (2), got [0]");
+  });
+});
+
 describe("what cannot be exported", () => {
   it("a constant made from the batch size outside Strata's ops", () => {
     class Shifted extends Module<[Operand], Variable> {
       forward(x: Operand): Variable {
         const v = x as Variable;
-        return add(v, zeros(v.shape)); // a tensor of the traced batch size, not a graph value
+        return add(v, randn(v.shape, { rng: rng(0) })); // noise of the traced batch size, not a graph value
       }
     }
     expect(() => toOnnx(new Shifted(), { inputShape: [2, 3] })).toThrow(

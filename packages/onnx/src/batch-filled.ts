@@ -1,0 +1,38 @@
+// Constants that follow the batch size: a forward that starts from `zeros([n, H])` (a recurrent
+// cell's initial state, a user's loop) makes a tensor of the traced batch size outside any op.
+// Filled with one value, it is ConstantOfShape of a shape the graph computes from its batch size.
+import { Tensor, full } from "@strata/tensor";
+import type { GraphBuilder } from "./graph-builder.js";
+
+/** Where the graph's batch size comes from: an input, its batch axis, and the two traced sizes. */
+export interface BatchSource {
+  readonly input: string;
+  readonly axis: number;
+  readonly sizes: readonly [number, number];
+}
+
+/** The one value every element of `t` holds, or null (also for an empty tensor). */
+function fillValue(t: Tensor): number | null {
+  if (t.size === 0) return null;
+  const values = t.toTypedArray();
+  const first = Number(values[0]);
+  for (let i = 1; i < values.length; i++) if (!Object.is(Number(values[i]), first)) return null;
+  return first;
+}
+
+/**
+ * `t` (traced at one batch size; `other` at the other) as ConstantOfShape when both hold the same
+ * one value and each length that differs is the batch size times a whole factor; null otherwise.
+ * `batchSize` gives the graph's batch size as a 1-element int64 value (made once, when needed).
+ */
+export function batchFilled(graph: GraphBuilder, t: Tensor, other: Tensor, batch: BatchSource, batchSize: () => string): string | null {
+  if (t.ndim !== other.ndim || t.dtype !== other.dtype) return null;
+  const value = fillValue(t);
+  if (value === null || !Object.is(fillValue(other), value)) return null;
+  const [a, b] = batch.sizes;
+  const factors = t.shape.map((n, k) => (n === other.shape[k] ? 0 : n % a === 0 && (n / a) * b === other.shape[k] ? n / a : -1));
+  if (factors.includes(-1)) return null;
+  const parts = t.shape.map((n, k) => (factors[k] === 0 ? graph.int64s([n]) : factors[k] === 1 ? batchSize() : graph.op("Mul", [batchSize(), graph.int64s([factors[k]!])])));
+  const shape = parts.length === 1 ? parts[0]! : graph.op("Concat", parts, { axis: 0 });
+  return graph.op("ConstantOfShape", [shape], { value: full([1], value, { dtype: t.dtype }) });
+}
