@@ -1,5 +1,7 @@
 // A small static server for the browser example, the browser tests and the browser benchmark: one
-// folder on disk plus files held in memory (bundles built a moment before), on 127.0.0.1 only.
+// folder on disk, more folders or files mounted under URL paths (onnxruntime-web's WebAssembly
+// files, an exported model), plus files held in memory (bundles built a moment before), on
+// 127.0.0.1 only.
 //
 // Threads in a page need SharedArrayBuffer, which a browser grants only to a cross-origin isolated
 // page: one served with COOP `same-origin` and COEP `require-corp`. `isolated: false` leaves both
@@ -13,8 +15,14 @@ import { extname, normalize, resolve, sep } from "node:path";
 export interface ServeOptions {
   /** A folder whose files are served under `/` (none when omitted). */
   root?: string;
-  /** Files held in memory, by URL path (`"/app.js"`); they take precedence over `root`. */
+  /** Files held in memory, by URL path (`"/app.js"`); they take precedence over `mounts` and `root`. */
   files?: Readonly<Record<string, string | Uint8Array>>;
+  /**
+   * Paths on disk by URL path, read at each request (so a file written after the start is served):
+   * a key ending in `/` (`"/ort/"`) mounts a folder, any other key (`"/model.onnx"`) one file.
+   * They take precedence over `root`.
+   */
+  mounts?: Readonly<Record<string, string>>;
   /** Whether responses carry the COOP/COEP headers that make the page cross-origin isolated. */
   isolated: boolean;
   /** The port; 0 (the default) takes a free one. */
@@ -36,6 +44,8 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
   ".svg": "image/svg+xml",
   ".wasm": "application/wasm",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".onnx": "application/octet-stream",
 };
 
 function send(res: ServerResponse, status: number, body: string | Uint8Array, type: string, isolated: boolean): void {
@@ -47,6 +57,16 @@ function send(res: ServerResponse, status: number, body: string | Uint8Array, ty
   res.writeHead(status, headers).end(body);
 }
 
+/** The file on disk that `urlPath` names through `mounts` (a file, or a file under a folder), else null. */
+function mountedFile(mounts: Readonly<Record<string, string>>, urlPath: string): string | null {
+  for (const [prefix, path] of Object.entries(mounts)) {
+    if (prefix.endsWith("/") ? urlPath.startsWith(prefix) : urlPath === prefix) {
+      return prefix.endsWith("/") ? fileUnder(path, urlPath.slice(prefix.length - 1)) : path;
+    }
+  }
+  return null;
+}
+
 /** The file under `root` that `urlPath` names, or null when it would leave `root`. */
 function fileUnder(root: string, urlPath: string): string | null {
   const base = resolve(root);
@@ -55,11 +75,11 @@ function fileUnder(root: string, urlPath: string): string | null {
 }
 
 /**
- * Serves `options.files` and `options.root` on 127.0.0.1 until `close()`. Only GET and HEAD are
- * answered; a path that leaves `root` or names no file gets 404.
+ * Serves `options.files`, `options.mounts` and `options.root` on 127.0.0.1 until `close()`. Only
+ * GET and HEAD are answered; a path that leaves its folder or names no file gets 404.
  */
 export async function serve(options: ServeOptions): Promise<Served> {
-  const { root, files = {}, isolated, port = 0 } = options;
+  const { root, files = {}, mounts = {}, isolated, port = 0 } = options;
   const server = createServer((req, res) => {
     void (async () => {
       if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "only GET and HEAD", "text/plain", isolated);
@@ -67,7 +87,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
       const type = TYPES[extname(urlPath.endsWith("/") ? "index.html" : urlPath)] ?? "application/octet-stream";
       const held = files[urlPath] ?? (urlPath.endsWith("/") ? files[urlPath + "index.html"] : undefined);
       if (held !== undefined) return send(res, 200, held, type, isolated);
-      const path = root === undefined ? null : fileUnder(root, urlPath);
+      const path = mountedFile(mounts, urlPath) ?? (root === undefined ? null : fileUnder(root, urlPath));
       if (path !== null && (await stat(path).catch(() => null))?.isFile()) return send(res, 200, await readFile(path), type, isolated);
       // every page asks for a favicon; an empty answer keeps a 404 out of its console
       if (urlPath === "/favicon.ico") return send(res, 204, "", "image/x-icon", isolated);
