@@ -4,6 +4,7 @@
 // without running statistics) has no operator and is written out with ReduceMean.
 import { ones, zeros, type DType } from "@strata/tensor";
 import { cannotExport, infoOf, type Lower, type LowerArgs } from "./lowering.js";
+import { reduceNode } from "./reduce-node.js";
 
 /** The trace's attributes of layerNorm. */
 interface LayerNormAttrs {
@@ -41,12 +42,6 @@ export const lowerLayerNorm: Lower<LayerNormAttrs> = (args) => {
   })];
 };
 
-/** ReduceMean over `axes`, kept: the axes are an input from opset 18, an attribute before. */
-export function reduceMean(args: LowerArgs, x: string, axes: readonly number[]): string {
-  if (args.opset >= 18) return args.graph.op("ReduceMean", [x, args.graph.int64s(axes)], { keepdims: 1 });
-  return args.graph.op("ReduceMean", [x], { axes: [...axes], keepdims: 1 });
-}
-
 /**
  * Batch normalisation by the batch's own statistics, as batchNorm computes it with training: true
  * (a layer with trackRunningStats: false normalises so in evaluation too): the mean and the biased
@@ -59,8 +54,9 @@ function batchStatistics(args: LowerArgs<BatchNormAttrs>): string {
   const axes = x.shape.map((_, k) => k).filter((k) => k !== 1);
   // weight and bias (C) broadcast against (N, C, …) as (C, 1, …)
   const perChannel = [x.shape[1]!, ...x.shape.slice(2).map(() => 1)];
-  const centred = graph.op("Sub", [args.inputs[0]!, reduceMean(args, args.inputs[0]!, axes)]);
-  const variance = reduceMean(args, graph.op("Mul", [centred, centred]), axes);
+  const mean = (v: string): string => reduceNode(graph, "ReduceMean", v, axes, true, args.opset);
+  const centred = graph.op("Sub", [args.inputs[0]!, mean(args.inputs[0]!)]);
+  const variance = mean(graph.op("Mul", [centred, centred]));
   let y = graph.op("Div", [centred, graph.op("Sqrt", [graph.op("Add", [variance, graph.scalar(args.attrs.eps, x.dtype)])])]);
   if (args.inputs[3]) y = graph.op("Mul", [y, graph.op("Reshape", [args.inputs[3], graph.int64s(perChannel)])]);
   if (args.inputs[4]) y = graph.op("Add", [y, graph.op("Reshape", [args.inputs[4], graph.int64s(perChannel)])]);
