@@ -33,6 +33,5 @@ export function batchFilled(graph: GraphBuilder, t: Tensor, other: Tensor, batch
   const factors = t.shape.map((n, k) => (n === other.shape[k] ? 0 : n % a === 0 && (n / a) * b === other.shape[k] ? n / a : -1));
   if (factors.includes(-1)) return null;
   const parts = t.shape.map((n, k) => (factors[k] === 0 ? graph.int64s([n]) : factors[k] === 1 ? batchSize() : graph.op("Mul", [batchSize(), graph.int64s([factors[k]!])])));
-  const shape = parts.length === 1 ? parts[0]! : graph.op("Concat", parts, { axis: 0 });
-  return graph.op("ConstantOfShape", [shape], { value: full([1], value, { dtype: t.dtype }) });
+  return graph.op("ConstantOfShape", [graph.concat(parts, 0)], { value: full([1], value, { dtype: t.dtype }) });
 }

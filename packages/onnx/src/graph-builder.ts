@@ -95,6 +95,15 @@ export class GraphBuilder implements OnnxGraph {
     return this.node(opType, inputs, attributes)[0]!;
   }
 
+  /**
+   * `parts` joined along `axis` by one Concat; a single part is returned as it is, with no node
+   * (a one-input Concat would only copy it).
+   */
+  concat(parts: readonly string[], axis: number): string {
+    if (parts.length === 0) throw new ValueError(`toOnnx: Concat along axis ${axis} needs at least one input, got none`);
+    return parts.length === 1 ? parts[0]! : this.op("Concat", parts, { axis });
+  }
+
   constant(value: Tensor, name?: string): string {
     const id = name === undefined ? this.fresh("const") : this.reserve(name);
     this.initializers.push(tensorProto(id, value));

@@ -46,8 +46,7 @@ function lowerRecurrent(kind: RecurrentKind): Lower<unknown, RecurrentModule> {
       finalH.push(run.h);
       if (run.c !== null) finalC.push(run.c);
     }
-    const joined = (parts: string[]): string => (parts.length === 1 ? parts[0]! : graph.op("Concat", parts, { axis: 0 }));
-    const states = [joined(finalH), ...(kind === "LSTM" ? [joined(finalC)] : [])];
+    const states = [graph.concat(finalH, 0), ...(kind === "LSTM" ? [graph.concat(finalC, 0)] : [])];
     if (unbatched) return [input, ...states].map((s) => graph.op("Squeeze", [s, ints([1])]));
     const output = layer.batchFirst ? graph.op("Transpose", [input], { perm: [1, 0, 2] }) : input;
     return [output, ...states];

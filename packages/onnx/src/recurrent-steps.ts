@@ -49,7 +49,7 @@ function direction(context: RecurrentContext, w: DirectionWeights, k: number, re
     }
     out[t] = graph.op("Unsqueeze", [h, graph.int64s([0])]);
   }
-  return { y: out.length === 1 ? out[0]! : graph.op("Concat", out, { axis: 0 }), h, c };
+  return { y: graph.concat(out, 0), h, c };
 }
 
 /** Layer `l` unrolled: its directions, their outputs side by side `(L, N, dirs·H)`. */
@@ -61,12 +61,9 @@ export const unrolledLayer: LayerWriter = (context, l, input) => {
   if (context.length === 0) throw cannotExport(context.op, `in float64 is unrolled over the sequence, which has length 0 here; export a non-empty sequence`);
   const dirs = layer.numDirections;
   const runs = directionsOf(context, l).map((w, d) => direction(context, w, l * dirs + d, d === 1, input));
-  const stateOf = (parts: string[]): string => {
-    const each = parts.map((p) => graph.op("Unsqueeze", [p, graph.int64s([0])]));
-    return each.length === 1 ? each[0]! : graph.op("Concat", each, { axis: 0 });
-  };
+  const stateOf = (parts: string[]): string => graph.concat(parts.map((p) => graph.op("Unsqueeze", [p, graph.int64s([0])])), 0);
   return {
-    y: runs.length === 1 ? runs[0]!.y : graph.op("Concat", runs.map((r) => r.y), { axis: 2 }),
+    y: graph.concat(runs.map((r) => r.y), 2),
     h: stateOf(runs.map((r) => r.h)),
     c: context.kind === "LSTM" ? stateOf(runs.map((r) => r.c!)) : null,
   };
