@@ -4,7 +4,6 @@
 // no key zero weights rather than softmax's 0/0 = NaN; the graph does the same (a Where on each
 // side of the Softmax) unless the mask is a constant with no such row.
 import { arange, eq, le, max, where, zeros, type DType, type Tensor } from "@strata/tensor";
-import type { GraphBuilder } from "./graph-builder.js";
 import { cannotExport, infoOf, type LowerArgs, type Lower } from "./lowering.js";
 import { reduceNode } from "./reduce-node.js";
 
@@ -15,9 +14,6 @@ const swapLast = (rank: number): number[] => [...Array.from({ length: rank - 2 }
 function causalMask(l: number, s: number, dtype: DType): Tensor {
   return where(le(arange(s).reshape([1, s]), arange(l).reshape([l, 1])), zeros([], { dtype }), -Infinity);
 }
-
-/** Whether `name` is an initializer: a value known at export, the same for every input. */
-const isConstant = (graph: GraphBuilder, name: string): boolean => graph.initializers.some((t) => t.name === name);
 
 /** Whether an additive mask leaves some query row with nothing (every value −∞). */
 function hasDeadRow(mask: Tensor): boolean {
@@ -70,7 +66,7 @@ function maskInput(args: LowerArgs, dtype: DType): Mask | null {
   const name = args.inputs[3] ?? "";
   if (name === "") return null;
   const value = args.values[3];
-  const constant = isConstant(graph, name) && value !== null && typeof value === "object" ? value : null;
+  const constant = graph.isInitializer(name) && value !== null && typeof value === "object" ? value : null;
   if (infoOf(args, 3).dtype !== "bool") return { name, constant };
   if (constant !== null) {
     const additive = where(constant, zeros([], { dtype }), -Infinity);
