@@ -3,6 +3,7 @@
 // becomes a constant of ones or zeros; a normalisation by the batch's own statistics (batch norm
 // without running statistics) has no operator and is written out with ReduceMean.
 import { ones, zeros, type DType } from "@strata/tensor";
+import { elementType } from "./graph-builder.js";
 import { cannotExport, infoOf, type Lower, type LowerArgs } from "./lowering.js";
 import { reduceNode } from "./reduce-node.js";
 
@@ -18,9 +19,6 @@ interface BatchNormAttrs {
   readonly momentum: number;
   readonly eps: number;
 }
-
-const ONNX_DOUBLE = 11;
-const ONNX_FLOAT = 1;
 
 /** The name of input `i`, or a constant of `fill` (ones or zeros) of `shape` when it is absent. */
 function inputOr(args: LowerArgs, i: number, fill: typeof ones, shape: readonly number[], dtype: DType): string {
@@ -38,7 +36,7 @@ export const lowerLayerNorm: Lower<LayerNormAttrs> = (args) => {
   const scale = inputOr(args, 1, ones, normalizedShape, x.dtype);
   const inputs = args.inputs[2] ? [args.inputs[0]!, scale, args.inputs[2]] : [args.inputs[0]!, scale];
   return [args.graph.op("LayerNormalization", inputs, {
-    axis: -normalizedShape.length, epsilon: { float: eps }, stash_type: x.dtype === "float64" ? ONNX_DOUBLE : ONNX_FLOAT,
+    axis: -normalizedShape.length, epsilon: { float: eps }, stash_type: elementType(x.dtype),
   })];
 };
 
