@@ -2,7 +2,8 @@
 // float64 path, since ONNX Runtime (1.31) has no float64 kernel for RNN, GRU or LSTM. The steps
 // are the ones Strata computes: every step's input projection in one MatMul, then per step
 // h·W_hhᵀ and the cell's pointwise formula (lower-cells.ts).
-import { add, zeros, type Tensor } from "@strata/tensor";
+import { add, type Tensor } from "@strata/tensor";
+import { axisLength, filledOfShape } from "./batch-filled.js";
 import { gruCellNodes, lstmCellNodes } from "./lower-cells.js";
 import { cannotExport } from "./lowering.js";
 import { directionsOf, layerConstant, type LayerWriter, type RecurrentContext } from "./recurrent-context.js";
@@ -11,9 +12,7 @@ import type { DirectionWeights } from "./recurrent-weights.js";
 /** Zeros (N, H) with N read from `input` (L, N, F) at run time: the state when none is given. */
 function zerosState(context: RecurrentContext, input: string): string {
   const { graph, layer, dtype } = context;
-  const n = graph.op("Gather", [graph.op("Shape", [input]), graph.int64s([1])], { axis: 0 });
-  const shape = graph.op("Concat", [n, graph.int64s([layer.hiddenSize])], { axis: 0 });
-  return graph.op("ConstantOfShape", [shape], { value: zeros([1], { dtype }) });
+  return filledOfShape(graph, [axisLength(graph, input, 1), graph.int64s([layer.hiddenSize])], 0, dtype);
 }
 
 /** The initial state of layer-direction `k` from all states `(layers·dirs, N, H)`, or zeros. */
