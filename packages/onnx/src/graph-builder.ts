@@ -42,7 +42,9 @@ function attributeProto(op: string, name: string, value: OnnxAttribute): proto.I
     return { name, type: AttrType.INT, i: value };
   }
   if (Array.isArray(value)) {
-    if (value.every((v) => typeof v === "string")) return { name, type: AttrType.STRINGS, strings: (value as string[]).map((v) => new TextEncoder().encode(v)) };
+    // an empty list has no element type to go by: it is INTS, as every list attribute the exporter
+    // can write empty is (a 0-d Transpose's perm, axes); every([]) would call it STRINGS
+    if (value.length > 0 && value.every((v) => typeof v === "string")) return { name, type: AttrType.STRINGS, strings: (value as string[]).map((v) => new TextEncoder().encode(v)) };
     if (!value.every((v) => Number.isInteger(v))) throw new ValueError(`${op}: attribute ${name} = [${value.join(", ")}] holds non-integers; write { floats: [...] } for FLOATS`);
     return { name, type: AttrType.INTS, ints: [...(value as number[])] };
   }
