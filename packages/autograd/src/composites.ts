@@ -10,6 +10,7 @@ import { activationOp, tableOps } from "./activation-ops.js";
 import { maxShift } from "./max-shift.js";
 import type { Operand, Variable } from "./variable.js";
 import { tracedCall } from "./trace.js";
+import { gt, lt } from "./masks.js";
 
 const shapeOf = (x: Operand): readonly number[] => (typeof x === "number" ? [] : x.shape);
 
@@ -152,8 +153,8 @@ export function sigmoid(x: Operand): Variable {
  */
 export function clip(x: Operand, min: number, max: number): Variable {
   if (!(min <= max)) throw new ValueError(`clip: expected min <= max, got min = ${min} and max = ${max}`);
-  const v = valueOf(x);
-  return where(T.lt(v, min), min, where(T.gt(v, max), max, x));
+  // the masks as ops of their own, so that a trace computes them from x
+  return where(lt(x, min), min, where(gt(x, max), max, x));
 }
 
 /** How many elements each result element of `mean` over `options.axis` covers (at least one). */
@@ -185,7 +186,10 @@ function countOf(x: Variable, options: AxisOptions): number {
 export function mean(x: Operand, options: AxisOptions = {}): Variable {
   const v = asVariable(x);
   const n = countOf(v, options);
-  return isFloatDType(v.dtype) ? mul(sum(v, options), 1 / n) : cast(mul(sum(cast(v, "float64"), options), 1 / n), "float32");
+  // one op to a trace: 1/n is the traced count, which an exported graph must not fix
+  const attrs = { axis: normalizeAxes("mean", options.axis, v.ndim), keepDims: options.keepDims ?? false };
+  return tracedCall("op", "mean", [v], attrs, () =>
+    isFloatDType(v.dtype) ? mul(sum(v, options), 1 / n) : cast(mul(sum(cast(v, "float64"), options), 1 / n), "float32"));
 }
 
 /**
@@ -220,5 +224,8 @@ function lse(op: string, x: Variable, axis: AxisOptions["axis"], keepDims: boole
  * ```
  */
 export function logSumExp(x: Operand, options: AxisOptions = {}): Variable {
-  return lse("logSumExp", asVariable(x), options.axis, options.keepDims ?? false);
+  const v = asVariable(x);
+  const keepDims = options.keepDims ?? false;
+  // one op to a trace: the shift is computed from values
+  return tracedCall("op", "logSumExp", [v], { axis: normalizeAxes("logSumExp", options.axis, v.ndim), keepDims }, () => lse("logSumExp", v, options.axis, keepDims));
 }

@@ -1,8 +1,10 @@
 // Ops whose results are constants: comparisons, logical ops and arg-reductions give bool or int32
-// values, which carry no gradient. They accept variables so that expressions read the same.
+// values, which carry no gradient. They accept variables so that expressions read the same, and
+// each is reported to a trace as an op, so that an exported graph computes them from its input.
 import * as T from "@strata/tensor";
 import type { ArgOptions } from "@strata/tensor";
 import { asVariable, valueOf } from "./record.js";
+import { tracedCall } from "./trace.js";
 import { Variable, type Operand } from "./variable.js";
 
 const constant = (t: T.Tensor): Variable => new Variable(t);
@@ -17,7 +19,7 @@ const constant = (t: T.Tensor): Variable => new Variable(t);
  * console.log(eq(variable([1, 2]), 2).toArray()); // [0, 1]
  * ```
  */
-export function eq(a: Operand, b: Operand): Variable { return constant(T.eq(valueOf(a), valueOf(b))); }
+export function eq(a: Operand, b: Operand): Variable { return tracedCall("op", "eq", [a, b], {}, () => constant(T.eq(valueOf(a), valueOf(b)))); }
 /**
  * `a != b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
  * @throws ShapeError when the shapes do not broadcast (numpy rules).
@@ -27,7 +29,7 @@ export function eq(a: Operand, b: Operand): Variable { return constant(T.eq(valu
  * console.log(ne(variable([1, 2]), 2).toArray()); // [1, 0]
  * ```
  */
-export function ne(a: Operand, b: Operand): Variable { return constant(T.ne(valueOf(a), valueOf(b))); }
+export function ne(a: Operand, b: Operand): Variable { return tracedCall("op", "ne", [a, b], {}, () => constant(T.ne(valueOf(a), valueOf(b)))); }
 /**
  * `a < b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
  * @throws ShapeError when the shapes do not broadcast (numpy rules).
@@ -37,7 +39,7 @@ export function ne(a: Operand, b: Operand): Variable { return constant(T.ne(valu
  * console.log(lt(variable([1, 2]), 2).toArray()); // [1, 0]
  * ```
  */
-export function lt(a: Operand, b: Operand): Variable { return constant(T.lt(valueOf(a), valueOf(b))); }
+export function lt(a: Operand, b: Operand): Variable { return tracedCall("op", "lt", [a, b], {}, () => constant(T.lt(valueOf(a), valueOf(b)))); }
 /**
  * `a <= b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
  * @throws ShapeError when the shapes do not broadcast (numpy rules).
@@ -47,7 +49,7 @@ export function lt(a: Operand, b: Operand): Variable { return constant(T.lt(valu
  * console.log(le(variable([1, 3]), 2).toArray()); // [1, 0]
  * ```
  */
-export function le(a: Operand, b: Operand): Variable { return constant(T.le(valueOf(a), valueOf(b))); }
+export function le(a: Operand, b: Operand): Variable { return tracedCall("op", "le", [a, b], {}, () => constant(T.le(valueOf(a), valueOf(b)))); }
 /**
  * `a > b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
  * @throws ShapeError when the shapes do not broadcast (numpy rules).
@@ -57,7 +59,7 @@ export function le(a: Operand, b: Operand): Variable { return constant(T.le(valu
  * console.log(gt(variable([1, 3]), 2).toArray()); // [0, 1]
  * ```
  */
-export function gt(a: Operand, b: Operand): Variable { return constant(T.gt(valueOf(a), valueOf(b))); }
+export function gt(a: Operand, b: Operand): Variable { return tracedCall("op", "gt", [a, b], {}, () => constant(T.gt(valueOf(a), valueOf(b)))); }
 /**
  * `a >= b` elementwise with broadcasting: a bool constant of the broadcast shape; see {@link eq}.
  * @throws ShapeError when the shapes do not broadcast (numpy rules).
@@ -67,7 +69,7 @@ export function gt(a: Operand, b: Operand): Variable { return constant(T.gt(valu
  * console.log(ge(variable([1, 2]), 2).toArray()); // [0, 1]
  * ```
  */
-export function ge(a: Operand, b: Operand): Variable { return constant(T.ge(valueOf(a), valueOf(b))); }
+export function ge(a: Operand, b: Operand): Variable { return tracedCall("op", "ge", [a, b], {}, () => constant(T.ge(valueOf(a), valueOf(b)))); }
 
 /**
  * Index of the maximum along `axis` (of the flattened value when omitted): an int32 constant whose
@@ -81,7 +83,9 @@ export function ge(a: Operand, b: Operand): Variable { return constant(T.ge(valu
  * console.log(argmax(variable([[1, 9], [5, 2]]), { axis: 1 }).toArray()); // [1, 0]
  * ```
  */
-export function argmax(x: Operand, options?: ArgOptions): Variable { return constant(T.argmax(asVariable(x).data, options)); }
+export function argmax(x: Operand, options?: ArgOptions): Variable {
+  return tracedCall("op", "argmax", [x], { axis: options?.axis ?? null, keepDims: options?.keepDims ?? false }, () => constant(T.argmax(asVariable(x).data, options)));
+}
 /**
  * Index of the minimum along `axis`, with the shapes of {@link argmax}: an int32 constant.
  * @throws ValueError when the axis (flattened: any axis) has length 0, or the axis is out of range
@@ -92,7 +96,9 @@ export function argmax(x: Operand, options?: ArgOptions): Variable { return cons
  * console.log(argmin(variable([[1, 9], [5, 2]]), { axis: 1 }).toArray()); // [0, 1]
  * ```
  */
-export function argmin(x: Operand, options?: ArgOptions): Variable { return constant(T.argmin(asVariable(x).data, options)); }
+export function argmin(x: Operand, options?: ArgOptions): Variable {
+  return tracedCall("op", "argmin", [x], { axis: options?.axis ?? null, keepDims: options?.keepDims ?? false }, () => constant(T.argmin(asVariable(x).data, options)));
+}
 
 /**
  * `a && b` elementwise with broadcasting (the tensor package's `logicalAnd`; an operand is true
@@ -105,7 +111,7 @@ export function argmin(x: Operand, options?: ArgOptions): Variable { return cons
  * console.log(logicalAnd(gt(x, 1), lt(x, 4)).toArray()); // [0, 1, 0]
  * ```
  */
-export function logicalAnd(a: Operand, b: Operand): Variable { return constant(T.logicalAnd(valueOf(a), valueOf(b))); }
+export function logicalAnd(a: Operand, b: Operand): Variable { return tracedCall("op", "logicalAnd", [a, b], {}, () => constant(T.logicalAnd(valueOf(a), valueOf(b)))); }
 /**
  * `a || b` elementwise with broadcasting (an operand is true where it is not 0): a bool constant
  * of the broadcast shape.
@@ -117,7 +123,7 @@ export function logicalAnd(a: Operand, b: Operand): Variable { return constant(T
  * console.log(logicalOr(lt(x, 1), gt(x, 4)).toArray()); // [1, 0, 1]
  * ```
  */
-export function logicalOr(a: Operand, b: Operand): Variable { return constant(T.logicalOr(valueOf(a), valueOf(b))); }
+export function logicalOr(a: Operand, b: Operand): Variable { return tracedCall("op", "logicalOr", [a, b], {}, () => constant(T.logicalOr(valueOf(a), valueOf(b)))); }
 /**
  * `!x` elementwise (true where `x` is 0): a bool constant of `x`'s shape. Never throws.
  * @example
@@ -126,7 +132,7 @@ export function logicalOr(a: Operand, b: Operand): Variable { return constant(T.
  * console.log(logicalNot(gt(variable([0, 2]), 1)).toArray()); // [1, 0]
  * ```
  */
-export function logicalNot(x: Operand): Variable { return constant(T.logicalNot(valueOf(x))); }
+export function logicalNot(x: Operand): Variable { return tracedCall("op", "logicalNot", [x], {}, () => constant(T.logicalNot(valueOf(x)))); }
 
 /**
  * One-hot encoding of int32 labels (the tensor package's `oneHot`, classes along axis 0 by
@@ -143,5 +149,5 @@ export function logicalNot(x: Operand): Variable { return constant(T.logicalNot(
  * ```
  */
 export function oneHot(indices: Operand, depth: number, options?: T.OneHotOptions): Variable {
-  return constant(T.oneHot(asVariable(indices).data, depth, options));
+  return tracedCall("op", "oneHot", [indices], { depth, axis: options?.axis ?? 0, dtype: options?.dtype ?? "float32" }, () => constant(T.oneHot(asVariable(indices).data, depth, options)));
 }

@@ -5,7 +5,7 @@
 // Jacobian is not diagonal, is written here.
 import { defineFunction, mul, sub, sum, Variable, variable, variableAlgebra, type OnnxGraph, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { ValueError, type Tensor } from "@strata/tensor";
+import { ValueError, type DType, type Tensor } from "@strata/tensor";
 import { tensorOf } from "./checks.js";
 
 /**
@@ -63,8 +63,8 @@ export interface Activation {
   derivative?(z: Operand): Variable;
   /** dZ = dA * g'(Z) (for softmax over the rows: dZ = A ⊙ (dA − Σ_rows dA ⊙ A)), differentiable again. */
   backward(dA: Operand, z: Operand): Variable;
-  /** A = g(Z) as ONNX nodes, for `@strata/onnx`'s export: adds them to `graph` and returns A's name. Without it a model using g does not export. */
-  onnx?(graph: OnnxGraph, z: string): string;
+  /** A = g(Z) as ONNX nodes for Z of `dtype`, for `@strata/onnx`'s export: adds them to `graph` and returns A's name. Without it a model using g does not export. */
+  onnx?(graph: OnnxGraph, z: string, dtype: DType): string;
 }
 
 interface Definition {
@@ -76,7 +76,7 @@ interface Definition {
   /** Whether g' is elementwise, so that g'(Z) = backward(1, Z) (all but softmax). */
   elementwise: boolean;
   /** g as ONNX nodes. */
-  onnx(graph: OnnxGraph, z: string): string;
+  onnx(graph: OnnxGraph, z: string, dtype: DType): string;
 }
 
 /** Every activation this file made: the ones an architecture can name (a saved model can rebuild). */
@@ -103,7 +103,7 @@ function define(def: Definition): Activation {
       return def.value(z as Tensor);
     },
     backward: (ctx, g) => [backward(g, ctx.saved[0]!)],
-    onnx: (graph, { inputs: [z] }) => def.onnx(graph, z!),
+    onnx: (graph, { inputs: [z], output }) => def.onnx(graph, z!, output.dtype),
   });
   const backward = (dA: Operand, z: Operand): Variable => def.backward(dA, z, op);
   const derivative = def.elementwise ? (z: Operand) => backward(T.onesLike(tensorOf(z)), z) : undefined;
@@ -124,12 +124,23 @@ function fromTable(def: T.DenseActivationDefinition, alpha: number): Definition 
     // gradient stays differentiable with respect to Z
     backward: (dA, z, self) => def.grad(variableAlgebra, asVariable(dA), def.from === "A" ? self(z) : asVariable(z), alpha),
     elementwise: true,
-    onnx: (graph, z) => graph.node(ONNX_OPS[def.name], [z], def.name === "leakyRelu" ? { alpha: { float: alpha } } : {})[0]!,
+    onnx: (graph, z, dtype) => (def.name === "leakyRelu" ? leakyOnnx(graph, z, dtype, alpha) : graph.node(ONNX_OPS[def.name], [z])[0]!),
   };
 }
 
+/**
+ * leakyRelu as Where(Z > 0, Z, α·Z) rather than ONNX's LeakyRelu, whose α is a float32 attribute
+ * (0.2 would become 0.2000000030 in a float64 graph) and which ONNX Runtime lacks in float64 from
+ * opset 16 on: one form, exact in both dtypes.
+ */
+function leakyOnnx(graph: OnnxGraph, z: string, dtype: DType, alpha: number): string {
+  const [zero, slope] = [graph.constant(T.full([], 0, { dtype })), graph.constant(T.full([], alpha, { dtype }))];
+  const positive = graph.node("Greater", [z, zero])[0]!;
+  return graph.node("Where", [positive, z, graph.node("Mul", [z, slope])[0]!])[0]!;
+}
+
 /** The ONNX operators of the table's activations. */
-const ONNX_OPS: Record<T.DenseActivation, string> = { relu: "Relu", leakyRelu: "LeakyRelu", sigmoid: "Sigmoid", tanh: "Tanh", identity: "Identity" };
+const ONNX_OPS: Record<Exclude<T.DenseActivation, "leakyRelu">, string> = { relu: "Relu", sigmoid: "Sigmoid", tanh: "Tanh", identity: "Identity" };
 
 function leaky(alpha: number): Activation {
   if (!Number.isFinite(alpha) || alpha < 0) {

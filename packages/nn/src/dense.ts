@@ -66,9 +66,9 @@ function denseOp(g: Activation): (...inputs: Operand[]) => Variable {
       return [dAprev, dW, db];
     },
     // Z = W·A + b over columns, then g; an activation without an ONNX form is refused by name
-    onnx: (graph, { inputs: [Aprev, W, b] }) => {
-      if (!g.onnx) throw new ValueError(`dense: the activation ${g.name} has no ONNX form (give the Activation an onnx(graph, z) method)`);
-      return g.onnx(graph, graph.node("Add", [graph.node("MatMul", [W!, Aprev!])[0]!, b!])[0]!);
+    onnx: (graph, { inputs: [Aprev, W, b], output }) => {
+      if (!g.onnx) throw new ValueError(`dense: the activation ${g.name} has no ONNX form (give the Activation an onnx(graph, z, dtype) method)`);
+      return g.onnx(graph, graph.node("Add", [graph.node("MatMul", [W!, Aprev!])[0]!, b!])[0]!, output.dtype);
     },
   });
   ops.set(g, op);

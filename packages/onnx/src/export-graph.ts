@@ -5,7 +5,8 @@ import { Variable, type TracedCall } from "@strata/autograd";
 import type { Module } from "@strata/nn";
 import { Tensor, ValueError, formatShape } from "@strata/tensor";
 import { batchFilled, type BatchSource } from "./batch-filled.js";
-import { GraphBuilder } from "./graph-builder.js";
+import { GraphBuilder, elementType } from "./graph-builder.js";
+import { computeDtype } from "./promotion.js";
 import { lowerCall } from "./lower-call.js";
 import type { ValueInfo } from "./lowering.js";
 import type { TraceRun } from "./trace-model.js";
@@ -49,26 +50,47 @@ function describe(call: TracedCall): string {
   return call.kind === "unit" ? `layer ${call.op}` : call.kind === "function" ? `custom function ${call.op}` : call.op;
 }
 
+// Ops whose attributes hold shapes or bounds that may follow the batch: their lowerings compare
+// the two traces' attributes themselves and leave those axes free.
+const SHAPED = new Set(["reshape", "slice", "broadcastTo"]);
+
+/** Refuses a call whose outputs or attributes differ between the two traces (they would be fixed in the graph). */
+function sameCall(call: TracedCall, twin: TracedCall, i: number): void {
+  if (call.outputs.length !== twin.outputs.length) {
+    throw new ValueError(`toOnnx: ${describe(call)} (op ${i}) gives ${call.outputs.length} outputs at one batch size and ${twin.outputs.length} at another (unbind along the batch axis, say); an exported graph has a fixed number of values`);
+  }
+  if (call.kind === "unit" || SHAPED.has(call.op)) return;
+  const [x, y] = [JSON.stringify(call.attrs), JSON.stringify(twin.attrs)];
+  if (x !== y) {
+    throw new ValueError(`toOnnx: ${describe(call)} (op ${i}) has attributes that change with the batch size (${x} at one, ${y} at another); they would be fixed in the graph: compute them without reading the batch size`);
+  }
+}
+
 /**
  * Writes the graph of `a` (traced at one batch size), reading `b` (the same forward at another)
  * for the axes that follow the batch size. Parameters and buffers become initializers named by
  * their state-dict keys; other constants are checked to be the same in both traces.
  */
-export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: number, inputNames: readonly string[], batchAxes: readonly number[]): ExportedGraph {
+export function exportGraph(
+  model: Module, a: TraceRun, b: TraceRun, opset: number, io: { inputs: readonly string[]; outputs: readonly string[] }, batchAxes: readonly number[],
+): ExportedGraph {
   if (a.calls.length !== b.calls.length || a.calls.some((c, i) => c.op !== b.calls[i]!.op)) {
     const at = a.calls.findIndex((c, i) => c.op !== b.calls[i]?.op);
     throw new ValueError(
       `toOnnx: forward applies different ops at two batch sizes (${a.calls.length} and ${b.calls.length} ops; the first difference at op ${at}: ${a.calls[at]?.op ?? "none"} vs ${b.calls[at]?.op ?? "none"}); an exported graph must apply the same ops for every batch size`,
     );
   }
+  a.calls.forEach((call, i) => sameCall(call, b.calls[i]!, i));
   const graph = new GraphBuilder();
   const names = new Map<Tensor, string>();
   const infos = new Map<string, ValueInfo>();
   const state = new Map<Tensor, string>();
   for (const { name, tensor } of model.stateTensors()) state.set(tensor, name);
 
+  // the graph's own names first, so that no node takes them; an output's is given by its Identity
+  for (const name of io.outputs) graph.reserve(name);
   const inputs = a.inputs.map((v, k) => {
-    const name = graph.reserve(inputNames[k]!);
+    const name = graph.reserve(io.inputs[k]!);
     names.set(v.data, name);
     const info = infoOf(v.data, b.inputs[k]!.data);
     infos.set(name, info);
@@ -111,7 +133,9 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
 
   a.calls.forEach((call, i) => {
     const twin = b.calls[i]!;
-    const dtype = call.outputs[0]?.dtype ?? "float32";
+    const output = call.outputs[0]?.dtype ?? "float32";
+    const compute = call.kind === "function" ? null : computeDtype(call.op, call.inputs, output, (v) => tensorOf(v)?.dtype ?? null);
+    const dtype = compute?.dtype ?? output;
     const inputNamesOf: string[] = [];
     const info: (ValueInfo | null)[] = [];
     const values: (Tensor | number | null)[] = [];
@@ -124,6 +148,12 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
         return;
       }
       if (typeof x === "number") {
+        const other = twin.inputs[k];
+        if (!Object.is(other, x)) {
+          throw new ValueError(
+            `toOnnx: input ${k} of ${describe(call)} is the number ${x} at one batch size and ${String(other)} at another: a number computed from the batch size (as 1/n, or x.shape[0]) is fixed in the graph; compute it from the input with @strata/autograd ops (mean, for instance, instead of sum · 1/n)`,
+          );
+        }
         inputNamesOf.push(graph.scalar(x, dtype));
         info.push({ shape: [], dynamic: [], dtype });
         values.push(x);
@@ -133,13 +163,15 @@ export function exportGraph(model: Module, a: TraceRun, b: TraceRun, opset: numb
       if (t === null) throw new ValueError(`toOnnx: input ${k} of ${describe(call)} is ${typeof x}; expected a tensor, a number or null`);
       const other = tensorOf(twinInputs[k]);
       const name = names.get(t) ?? constant(t, other, call, k);
-      inputNamesOf.push(name);
-      info.push(other === null ? { shape: t.shape, dynamic: t.shape.map(() => false), dtype: t.dtype } : infoOf(t, other));
+      const seen = other === null ? { shape: t.shape, dynamic: t.shape.map(() => false), dtype: t.dtype } : infoOf(t, other);
+      const cast = compute !== null && compute.casts(k) && t.dtype !== dtype;
+      inputNamesOf.push(cast ? graph.op("Cast", [name], { to: elementType(dtype) }) : name);
+      info.push(cast ? { ...seen, dtype } : seen);
       values.push(t);
     });
     const outputs = call.outputs.map((v, k) => infoOf(v.data, twin.outputs[k]!.data));
     const produced = lowerCall(call, {
-      graph, op: describe(call), inputs: inputNamesOf, info, values, attrs: call.attrs, attrsOther: twin.attrs, outputs, opset, unit: call.attrs,
+      graph, op: describe(call), inputs: inputNamesOf, info, values, attrs: call.attrs, attrsOther: twin.attrs, outputs, opset, unit: call.kind === "unit" ? call.attrs : null,
     });
     if (produced.length !== call.outputs.length) {
       throw new ValueError(`toOnnx: the lowering of ${describe(call)} gave ${produced.length} outputs; the op has ${call.outputs.length}`);

@@ -94,7 +94,7 @@ export class GraphBuilder implements OnnxGraph {
 
   /** Reserves `name` exactly (graph inputs and outputs, parameters' state-dict keys). */
   reserve(name: string): string {
-    if (this.#used.has(name)) throw new ValueError(`toOnnx: the name ${name} is used twice in the graph`);
+    if (this.#used.has(name)) throw new ValueError(`toOnnx: the name ${name} is used twice in the graph (input and output names must differ from each other and from the parameters' state-dict keys)`);
     this.#used.add(name);
     return name;
   }

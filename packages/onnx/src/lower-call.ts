@@ -22,6 +22,7 @@ export function lowerCall(call: TracedCall, args: LowerArgs): string[] {
     case "function": {
       const onnx = call.spec?.onnx;
       if (!onnx) throw cannotExport(`custom function ${call.op}`, `(defineFunction) has no ONNX form; ${HOW_TO}`);
+      // a custom function's inputs are never null (defineFunction takes tensors and numbers); the 0 only satisfies the type
       return [onnx(args.graph, { inputs: args.inputs, values: args.values.map((v) => v ?? 0), output: call.outputs[0]!.data })];
     }
     case "unit":

@@ -8,6 +8,8 @@ import { lowerClamp, lowerLeakyRelu } from "./lower-activations.js";
 import { cannotExport, only, type Lower } from "./lowering.js";
 import { lowerAttentionWithWeights, lowerScaledDotProductAttention } from "./lower-attention.js";
 import { lowerGruCell, lowerLstmCell, lowerSharedLinear, lowerUnbind } from "./lower-cells.js";
+import { argLowerings, compareLowerings } from "./lower-compare.js";
+import { reductionLowerings } from "./lower-reductions.js";
 
 /** Dropout at export: the identity, since export traces evaluation; in training it is refused. */
 const dropoutLowering: Lower<{ p: number; training: boolean }> = (args) => {
@@ -41,4 +43,7 @@ export const opLowerings: Readonly<Record<string, Lower<never>>> = {
   maxPool2d: lowerMaxPool2d,
   maxPool1d: lowerMaxPool1d,
   avgPool1d: lowerAvgPool1d,
+  ...compareLowerings,
+  ...argLowerings,
+  ...reductionLowerings,
 };

@@ -42,6 +42,9 @@ function lowerSlice(args: LowerArgs<PrimitiveAttrs["slice"]>): string[] {
   const [starts, ends, axes, steps]: [number[], number[], number[], number[]] = [[], [], [], []];
   args.attrs.ranges.forEach((range: SliceArg, axis) => {
     const other = args.attrsOther.ranges[axis];
+    if (x.dynamic[axis] === true && JSON.stringify(range) !== JSON.stringify(other)) {
+      throw cannotExport(args.op, `on axis ${axis}, which follows the batch size, uses bounds computed from it (${JSON.stringify(range)} at one batch size, ${JSON.stringify(other)} at another); slice it with bounds that do not depend on its length (null for "to the end", negative indices from the end)`);
+    }
     if (typeof range === "number") {
       // a negative index counts from the end, which Slice reads as such (-1 runs to the end)
       starts.push(range), ends.push(range === -1 ? 2 ** 53 : range + 1), axes.push(axis), steps.push(1);
@@ -50,9 +53,6 @@ function lowerSlice(args: LowerArgs<PrimitiveAttrs["slice"]>): string[] {
     const [start = null, stop = null, step = null] = range ?? [];
     if (start === null && stop === null && (step ?? 1) === 1) return;
     const s = step ?? 1;
-    const dynamic = x.dynamic[axis] === true;
-    const changed = JSON.stringify(range) !== JSON.stringify(other);
-    if (dynamic && changed) throw cannotExport(args.op, `on axis ${axis}, which follows the batch size, uses bounds computed from it (${JSON.stringify(range)}); slice it with bounds that do not depend on its length (null for "to the end")`);
     const big = 2 ** 53;
     starts.push(start ?? (s > 0 ? 0 : -1));
     ends.push(stop ?? (s > 0 ? big : -big));

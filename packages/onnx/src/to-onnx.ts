@@ -1,10 +1,10 @@
 // The public export: trace forward at two batch sizes, write the graph, encode the model.
 import { Dense, Module, writeFileAtomic } from "@strata/nn";
-import { Tensor, ValueError, concat, randn, rng, zeros, type DType } from "@strata/tensor";
+import { Tensor, ValueError, concat, randn, rng, tensor, type DType } from "@strata/tensor";
 import { exportGraph, type GraphValue } from "./export-graph.js";
 import { elementType } from "./graph-builder.js";
 import { onnx, type proto } from "./proto.js";
-import { traceForward } from "./trace-model.js";
+import { traceForward, type TraceRun } from "./trace-model.js";
 import { unitsOf } from "./lower-units.js";
 
 /**
@@ -96,7 +96,13 @@ function examplesOf(options: OnnxExportOptions, shapes: number[][], dtypes: Onnx
     return list;
   }
   const r = rng(0);
-  return shapes.map((shape, k) => (dtypes[k] === "int32" ? zeros(shape, { dtype: "int32" }) : randn(shape, { rng: r, dtype: dtypes[k] as DType })));
+  return shapes.map((shape, k) => (dtypes[k] === "int32" ? alternating(shape, 0) : randn(shape, { rng: r, dtype: dtypes[k] as DType })));
+}
+
+/** Ids 0, 1, 0, 1, … from `phase` on: valid for any vocabulary of two or more, and not all one value. */
+function alternating(shape: readonly number[], phase: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(Int32Array.from({ length: n }, (_, i) => (i + phase) % 2), { shape: [...shape] });
 }
 
 /** Each input's batch axis, made non-negative and checked. */
@@ -110,12 +116,18 @@ function batchAxesOf(given: number | readonly number[], shapes: readonly number[
   });
 }
 
-/** The examples with one more example along the batch axis (a copy of the first). */
+/**
+ * The examples grown from batch n to 2n + 3 along the batch axis with new values (new noise,
+ * ids in the other phase), so that a length computed from n by division, or a value computed from
+ * the examples outside Strata's ops, differs between the two traces and is caught.
+ */
 function grown(examples: readonly Tensor[], axes: readonly number[]): Tensor[] {
+  const r = rng(1);
   return examples.map((t, k) => {
     const axis = axes[k]!;
-    const first = t.slice(...Array<null>(axis).fill(null), [0, 1]);
-    return concat([t, first], { axis });
+    const shape = t.shape.map((len, d) => (d === axis ? len + 3 : len));
+    const more = t.dtype === "int32" ? alternating(shape, 1) : randn(shape, { rng: r, dtype: t.dtype });
+    return concat([t, more], { axis });
   });
 }
 
@@ -166,19 +178,17 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
   const units = unitsOf(model);
   const wasTraining = model.modules().map((m) => m.training);
   model.eval();
-  let exported;
+  let traces: [TraceRun, TraceRun];
   try {
-    const a = traceForward(model, examples, units);
-    const b = traceForward(model, more, units);
-    exported = exportGraph(model, a, b, opset, inputNames, axes);
+    traces = [traceForward(model, examples, units), traceForward(model, more, units)];
   } finally {
     model.modules().forEach((m, k) => (m.training = wasTraining[k]!));
   }
-  const { graph, inputs, outputs } = exported;
-  const outputNames = namesOf("outputNames", options.outputNames, outputs.length, "output");
-  const batch: [number, number] = [shapes[0]![axes[0]!]!, shapes[0]![axes[0]!]! + 1];
+  const outputNames = namesOf("outputNames", options.outputNames, traces[0].outputs.length, "output");
+  const { graph, inputs, outputs } = exportGraph(model, ...traces, opset, { inputs: inputNames, outputs: outputNames }, axes);
+  const batch: [number, number] = [shapes[0]![axes[0]!]!, more[0]!.shape[axes[0]!]!];
   // Outputs get their own names through Identity: a value may be an output twice, or an input.
-  const outputValues = outputs.map((o, k) => ({ ...o, name: graph.node("Identity", [o.name], {}, { names: [graph.reserve(outputNames[k]!)] })[0]! }));
+  const outputValues = outputs.map((o, k) => ({ ...o, name: graph.node("Identity", [o.name], {}, { names: [outputNames[k]!] })[0]! }));
 
   const used = graph.used(outputValues.map((o) => o.name));
   const model_: proto.IModelProto = {

@@ -10,20 +10,18 @@ export interface TraceRun {
   readonly calls: readonly TracedCall[];
   readonly inputs: readonly Variable[];
   readonly outputs: readonly Variable[];
-  /** forward's result with each variable replaced by its position in `outputs`. */
-  readonly structure: OutputStructure;
 }
 
-/** The shape of forward's result: an output's index, or a list of them, nested. */
-export type OutputStructure = number | readonly OutputStructure[];
-
-/** The result's variables in order, and its structure; anything else is refused. */
-function flattenOutput(result: unknown, into: Variable[], where: string): OutputStructure {
+/** The result's variables in order (nested arrays flattened); anything else is refused. */
+function flattenOutput(result: unknown, into: Variable[], where: string): void {
   if (result instanceof Variable) {
     into.push(result);
-    return into.length - 1;
+    return;
   }
-  if (Array.isArray(result)) return result.map((r, k) => flattenOutput(r, into, `${where}[${k}]`));
+  if (Array.isArray(result)) {
+    result.forEach((r, k) => flattenOutput(r, into, `${where}[${k}]`));
+    return;
+  }
   const what = result === null ? "null" : typeof result === "object" ? (result.constructor?.name ?? "an object") : typeof result;
   throw new ValueError(`toOnnx: forward returned ${what} at ${where}; an exported model must return a Variable or arrays of Variables`);
 }
@@ -59,6 +57,6 @@ export function traceForward(model: Module, examples: readonly Tensor[], units: 
     restore();
   }
   const outputs: Variable[] = [];
-  const structure = flattenOutput(result, outputs, "output");
-  return { calls, inputs, outputs, structure };
+  flattenOutput(result, outputs, "output");
+  return { calls, inputs, outputs };
 }

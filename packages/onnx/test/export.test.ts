@@ -49,6 +49,11 @@ describe("the exported graph", () => {
     expect(model.modules().map((m) => m.training)).toEqual([true, true, true, false, true]);
   });
 
+  it("keeps output names that an op's own nodes would otherwise take", async () => {
+    const { bytes } = await expectOrtMatches(mlp(), { inputShape: [2, 4], outputNames: ["Relu"] }, [randn([3, 4], { rng: rng(3) })]);
+    expect(decode(bytes).graph.output.map((o) => o.name)).toEqual(["Relu"]);
+  });
+
   it("leaves out the nodes and constants that no output needs", () => {
     class Dead extends Module<[Operand], Variable> {
       forward(x: Operand): Variable {
@@ -92,7 +97,7 @@ describe("the course's column layout", () => {
   it("refuses a Dense whose custom activation has no ONNX form, naming it", () => {
     const base = new Dense(2, 2, { activation: "relu", rng: rng(0) });
     const custom = new Dense(2, 2, { activation: { ...base.activation, onnx: undefined }, rng: rng(0) });
-    expect(() => toOnnx(custom, { inputShape: [2, 3] })).toThrow("dense: the activation relu has no ONNX form (give the Activation an onnx(graph, z) method)");
+    expect(() => toOnnx(custom, { inputShape: [2, 3] })).toThrow("dense: the activation relu has no ONNX form (give the Activation an onnx(graph, z, dtype) method)");
   });
 });
 
@@ -179,7 +184,7 @@ describe("what cannot be exported", () => {
       }
     }
     expect(() => toOnnx(new Shifted(), { inputShape: [2, 3] })).toThrow(
-      "toOnnx: input 1 of add is a tensor computed outside Strata's ops that changes with the batch size (shape (2,3) at one batch size, (3,3) at the other); compute it from the input with @strata/autograd ops (not from .data or x.shape), so that the graph can compute it for any batch",
+      "toOnnx: input 1 of add is a tensor computed outside Strata's ops that changes with the batch size (shape (2,3) at one batch size, (7,3) at the other); compute it from the input with @strata/autograd ops (not from .data or x.shape), so that the graph can compute it for any batch",
     );
   });
 
@@ -211,6 +216,9 @@ describe("what cannot be exported", () => {
     expect(() => toOnnx(model, { inputShape: [2, 4], batchAxis: 3 })).toThrow("toOnnx: batchAxis 3 is out of range for an input of shape [2, 4]");
     expect(() => toOnnx(model, { inputShape: [2, 4], inputNames: ["a", "b"] })).toThrow(/inputNames must be 1 distinct non-empty names/);
     expect(() => toOnnx({} as Module, { inputShape: [2, 4] })).toThrow(/toOnnx: expected a Module/);
+    expect(() => toOnnx(model, { inputShape: [2, 4], inputNames: ["0.weight"] })).toThrow(
+      "toOnnx: the name 0.weight is used twice in the graph (input and output names must differ from each other and from the parameters' state-dict keys)",
+    );
   });
 
   it("leaves the model's modes as they were when the export fails", () => {
