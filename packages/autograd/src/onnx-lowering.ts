@@ -5,7 +5,7 @@ import type { Tensor } from "@strata/tensor";
 /**
  * An ONNX node attribute: an integer (INT), `{ float }` (FLOAT: a plain number is always taken as
  * an integer, so a float says so), a string, a list of integers, `{ floats }`, a list of strings, or
- * a tensor.
+ * a tensor. An empty list is written as a list of integers (INTS).
  *
  * @example
  * ```ts
@@ -26,7 +26,7 @@ export type OnnxAttribute =
 /**
  * The graph a lowering adds its nodes to (implemented by `@strata/onnx`): `node` adds one ONNX node
  * and returns the names of its outputs; `constant` adds a tensor as an initializer and returns its
- * name. Names are made unique by the graph.
+ * name; `int64s` does the same for int64 values. Names are made unique by the graph.
  *
  * @example
  * ```ts
@@ -34,12 +34,20 @@ export type OnnxAttribute =
  * // x·2 + 1 written as nodes
  * const lower = (graph: OnnxGraph, x: string, two: string, one: string): string =>
  *   graph.node("Add", [graph.node("Mul", [x, two])[0]!, one])[0]!;
- * console.log(typeof lower); // "function"
+ * // x (N, 2, 3) as (N, 6): 0 copies the batch axis, so the graph works for any N
+ * const flatten = (graph: OnnxGraph, x: string): string => graph.node("Reshape", [x, graph.int64s([0, 6])])[0]!;
+ * console.log(typeof lower, typeof flatten); // "function" "function"
  * ```
  */
 export interface OnnxGraph {
   node(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>, options?: { readonly outputs?: number; readonly domain?: string }): string[];
   constant(value: Tensor): string;
+  /**
+   * Adds int64 `values` of `shape` (by default a list, `[values.length]`; `[]` for a scalar) as an
+   * initializer and returns its name: the shapes, axes and bounds that Reshape, Slice, Unsqueeze,
+   * Expand and other ONNX operators take as inputs must be int64, a dtype Strata's tensors lack.
+   */
+  int64s(values: readonly number[], shape?: readonly number[]): string;
 }
 
 /**

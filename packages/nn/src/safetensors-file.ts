@@ -6,7 +6,6 @@
 import type { Tensor } from "@strata/tensor";
 import { platform } from "#platform";
 import { emitSafetensors, planSafetensors, readSafetensorsFrom, type Entry, type Header, type SafetensorsContents, type Storage } from "./safetensors.js";
-import type { FileOp } from "./platform/types.js";
 
 /**
  * Writes `tensors` (and `metadata`) to `path` as a safetensors file, atomically: the bytes go to a
@@ -38,7 +37,7 @@ export function writeSafetensors(path: string, tensors: Record<string, Tensor>, 
 }
 
 /** {@link writeSafetensors} for the public function `op`, which the web platform's refusal names. */
-export function writeSafetensorsAs(op: FileOp, path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+export function writeSafetensorsAs(op: string, path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
   // Planned (and so checked) before the platform touches the path.
   const plan = planSafetensors(tensors, metadata, path);
   platform.writeFile(op, path, (put) => emitSafetensors(plan, put));
@@ -49,7 +48,7 @@ export function writeSafetensorsAs(op: FileOp, path: string, tensors: Record<str
  * `readSafetensorsFrom`: `inspect` sees the header before anything is allocated, `into` may give
  * each tensor's storage); errors name `path`.
  */
-export function readSafetensorsFile(op: FileOp, path: string, inspect?: (header: Header) => void, into?: (entry: Entry) => Storage | undefined): SafetensorsContents {
+export function readSafetensorsFile(op: string, path: string, inspect?: (header: Header) => void, into?: (entry: Entry) => Storage | undefined): SafetensorsContents {
   return platform.readFile(op, path, (source) => readSafetensorsFrom(source, path, inspect, into));
 }
 

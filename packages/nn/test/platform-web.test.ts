@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   Dense, binaryCrossEntropy, deepNetwork, encodeSafetensors, fit, load, loadFromBytes, loadWeights, readSafetensors,
-  save, saveToBytes, saveWeights, writeSafetensors, type FitProgress,
+  save, saveToBytes, saveWeights, writeFileAtomic, writeSafetensors, type FitProgress,
 } from "@strata/nn";
 import { SGD } from "@strata/optim";
 import { StrataError, rng, tensor } from "@strata/tensor";
@@ -53,6 +53,24 @@ describe("the web platform", () => {
         expect(e, op).toBeInstanceOf(StrataError);
         expect(e.message).toBe(`${op}: ${says} (path ${JSON.stringify(file)})`);
       }
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses writeFileAtomic, and the functions of other packages that write through it, with the general advice", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-web-"));
+    try {
+      const file = path.join(dir, "m.onnx");
+      const says = "writing to a file path needs Node; in a browser keep the bytes in memory and store them yourself (IndexedDB, a download)";
+      for (const [op, call] of [["writeFileAtomic", () => writeFileAtomic(file, Uint8Array.of(1))], ["saveOnnx", () => writeFileAtomic(file, Uint8Array.of(1), { op: "saveOnnx" })]] as const) {
+        const e = errorOf(call);
+        expect(e, op).toBeInstanceOf(StrataError);
+        expect(e.message).toBe(`${op}: ${says} (path ${JSON.stringify(file)})`);
+      }
+      // an op named like an Object property is an op like any other, not a key into the table's prototype
+      expect(errorOf(() => writeFileAtomic(file, Uint8Array.of(1), { op: "constructor" })).message).toBe(`constructor: ${says} (path ${JSON.stringify(file)})`);
       expect(fs.readdirSync(dir)).toEqual([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // The ONNX graph being written: nodes in order, initializers, unique names. Lowerings add to it
 // through the OnnxGraph interface that @strata/autograd declares for custom functions.
 import type { OnnxAttribute, OnnxGraph } from "@strata/autograd";
-import { Tensor, ValueError, full, type DType } from "@strata/tensor";
+import { Tensor, ValueError, formatShape, full, type DType } from "@strata/tensor";
 import { onnx, type proto } from "./proto.js";
 
 const TensorType = onnx.TensorProto.DataType;
@@ -42,7 +42,9 @@ function attributeProto(op: string, name: string, value: OnnxAttribute): proto.I
     return { name, type: AttrType.INT, i: value };
   }
   if (Array.isArray(value)) {
-    if (value.every((v) => typeof v === "string")) return { name, type: AttrType.STRINGS, strings: (value as string[]).map((v) => new TextEncoder().encode(v)) };
+    // an empty list has no element type to go by: it is INTS, as every list attribute the exporter
+    // can write empty is (a 0-d Transpose's perm, axes); every([]) would call it STRINGS
+    if (value.length > 0 && value.every((v) => typeof v === "string")) return { name, type: AttrType.STRINGS, strings: (value as string[]).map((v) => new TextEncoder().encode(v)) };
     if (!value.every((v) => Number.isInteger(v))) throw new ValueError(`${op}: attribute ${name} = [${value.join(", ")}] holds non-integers; write { floats: [...] } for FLOATS`);
     return { name, type: AttrType.INTS, ints: [...(value as number[])] };
   }
@@ -51,13 +53,35 @@ function attributeProto(op: string, name: string, value: OnnxAttribute): proto.I
   throw new ValueError(`${op}: attribute ${name} has an unsupported value ${String(value)}`);
 }
 
+/** How {@link GraphBuilder.constant} names an initializer and when it shares one. */
+export interface ConstantOptions {
+  /** The exact name, reserved (a parameter's state-dict key); by default a fresh name from `base`. */
+  readonly name?: string;
+  /** The start of a fresh name ("const" by default). */
+  readonly base?: string;
+  /** Shares the initializer: every call with this key (and owner) gets the first call's name. */
+  readonly key?: string;
+  /**
+   * What `key` belongs to (by identity): a layer called many times (a decoder's steps) shares its
+   * constants while two layers asking for the same key get their own. The graph by default.
+   */
+  readonly owner?: object;
+}
+
 /** The graph under construction; implements the interface lowerings see. */
 export class GraphBuilder implements OnnxGraph {
   readonly nodes: proto.INodeProto[] = [];
-  readonly initializers: proto.ITensorProto[] = [];
   readonly domains = new Set<string>();
+  #initializers: proto.ITensorProto[] = [];
+  #initializerNames = new Set<string>();
   #used = new Set<string>();
-  #scalars = new Map<string, string>();
+  /** The shared constants' names, by owner (the graph itself, or a layer) and key. */
+  #shared = new Map<object, Map<string, string>>();
+
+  /** The initializers, in the order they were made. */
+  get initializers(): readonly proto.ITensorProto[] {
+    return this.#initializers;
+  }
 
   /** A name not used yet, from `base`. */
   fresh(base: string): string {
@@ -95,16 +119,50 @@ export class GraphBuilder implements OnnxGraph {
     return this.node(opType, inputs, attributes)[0]!;
   }
 
-  constant(value: Tensor, name?: string): string {
-    const id = name === undefined ? this.fresh("const") : this.reserve(name);
-    this.initializers.push(tensorProto(id, value));
+  /**
+   * `parts` joined along `axis` by one Concat; a single part is returned as it is, with no node
+   * (a one-input Concat would only copy it).
+   */
+  concat(parts: readonly string[], axis: number): string {
+    if (parts.length === 0) throw new ValueError(`toOnnx: Concat along axis ${axis} needs at least one input, got none`);
+    return parts.length === 1 ? parts[0]! : this.op("Concat", parts, { axis });
+  }
+
+  /**
+   * An initializer holding `value` (or what `value()` makes, called only when the initializer is
+   * new); its name. A string for `options` is `{ name }`. With a `key`, the first call for that
+   * key (within `owner`) writes the initializer and every later one returns the same name.
+   */
+  constant(value: Tensor | (() => Tensor), options: string | ConstantOptions = {}): string {
+    const { name, base = "const", key, owner = this } = typeof options === "string" ? { name: options } : options;
+    const write = (): string => this.#initializer(name === undefined ? this.fresh(base) : this.reserve(name), typeof value === "function" ? value() : value);
+    if (key === undefined) return write();
+    let shared = this.#shared.get(owner);
+    if (shared === undefined) this.#shared.set(owner, (shared = new Map<string, string>()));
+    const known = shared.get(key);
+    if (known !== undefined) return known;
+    const id = write();
+    shared.set(key, id);
     return id;
   }
 
   /** An int64 initializer (shapes, axes, slice bounds), as ONNX's shape ops take them. */
   int64s(values: readonly number[], shape: readonly number[] = [values.length]): string {
-    const id = this.fresh("ints");
-    this.initializers.push(tensorProto(id, { int64: values, shape }));
+    // custom functions' lowerings call this too: say what is wrong rather than fail in BigInt()
+    if (!values.every((v) => Number.isInteger(v))) throw new ValueError(`toOnnx: int64s takes integers, got [${values.join(", ")}]`);
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size !== values.length) throw new ValueError(`toOnnx: int64s of shape ${formatShape(shape)} needs ${size} values, got ${values.length}`);
+    return this.#initializer(this.fresh("ints"), { int64: values, shape });
+  }
+
+  /** Whether `name` is an initializer: a value fixed at export, the same for every input. */
+  isInitializer(name: string): boolean {
+    return this.#initializerNames.has(name);
+  }
+
+  #initializer(id: string, value: Parameters<typeof tensorProto>[1]): string {
+    this.#initializers.push(tensorProto(id, value));
+    this.#initializerNames.add(id);
     return id;
   }
 
@@ -123,16 +181,11 @@ export class GraphBuilder implements OnnxGraph {
       kept.push(node);
       for (const i of node.input ?? []) if (i !== "") needed.add(i);
     }
-    return { nodes: kept.reverse(), initializers: this.initializers.filter((t) => needed.has(t.name ?? "")) };
+    return { nodes: kept.reverse(), initializers: this.#initializers.filter((t) => needed.has(t.name ?? "")) };
   }
 
   /** A scalar constant of `dtype`, shared by every use of the same value. */
   scalar(value: number, dtype: DType): string {
-    const key = `${dtype}:${Object.is(value, -0) ? "-0" : String(value)}`;
-    const known = this.#scalars.get(key);
-    if (known !== undefined) return known;
-    const id = this.constant(full([], value, { dtype }));
-    this.#scalars.set(key, id);
-    return id;
+    return this.constant(() => full([], value, { dtype }), { key: `scalar:${dtype}:${Object.is(value, -0) ? "-0" : String(value)}` });
   }
 }

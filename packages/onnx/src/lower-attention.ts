@@ -4,8 +4,8 @@
 // no key zero weights rather than softmax's 0/0 = NaN; the graph does the same (a Where on each
 // side of the Softmax) unless the mask is a constant with no such row.
 import { arange, eq, le, max, where, zeros, type DType, type Tensor } from "@strata/tensor";
-import type { GraphBuilder } from "./graph-builder.js";
 import { cannotExport, infoOf, type LowerArgs, type Lower } from "./lowering.js";
+import { reduceNode } from "./reduce-node.js";
 
 /** The last two axes of a value of `rank` axes swapped (kᵀ). */
 const swapLast = (rank: number): number[] => [...Array.from({ length: rank - 2 }, (_, k) => k), rank - 1, rank - 2];
@@ -15,19 +15,10 @@ function causalMask(l: number, s: number, dtype: DType): Tensor {
   return where(le(arange(s).reshape([1, s]), arange(l).reshape([l, 1])), zeros([], { dtype }), -Infinity);
 }
 
-/** Whether `name` is an initializer: a value known at export, the same for every input. */
-const isConstant = (graph: GraphBuilder, name: string): boolean => graph.initializers.some((t) => t.name === name);
-
 /** Whether an additive mask leaves some query row with nothing (every value −∞). */
 function hasDeadRow(mask: Tensor): boolean {
   if (mask.size === 0) return false;
   return max(eq(max(mask, { axis: -1, keepDims: true }), -Infinity).cast("int32")).item() === 1;
-}
-
-/** ReduceMax over the last axis, keeping it: its axes an input from opset 18, an attribute before. */
-function reduceMaxLast(graph: GraphBuilder, x: string, opset: number): string {
-  if (opset >= 18) return graph.op("ReduceMax", [x, graph.int64s([-1])], { keepdims: 1 });
-  return graph.op("ReduceMax", [x], { axes: [-1], keepdims: 1 });
 }
 
 /** An additive mask: its graph name and, when it is a constant of the graph, its value. */
@@ -58,7 +49,7 @@ function attentionNodes(args: LowerArgs, scale: number, dropoutP: number, mask: 
       weights = graph.op("Softmax", [scores], { axis: -1 });
     } else {
       // rows whose every mask value is −∞: softmax of zeros there, then zero weights, as Strata
-      const dead = graph.op("Equal", [reduceMaxLast(graph, mask.name, args.opset), graph.scalar(-Infinity, dtype)]);
+      const dead = graph.op("Equal", [reduceNode(graph, "ReduceMax", mask.name, [-1], true, args.opset), graph.scalar(-Infinity, dtype)]);
       const zero = graph.scalar(0, dtype);
       weights = graph.op("Where", [dead, zero, graph.op("Softmax", [graph.op("Where", [dead, zero, scores])], { axis: -1 })]);
     }
@@ -75,7 +66,7 @@ function maskInput(args: LowerArgs, dtype: DType): Mask | null {
   const name = args.inputs[3] ?? "";
   if (name === "") return null;
   const value = args.values[3];
-  const constant = isConstant(graph, name) && value !== null && typeof value === "object" ? value : null;
+  const constant = graph.isInitializer(name) && value !== null && typeof value === "object" ? value : null;
   if (infoOf(args, 3).dtype !== "bool") return { name, constant };
   if (constant !== null) {
     const additive = where(constant, zeros([], { dtype }), -Infinity);

@@ -1,8 +1,20 @@
-// What convolutions and poolings need of their input's shape: they accept unbatched input, (C, …)
-// for (N, C, …), as PyTorch does, while ONNX's operators want the batch axis, so such an input gets
-// one of length 1 around the nodes; and some of their forms are written for fixed spatial sizes.
+// What layers that accept unbatched input need of their input's shape: convolutions, poolings and
+// recurrent layers take (C, …) for (N, C, …) or (L, F) for (L, N, F), as PyTorch does, while ONNX's
+// operators want the batch axis, so such an input gets one of length 1 around the nodes; and some
+// forms of convolution and pooling are written for fixed spatial sizes.
 import { formatShape } from "@strata/tensor";
+import type { GraphBuilder } from "./graph-builder.js";
 import { cannotExport, infoOf, type LowerArgs } from "./lowering.js";
+
+/**
+ * `build` applied to `inputs` each given an axis of length 1 at `axis` (an absent input, "",
+ * stays absent), and its outputs with that axis removed: an unbatched call run as a batch of one.
+ */
+export function withBatchAxis(graph: GraphBuilder, axis: number, inputs: readonly string[], build: (batched: string[]) => string[]): string[] {
+  const axes = graph.int64s([axis]);
+  const outputs = build(inputs.map((x) => (x === "" ? "" : graph.op("Unsqueeze", [x, axes]))));
+  return outputs.map((y) => graph.op("Squeeze", [y, axes]));
+}
 
 /**
  * `build` applied to input 0 with a batch axis: as it is when it has `spatial + 2` axes, between
@@ -12,8 +24,7 @@ export function batched(args: LowerArgs, spatial: number, build: (x: string) => 
   const rank = infoOf(args, 0).shape.length;
   if (rank === spatial + 2) return build(args.inputs[0]!);
   if (rank !== spatial + 1) throw cannotExport(args.op, `expected an input of ${spatial + 2} axes (N, C, …) or ${spatial + 1} (unbatched), got ${rank}`);
-  const axis = args.graph.int64s([0]);
-  return args.graph.op("Squeeze", [build(args.graph.op("Unsqueeze", [args.inputs[0]!, axis])), axis]);
+  return withBatchAxis(args.graph, 0, [args.inputs[0]!], ([x]) => [build(x!)])[0]!;
 }
 
 /**

@@ -2,6 +2,7 @@
 // rules written out as explicit pads. ONNX Runtime has no float64 Conv kernel, so a float64
 // convolution is written as the same sum in ops it does run in float64 (lower-conv-double.ts).
 import type { Conv1dOptions, PrimitiveAttrs } from "@strata/autograd";
+import { Tensor } from "@strata/tensor";
 import { cannotExport, infoOf, type Lower, type LowerArgs } from "./lowering.js";
 import { convAsMatMul } from "./lower-conv-double.js";
 import { batched } from "./lower-batched.js";
@@ -31,6 +32,20 @@ function convPads(padding: number | readonly number[] | "same" | "valid" | undef
   return [...p, ...p];
 }
 
+/** The options of both convolutions: one value per spatial axis, or one for all. */
+interface ConvOptions {
+  readonly stride?: number | readonly number[];
+  readonly padding?: number | readonly number[] | "same" | "valid";
+  readonly dilation?: number | readonly number[];
+  readonly groups?: number;
+}
+
+/** The geometry of a convolution by a kernel of spatial sizes `kernel`, from its options. */
+function convSpec(kernel: readonly number[], options: ConvOptions): ConvSpec {
+  const dilations = perAxis(options.dilation, kernel.length, 1);
+  return { kernel, strides: perAxis(options.stride, kernel.length, 1), dilations, pads: convPads(options.padding, kernel, dilations), group: options.groups ?? 1 };
+}
+
 /**
  * The convolution of x `(N, C, …)` by weight `(O, C/group, …kernel)` plus bias `(O)` (null: none),
  * `outSpatial` the output's spatial sizes.
@@ -43,25 +58,21 @@ function convNodes(args: LowerArgs, x: string, weight: string, bias: string | nu
   });
 }
 
-/** conv2d(x, weight, bias) as Conv; the bias is the number 0 when the layer has none. */
-export const lowerConv2d: Lower<PrimitiveAttrs["conv2d"]> = (args) => {
-  const { options } = args.attrs;
-  const kernel = infoOf(args, 1).shape.slice(2);
-  const dilations = perAxis(options.dilation, 2, 1);
-  const spec: ConvSpec = { kernel, strides: perAxis(options.stride, 2, 1), dilations, pads: convPads(options.padding, kernel, dilations), group: options.groups ?? 1 };
-  const bias = typeof args.values[2] === "number" ? null : args.inputs[2]!;
-  return [convNodes(args, args.inputs[0]!, args.inputs[1]!, bias, spec, args.outputs[0]!.shape.slice(2))];
-};
+/**
+ * A convolution call `(x, weight, bias)` over `spatial` axes, x batched or not. The bias is there
+ * when it is a tensor: conv1d passes null for none, the conv2d primitive the number 0.
+ */
+function lowerConv(args: LowerArgs, options: ConvOptions, spatial: number): string[] {
+  const weight = infoOf(args, 1);
+  if (weight.shape.length !== spatial + 2) throw cannotExport(args.op, `expected weight (outC, inC/groups, …kernel) of ${spatial + 2} axes, got rank ${weight.shape.length}`);
+  const spec = convSpec(weight.shape.slice(2), options);
+  const bias = args.values[2] instanceof Tensor ? args.inputs[2]! : null;
+  const outSpatial = args.outputs[0]!.shape.slice(-spatial);
+  return [batched(args, spatial, (x) => convNodes(args, x, args.inputs[1]!, bias, spec, outSpatial))];
+}
+
+/** conv2d(x, weight, bias) as Conv; x `(N, C, H, W)`. */
+export const lowerConv2d: Lower<PrimitiveAttrs["conv2d"]> = (args) => lowerConv(args, args.attrs.options, 2);
 
 /** conv1d(x, weight, bias?) as a 1-D Conv; x `(N, C, L)` or unbatched `(C, L)`. */
-export const lowerConv1d: Lower<Conv1dOptions> = (args) => {
-  const options = args.attrs;
-  const weight = infoOf(args, 1);
-  if (weight.shape.length !== 3) throw cannotExport(args.op, `expected weight (outC, inC/groups, k), got rank ${weight.shape.length}`);
-  const kernel = weight.shape.slice(2);
-  const dilations = [options.dilation ?? 1];
-  const spec: ConvSpec = { kernel, strides: [options.stride ?? 1], dilations, pads: convPads(options.padding, kernel, dilations), group: options.groups ?? 1 };
-  const bias = args.inputs[2] ? args.inputs[2] : null;
-  const out = args.outputs[0]!.shape;
-  return [batched(args, 1, (x) => convNodes(args, x, args.inputs[1]!, bias, spec, out.slice(-1)))];
-};
+export const lowerConv1d: Lower<Conv1dOptions> = (args) => lowerConv(args, args.attrs, 1);

@@ -3,7 +3,9 @@
 // becomes a constant of ones or zeros; a normalisation by the batch's own statistics (batch norm
 // without running statistics) has no operator and is written out with ReduceMean.
 import { ones, zeros, type DType } from "@strata/tensor";
+import { elementType } from "./graph-builder.js";
 import { cannotExport, infoOf, type Lower, type LowerArgs } from "./lowering.js";
+import { reduceNode } from "./reduce-node.js";
 
 /** The trace's attributes of layerNorm. */
 interface LayerNormAttrs {
@@ -17,9 +19,6 @@ interface BatchNormAttrs {
   readonly momentum: number;
   readonly eps: number;
 }
-
-const ONNX_DOUBLE = 11;
-const ONNX_FLOAT = 1;
 
 /** The name of input `i`, or a constant of `fill` (ones or zeros) of `shape` when it is absent. */
 function inputOr(args: LowerArgs, i: number, fill: typeof ones, shape: readonly number[], dtype: DType): string {
@@ -37,15 +36,9 @@ export const lowerLayerNorm: Lower<LayerNormAttrs> = (args) => {
   const scale = inputOr(args, 1, ones, normalizedShape, x.dtype);
   const inputs = args.inputs[2] ? [args.inputs[0]!, scale, args.inputs[2]] : [args.inputs[0]!, scale];
   return [args.graph.op("LayerNormalization", inputs, {
-    axis: -normalizedShape.length, epsilon: { float: eps }, stash_type: x.dtype === "float64" ? ONNX_DOUBLE : ONNX_FLOAT,
+    axis: -normalizedShape.length, epsilon: { float: eps }, stash_type: elementType(x.dtype),
   })];
 };
-
-/** ReduceMean over `axes`, kept: the axes are an input from opset 18, an attribute before. */
-export function reduceMean(args: LowerArgs, x: string, axes: readonly number[]): string {
-  if (args.opset >= 18) return args.graph.op("ReduceMean", [x, args.graph.int64s(axes)], { keepdims: 1 });
-  return args.graph.op("ReduceMean", [x], { axes: [...axes], keepdims: 1 });
-}
 
 /**
  * Batch normalisation by the batch's own statistics, as batchNorm computes it with training: true
@@ -59,8 +52,9 @@ function batchStatistics(args: LowerArgs<BatchNormAttrs>): string {
   const axes = x.shape.map((_, k) => k).filter((k) => k !== 1);
   // weight and bias (C) broadcast against (N, C, …) as (C, 1, …)
   const perChannel = [x.shape[1]!, ...x.shape.slice(2).map(() => 1)];
-  const centred = graph.op("Sub", [args.inputs[0]!, reduceMean(args, args.inputs[0]!, axes)]);
-  const variance = reduceMean(args, graph.op("Mul", [centred, centred]), axes);
+  const mean = (v: string): string => reduceNode(graph, "ReduceMean", v, axes, true, args.opset);
+  const centred = graph.op("Sub", [args.inputs[0]!, mean(args.inputs[0]!)]);
+  const variance = mean(graph.op("Mul", [centred, centred]));
   let y = graph.op("Div", [centred, graph.op("Sqrt", [graph.op("Add", [variance, graph.scalar(args.attrs.eps, x.dtype)])])]);
   if (args.inputs[3]) y = graph.op("Mul", [y, graph.op("Reshape", [args.inputs[3], graph.int64s(perChannel)])]);
   if (args.inputs[4]) y = graph.op("Add", [y, graph.op("Reshape", [args.inputs[4], graph.int64s(perChannel)])]);

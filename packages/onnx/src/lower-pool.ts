@@ -6,9 +6,9 @@ import type { AvgPool1dOptions, MaxPool1dOptions, PrimitiveAttrs } from "@strata
 import type { AvgPool2dOptions, MaxPool2dOptions } from "@strata/tensor";
 import { batched, requireStaticSpatial } from "./lower-batched.js";
 import { perAxis } from "./lower-conv.js";
-import { reduceMean } from "./lower-norm.js";
 import { averageByMatrices, type AxisAverage } from "./lower-pool-matrix.js";
 import { infoOf, type Lower, type LowerArgs } from "./lowering.js";
+import { reduceNode } from "./reduce-node.js";
 
 /** A pooling's options, one value per spatial axis. */
 interface Window {
@@ -127,7 +127,7 @@ export const lowerAdaptiveAvgPool2d: Lower<PrimitiveAttrs["adaptiveAvgPool2d"]> 
   const size = x.shape.slice(-2);
   if (out.every((n) => n === 1)) {
     // ONNX Runtime has GlobalAveragePool in float32 only
-    return [x.dtype === "float32" ? args.graph.op("GlobalAveragePool", [args.inputs[0]!]) : reduceMean(args, args.inputs[0]!, [2, 3])];
+    return [x.dtype === "float32" ? args.graph.op("GlobalAveragePool", [args.inputs[0]!]) : reduceNode(args.graph, "ReduceMean", args.inputs[0]!, [2, 3], true, args.opset)];
   }
   if (x.dtype === "float32") {
     requireStaticSpatial(args, 2, "adaptive pooling's windows");

@@ -7,6 +7,7 @@ import { cannotExport, infoOf, only, type Lower, type LowerArgs } from "./loweri
 import { lowerConv2d } from "./lower-conv.js";
 import { erfDouble } from "./lower-erf.js";
 import { lowerAdaptiveAvgPool2d, lowerAvgPool2d } from "./lower-pool.js";
+import { reduceNode, type ReduceOp } from "./reduce-node.js";
 
 const unary = (opType: string): Lower => (args) => [args.graph.op(opType, [only(args)])];
 const binary = (opType: string): Lower => (args) => [args.graph.op(opType, [args.inputs[0]!, args.inputs[1]!])];
@@ -32,16 +33,8 @@ function targetShape(args: LowerArgs, shape: readonly number[], other: readonly 
   return shape.map((n, k) => (copied[k] ? 0 : free[k] ? -1 : n));
 }
 
-type ReduceAttrs = PrimitiveAttrs["sum"];
-
-/** ReduceSum takes its axes as an input from opset 13, ReduceMax and ReduceMin from opset 18. */
-const reduce = (opType: string, axesAsInputFrom: number): Lower<ReduceAttrs> => (args) => {
-  const { axis, keepDims } = args.attrs;
-  if (axis.length === 0) return [args.graph.op("Identity", [only(args)])];
-  const keepdims = keepDims ? 1 : 0;
-  if (args.opset >= axesAsInputFrom) return [args.graph.op(opType, [only(args), args.graph.int64s(axis)], { keepdims })];
-  return [args.graph.op(opType, [only(args)], { axes: [...axis], keepdims })];
-};
+const reduce = (opType: ReduceOp): Lower<PrimitiveAttrs["sum"]> => (args) =>
+  [reduceNode(args.graph, opType, only(args), args.attrs.axis, args.attrs.keepDims, args.opset)];
 
 /** Python-style start/stop/step per axis as ONNX Slice's starts, ends, axes and steps. */
 function lowerSlice(args: LowerArgs<PrimitiveAttrs["slice"]>): string[] {
@@ -104,7 +97,7 @@ export const primitiveLowerings: { readonly [P in Primitive]: Lower<PrimitiveAtt
   log1p: (args) => [args.graph.op("Log", [args.graph.op("Add", [only(args), args.graph.scalar(1, args.outputs[0]!.dtype)])])],
   add: binary("Add"), mul: binary("Mul"), pow: binary("Pow"), maximum: binary("Max"), minimum: binary("Min"),
   where: (args) => [args.graph.op("Where", [args.inputs[0]!, args.inputs[1]!, args.inputs[2]!])],
-  sum: reduce("ReduceSum", 13), max: reduce("ReduceMax", 18), min: reduce("ReduceMin", 18),
+  sum: reduce("ReduceSum"), max: reduce("ReduceMax"), min: reduce("ReduceMin"),
   reshape: (args) => {
     const shape = targetShape(args, args.attrs.shape, args.attrsOther.shape);
     // a length 0 in the traced shape would read as "copy" without allowzero; copies (0) exist only without one

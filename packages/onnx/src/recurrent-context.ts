@@ -2,7 +2,7 @@
 // the layer being lowered, its input in ONNX's layout, and its initial states.
 import type { GRU, LSTM, RNN } from "@strata/nn";
 import type { DType, Tensor } from "@strata/tensor";
-import { tensorProto, type GraphBuilder } from "./graph-builder.js";
+import type { GraphBuilder } from "./graph-builder.js";
 import type { DirectionWeights, RecurrentKind } from "./recurrent-weights.js";
 
 /** One recurrent layer being lowered. */
@@ -39,9 +39,6 @@ export function directionsOf(context: RecurrentContext, l: number): DirectionWei
   }));
 }
 
-/** The constants written for each layer, by graph: a layer called many times (a decoder's steps) shares them. */
-const written = new WeakMap<GraphBuilder, WeakMap<object, Map<string, string>>>();
-
 /**
  * The layer's constant `base` ("LSTM_l0_W", made unique in the graph as "LSTM_l0_W_1", … when
  * another layer took that name), computed by `make` the first time this layer asks for it in this
@@ -49,15 +46,5 @@ const written = new WeakMap<GraphBuilder, WeakMap<object, Map<string, string>>>(
  * transposed from the parameters), not the layer's own, so they are not named by state-dict keys.
  */
 export function layerConstant(context: RecurrentContext, base: string, make: () => Tensor): string {
-  const { graph, layer } = context;
-  const byLayer = written.get(graph) ?? new WeakMap<object, Map<string, string>>();
-  written.set(graph, byLayer);
-  const names = byLayer.get(layer) ?? new Map<string, string>();
-  byLayer.set(layer, names);
-  const known = names.get(base);
-  if (known !== undefined) return known;
-  const name = graph.fresh(base);
-  graph.initializers.push(tensorProto(name, make()));
-  names.set(base, name);
-  return name;
+  return context.graph.constant(make, { base, key: base, owner: context.layer });
 }

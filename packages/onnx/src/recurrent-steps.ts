@@ -2,7 +2,8 @@
 // float64 path, since ONNX Runtime (1.31) has no float64 kernel for RNN, GRU or LSTM. The steps
 // are the ones Strata computes: every step's input projection in one MatMul, then per step
 // h·W_hhᵀ and the cell's pointwise formula (lower-cells.ts).
-import { add, zeros, type Tensor } from "@strata/tensor";
+import { add, type Tensor } from "@strata/tensor";
+import { axisLength, filledOfShape } from "./batch-filled.js";
 import { gruCellNodes, lstmCellNodes } from "./lower-cells.js";
 import { cannotExport } from "./lowering.js";
 import { directionsOf, layerConstant, type LayerWriter, type RecurrentContext } from "./recurrent-context.js";
@@ -11,9 +12,7 @@ import type { DirectionWeights } from "./recurrent-weights.js";
 /** Zeros (N, H) with N read from `input` (L, N, F) at run time: the state when none is given. */
 function zerosState(context: RecurrentContext, input: string): string {
   const { graph, layer, dtype } = context;
-  const n = graph.op("Gather", [graph.op("Shape", [input]), graph.int64s([1])], { axis: 0 });
-  const shape = graph.op("Concat", [n, graph.int64s([layer.hiddenSize])], { axis: 0 });
-  return graph.op("ConstantOfShape", [shape], { value: zeros([1], { dtype }) });
+  return filledOfShape(graph, [axisLength(graph, input, 1), graph.int64s([layer.hiddenSize])], 0, dtype);
 }
 
 /** The initial state of layer-direction `k` from all states `(layers·dirs, N, H)`, or zeros. */
@@ -49,7 +48,7 @@ function direction(context: RecurrentContext, w: DirectionWeights, k: number, re
     }
     out[t] = graph.op("Unsqueeze", [h, graph.int64s([0])]);
   }
-  return { y: out.length === 1 ? out[0]! : graph.op("Concat", out, { axis: 0 }), h, c };
+  return { y: graph.concat(out, 0), h, c };
 }
 
 /** Layer `l` unrolled: its directions, their outputs side by side `(L, N, dirs·H)`. */
@@ -61,12 +60,9 @@ export const unrolledLayer: LayerWriter = (context, l, input) => {
   if (context.length === 0) throw cannotExport(context.op, `in float64 is unrolled over the sequence, which has length 0 here; export a non-empty sequence`);
   const dirs = layer.numDirections;
   const runs = directionsOf(context, l).map((w, d) => direction(context, w, l * dirs + d, d === 1, input));
-  const stateOf = (parts: string[]): string => {
-    const each = parts.map((p) => graph.op("Unsqueeze", [p, graph.int64s([0])]));
-    return each.length === 1 ? each[0]! : graph.op("Concat", each, { axis: 0 });
-  };
+  const stateOf = (parts: string[]): string => graph.concat(parts.map((p) => graph.op("Unsqueeze", [p, graph.int64s([0])])), 0);
   return {
-    y: runs.length === 1 ? runs[0]!.y : graph.op("Concat", runs.map((r) => r.y), { axis: 2 }),
+    y: graph.concat(runs.map((r) => r.y), 2),
     h: stateOf(runs.map((r) => r.h)),
     c: context.kind === "LSTM" ? stateOf(runs.map((r) => r.c!)) : null,
   };

@@ -108,7 +108,8 @@ describe("custom functions", () => {
     backward: (_ctx: unknown, g: Variable) => [g],
   };
 
-  class UsesCube extends Module<[Operand], Variable> {
+  /** 2·f(x) for a custom function f. */
+  class Twice extends Module<[Operand], Variable> {
     constructor(readonly cube: (x: Operand) => Variable) {
       super();
     }
@@ -119,12 +120,32 @@ describe("custom functions", () => {
 
   it("export through the ONNX form their spec declares", async () => {
     const cube = defineFunction({ ...cubeSpec, onnx: (graph, { inputs: [x] }) => graph.node("Mul", [graph.node("Mul", [x!, x!])[0]!, x!])[0]! });
-    await expectOrtMatches(new UsesCube(cube), { inputShape: [2, 3] }, [randn([4, 3], { rng: rng(6) })]);
+    await expectOrtMatches(new Twice(cube), { inputShape: [2, 3] }, [randn([4, 3], { rng: rng(6) })]);
+  });
+
+  // (N, 6) as (N, 2, 3): the lowering writes Reshape's target with int64s, 0 copying the batch axis
+  const pairsSpec = {
+    name: "pairs",
+    forward: (_ctx: unknown, x: Tensor | number) => (x as Tensor).reshape([(x as Tensor).shape[0]!, 2, 3]),
+    backward: (_ctx: unknown, g: Variable) => [reshape(g, [g.shape[0]!, 6])],
+  };
+
+  it("write the int64 arguments of Reshape (and Slice, Unsqueeze, …) with graph.int64s", async () => {
+    const pairs = defineFunction({ ...pairsSpec, onnx: (graph, { inputs: [x] }) => graph.node("Reshape", [x!, graph.int64s([0, 2, 3])])[0]! });
+    const { outputs } = await expectOrtMatches(new Twice(pairs), { inputShape: [2, 6] }, [randn([5, 6], { rng: rng(7) })]);
+    expect(outputs[0]!.shape).toEqual([5, 2, 3]);
+  });
+
+  it("are told which int64s they got wrong", () => {
+    const fractional = defineFunction({ ...pairsSpec, onnx: (graph, { inputs: [x] }) => graph.node("Reshape", [x!, graph.int64s([0, 2.5, 3])])[0]! });
+    expect(() => toOnnx(new Twice(fractional), { inputShape: [2, 6] })).toThrow("toOnnx: int64s takes integers, got [0, 2.5, 3]");
+    const misshapen = defineFunction({ ...pairsSpec, onnx: (graph, { inputs: [x] }) => graph.node("Reshape", [x!, graph.int64s([0, 2, 3], [2])])[0]! });
+    expect(() => toOnnx(new Twice(misshapen), { inputShape: [2, 6] })).toThrow("toOnnx: int64s of shape (2) needs 2 values, got 3");
   });
 
   it("are refused without one, with the function's name and how to add it", () => {
     const cube = defineFunction(cubeSpec);
-    expect(() => toOnnx(new UsesCube(cube), { inputShape: [2, 3] })).toThrow(
+    expect(() => toOnnx(new Twice(cube), { inputShape: [2, 3] })).toThrow(
       /^toOnnx: custom function cube \(defineFunction\) has no ONNX form; declare its ONNX form in the spec, e\.g\. defineFunction\(\{ name, forward, backward, onnx: /,
     );
   });

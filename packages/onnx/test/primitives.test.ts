@@ -6,7 +6,8 @@ import {
 } from "@strata/autograd";
 import { Linear, Module } from "@strata/nn";
 import { randn, rng, tensor } from "@strata/tensor";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { onlyNode } from "./graph-nodes.js";
 import { expectOrtMatches } from "./ort.js";
 
 /** A forward applying the elementwise primitives to (N, 6). */
@@ -67,5 +68,18 @@ describe("reductions by opset", () => {
     for (const opset of [17, 18, 21]) {
       await expectOrtMatches(new Structural(), { inputShape: [2, 12], opset }, [randn([3, 12], { rng: rng(opset) })]);
     }
+  });
+});
+
+describe("an empty list attribute", () => {
+  it("is written as INTS: the transpose of a 0-d sum (perm []) runs in ONNX Runtime", async () => {
+    class TransposedTotal extends Module<[Operand], Variable> {
+      forward(x: Operand): Variable {
+        return transpose(sum(x));
+      }
+    }
+    const { bytes } = await expectOrtMatches(new TransposedTotal(), { inputShape: [2, 6] }, [randn([5, 6], { rng: rng(4) })]);
+    // graph-nodes reads INT and INTS attributes only: perm is found when it is INTS
+    expect(onlyNode(bytes, "Transpose").ints.perm).toEqual([]);
   });
 });

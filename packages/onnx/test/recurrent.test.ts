@@ -115,6 +115,19 @@ describe("recurrent layers' free axes (float32, ONNX's operators)", () => {
     expect(outputs[0]!.shape).toEqual([L + 3, 2 * H]);
   });
 
+  it("LSTM with unbatched input (L, F) and fixed unbatched states (layers·dirs, H): the states get the batch axis of one too", async () => {
+    const lstm = layer("LSTM", "float32", { numLayers: 2, bidirectional: true }) as LSTM;
+    const [h0, c0] = [noise([4, H], "float32", 8), noise([4, H], "float32", 9)];
+    class FixedState extends Module<[Operand], [Variable, [Variable, Variable]]> {
+      lstm = lstm;
+      forward(x: Operand): [Variable, [Variable, Variable]] {
+        return this.lstm.forward(x, [h0, c0]);
+      }
+    }
+    const { outputs } = await expectOrtMatches(new FixedState(), { inputShape: [L, F], batchAxis: 0 }, [noise([L + 3, F], "float32")]);
+    expect(outputs.map((o) => o.shape)).toEqual([[L + 3, 2 * H], [4, H], [4, H]]);
+  });
+
   it("float64 unbatched input is refused: its steps are unrolled, so its length cannot follow the batch", () => {
     const model = layer("GRU", "float64");
     expect(() => toOnnx(model, { inputShape: [L, F], batchAxis: 0 })).toThrow(

@@ -14,14 +14,15 @@ import type { ByteSource } from "../safetensors.js";
 const PIECE = 1 << 26;
 
 /**
- * Writes what `write` puts to `path` atomically: the bytes go to a temporary file in the same
+ * Writes what `write` puts to `path` atomically (the platform's side of the public
+ * writeFileAtomic, which takes the bytes themselves): the bytes go to a temporary file in the same
  * directory (`<name>.tmp-<pid>-<thread>-<random>`), written in pieces of at most 64 MiB, fsynced
  * and renamed over `path`. On any failure the temporary file is removed and a file already at
  * `path` is left as it was. Temporaries of `path` left by saves that were killed (their process
  * no longer runs) are removed first; the checkpoint itself and other processes' saves in progress
  * are never touched.
  */
-export function writeFileAtomic(op: string, path: string, write: (put: (bytes: Uint8Array) => void) => void): void {
+export function writeFileAtomicWith(op: string, path: string, write: (put: (bytes: Uint8Array) => void) => void): void {
   removeStaleTemporaries(path);
   const tmp = `${path}.tmp-${process.pid}-${threadId}-${randomBytes(6).toString("hex")}`;
   let fd: number | undefined;

@@ -3,13 +3,13 @@
 // here under the "node" condition.
 import type { ProgressStream } from "../progress-format.js";
 import { Bar } from "./node-bar.js";
-import { readFileBounded, writeFileAtomic } from "./node-files.js";
+import { readFileBounded, writeFileAtomicWith } from "./node-files.js";
 import type { Platform } from "./types.js";
 
 export const platform: Platform = {
   name: "node",
   readFile: (_op, path, use) => readFileBounded(path, use),
-  writeFile: (op, path, write) => writeFileAtomic(op, path, write),
+  writeFile: (op, path, write) => writeFileAtomicWith(op, path, write),
   defaultOutput: (): ProgressStream => process.stdout,
   terminalBar: (out, epochs, clock) => new Bar(out, epochs, clock),
 };
