@@ -4,7 +4,7 @@
 import { Variable, type TracedCall } from "@strata/autograd";
 import type { Module } from "@strata/nn";
 import { Tensor, ValueError, formatShape } from "@strata/tensor";
-import { batchFilled, type BatchSource } from "./batch-filled.js";
+import { axisLength, batchFilled, type BatchSource } from "./batch-filled.js";
 import { GraphBuilder, elementType } from "./graph-builder.js";
 import { computeDtype } from "./promotion.js";
 import { lowerCall } from "./lower-call.js";
@@ -98,7 +98,7 @@ export function exportGraph(
   });
   const batch: BatchSource = { input: inputs[0]!.name, axis: batchAxes[0]!, sizes: [a.inputs[0]!.shape[batchAxes[0]!]!, b.inputs[0]!.shape[batchAxes[0]!]!] };
   let size: string | undefined;
-  const batchSize = (): string => (size ??= graph.op("Gather", [graph.op("Shape", [batch.input]), graph.int64s([batch.axis])]));
+  const batchSize = (): string => (size ??= axisLength(graph, batch.input, batch.axis));
 
   // A value the trace did not produce: a parameter or buffer by its key, else a constant that must
   // not depend on the batch size.
