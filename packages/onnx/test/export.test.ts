@@ -1,7 +1,7 @@
 // toOnnx's contract: the graph's inputs, outputs and initializers, the dynamic batch axis, the
 // course's column layout, custom functions, and the errors for what cannot be exported.
-import { add, defineFunction, mul, reshape, Variable, type Operand } from "@strata/autograd";
-import { Dense, Dropout, Linear, Module, RNN, ReLU, Sequential, deepNetwork, type ActivationName } from "@strata/nn";
+import { add, defineFunction, mul, relu, reshape, Variable, type Operand } from "@strata/autograd";
+import { ActivationLayer, Dense, Dropout, Linear, Module, ModuleDict, ModuleList, RNN, ReLU, Sequential, deepNetwork, type ActivationName } from "@strata/nn";
 import { toOnnx } from "@strata/onnx";
 import { ValueError, full, randn, rng, tensor, zeros, type Tensor } from "@strata/tensor";
 import onnxProto from "onnx-proto";
@@ -89,6 +89,11 @@ describe("the course's column layout", () => {
     await expectOrtMatches(layer, { inputShape: [5, 2] }, [randn([5, 7], { rng: rng(3), dtype: "float64" })]);
   });
 
+  it("exports a Sequential of Dense and ActivationLayer (softmax over the rows)", async () => {
+    const net = new Sequential(new Dense(6, 4, { rng: rng(6) }), new ActivationLayer("tanh"), new Dense(4, 3, { rng: rng(7) }), new ActivationLayer("softmax"));
+    await expectOrtMatches(net, { inputShape: [6, 1] }, [randn([6, 9], { rng: rng(8) })]);
+  });
+
   it("exports deepNetwork with the examples as columns", async () => {
     const net = deepNetwork([12, 7, 5, 1], { hidden: "relu", output: "sigmoid", rng: rng(4) });
     await expectOrtMatches(net, { inputShape: [12, 1] }, [randn([12, 33], { rng: rng(5) })]);
@@ -98,6 +103,24 @@ describe("the course's column layout", () => {
     const base = new Dense(2, 2, { activation: "relu", rng: rng(0) });
     const custom = new Dense(2, 2, { activation: { ...base.activation, onnx: undefined }, rng: rng(0) });
     expect(() => toOnnx(custom, { inputShape: [2, 3] })).toThrow("dense: the activation relu has no ONNX form (give the Activation an onnx(graph, z, dtype) method)");
+  });
+});
+
+describe("containers", () => {
+  it("a Module whose forward walks a ModuleList and a ModuleDict", async () => {
+    class Tower extends Module<[Operand], Variable> {
+      readonly blocks = new ModuleList([new Linear(4, 4, { rng: rng(1) }), new Linear(4, 4, { rng: rng(2) })]);
+      readonly heads = new ModuleDict({ mean: new Linear(4, 2, { rng: rng(3) }), spread: new Linear(4, 2, { rng: rng(4) }) });
+      forward(x: Operand): Variable {
+        let h = x as Variable;
+        for (const block of this.blocks) h = relu(block.forward(h));
+        return add(this.heads.get("mean")!.forward(h), this.heads.get("spread")!.forward(h));
+      }
+    }
+    const model = new Tower();
+    const m = decode(toOnnx(model, { inputShape: [1, 4] }));
+    expect(m.graph.initializer.map((t) => t.name).filter((n) => n?.includes("."))).toEqual(expect.arrayContaining(["blocks.0.weight", "heads.spread.bias"]));
+    await expectOrtMatches(model, { inputShape: [1, 4] }, [randn([5, 4], { rng: rng(5) })]);
   });
 });
 
