@@ -45,6 +45,11 @@ function paint(canvas: HTMLCanvasElement, pixels: Float32Array): void {
   context.drawImage(small, 0, 0, canvas.width, canvas.height);
 }
 
+/** An error said where the answer would be. */
+function showError(error: unknown): void {
+  status.textContent = `failed: ${error instanceof Error ? error.message : String(error)}`;
+}
+
 function showPrediction(input: Float32Array, classes: number[], probabilities: number[][], source: string, ms: number): void {
   const [best, row] = [classes[0]!, probabilities[0]!];
   prediction.textContent = String(best);
@@ -83,17 +88,24 @@ async function main(): Promise<void> {
     if (busy) return;
     busy = true;
     prediction.dataset["idle"] = "false";
-    while (pending !== null) {
-      const { pixels, source } = pending();
+    try {
+      while (pending !== null) {
+        const { pixels, source } = pending();
+        pending = null;
+        paint(seen, pixels);
+        const started = performance.now();
+        const out = await session.run({ input: new ort.Tensor("float32", pixels, [1, 1, 28, 28]) });
+        const { classes, probabilities } = softmaxRows(out["output"]!.data as Float32Array, 1, 10);
+        showPrediction(pixels, classes, probabilities, source, performance.now() - started);
+      }
+    } catch (error) {
+      // a model whose input is not "input", say: said on the page rather than lost in the console
       pending = null;
-      paint(seen, pixels);
-      const started = performance.now();
-      const out = await session.run({ input: new ort.Tensor("float32", pixels, [1, 1, 28, 28]) });
-      const { classes, probabilities } = softmaxRows(out["output"]!.data as Float32Array, 1, 10);
-      showPrediction(pixels, classes, probabilities, source, performance.now() - started);
+      showError(error);
+    } finally {
+      busy = false;
+      prediction.dataset["idle"] = "true";
     }
-    busy = false;
-    prediction.dataset["idle"] = "true";
   }
 
   function drawing(): { pixels: Float32Array; source: string } {
@@ -150,6 +162,6 @@ async function main(): Promise<void> {
 
 clearPad();
 main().catch((error: unknown) => {
-  status.textContent = `failed: ${error instanceof Error ? error.message : String(error)}`;
+  showError(error);
   console.error(error);
 });

@@ -26,9 +26,13 @@ function kind(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-/** A value for a message, cut short: 255, "abc", [1,2,…]. */
+/**
+ * A value for a message, cut short: 255, "abc", true. Arrays and objects are named by their kind
+ * only: stringifying a client's deeply nested value could overflow the stack.
+ */
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  if (value !== null && typeof value === "object") return Array.isArray(value) ? `an array of ${value.length}` : "an object";
+  const text = typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : String(value);
   return text.length > 40 ? `${text.slice(0, 37)}…` : text;
 }
 
@@ -71,7 +75,7 @@ export function parsePredictRequest(body: string, limits: RequestLimits): Predic
     for (let j = 0; j < pixelsPerImage; j++) {
       const value: unknown = image[j];
       if (typeof value !== "number") throw new ValueError(`POST /predict: images[${i}][${j}] is ${show(value)} (${kind(value)}); expected a number from 0 to 1`);
-      // JSON has no NaN or Infinity, so a number here is finite; the range is what clients get wrong
+      // JSON has no NaN, and a number past float64's range (1e400) parses as Infinity: the range check refuses both
       if (value < 0 || value > 1) {
         throw new ValueError(`POST /predict: images[${i}][${j}] is ${value}; pixel values are from 0 (background) to 1 (ink), as mnist-cnn trains on them (divide 0–255 bytes by 255)`);
       }

@@ -15,7 +15,8 @@ export interface Predictor {
   readonly classCount: number;
   /**
    * Runs `count` images held one after another in `pixels` (`count × pixelsPerImage` values) as
-   * one batch. Concurrent calls are allowed (ONNX Runtime sessions run concurrently).
+   * one batch. Concurrent calls are allowed; onnxruntime-node runs them one at a time (each run is
+   * a synchronous native call), so a long batch delays the requests behind it.
    */
   predict(pixels: Float32Array, count: number): Promise<Prediction>;
   /** Releases the session. */

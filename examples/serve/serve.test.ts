@@ -99,6 +99,8 @@ describe("serve: ONNX Runtime behind node:http", () => {
     ["a pixel that is not a number", JSON.stringify({ images: [image.map((v, j) => (j === 17 ? "0.5" : v))] }), /images\[0\]\[17\] is "0.5" \(a string\); expected a number from 0 to 1/],
     ["a null pixel", JSON.stringify({ images: [image.map((v, j) => (j === 3 ? null : v))] }), /images\[0\]\[3\] is null \(null\); expected a number/],
     ["a pixel on the 0–255 scale", JSON.stringify({ images: [image.map((v) => v * 255)] }), /images\[0\]\[\d+\] is [\d.]+; pixel values are from 0 \(background\) to 1 \(ink\)/],
+    // 20,000 levels: stringifying it for the message would overflow the stack (a 500 before)
+    ["a pixel nested 20,000 deep", `{"images":[[${"[".repeat(20_000)}${"]".repeat(20_000)}${",0".repeat(783)}]]}`, /images\[0\]\[0\] is an array of 1 \(an array\); expected a number from 0 to 1/],
   ];
   it.each(malformed)("answers 400 with what was expected for %s", async (_name, body, message) => {
     const { status, json } = await post("/predict", body);
@@ -135,6 +137,42 @@ describe("serve: ONNX Runtime behind node:http", () => {
     } finally {
       await small.close();
     }
+  });
+
+  it("answers 503 while other requests' bodies fill the budget, and serves again once they are read", async () => {
+    const busy = await startServer({ predictor, maxBufferedBytes: 30_000 });
+    try {
+      // a slow client: 20,000 bytes of a body it does not finish
+      const slow = request(`${busy.url}/predict`, { method: "POST" });
+      slow.on("error", () => {});
+      slow.write(" ".repeat(20_000));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const body = JSON.stringify({ images: imageArrays(0, 5) });
+      expect(body.length).toBeGreaterThan(10_000); // with the slow body's 20,000: past the budget
+      expect(body.length).toBeLessThan(30_000); // alone: within it
+      const refused = await fetch(`${busy.url}/predict`, { method: "POST", body });
+      expect(refused.status).toBe(503);
+      expect((await refused.json()).error).toMatch(/^POST \/predict: the server is busy reading other requests \(\d+ bytes of request bodies are being read\); try again shortly$/);
+      slow.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const served = await fetch(`${busy.url}/predict`, { method: "POST", body });
+      expect(served.status).toBe(200);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it("survives a request target that is not a URL", async () => {
+    const { connect } = await import("node:net");
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, "127.0.0.1", () => socket.end("GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
   it("answers 405 for another method and 404 for another path", async () => {

@@ -25,6 +25,11 @@ export interface ServerOptions {
    * full, like 0.0039215686274509803, take about 4 MB).
    */
   maxBodyBytes?: number;
+  /**
+   * The most body bytes held at once across all requests (default 4 × maxBodyBytes): past it a
+   * request gets 503, so that many slow clients cannot make the server hold their bodies without bound.
+   */
+  maxBufferedBytes?: number;
 }
 
 /** A running server. */
@@ -44,22 +49,36 @@ function reply(res: ServerResponse, status: number, body: unknown, headers: Reco
 }
 
 class BodyTooLarge extends Error {}
+class ServerBusy extends Error {}
 
-/** The request's body as text, or BodyTooLarge as soon as it passes `limit` bytes. */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
+/** The bytes of bodies being read, across requests, against a budget. */
+interface Buffered {
+  bytes: number;
+  readonly budget: number;
+}
+
+/**
+ * The request's body as text; BodyTooLarge as soon as it passes `limit` bytes, ServerBusy when the
+ * bodies being read together would pass their budget. Its bytes leave the budget once it settles.
+ */
+function readBody(req: IncomingMessage, limit: number, buffered: Buffered): Promise<string> {
+  let total = 0;
+  const read = new Promise<string>((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) return reject(new BodyTooLarge(`${declared} bytes`));
     const chunks: Buffer[] = [];
-    let total = 0;
+    const stop = (error: Error): void => {
+      // stop buffering; what is still on its way is dropped with the connection
+      req.removeAllListeners("data");
+      req.pause();
+      reject(error);
+    };
     req.on("data", (chunk: Buffer) => {
       total += chunk.length;
-      if (total > limit) {
-        // stop buffering; what is still on its way is dropped with the connection
-        req.removeAllListeners("data");
-        req.pause();
-        reject(new BodyTooLarge(`more than ${limit} bytes`));
-      } else chunks.push(chunk);
+      buffered.bytes += chunk.length;
+      if (total > limit) stop(new BodyTooLarge(`more than ${limit} bytes`));
+      else if (buffered.bytes > buffered.budget) stop(new ServerBusy(`${buffered.bytes} bytes of request bodies are being read`));
+      else chunks.push(chunk);
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
@@ -68,6 +87,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       if (!req.complete) reject(new Error("the client closed the connection before the body ended"));
     });
   });
+  const release = (): void => void (buffered.bytes -= total);
+  read.then(release, release);
+  return read;
 }
 
 /**
@@ -78,13 +100,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { predictor, port = 0, host = "127.0.0.1", maxImages = 256, maxBodyBytes = 8 * 1024 * 1024 } = options;
+  const buffered: Buffered = { bytes: 0, budget: options.maxBufferedBytes ?? 4 * maxBodyBytes };
   const limits = { pixelsPerImage: predictor.pixelsPerImage, imageShape: predictor.imageShape, maxImages };
 
   async function predict(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let body: string;
     try {
-      body = await readBody(req, maxBodyBytes);
+      body = await readBody(req, maxBodyBytes, buffered);
     } catch (error) {
+      if (error instanceof ServerBusy) return reply(res, 503, { error: `POST /predict: the server is busy reading other requests (${error.message}); try again shortly` }, { Connection: "close", "Retry-After": "1" });
       if (!(error instanceof BodyTooLarge)) throw error;
       return reply(res, 413, { error: `POST /predict: the body is ${error.message}; at most ${maxBodyBytes} bytes (at most ${maxImages} images) per request` }, { Connection: "close" });
     }
@@ -92,8 +116,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     try {
       request = parsePredictRequest(body, limits);
     } catch (error) {
-      if (error instanceof StrataError) return reply(res, 400, { error: error.message });
-      throw error;
+      // anything a body makes the parser throw is the body's fault (a RangeError from a nesting too deep, say)
+      return reply(res, 400, { error: error instanceof StrataError ? error.message : `POST /predict: the body could not be read (${error instanceof Error ? error.message : String(error)})` });
     }
     reply(res, 200, await predictor.predict(request.pixels, request.count));
   }
@@ -107,7 +131,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    // the path without URL parsing: a target such as "//[" makes new URL throw, which would end the process
+    const path = (req.url ?? "/").split("?")[0]!;
     const route = routes[path];
     if (route === undefined) {
       return reply(res, 404, { error: `no route ${path}; this server answers POST /predict and GET /health` });
@@ -120,6 +145,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       else res.destroy();
     });
   });
+  // a client may not hold a connection open with a body that never ends (Node's default is 300 s)
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  server.maxConnections = 256;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);
