@@ -148,7 +148,7 @@ export function exportGraph(
         return;
       }
       if (typeof x === "number") {
-        const other = twin.inputs[k];
+        const other = twinInputs[k];
         if (!Object.is(other, x)) {
           throw new ValueError(
             `toOnnx: input ${k} of ${describe(call)} is the number ${x} at one batch size and ${String(other)} at another: a number computed from the batch size (as 1/n, or x.shape[0]) is fixed in the graph; compute it from the input with @strata/autograd ops (mean, for instance, instead of sum · 1/n)`,

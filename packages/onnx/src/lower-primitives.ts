@@ -33,8 +33,11 @@ function targetShape(args: LowerArgs, shape: readonly number[], other: readonly 
   return shape.map((n, k) => (copied[k] ? 0 : free[k] ? -1 : n));
 }
 
-const reduce = (opType: ReduceOp): Lower<PrimitiveAttrs["sum"]> => (args) =>
-  [reduceNode(args.graph, opType, only(args), args.attrs.axis, args.attrs.keepDims, args.opset)];
+const reduce = (opType: ReduceOp): Lower<PrimitiveAttrs["sum"]> => (args) => {
+  const y = reduceNode(args.graph, opType, only(args), args.attrs.axis, args.attrs.keepDims, args.opset);
+  // a mask's max or min is reduced as int32 (promotion.ts) and is a mask again
+  return [args.outputs[0]!.dtype === "bool" ? args.graph.op("Cast", [y], { to: elementType("bool") }) : y];
+};
 
 /** Python-style start/stop/step per axis as ONNX Slice's starts, ends, axes and steps. */
 function lowerSlice(args: LowerArgs<PrimitiveAttrs["slice"]>): string[] {
@@ -42,8 +45,10 @@ function lowerSlice(args: LowerArgs<PrimitiveAttrs["slice"]>): string[] {
   const [starts, ends, axes, steps]: [number[], number[], number[], number[]] = [[], [], [], []];
   args.attrs.ranges.forEach((range: SliceArg, axis) => {
     const other = args.attrsOther.ranges[axis];
-    if (x.dynamic[axis] === true && JSON.stringify(range) !== JSON.stringify(other)) {
-      throw cannotExport(args.op, `on axis ${axis}, which follows the batch size, uses bounds computed from it (${JSON.stringify(range)} at one batch size, ${JSON.stringify(other)} at another); slice it with bounds that do not depend on its length (null for "to the end", negative indices from the end)`);
+    // bounds that differ between the traces were computed from the batch size: fixed in the graph, they would be wrong
+    if (JSON.stringify(range) !== JSON.stringify(other)) {
+      const which = x.dynamic[axis] === true ? "which follows the batch size" : "whose length is fixed";
+      throw cannotExport(args.op, `on axis ${axis}, ${which}, uses bounds computed from the batch size (${JSON.stringify(range)} at one batch size, ${JSON.stringify(other)} at another); slice it with bounds that do not depend on the batch (null for "to the end", negative indices from the end)`);
     }
     if (typeof range === "number") {
       // a negative index counts from the end, which Slice reads as such (-1 runs to the end)

@@ -4,11 +4,13 @@
 // of that dtype: one rule here rather than a Cast in every lowering.
 import { promoteTypes, resultTypeWithScalar, type DType } from "@strata/tensor";
 
-type Rule = { readonly inputs: "all" | readonly number[]; readonly dtype: "output" | "promoted" | "bool" };
+type Rule = { readonly inputs: "all" | readonly number[]; readonly dtype: "output" | "promoted" | "bool" | "notBool" };
 
 const unary: Rule = { inputs: "all", dtype: "output" };
 const compare: Rule = { inputs: "all", dtype: "promoted" };
 const logical: Rule = { inputs: "all", dtype: "bool" };
+// ONNX's reductions and ArgMax take no bool: a mask is reduced as int32 (max and min cast back)
+const reduction: Rule = { inputs: "all", dtype: "notBool" };
 
 const RULES: Readonly<Record<string, Rule>> = {
   ...Object.fromEntries(
@@ -19,6 +21,8 @@ const RULES: Readonly<Record<string, Rule>> = {
   ...Object.fromEntries(["relu", "sigmoid", "leakyRelu", "softmax", "logSoftmax", "mean", "logSumExp"].map((op) => [op, unary])),
   ...Object.fromEntries(["eq", "ne", "lt", "le", "gt", "ge"].map((op) => [op, compare])),
   ...Object.fromEntries(["logicalAnd", "logicalOr", "logicalNot"].map((op) => [op, logical])),
+  sum: unary,
+  ...Object.fromEntries(["max", "min", "argmax", "argmin"].map((op) => [op, reduction])),
 };
 
 /** The inputs' promotion, numbers weak (as the tensor package's binary ops). */
@@ -36,6 +40,19 @@ function promoted(values: readonly unknown[], dtypeOf: (v: unknown) => DType | n
 export function computeDtype(op: string, values: readonly unknown[], output: DType, dtypeOf: (v: unknown) => DType | null): { dtype: DType; casts: (k: number) => boolean } | null {
   const rule = RULES[op];
   if (!rule) return null;
-  const dtype = rule.dtype === "output" ? output : rule.dtype === "bool" ? "bool" : promoted(values, dtypeOf);
+  const dtype = rule.dtype === "output" ? output : rule.dtype === "bool" ? "bool" : rule.dtype === "notBool" ? notBool(promoted(values, dtypeOf)) : comparedIn(values, dtypeOf);
   return { dtype, casts: (k) => rule.inputs === "all" || rule.inputs.includes(k) };
+}
+
+const notBool = (dtype: DType): DType => (dtype === "bool" ? "int32" : dtype);
+
+/**
+ * The dtype a comparison is made in: the promotion, but float64 where it is float32 and an operand
+ * is not a float32 tensor. Strata compares each float32 value, as a double, with the number as
+ * written (0.2, not float32's 0.200000003) and an int32 exactly; float64 in the graph does the same.
+ */
+function comparedIn(values: readonly unknown[], dtypeOf: (v: unknown) => DType | null): DType {
+  const dtype = promoted(values, dtypeOf);
+  if (dtype !== "float32") return dtype;
+  return values.every((v) => v === null || v === undefined || dtypeOf(v) === "float32" || (typeof v === "number" && Math.fround(v) === v)) ? dtype : "float64";
 }

@@ -118,17 +118,28 @@ function batchAxesOf(given: number | readonly number[], shapes: readonly number[
 
 /**
  * The examples grown from batch n to 2n + 3 along the batch axis with new values (new noise,
- * ids in the other phase), so that a length computed from n by division, or a value computed from
- * the examples outside Strata's ops, differs between the two traces and is caught.
+ * ids in the other phase; a given example's own examples in another order), so that a length
+ * computed from n by division, or a value computed from the examples outside Strata's ops,
+ * differs between the two traces and is caught.
  */
-function grown(examples: readonly Tensor[], axes: readonly number[]): Tensor[] {
+function grown(examples: readonly Tensor[], axes: readonly number[], given: boolean): Tensor[] {
   const r = rng(1);
   return examples.map((t, k) => {
     const axis = axes[k]!;
     const shape = t.shape.map((len, d) => (d === axis ? len + 3 : len));
-    const more = t.dtype === "int32" ? alternating(shape, 1) : randn(shape, { rng: r, dtype: t.dtype });
+    const more = given ? cycled(t, axis, shape[axis]!) : t.dtype === "int32" ? alternating(shape, 1) : randn(shape, { rng: r, dtype: t.dtype });
     return concat([t, more], { axis });
   });
+}
+
+/**
+ * `count` examples of the user's own, taken in turn from the second: values the model accepts
+ * (valid ids, say), in another order than the first trace's.
+ */
+function cycled(t: Tensor, axis: number, count: number): Tensor {
+  const n = t.shape[axis]!;
+  const pick = (j: number): Tensor => t.slice(...Array<null>(axis).fill(null), [(j + 1) % n, ((j + 1) % n) + 1]);
+  return concat(Array.from({ length: count }, (_, j) => pick(j)), { axis });
 }
 
 function valueInfo(value: GraphValue, name: string, batch: [number, number]): proto.IValueInfoProto {
@@ -173,7 +184,7 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
   const inputNames = namesOf("inputNames", options.inputNames, shapes.length, "input");
   const axes = batchAxesOf(options.batchAxis ?? (model.modules().some((m) => m instanceof Dense) ? 1 : 0), shapes);
   const examples = examplesOf(options, shapes, dtypes);
-  const more = grown(examples, axes);
+  const more = grown(examples, axes, options.example !== undefined);
 
   const units = unitsOf(model);
   const wasTraining = model.modules().map((m) => m.training);

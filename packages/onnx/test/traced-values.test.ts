@@ -4,7 +4,7 @@
 // is refused with the reason. (Before these ops were traced, several exported silently wrong.)
 import {
   add, argmax, cast, clip, div, eq, ge, gt, le, leakyRelu, logicalAnd, logicalNot, logicalOr, logSumExp, lt, mean, mul, ne, oneHot,
-  reshape, slice, unbind, where, type Operand, type Variable,
+  max, min, reshape, slice, sub, sum, unbind, where, type Operand, type Variable,
 } from "@strata/autograd";
 import { Dense, Embedding, Linear, Module } from "@strata/nn";
 import { toOnnx } from "@strata/onnx";
@@ -66,6 +66,34 @@ describe("masks and comparisons computed by the graph", () => {
   });
 });
 
+describe("masks in reductions, comparisons with numbers float32 cannot hold, a given example", () => {
+  it("a mask's sum, max, min and argmax are reduced as int32", async () => {
+    const m = model((x) => {
+      const mask = gt(x, 0);
+      return [cast(sum(mask, { axis: 1 }), "float32"), cast(max(mask, { axis: 1 }), "float32"), cast(min(mask, { axis: 0 }), "float32"), cast(argmax(mask, { axis: 1 }), "float32")];
+    });
+    await expectOrtMatches(m, { inputShape: [1, 3] }, [rows(5)]);
+  });
+
+  it("compares float32 pixels with 0.2 as Strata does: with the number as written, not float32's", async () => {
+    // 51/255 in float32 is 0.20000000298…, above 0.2 but equal to float32's 0.2
+    const pixels = tensor([[51 / 255, 50 / 255, 52 / 255]]);
+    const { outputs } = await expectOrtMatches(model((x) => [cast(gt(x, 0.2), "float32"), cast(le(x, 0.1), "float32"), cast(eq(x, 0.2), "float32")]), { inputShape: [1, 3] }, [pixels]);
+    expect(outputs[0]!.toArray()).toEqual([[1, 0, 1]]);
+  });
+
+  it("traces a given example's second batch from its own examples, so that ids stay valid", async () => {
+    class Shifted extends Module<[Operand], Variable> {
+      readonly embed = new Embedding(3, 2, { rng: rng(9) });
+      forward(ids: Operand): Variable {
+        return this.embed.forward(sub(ids, 2)); // ids 2 to 4 are valid, 0 and 1 are not
+      }
+    }
+    const example = tensor([[2, 3, 4], [4, 4, 2]], { dtype: "int32" });
+    await expectOrtMatches(new Shifted(), { inputShape: [2, 3], inputDtype: "int32", example }, [tensor([[3, 2, 4]], { dtype: "int32" })]);
+  });
+});
+
 describe("reductions over the batch", () => {
   it("mean over the batch axis divides by the batch the graph is given", async () => {
     await expectOrtMatches(model((x) => [mean(x, { axis: 0 }), mean(x), mean(x, { axis: 1, keepDims: true })]), { inputShape: [2, 3] }, [rows(5)]);
@@ -81,7 +109,10 @@ describe("reductions over the batch", () => {
     expect(() => toOnnx(model((x) => div(x, (x as Variable).shape[0]!)), { inputShape: [2, 3] })).toThrow(
       /^toOnnx: input 1 of mul is the number 0\.5 at one batch size and 0\.14285714285714285 at another: a number computed from the batch size/,
     );
-    expect(() => toOnnx(model((x) => slice(x, (x as Variable).shape[0]! - 1)), { inputShape: [2, 3] })).toThrow(/slice on axis 0, which follows the batch size, uses bounds computed from it \(1 at one batch size, 6 at another\)/);
+    expect(() => toOnnx(model((x) => slice(x, (x as Variable).shape[0]! - 1)), { inputShape: [2, 3] })).toThrow(/slice on axis 0, which follows the batch size, uses bounds computed from the batch size \(1 at one batch size, 6 at another\)/);
+    expect(() => toOnnx(model((x) => slice(x, null, [0, (x as Variable).shape[0]!])), { inputShape: [2, 6] })).toThrow(
+      /slice on axis 1, whose length is fixed, uses bounds computed from the batch size \(\[0,2\] at one batch size, \[0,7\] at another\)/,
+    );
     expect(() => toOnnx(model((x) => unbind(x).at(-1)!), { inputShape: [2, 3] })).toThrow(/unbind \(op 0\) gives 2 outputs at one batch size and 7 at another/);
   });
 });
