@@ -7,7 +7,7 @@
 import { convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mnistEpochWorkload, productWorkload, reluWorkload, transposedProductWorkload } from "./compare-workloads.js";
 import { SEQ_ROWS, seqFootnote, seqRowPlans } from "./compare-seq.js";
 import { kernelOptions } from "@strata/tensor";
-import { printTable, quick, time, timingOf, timingPlan, type Timing } from "./harness.js";
+import { printTable, quick, time, timeAsync, timingOf, timingPlan, type Timing } from "./harness.js";
 import { reasonOf, relativeError, type Peer, type Prepared } from "./peers/types.js";
 
 const N = 512;
@@ -68,20 +68,6 @@ interface RowPlan {
 function cellOf(timing: Timing, rate: (ms: number) => number): Cell {
   const { medianMs, minMs, maxMs, reps } = timing;
   return { medianMs, minMs, maxMs, reps, value: rate(medianMs), fastest: rate(minMs), slowest: rate(maxMs) };
-}
-
-/** The harness's time() for a workload that can only be awaited: same plan, timed around the await. */
-async function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timing> {
-  const { warmup, reps, budgetMs } = timingPlan();
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < reps && (samples.length < 3 || performance.now() - start < budgetMs)) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return timingOf(name, samples);
 }
 
 /**

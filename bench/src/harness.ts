@@ -29,6 +29,20 @@ export function time(name: string, fn: () => unknown, options: { warmup?: number
   return timingOf(name, samples);
 }
 
+/** time() for a workload that can only be awaited: the same plan, timed around the await. */
+export async function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timing> {
+  const { warmup, reps, budgetMs } = timingPlan();
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  const start = performance.now();
+  while (samples.length < reps && (samples.length < 3 || performance.now() - start < budgetMs)) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return timingOf(name, samples);
+}
+
 /** The harness's defaults: warm-up calls, repetitions and time budget (fewer with `--quick`). A
  * framework that times itself in a process of its own is given the same. */
 export function timingPlan(): { warmup: number; reps: number; budgetMs: number } {

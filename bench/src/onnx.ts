@@ -10,7 +10,7 @@ import * as ort from "onnxruntime-node";
 import { Vocabulary } from "../../examples/char-lm/corpus.js";
 import { charModel } from "../../examples/char-lm/models.js";
 import { mnistCnn } from "../../examples/mnist-cnn/run.js";
-import { printTable, quick, time, timingOf, timingPlan, type Timing } from "./harness.js";
+import { printTable, quick, time, timeAsync, type Timing } from "./harness.js";
 
 /** Per model: export ms, file size, and per batch size Strata's and ORT's ms per forward. */
 export type OnnxResults = Record<string, { exportMs: number; bytes: number; batches: Record<number, { strata: Timing; ort: Timing }> }>;
@@ -35,19 +35,6 @@ function workloads(): Workload[] {
     { name: "char-lm transformer (d 128, 2 layers, T 64)", model: charModel("transformer", vocabulary), shape: (n) => [n, 64], input: ids, batches: [1, 32], dtype: "int32" },
     { name: "char-lm LSTM (2×256, T 64)", model: charModel("lstm", vocabulary), shape: (n) => [n, 64], input: ids, batches: [1, 32], dtype: "int32" },
   ];
-}
-
-async function timeAsync(name: string, fn: () => Promise<unknown>): Promise<Timing> {
-  const { warmup, reps, budgetMs } = timingPlan();
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < reps && (samples.length < 3 || performance.now() - start < budgetMs)) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  return timingOf(name, samples);
 }
 
 function ortTensor(t: Tensor): ort.Tensor {
