@@ -17,11 +17,12 @@ export interface GraphValue {
   readonly info: ValueInfo;
 }
 
-/** The graph written from two traces, with its inputs and outputs. */
+/** The graph written from two traces, with its inputs and outputs, and where its batch size comes from. */
 export interface ExportedGraph {
   readonly graph: GraphBuilder;
   readonly inputs: readonly GraphValue[];
   readonly outputs: readonly GraphValue[];
+  readonly batch: BatchSource;
 }
 
 function infoOf(a: Tensor, b: Tensor): ValueInfo {
@@ -83,7 +84,6 @@ export function exportGraph(
   a.calls.forEach((call, i) => sameCall(call, b.calls[i]!, i));
   const graph = new GraphBuilder();
   const names = new Map<Tensor, string>();
-  const infos = new Map<string, ValueInfo>();
   const state = new Map<Tensor, string>();
   for (const { name, tensor } of model.stateTensors()) state.set(tensor, name);
 
@@ -92,9 +92,7 @@ export function exportGraph(
   const inputs = a.inputs.map((v, k) => {
     const name = graph.reserve(io.inputs[k]!);
     names.set(v.data, name);
-    const info = infoOf(v.data, b.inputs[k]!.data);
-    infos.set(name, info);
-    return { name, info };
+    return { name, info: infoOf(v.data, b.inputs[k]!.data) };
   });
   const batch: BatchSource = { input: inputs[0]!.name, axis: batchAxes[0]!, sizes: [a.inputs[0]!.shape[batchAxes[0]!]!, b.inputs[0]!.shape[batchAxes[0]!]!] };
   let size: string | undefined;
@@ -109,13 +107,14 @@ export function exportGraph(
       names.set(t, name);
       return name;
     }
-    const filled = other === null || sameValues(t, other) ? null : batchFilled(graph, t, other, batch, batchSize);
+    const same = other !== null && sameValues(t, other);
+    const filled = other === null || same ? null : batchFilled(graph, t, other, batch, batchSize);
     if (filled !== null) {
       names.set(t, filled);
       return filled;
     }
-    if (other === null || !sameValues(t, other)) {
-      const sameShape = other !== null && formatShape(t.shape) === formatShape(other.shape);
+    if (!same) {
+      const sameShape = other !== null && t.shape.join() === other.shape.join();
       const change = other === null
         ? "that changes with the batch size"
         : sameShape
@@ -134,13 +133,14 @@ export function exportGraph(
   a.calls.forEach((call, i) => {
     const twin = b.calls[i]!;
     const output = call.outputs[0]?.dtype ?? "float32";
-    const compute = call.kind === "function" ? null : computeDtype(call.op, call.inputs, output, (v) => tensorOf(v)?.dtype ?? null);
+    const callInputs = inputsOf(call);
+    const compute = call.kind === "function" ? null : computeDtype(call.op, callInputs, output, (v) => tensorOf(v)?.dtype ?? null);
     const dtype = compute?.dtype ?? output;
     const inputNamesOf: string[] = [];
     const info: (ValueInfo | null)[] = [];
     const values: (Tensor | number | null)[] = [];
     const twinInputs = inputsOf(twin);
-    inputsOf(call).forEach((x, k) => {
+    callInputs.forEach((x, k) => {
       if (x === null || x === undefined) {
         inputNamesOf.push("");
         info.push(null);
@@ -176,10 +176,7 @@ export function exportGraph(
     if (produced.length !== call.outputs.length) {
       throw new ValueError(`toOnnx: the lowering of ${describe(call)} gave ${produced.length} outputs; the op has ${call.outputs.length}`);
     }
-    call.outputs.forEach((v, k) => {
-      names.set(v.data, produced[k]!);
-      infos.set(produced[k]!, outputs[k]!);
-    });
+    call.outputs.forEach((v, k) => names.set(v.data, produced[k]!));
   });
 
   const outputs = a.outputs.map((v, k) => {
@@ -189,5 +186,5 @@ export function exportGraph(
     }
     return { name, info: infoOf(v.data, b.outputs[k]!.data) };
   });
-  return { graph, inputs, outputs };
+  return { graph, inputs, outputs, batch };
 }

@@ -1,6 +1,6 @@
 // The recurrent cells' fused ops as the ONNX nodes of their formulas (Split, Sigmoid, Tanh, Mul,
 // Add), and the two loop helpers the recurrent layers use (unbind, sharedLinear). The cell
-// formulas are also what a float64 recurrent layer is unrolled into (lower-recurrent-steps.ts).
+// formulas are also what a float64 recurrent layer is unrolled into (recurrent-steps.ts).
 import type { DType } from "@strata/tensor";
 import type { GraphBuilder } from "./graph-builder.js";
 import { infoOf, only, type Lower } from "./lowering.js";
@@ -46,8 +46,8 @@ export const lowerGruCell: Lower = (args) => {
 
 /**
  * unbind(x, { axis }) → one Gather per slice, each with a 0-d index (which drops the axis). The
- * slices' count is the axis' length at the trace; an axis that follows the batch size gives a
- * different number of ops at the second trace, which the exporter refuses before this runs.
+ * slices' count is the axis' length at the trace; along an axis that follows the batch size the
+ * second trace gives another number of outputs, which the exporter refuses before this runs.
  */
 export const lowerUnbind: Lower<{ axis: number }> = (args) => {
   const x = infoOf(args, 0);

@@ -142,7 +142,7 @@ function cycled(t: Tensor, axis: number, count: number): Tensor {
   return concat(Array.from({ length: count }, (_, j) => pick(j)), { axis });
 }
 
-function valueInfo(value: GraphValue, name: string, batch: [number, number]): proto.IValueInfoProto {
+function valueInfo(value: GraphValue, name: string, batch: readonly [number, number]): proto.IValueInfoProto {
   const dim = value.info.shape.map((n, k) => {
     if (!value.info.dynamic[k]) return { dimValue: n };
     return { dimParam: n === batch[0] ? "batch" : n % batch[0] === 0 ? `batch*${n / batch[0]}` : `dim_${k}` };
@@ -196,8 +196,7 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
     model.modules().forEach((m, k) => (m.training = wasTraining[k]!));
   }
   const outputNames = namesOf("outputNames", options.outputNames, traces[0].outputs.length, "output");
-  const { graph, inputs, outputs } = exportGraph(model, ...traces, opset, { inputs: inputNames, outputs: outputNames }, axes);
-  const batch: [number, number] = [shapes[0]![axes[0]!]!, more[0]!.shape[axes[0]!]!];
+  const { graph, inputs, outputs, batch } = exportGraph(model, ...traces, opset, { inputs: inputNames, outputs: outputNames }, axes);
   // Outputs get their own names through Identity: a value may be an output twice, or an input.
   const outputValues = outputs.map((o, k) => ({ ...o, name: graph.node("Identity", [o.name], {}, { names: [outputNames[k]!] })[0]! }));
 
@@ -211,8 +210,8 @@ export function toOnnx(model: Module, options: OnnxExportOptions): Uint8Array {
       name: model.constructor.name || "model",
       node: used.nodes,
       initializer: used.initializers,
-      input: inputs.map((v) => valueInfo(v, v.name, batch)),
-      output: outputValues.map((o) => valueInfo(o, o.name, batch)),
+      input: inputs.map((v) => valueInfo(v, v.name, batch.sizes)),
+      output: outputValues.map((o) => valueInfo(o, o.name, batch.sizes)),
     },
   };
   // a copy of its own: under Node protobufjs returns a view into a shared pool, which `bytes.buffer` would expose
