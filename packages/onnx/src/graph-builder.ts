@@ -1,7 +1,7 @@
 // The ONNX graph being written: nodes in order, initializers, unique names. Lowerings add to it
 // through the OnnxGraph interface that @strata/autograd declares for custom functions.
 import type { OnnxAttribute, OnnxGraph } from "@strata/autograd";
-import { Tensor, ValueError, formatShape, full, type DType } from "@strata/tensor";
+import { Tensor, ValueError, formatShape, full, shapeSize, type DType } from "@strata/tensor";
 import { onnx, type proto } from "./proto.js";
 
 const TensorType = onnx.TensorProto.DataType;
@@ -150,7 +150,7 @@ export class GraphBuilder implements OnnxGraph {
   int64s(values: readonly number[], shape: readonly number[] = [values.length]): string {
     // custom functions' lowerings call this too: say what is wrong rather than fail in BigInt()
     if (!values.every((v) => Number.isInteger(v))) throw new ValueError(`toOnnx: int64s takes integers, got [${values.join(", ")}]`);
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = shapeSize(shape);
     if (size !== values.length) throw new ValueError(`toOnnx: int64s of shape ${formatShape(shape)} needs ${size} values, got ${values.length}`);
     return this.#initializer(this.fresh("ints"), { int64: values, shape });
   }

@@ -3,18 +3,11 @@
 // MatMul all run in float64. The input's padded planes are flattened, one Gather picks every
 // window's taps at once (the indices depend only on the spatial sizes, which the graph fixes),
 // and a MatMul per channel group sums taps times weights: the convolution's own sum, in float64.
+import { contiguousStrides, shapeSize } from "@strata/tensor";
 import type { ConvSpec } from "./lower-conv.js";
 import { requireStaticSpatial } from "./lower-batched.js";
 import { infoOf, type LowerArgs } from "./lowering.js";
 
-const product = (sizes: readonly number[]): number => sizes.reduce((a, b) => a * b, 1);
-
-/** Row-major strides of `sizes`. */
-function stridesOf(sizes: readonly number[]): number[] {
-  const strides = sizes.map(() => 1);
-  for (let k = sizes.length - 2; k >= 0; k--) strides[k] = strides[k + 1]! * sizes[k + 1]!;
-  return strides;
-}
 
 /** Every multi-index of `sizes`, in row-major order. */
 function multiIndices(sizes: readonly number[]): number[][] {
@@ -28,7 +21,7 @@ function multiIndices(sizes: readonly number[]): number[][] {
  * output o at `Σ_axis (o·stride + t·dilation)·planeStride`.
  */
 function tapIndices(spec: ConvSpec, padded: readonly number[], outSpatial: readonly number[]): number[] {
-  const planeStrides = stridesOf(padded);
+  const planeStrides = contiguousStrides(padded);
   const outputs = multiIndices(outSpatial);
   const values: number[] = [];
   for (const tap of multiIndices(spec.kernel)) {
@@ -55,12 +48,12 @@ export function convAsMatMul(args: LowerArgs, x: string, weight: string, bias: s
   const begins = spec.pads.slice(0, dims);
   const ends = spec.pads.slice(dims);
   const padded = spatial.map((n, k) => n + begins[k]! + ends[k]!);
-  const taps = product(spec.kernel);
-  const outputs = product(outSpatial);
+  const taps = shapeSize(spec.kernel);
+  const outputs = shapeSize(outSpatial);
   const perGroup = (channels / spec.group) * taps;
 
   const xp = spec.pads.some((p) => p !== 0) ? graph.op("Pad", [x, graph.int64s([0, 0, ...begins, 0, 0, ...ends])]) : x;
-  const planes = graph.op("Reshape", [xp, graph.int64s([-1, channels, product(padded)])]);
+  const planes = graph.op("Reshape", [xp, graph.int64s([-1, channels, shapeSize(padded)])]);
   // (N, C, taps, outputs), then the taps of one group's channels side by side, channel-major as the weight's
   const windows = graph.op("Gather", [planes, graph.int64s(tapIndices(spec, padded, outSpatial), [taps, outputs])], { axis: 2 });
   const columns = graph.op("Reshape", [windows, graph.int64s([-1, spec.group, perGroup, outputs])]);

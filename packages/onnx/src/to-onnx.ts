@@ -1,6 +1,6 @@
 // The public export: trace forward at two batch sizes, write the graph, encode the model.
 import { Dense, Module, writeFileAtomic } from "@strata/nn";
-import { Tensor, ValueError, concat, randn, rng, tensor, type DType } from "@strata/tensor";
+import { Tensor, ValueError, concat, randn, rng, shapeSize, tensor, type DType } from "@strata/tensor";
 import { exportGraph, type GraphValue } from "./export-graph.js";
 import { elementType } from "./graph-builder.js";
 import { onnx, type proto } from "./proto.js";
@@ -101,7 +101,7 @@ function examplesOf(options: OnnxExportOptions, shapes: number[][], dtypes: Onnx
 
 /** Ids 0, 1, 0, 1, … from `phase` on: valid for any vocabulary of two or more, and not all one value. */
 function alternating(shape: readonly number[], phase: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = shapeSize(shape);
   return tensor(Int32Array.from({ length: n }, (_, i) => (i + phase) % 2), { shape: [...shape] });
 }
 
