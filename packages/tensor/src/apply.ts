@@ -14,6 +14,7 @@ import type { TensorLike } from "./elementwise.js";
 import type { BinaryKernelName, UnaryKernelName } from "./backends/js/elementwise.js";
 import { mapWhere } from "./backends/js/map.js";
 import { binaryKernel, unaryKernel } from "./dispatch/dispatch.js";
+import { compute } from "./record.js";
 
 /** How an op's result dtype follows from the promotion of its inputs (see the file comment). */
 export type Rule = "arith" | "float" | "bool";
@@ -66,7 +67,7 @@ export function binary(op: BinaryKernelName, a: TensorLike, b: TensorLike, rule:
   if (rule === "arith") checkIntScalar(op, dtype, a, b);
   const shape = broadcastShapes(op, shapeOf(a), shapeOf(b));
   const out = allocate(dtype, shape, op);
-  binaryKernel(op, a, b, out, shape);
+  compute(() => binaryKernel(op, a, b, out, shape));
   return new Tensor(out, shape);
 }
 
@@ -76,7 +77,7 @@ export function unary(op: UnaryKernelName, x: TensorLike, rule: Rule, dtype?: DT
   const t = typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x;
   const outType = dtype ?? lift(rule, dtypeOf(x));
   const out = allocate(outType, t.shape, op);
-  unaryKernel(op, t, out, p, q);
+  compute(() => unaryKernel(op, t, out, p, q));
   return new Tensor(out, t.shape);
 }
 
@@ -93,7 +94,7 @@ export function select(cond: TensorLike | boolean, a: TensorLike, b: TensorLike)
   checkIntScalar("where", dtype, a, b);
   const shape = broadcastShapes("where", c.shape, shapeOf(a), shapeOf(b));
   const out = allocate(dtype, shape, "where");
-  mapWhere(out, shape, c, a, b);
+  compute(() => mapWhere(out, shape, c, a, b));
   return new Tensor(out, shape);
 }
 

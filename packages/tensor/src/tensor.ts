@@ -19,6 +19,7 @@ import type { InPlaceOptions } from "./inplace.js";
 import { indexAdd, type IndexAddOptions } from "./scatter.js";
 import { bufferVersion } from "./version.js";
 import { HostStorage, type Storage } from "./storage.js";
+import { noteValueRead } from "./record.js";
 
 /**
  * What `toArray()` returns: a number for a scalar, nested arrays otherwise (`bool` reads as 0/1).
@@ -137,6 +138,11 @@ export class Tensor {
 
   /** The element at one index per axis; negative indices count from the end. */
   get(...index: number[]): number {
+    noteValueRead("get()");
+    return this.#at(index);
+  }
+
+  #at(index: readonly number[]): number {
     if (index.length !== this.ndim) {
       throw new ValueError(`get: expected ${this.ndim} indices for shape ${formatShape(this.shape)}, got ${index.length}`);
     }
@@ -158,17 +164,20 @@ export class Tensor {
     if (this.size !== 1) {
       throw new ValueError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)} (${this.size} elements)`);
     }
-    return this.get(...new Array<number>(this.ndim).fill(0));
+    noteValueRead("item()");
+    return this.#at(new Array<number>(this.ndim).fill(0));
   }
 
   /** The elements in row-major order, in a new typed array of this dtype. */
   toTypedArray(): DataArray {
+    noteValueRead("toTypedArray()");
     return contiguousCopy(this, this.dtype, "toTypedArray").data;
   }
 
   /** The elements as nested arrays (a number for a scalar). */
   toArray(): NestedArray {
-    const flat = this.toTypedArray();
+    noteValueRead("toArray()");
+    const flat = contiguousCopy(this, this.dtype, "toArray").data;
     const build = (axis: number, start: number): NestedArray => {
       if (axis === this.ndim) return flat[start]!;
       const n = this.shape[axis]!;
