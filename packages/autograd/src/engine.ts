@@ -1,7 +1,7 @@
 // Reverse mode: sort the graph iteratively, push gradients from the outputs to the inputs in
 // topological order, reduce broadcast gradients to their input's shape (here, once, for every op),
 // and free what the graph saved.
-import { Tensor, ShapeError, ValueError, formatShape, full, type Shape } from "@strata/tensor";
+import { Tensor, ShapeError, ValueError, formatShape, full, refuseRecording, type Shape } from "@strata/tensor";
 import { Variable, type BackwardOptions, type Operand } from "./variable.js";
 import type { GradValue, InputMeta, Node } from "./node.js";
 import { NoGradient } from "./no-gradient.js";
@@ -119,6 +119,7 @@ function asGradient(value: GradValue, node: Node, i: number): Variable {
 }
 
 function applyHooks(node: Node, g: Variable): Variable {
+  if ((node.hooks?.length ?? 0) > 0) refuseRecording(`backward: gradient hooks on ${node.name} run JavaScript on every backward, which a compiled step's replay would skip; remove them, or do not compile this step`);
   let out = g;
   for (const hook of node.hooks ?? []) {
     const replaced = hook(out.data);

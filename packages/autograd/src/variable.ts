@@ -1,6 +1,6 @@
 // Variable: a tensor plus what reverse mode needs (the node that produced it, its gradient).
 import {
-  Tensor, ValueError, DTypeError, ShapeError, formatShape, isFloatDType, tensor,
+  Tensor, ValueError, DTypeError, ShapeError, compute, formatShape, isFloatDType, refuseRecording, tensor,
   type AxisOptions, type ArgOptions, type DType, type GatherOptions, type Shape, type SliceArg, type TensorValues,
 } from "@strata/tensor";
 import { Node, type GradHook } from "./node.js";
@@ -69,6 +69,15 @@ export interface BackwardOptions {
 export interface HookHandle {
   /** Unregisters the hook. */
   remove(): void;
+}
+
+// Bumped whenever a leaf's value changes identity (replaceData), so that a compiled step, whose
+// kept work reads the old tensors, records afresh.
+let generation = 0;
+
+/** How many times a leaf's value has been replaced since load (compile's guard). @internal */
+export function dataGeneration(): number {
+  return generation;
 }
 
 /**
@@ -159,6 +168,7 @@ export class Variable {
     const grad = this.#grad?.data;
     // The one place a variable's value changes identity; `data` is readonly to everyone else.
     (this as { data: Tensor }).data = data;
+    generation += 1;
     if (grad !== undefined && grad.dtype !== data.dtype) this.#grad = new Variable(grad.cast(data.dtype, { unchecked: true }));
     // A fresh accumulator describes the new dtype; the hooks (and their handles) carry over.
     const hooks = this.#accumulator?.hooks ?? null;
@@ -198,8 +208,15 @@ export class Variable {
     if (this.#grad === null) {
       // A fresh copy (a recorded one when keeping the graph): the engine may hand the same tensor
       // to several leaves, or the caller's seed, and optimisers change gradients in place.
-      this.#grad = keepGraph ? ops.mul(g, 1) : new Variable(g.data.clone());
+      const grad = keepGraph ? ops.mul(g, 1) : new Variable(g.data.clone());
+      // kept as work so that a compiled step's replay sets .grad again after a zeroGrad()
+      compute(() => {
+        this.#grad = grad;
+      });
     } else {
+      refuseRecording(
+        `backward: gradients accumulated into a .grad that was already set before the step (shape ${formatShape(this.shape)}); a replay would add to the recorded one: clear gradients inside the compiled function (optimizer.zeroGrad())`,
+      );
       this.#grad = keepGraph ? ops.add(this.#grad, g) : new Variable(this.#grad.data.add(g.data));
     }
   }

@@ -1,6 +1,6 @@
 // What fit takes and gives: its options, the optimiser and metrics it accepts, the values it hands
 // to callbacks and to onProgress, and the history it returns.
-import type { Variable } from "@strata/autograd";
+import type { CompileStatus, Variable } from "@strata/autograd";
 import type { Rng, Tensor } from "@strata/tensor";
 import type { Module } from "./module.js";
 import type { DataLayout } from "./data-layout.js";
@@ -30,6 +30,12 @@ import type { ProgressStream } from "./progress-format.js";
 export interface FitOptimizer {
   step(): void;
   zeroGrad(): void;
+  /**
+   * True when `step()` does all its work through Strata's ops and kernels, reading its state when
+   * the work runs, so that a compiled training step may replay it (see {@link FitOptions.compile}).
+   * Absent or false, fit runs every step eagerly.
+   */
+  readonly compilable?: boolean;
 }
 
 /**
@@ -237,6 +243,16 @@ export interface FitOptions {
   output?: ProgressStream;
   /** Called after every mini-batch with where training is, in every runtime and whatever `verbose` says. */
   onProgress?: (progress: FitProgress) => void;
+  /**
+   * Compile the training step (default true): the first mini-batch of each shape runs it and
+   * records its kernel work, the others replay that work (`compile` in `@strata/autograd`) — the
+   * same numbers, without rebuilding the graph or allocating. It applies only with an optimiser
+   * that declares `compilable: true` (`@strata/optim`'s do). A step that cannot be replayed
+   * (a loss or forward that reads values with `item()`, forward hooks, …) runs eagerly instead,
+   * silently; `history.compile` says what happened. Use `false` when the model's forward keeps
+   * JavaScript state of its own (a counter, a cache) that must change on every call.
+   */
+  compile?: boolean;
 }
 
 /**
@@ -268,4 +284,9 @@ export interface History {
   epochs: number;
   /** True when a callback stopped training early. */
   stopped: boolean;
+  /**
+   * When fit compiled the step (see {@link FitOptions.compile}): how many batches recorded and
+   * replayed, and why steps ran eagerly (`eager`, null when none did). Absent when fit did not try.
+   */
+  compile?: CompileStatus;
 }

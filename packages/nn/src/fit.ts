@@ -7,6 +7,7 @@ import { countCorrect } from "./metrics.js";
 import type { EpochLogs, FitOptions, FitProgress, History } from "./fit-types.js";
 import type { Module } from "./module.js";
 import { reporter } from "./progress.js";
+import { trainStep, type StepPosition } from "./fit-step.js";
 import { show } from "./checks.js";
 
 function checkCount(name: string, v: unknown): void {
@@ -94,7 +95,7 @@ export function fit(model: Module, options: FitOptions): History {
     throw new ValueError(`fit: model must be a Module with forward(), got ${show(model)}`);
   }
   if (options === null || typeof options !== "object") throw new ValueError(`fit: options must be an object { x, y, loss, optimizer, epochs, batchSize }, got ${show(options)}`);
-  const { x, y, loss, optimizer, epochs, batchSize, shuffle = true, rng, validation, metrics = [], callbacks = [], verbose = "auto", output, onProgress } = options;
+  const { x, y, loss, optimizer, epochs, batchSize, shuffle = true, rng, validation, metrics = [], callbacks = [], verbose = "auto", output, onProgress, compile: compiled = true } = options;
   checkCount("epochs", epochs);
   checkCount("batchSize", batchSize);
   const layout = layoutOf("fit", options.layout);
@@ -115,6 +116,7 @@ export function fit(model: Module, options: FitOptions): History {
   if (output !== undefined && output !== null && verbose !== false && (typeof output !== "object" || typeof output.write !== "function")) {
     throw new ValueError(`fit: output must be a writable stream (anything with write(text)), got ${show(output)}`);
   }
+  if (compiled !== true && compiled !== false) throw new ValueError(`fit: compile must be true or false, got ${show(compiled)}`);
   if (onProgress !== undefined && typeof onProgress !== "function") throw new ValueError(`fit: onProgress must be a function (progress) => void, got ${show(onProgress)}`);
 
   const withAccuracy = metrics.includes("accuracy");
@@ -127,6 +129,9 @@ export function fit(model: Module, options: FitOptions): History {
   const began = clock();
   const batchesPerEpoch = Math.ceil(m / batchSize);
   const report = reporter(verbose, output, epochs, clock);
+  const position: StepPosition = { epoch: 0, batch: 0 };
+  const step = trainStep(model, loss, optimizer, position, compiled);
+  if (step.status !== null) history.compile = step.status;
   for (const c of callbacks) c.onTrainBegin?.(model);
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -139,16 +144,12 @@ export function fit(model: Module, options: FitOptions): History {
       let batch = 0;
       for (const { x: bx, y: by } of batches(x, y, batchSize, { shuffle, layout, ...(rng && { rng }) })) {
         batch++;
-        optimizer.zeroGrad();
-        const out = model.forward(bx);
-        const l = loss(out, by);
-        const value = l.item();
-        if (!Number.isFinite(value)) throw new ValueError(`fit: loss became ${value} at epoch ${epoch}, batch ${batch}`);
-        l.backward();
-        optimizer.step();
+        position.epoch = epoch;
+        position.batch = batch;
+        const { loss: value, out } = step.run(bx, by);
         const b = bx.shape[exampleAxis(bx, layout)]!;
         lossSum += value * b;
-        if (withAccuracy) correct += countCorrect(out.data, by, layout);
+        if (withAccuracy) correct += countCorrect(out, by, layout);
         seen += b;
         const now = clock();
         const accuracy = withAccuracy ? correct / seen : undefined;

@@ -2,7 +2,7 @@
 // class's (or an own field's) forward that runs them after it, so every call is seen, whoever
 // makes it; without hooks the instance is untouched and calls cost nothing extra.
 import type { HookHandle } from "@strata/autograd";
-import { ValueError } from "@strata/tensor";
+import { ValueError, refuseRecording } from "@strata/tensor";
 import { show } from "./checks.js";
 import type { Module } from "./module.js";
 
@@ -46,6 +46,7 @@ function wrap(module: Module): Hooks {
     },
   };
   const wrapped = (...args: unknown[]): unknown => {
+    refuseRecording(`forward hooks on ${module.constructor.name} run JavaScript on every call, which a compiled step's replay would skip; remove them, or train without compiling`);
     let out = inner.apply(module, args);
     for (const hook of [...hooks.list]) {
       const replaced = hook(module, args, out);
