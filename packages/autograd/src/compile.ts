@@ -12,7 +12,18 @@ import { StrataError, Tensor, record, replay, type Recording } from "@strata/ten
 import { isGradEnabled } from "./mode.js";
 import { Variable, dataGeneration } from "./variable.js";
 
-/** How {@link compile} behaves; every field is optional. */
+/**
+ * How {@link compile} behaves; every field is optional.
+ *
+ * @example
+ * ```ts
+ * import { compile, type CompileOptions } from "@strata/autograd";
+ * import { tensor, type Tensor } from "@strata/tensor";
+ * const options: CompileOptions = { maxRecordings: 2, onRefusal: "silent" };
+ * const double = compile((x: Tensor) => x.mul(2), options);
+ * console.log(double(tensor([1, 2])).toArray()); // [2, 4]
+ * ```
+ */
 export interface CompileOptions {
   /**
    * Recordings kept, one per signature and guard outcome (default 8). Past the limit the function
@@ -27,7 +38,20 @@ export interface CompileOptions {
   onRefusal?: "warn" | "silent" | "error";
 }
 
-/** What a compiled function has done so far (see {@link compile}). */
+/**
+ * What a compiled function has done so far (see {@link compile}).
+ *
+ * @example
+ * ```ts
+ * import { compile, type CompileStatus } from "@strata/autograd";
+ * import { tensor, type Tensor } from "@strata/tensor";
+ * const f = compile((x: Tensor) => x.add(1));
+ * f(tensor([1]));
+ * f(tensor([2]));
+ * const status: CompileStatus = f.status;
+ * console.log(status); // { recordings: 1, replays: 1, eager: null }
+ * ```
+ */
 export interface CompileStatus {
   /** Calls that recorded. */
   recordings: number;
@@ -37,7 +61,17 @@ export interface CompileStatus {
   eager: string | null;
 }
 
-/** The function {@link compile} returns: `fn`'s signature, plus its {@link CompileStatus}. */
+/**
+ * The function {@link compile} returns: `fn`'s signature, plus its {@link CompileStatus}.
+ *
+ * @example
+ * ```ts
+ * import { compile, type Compiled } from "@strata/autograd";
+ * import { tensor, type Tensor } from "@strata/tensor";
+ * const square: Compiled<[Tensor], Tensor> = compile((x: Tensor) => x.square());
+ * console.log(square(tensor([3])).toArray(), square.status.recordings); // [9] 1
+ * ```
+ */
 export type Compiled<A extends unknown[], R> = ((...args: A) => R) & { readonly status: CompileStatus };
 
 interface Entry {
@@ -100,6 +134,10 @@ function handBack(value: unknown): unknown {
  * JavaScript (`item()`, `toArray()`, …), when gradients accumulate into a `.grad` set before the
  * call (clear them inside `fn`, e.g. `optimizer.zeroGrad()`), or when an op cannot be kept; see
  * {@link CompileOptions.onRefusal}. Layers check their training flag before a replay.
+ *
+ * @throws StrataError with `onRefusal: "error"`, after the call that found a refusal (that call
+ *   ran eagerly and is complete); whatever `fn` throws, on a recording call, or a value check of a
+ *   replayed op (a label out of range) on a replay.
  *
  * @example
  * ```ts
