@@ -22,10 +22,15 @@
 // Tiles, measured at n = 512 on one thread (Zen 3 under KVM, Node 20, V8 11.3): f32 4 × 8 and
 // 2 × 16 both reach 27–29 GFLOP/s (8 accumulators, two or four B vectors); 4 × 12, 6 × 8, 5 × 8,
 // 3 × 12, 2 × 20 and 8 × 4 fall to 15–21 because TurboFan runs out of the 16 XMM registers and
-// spills accumulators to the stack on every k step. Unrolling k by two was slower. The relaxed-SIMD
-// build fuses each multiply-add (see madd); a 6 × 8 tile with fused multiply-adds (12
-// accumulators, 15 registers) still spilled and ran at half speed. f64 tiles are 4 × 4 in f64x2
-// lanes. MC must be a multiple of both MR values: packed A blocks fill exactly MC × KC.
+// spills accumulators to the stack on every k step. Unrolling k by two was slower. Relaxed SIMD
+// (behind --experimental-wasm-relaxed-simd in Node 20; V8 then runs f32x4.relaxed_madd as one
+// fused vfmadd, checked by its single rounding) was measured again on the training shapes, by CPU
+// time: the 4 × 8 tile with fused multiply-adds ran 2–4% slower on products of 128 and more (Zen 3
+// issues a multiply and an add per cycle on separate pipes, as fast as one FMA, and the FMA's
+// 4-cycle latency over 8 accumulators leaves no slack) and 5% faster only on k = 10; 5 × 8 and
+// 6 × 8 tiles with FMA, which need 13 and 15 registers, fell to 19–23 GFLOP/s from 49–52. So one
+// plain-SIMD build is shipped. f64 tiles are 4 × 4 in f64x2 lanes. MC must be a multiple of both
+// MR values: packed A blocks fill exactly MC × KC.
 
 import { epilogueByCode } from "./dispatch";
 
@@ -142,15 +147,6 @@ function storeCorner<T>(tile: usize, nr: i32, rows: i32, cols: i32, c: usize, ld
   }
 }
 
-// a·b + c. In the module built with relaxed SIMD (scripts/build-wasm.mjs builds both) this is
-// relaxed_madd, which V8 runs as one fused multiply-add where the CPU has FMA: fewer instructions
-// per k step, one rounding instead of two. Elsewhere a multiply and an add.
-@inline
-function madd<T>(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
-  return v128.add<T>(c, v128.mul<T>(a, b));
-}
-
 // One 4 × (8 / sizeof T · 4) tile: C[0:4, 0:nr] (+)= Σ_p Ap[p]ᵀ·Bp[p] over kc packed steps, in
 // two v128 columns (4 × 8 for f32, 4 × 4 for f64). `c` is the tile's top-left in C with row
 // stride `ldc` elements; B advances `bstep` bytes per k step (packed: one strip row; in place: one
@@ -165,17 +161,17 @@ function tile<T>(kc: i32, ap: usize, bp: usize, bstep: usize, c: usize, ldc: i32
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load_splat<T>(ap);
-    c00 = madd<T>(a, b0, c00);
-    c01 = madd<T>(a, b1, c01);
+    c00 = v128.add<T>(c00, v128.mul<T>(a, b0));
+    c01 = v128.add<T>(c01, v128.mul<T>(a, b1));
     a = v128.load_splat<T>(ap + size);
-    c10 = madd<T>(a, b0, c10);
-    c11 = madd<T>(a, b1, c11);
+    c10 = v128.add<T>(c10, v128.mul<T>(a, b0));
+    c11 = v128.add<T>(c11, v128.mul<T>(a, b1));
     a = v128.load_splat<T>(ap + 2 * size);
-    c20 = madd<T>(a, b0, c20);
-    c21 = madd<T>(a, b1, c21);
+    c20 = v128.add<T>(c20, v128.mul<T>(a, b0));
+    c21 = v128.add<T>(c21, v128.mul<T>(a, b1));
     a = v128.load_splat<T>(ap + 3 * size);
-    c30 = madd<T>(a, b0, c30);
-    c31 = madd<T>(a, b1, c31);
+    c30 = v128.add<T>(c30, v128.mul<T>(a, b0));
+    c31 = v128.add<T>(c31, v128.mul<T>(a, b1));
     ap += 4 * size;
     bp += bstep;
   }

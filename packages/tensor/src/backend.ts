@@ -4,7 +4,6 @@ import { platform } from "#platform";
 import { ValueError } from "./errors.js";
 import { helperJobsRun, helpersReady, kernelThreads, setKernelThreads } from "./backends/wasm/pool.js";
 import { wasmRuntime, wasmUnavailableReason } from "./backends/wasm/runtime.js";
-import { kernelBuild } from "./backends/wasm/variant.js";
 
 /**
  * The kernel settings {@link setKernelOptions} changes (it takes any subset of them) and
@@ -47,7 +46,6 @@ export interface KernelOptions {
  * const status: KernelStatus = kernelOptions();
  * console.log(status.wasmAvailable === (status.wasmUnavailableReason === ""), !status.wasm || status.wasmAvailable); // true true
  * console.log(status.helperJobs >= 0); // true
- * console.log(status.wasmAvailable === (status.wasmBuild !== null)); // true
  * ```
  */
 export interface KernelStatus extends KernelOptions {
@@ -55,14 +53,6 @@ export interface KernelStatus extends KernelOptions {
   wasmAvailable: boolean;
   /** Why it did not ("" when it did). */
   wasmUnavailableReason: string;
-  /**
-   * Which build of the module runs: "relaxed-simd" where the engine validates relaxed SIMD (Node
-   * 20 with the flag Strata sets itself, Node 22+, current Chromium), whose products use fused
-   * multiply-adds where the CPU has them; "simd" elsewhere, or when `STRATA_WASM_RELAXED=0` is in
-   * Node's environment; null when no build loaded. Products from both stay within the float32
-   * error bound k·2⁻²⁴·Σ|aᵢₚbₚⱼ| and differ from each other only in the last bits.
-   */
-  wasmBuild: "relaxed-simd" | "simd" | null;
   /**
    * How many kernel jobs helper threads have run since the package loaded: it grows only while
    * more than one thread is in use and helpers are up, so it shows whether threads did work.
@@ -93,7 +83,6 @@ export function kernelOptions(): KernelStatus {
     threads: kernelThreads(),
     wasmAvailable: available,
     wasmUnavailableReason: wasmUnavailableReason(),
-    wasmBuild: available ? kernelBuild() : null,
     helperJobs: helperJobsRun(),
   };
 }

@@ -2,7 +2,6 @@
 // only loaded under the "node" condition of package.json's "#platform" import, so it may import
 // node: modules.
 import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { HelperData, HelperEvents, HelperThread, Platform, SettingName } from "./types.js";
 
@@ -16,16 +15,7 @@ export const platform: Platform = {
   // Node lets every thread, the main one included, sleep in Atomics.wait
   mayBlock: () => true,
   keepFreedMemory,
-  allowRelaxedSimd,
 };
-
-// Node 20's V8 (11.3) has relaxed SIMD behind this flag; Node 22 and later have it on. V8 reads
-// its WebAssembly feature flags when it compiles a module, so setting it at run time is enough
-// for the modules compiled afterwards (checked on Node 20.20: the relaxed kernels then validate
-// and relaxed_madd rounds once, as a fused multiply-add does).
-function allowRelaxedSimd(): void {
-  setFlagsFromString("--experimental-wasm-relaxed-simd");
-}
 
 // Every op returns a fresh typed array. On Linux, glibc's malloc serves a block above its mmap
 // threshold (128 KiB at start) with fresh pages from the kernel and unmaps it when freed, so each

@@ -3,7 +3,7 @@
 // file gives both the one type that the rest of the package compiles against.
 
 /** The environment settings Strata reads (see backend.ts for their meaning). @internal */
-export type SettingName = "STRATA_THREADS" | "STRATA_WASM" | "STRATA_WASM_RELAXED" | "STRATA_KEEP_FREED_MEMORY";
+export type SettingName = "STRATA_THREADS" | "STRATA_WASM" | "STRATA_KEEP_FREED_MEMORY";
 
 /** What a helper thread receives: the kernels' module and memory and the pool's shared words. @internal */
 export interface HelperData {
@@ -53,11 +53,6 @@ export interface Platform {
    * and how). Called once when the package loads; does nothing where it cannot help.
    */
   keepFreedMemory(): void;
-  /**
-   * Lets modules compiled from now on use relaxed SIMD where the engine keeps it behind a flag
-   * (Node 20); whether it worked shows when such a module validates. Does nothing elsewhere.
-   */
-  allowRelaxedSimd(): void;
 }
 
 /** The platform of the host this package was loaded on. @internal */

@@ -33,8 +33,6 @@ export const platform: Platform = {
   mayBlock,
   // a browser's allocator is not reachable from a page
   keepFreedMemory: () => {},
-  // a page cannot set engine flags; browsers that have relaxed SIMD ship it on
-  allowRelaxedSimd: () => {},
 };
 
 let blocking: boolean | undefined;

@@ -7,8 +7,9 @@
 // The memory is shared (a SharedArrayBuffer underneath) so that worker threads instantiate the
 // same module over the same bytes. Chromium creates shared WebAssembly memories even in pages that
 // are not cross-origin isolated (checked in Chromium 156): there the kernels run on one thread.
+import { kernelsWasmBase64 } from "./binary.js";
 import { StrataError } from "../../errors.js";
-import { compileKernels } from "./variant.js";
+import { decodeBase64 } from "../../platform/base64.js";
 
 /** The exports of packages/tensor/assembly (see there for the contracts). */
 export interface KernelExports {
@@ -79,7 +80,7 @@ let failure = "";
 export function wasmRuntime(): WasmRuntime | null {
   if (runtime !== undefined) return runtime;
   try {
-    const module = compileKernels(WebAssemblyApi.Module);
+    const module = new WebAssemblyApi.Module(decodeBase64(kernelsWasmBase64));
     const memory = new WebAssemblyApi.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     const instance = new WebAssemblyApi.Instance(module, { env: { memory } });
     runtime = { module, memory, kernels: instance.exports as unknown as KernelExports };

@@ -1,22 +1,17 @@
-// Both builds of the kernels' module (plain SIMD and relaxed SIMD with fused multiply-adds, see
-// src/backends/wasm/variant.ts), each instantiated here on its own memory and called directly, so
-// that both are checked whichever one the process runs: products on every edge of the 4 × 8
+// The kernels' module instantiated here on a memory of its own and its products called directly,
+// below the staging and thread split of src/backends/wasm/gemm.ts: products on every edge of the 4 × 8
 // register tile, of the k block (256) and of the row block (64), with row-major, transposed and
 // strided operands, against sums in float64 within the documented bound k·ε·Σ|aᵢₚbₚⱼ|; and the
 // contract that makes thread splits invisible: a product computed in row or column blocks has the
 // same bits as in one call.
-import { execFileSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { kernelOptions } from "@strata/tensor";
-import { kernelBytes, type KernelBuild } from "../src/backends/wasm/variant.js";
+import { kernelsWasmBase64 } from "../src/backends/wasm/binary.js";
+import { decodeBase64 } from "../src/platform/base64.js";
 import type { KernelExports } from "../src/backends/wasm/runtime.js";
 import { pseudoRandom } from "./reference.js";
 
 const wasmAvailable = kernelOptions().wasmAvailable;
-// the relaxed build validates here once the process runs it (Strata set the engine's flag if needed)
-const builds: KernelBuild[] = kernelOptions().wasmBuild === "relaxed-simd" ? ["simd", "relaxed-simd"] : ["simd"];
 
 interface Loaded {
   kernels: KernelExports;
@@ -25,9 +20,9 @@ interface Loaded {
 
 const WasmApi = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Memory: new (d: object) => Loaded["memory"]; Instance: new (m: object, i: object) => { exports: object } } }).WebAssembly;
 
-function load(build: KernelBuild): Loaded {
+function load(): Loaded {
   const memory = new WasmApi.Memory({ initial: 256, maximum: 65536, shared: true });
-  const instance = new WasmApi.Instance(new WasmApi.Module(kernelBytes(build)), { env: { memory } });
+  const instance = new WasmApi.Instance(new WasmApi.Module(decodeBase64(kernelsWasmBase64)), { env: { memory } });
   return { kernels: instance.exports as unknown as KernelExports, memory };
 }
 
@@ -83,50 +78,35 @@ function expectWithinBound(c: number[], a: number[], b: number[], m: number, k: 
   }
 }
 
-describe.runIf(wasmAvailable)("both builds of the kernels, called directly", () => {
-  it("the process runs the relaxed-SIMD build unless told not to (Node 20 validates it once the flag is set)", () => {
-    expect(kernelOptions().wasmBuild).toBe(process.env["STRATA_WASM_RELAXED"] === "0" ? "simd" : "relaxed-simd");
-  });
-
-  it("STRATA_WASM_RELAXED=0 loads the plain build", () => {
-    const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-    const script = 'import("@strata/tensor").then((t) => console.log(t.kernelOptions().wasmBuild))';
-    const run = (relaxed: string): string =>
-      execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, env: { ...process.env, STRATA_WASM_RELAXED: relaxed }, encoding: "utf8" }).trim();
-    expect(run("0")).toBe("simd");
-    expect(run("1")).toBe("relaxed-simd");
-  });
-
+describe.runIf(wasmAvailable)("the product kernels, called directly", () => {
   // 1, tile − 1, tile, tile + 1 for rows (4) and columns (8); k across the 256 block; m across 64
   const edges: [number, number, number][] = [];
   for (const m of [1, 3, 4, 5]) for (const n of [1, 7, 8, 9]) for (const k of [1, 3]) edges.push([m, k, n]);
   edges.push([63, 255, 17], [64, 256, 16], [65, 257, 15], [13, 513, 33], [70, 40, 23]);
 
-  for (const build of builds) {
-    for (const wide of [false, true]) {
-      const dtype = wide ? "float64" : "float32";
-      it(`${build}, ${dtype}: every tile and block edge, row-major, transposed and strided operands`, () => {
-        const loaded = load(build);
-        for (const [m, k, n] of edges) {
-          for (const [la, lb] of [["row-major", "row-major"], ["transposed", "row-major"], ["row-major", "transposed"], ["strided", "transposed"], ["transposed", "strided"]] as const) {
-            const { c, a, b } = product(loaded, wide, m, k, n, la, lb);
-            expectWithinBound(c, a, b, m, k, n, wide, `${build} ${dtype} ${m}x${k}x${n} ${la}·${lb}`);
-          }
+  for (const wide of [false, true]) {
+    const dtype = wide ? "float64" : "float32";
+    it(`${dtype}: every tile and block edge, row-major, transposed and strided operands`, () => {
+      const loaded = load();
+      for (const [m, k, n] of edges) {
+        for (const [la, lb] of [["row-major", "row-major"], ["transposed", "row-major"], ["row-major", "transposed"], ["strided", "transposed"], ["transposed", "strided"]] as const) {
+          const { c, a, b } = product(loaded, wide, m, k, n, la, lb);
+          expectWithinBound(c, a, b, m, k, n, wide, `${dtype} ${m}x${k}x${n} ${la}·${lb}`);
         }
-      });
+      }
+    });
 
-      it(`${build}, ${dtype}: a product in row or column blocks has the bits of one call`, () => {
-        const loaded = load(build);
-        // 40 rows: the in-place-B path (m < 64); 90 rows: packed B
-        for (const [m, k, n] of [[40, 300, 45], [90, 70, 41]] as const) {
-          for (const lb of ["row-major", "transposed"] as const) {
-            const whole = product(loaded, wide, m, k, n, "row-major", lb);
-            expectWithinBound(whole.c, whole.a, whole.b, m, k, n, wide, `${build} ${m}x${k}x${n}`);
-            expect(product(loaded, wide, m, k, n, "row-major", lb, "rows").c).toEqual(whole.c);
-            expect(product(loaded, wide, m, k, n, "row-major", lb, "columns").c).toEqual(whole.c);
-          }
+    it(`${dtype}: a product in row or column blocks has the bits of one call`, () => {
+      const loaded = load();
+      // 40 rows: the in-place-B path (m < 64); 90 rows: packed B
+      for (const [m, k, n] of [[40, 300, 45], [90, 70, 41]] as const) {
+        for (const lb of ["row-major", "transposed"] as const) {
+          const whole = product(loaded, wide, m, k, n, "row-major", lb);
+          expectWithinBound(whole.c, whole.a, whole.b, m, k, n, wide, `${m}x${k}x${n}`);
+          expect(product(loaded, wide, m, k, n, "row-major", lb, "rows").c).toEqual(whole.c);
+          expect(product(loaded, wide, m, k, n, "row-major", lb, "columns").c).toEqual(whole.c);
         }
-      });
-    }
+      }
+    });
   }
 });
