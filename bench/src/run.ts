@@ -15,6 +15,7 @@ import { run as recurrent } from "./recurrent.js";
 import { run as attention } from "./attention.js";
 
 const suites: Record<string, () => Promise<unknown>> = { matmul, "wasm-kernels": wasmKernels, elementwise, reduce, autograd, nn, conv, "batch-norm": batchNormSuite, softmax: softmaxSuite, recurrent, attention, compare: async () => (await import("./compare.js")).run(), checkpoints: async () => (await import("./checkpoints.js")).run() };
+suites["matmul-shapes"] = async () => (await import("./matmul-shapes.js")).run();
 suites.browser = async () => (await import("./browser.js")).run();
 suites.steadiness = async () => (await import("./steadiness.js")).run();
 suites.onnx = async () => (await import("./onnx.js")).run();

@@ -22,9 +22,15 @@
 // Tiles, measured at n = 512 on one thread (Zen 3 under KVM, Node 20, V8 11.3): f32 4 × 8 and
 // 2 × 16 both reach 27–29 GFLOP/s (8 accumulators, two or four B vectors); 4 × 12, 6 × 8, 5 × 8,
 // 3 × 12, 2 × 20 and 8 × 4 fall to 15–21 because TurboFan runs out of the 16 XMM registers and
-// spills accumulators to the stack on every k step. Unrolling k by two was slower, and
-// relaxed-SIMD multiply-add (behind a flag in Node 20) gave no gain. f64 tiles are 4 × 4 in f64x2
-// lanes. MC must be a multiple of both MR values: packed A blocks fill exactly MC × KC.
+// spills accumulators to the stack on every k step. Unrolling k by two was slower. Relaxed SIMD
+// (behind --experimental-wasm-relaxed-simd in Node 20; V8 then runs f32x4.relaxed_madd as one
+// fused vfmadd, checked by its single rounding) was measured again on the training shapes, by CPU
+// time: the 4 × 8 tile with fused multiply-adds ran 2–4% slower on products of 128 and more (Zen 3
+// issues a multiply and an add per cycle on separate pipes, as fast as one FMA, and the FMA's
+// 4-cycle latency over 8 accumulators leaves no slack) and 5% faster only on k = 10; 5 × 8 and
+// 6 × 8 tiles with FMA, which need 13 and 15 registers, fell to 19–23 GFLOP/s from 49–52. So one
+// plain-SIMD build is shipped. f64 tiles are 4 × 4 in f64x2 lanes. MC must be a multiple of both
+// MR values: packed A blocks fill exactly MC × KC.
 
 import { epilogueByCode } from "./dispatch";
 
