@@ -116,10 +116,14 @@ export function resetArena(): void {
   needed = 0;
 }
 
+/** Bytes taken from the arena since load: tests see with it that resident operands are not staged. @internal */
+export const arenaClock = { bytes: 0 };
+
 /** A region of `bytes` bytes of scratch, 64-byte aligned, valid until the next reset; its address. */
 export function takeArena(rt: WasmRuntime, bytes: number): number {
   const size = Math.ceil(bytes / ALIGN) * ALIGN;
   needed += size;
+  arenaClock.bytes += bytes;
   if (scratch !== null && used + size <= scratch.bytes && overflow.length === 0) {
     const at = scratch.at + used;
     used += size;
