@@ -14,7 +14,15 @@ import type { Tensor } from "./tensor.js";
 /**
  * A zero-filled resident array of `count` elements of a float `dtype` (uninitialised when asked:
  * a reused block holds old values), or null where that cannot be: an int32 or bool dtype, the
- * kernels off or not loaded, or the heap's budget reached. The caller then uses a plain array.
+ * kernels off or not loaded, the heap's budget reached, or the memory unable to grow. The caller
+ * then uses a plain array. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { allocateResident, kernelOptions } from "@strata/tensor";
+ * const a = allocateResident("float32", 4);
+ * console.log(a === null ? !kernelOptions().wasm : a.every((v) => v === 0)); // true
+ * ```
  *
  * @internal
  */
@@ -35,7 +43,16 @@ export function residentForAllocate(dtype: DType, count: number): DataArray | nu
  * the version counter carries over. Returns whether the values are resident now (true at once
  * when they already were; false, having changed nothing, for int32 and bool tensors, without the
  * kernels, or past the heap's budget). A subarray of the old array taken before the move keeps
- * the old values and no longer sees writes: take views of `t.data` after it.
+ * the old values and no longer sees writes: take views of `t.data` after it. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { isResidentTensor, kernelOptions, makeResident, tensor } from "@strata/tensor";
+ * const w = tensor([[1, 2], [3, 4]]);
+ * const row = w.slice(1);
+ * console.log(makeResident(w) === kernelOptions().wasm, isResidentTensor(row) === kernelOptions().wasm); // true true
+ * console.log(w.toArray(), row.toArray()); // [[1, 2], [3, 4]] [3, 4]
+ * ```
  *
  * @internal
  */
@@ -52,7 +69,17 @@ export function makeResident(t: Tensor): boolean {
   return true;
 }
 
-/** Whether `t`'s values live in the kernels' memory. @internal */
+/**
+ * Whether `t`'s values live in the kernels' memory (a resident array or a part of one). Never throws.
+ *
+ * @example
+ * ```ts
+ * import { isResidentTensor, zeros } from "@strata/tensor";
+ * console.log(isResidentTensor(zeros([3]))); // false
+ * ```
+ *
+ * @internal
+ */
 export function isResidentTensor(t: Tensor): boolean {
   return isResident(t.data);
 }

@@ -61,7 +61,7 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-/** Takes a block of at least `bytes` bytes (its class), or returns null past the 4 GiB of the memory. */
+/** Takes a block of at least `bytes` bytes (its class), or returns null when the memory cannot grow to hold it. */
 function take(rt: WasmRuntime, bytes: number): Block | null {
   const size = sizeClass(bytes);
   const list = free.get(size);
@@ -75,7 +75,11 @@ function take(rt: WasmRuntime, bytes: number): Block | null {
   if (end > have) {
     const pages = Math.ceil((end - have) / PAGE);
     if (have / PAGE + pages > MAX_PAGES) return null;
-    rt.memory.grow(pages);
+    try {
+      rt.memory.grow(pages);
+    } catch {
+      return null; // the system would not give the pages
+    }
   }
   const block = { at: top, bytes: size };
   top += size;
