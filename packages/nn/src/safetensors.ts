@@ -51,7 +51,9 @@ function show(v: unknown): string {
 }
 
 /** The element bytes of `t`, row-major, little-endian: a view of its storage when it is
- * contiguous on a little-endian host (no copy, even for gigabytes), else a copy. */
+ * contiguous on a little-endian host (no copy, even for gigabytes), else a copy. The view may lie
+ * in the kernels' shared memory (a resident tensor), so it is only used while `t` is held: the
+ * writers copy it into their output or file at once. */
 export function tensorBytes(t: Tensor): Uint8Array {
   const flat = t.isContiguous ? t.data.subarray(t.offset, t.offset + t.size) : t.toTypedArray();
   const raw = new Uint8Array(flat.buffer, flat.byteOffset, flat.byteLength);

@@ -10,7 +10,11 @@ import { checkStateDict, copyEntry, type OptimizerStateDict, type ParamState } f
 /** A flat float buffer, as the update loops see parameters, gradients and state. @internal */
 export type FloatArray = Float32Array | Float64Array;
 
-/** The flat elements of a contiguous float tensor (a view of its buffer, no copy). @internal */
+/**
+ * The flat elements of a contiguous float tensor (a view of its buffer, no copy). Taken afresh at
+ * each update and never kept: the tensor's array may move (makeResident swaps it for one in the
+ * kernels' memory), and a kept subarray of a resident array could outlive its block. @internal
+ */
 export function flat(t: Tensor): FloatArray {
   return t.data.subarray(t.offset, t.offset + t.size) as FloatArray;
 }

@@ -4,6 +4,7 @@ import { platform } from "#platform";
 import { ValueError } from "./errors.js";
 import { helperJobsRun, helpersReady, kernelThreads, setKernelThreads } from "./backends/wasm/pool.js";
 import { wasmRuntime, wasmUnavailableReason } from "./backends/wasm/runtime.js";
+import { heapBytes } from "./backends/wasm/heap.js";
 
 /**
  * The kernel settings {@link setKernelOptions} changes (it takes any subset of them) and
@@ -45,7 +46,7 @@ export interface KernelOptions {
  * import { kernelOptions, type KernelStatus } from "@strata/tensor";
  * const status: KernelStatus = kernelOptions();
  * console.log(status.wasmAvailable === (status.wasmUnavailableReason === ""), !status.wasm || status.wasmAvailable); // true true
- * console.log(status.helperJobs >= 0); // true
+ * console.log(status.helperJobs >= 0, status.residentBytesHeld >= status.residentBytesInUse); // true true
  * ```
  */
 export interface KernelStatus extends KernelOptions {
@@ -58,6 +59,17 @@ export interface KernelStatus extends KernelOptions {
    * more than one thread is in use and helpers are up, so it shows whether threads did work.
    */
   helperJobs: number;
+  /**
+   * Bytes of the kernels' memory in blocks handed out now: resident arrays (a recorded step's
+   * buffers, tensors moved there) and the kernels' scratch. A block comes back when its array is
+   * garbage-collected, so this falls some time after the arrays are dropped, not at once.
+   */
+  residentBytesInUse: number;
+  /**
+   * Bytes of the kernels' memory the heap has taken, in use or free for reuse: it only grows (a
+   * WebAssembly memory never shrinks) and stays near the largest working set seen.
+   */
+  residentBytesHeld: number;
 }
 
 let wasmWanted = platform.setting("STRATA_WASM") !== "0";
@@ -84,6 +96,8 @@ export function kernelOptions(): KernelStatus {
     wasmAvailable: available,
     wasmUnavailableReason: wasmUnavailableReason(),
     helperJobs: helperJobsRun(),
+    residentBytesInUse: heapBytes().inUse,
+    residentBytesHeld: heapBytes().held,
   };
 }
 

@@ -1,4 +1,5 @@
 import { DTypeError, StrataError, ValueError } from "./errors.js";
+import { residentForAllocate } from "./resident.js";
 
 /**
  * The element types a tensor can hold. `float32` is the default; `float64` is supported
@@ -149,6 +150,9 @@ function bytesText(bytes: number): string {
  * the array type listed in {@link DataArray}. Every tensor's storage is allocated here, so that
  * a request too large for the engine fails with a Strata error naming `op` (default
  * `"allocate"`), the shape or element count, and the bytes, never with a bare `RangeError`.
+ * While a step is recorded (`isRecording()`) a float array of at least 1024 elements is a view
+ * on the WebAssembly kernels' memory, where the kernels use it without copies (see `Tensor.data`
+ * for what a view on that memory asks of its users).
  *
  * @throws DTypeError when `dtype` is not one of {@link DTYPES} (possible from untyped JavaScript).
  * @throws ValueError when `size` is not a non-negative integer (or a shape of them), or holds
@@ -176,6 +180,8 @@ export function allocate(dtype: DType, size: number | readonly number[], op = "a
   if (count > MAX_ELEMENTS) {
     throw new ValueError(`${op}: ${shape === null ? "a tensor of " : ""}${what}; a tensor holds at most ${MAX_ELEMENTS} elements`);
   }
+  const resident = residentForAllocate(dtype, count);
+  if (resident !== null) return resident;
   try {
     switch (dtype) {
       case "float32":

@@ -124,9 +124,11 @@ function checkBroadcast(op: Op, target: Tensor, other: Tensor): void {
 
 // A source that shares the target's buffer could be overwritten before it is read (x += x.T
 // reads x[1,0] after writing it). Only the identical view is safe, because each element is read
-// just before the same element is written.
+// just before the same element is written. Resident arrays all share the kernels' memory, so
+// arrays on one buffer are compared by the bytes they cover.
 function unalias(op: Op, target: Tensor, source: Tensor): Tensor {
-  if (source.data.buffer !== target.data.buffer) return source;
+  const [s, t] = [source.data, target.data];
+  if (s.buffer !== t.buffer || s.byteOffset >= t.byteOffset + t.byteLength || t.byteOffset >= s.byteOffset + s.byteLength) return source;
   const sameView =
     source.data === target.data &&
     source.offset === target.offset &&

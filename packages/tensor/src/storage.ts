@@ -22,11 +22,26 @@ export interface Storage {
   host(): DataArray;
 }
 
-/** Storage in a JavaScript typed array. @internal */
+/**
+ * Storage in a JavaScript typed array, which {@link HostStorage.replace} may swap for another
+ * holding the same values (makeResident moves a tensor into the kernels' memory that way, and
+ * every view of the tensor, sharing this storage, follows). @internal
+ */
 export class HostStorage implements Storage {
   readonly device = "host";
-  constructor(readonly array: DataArray) {}
+  #array: DataArray;
+  constructor(array: DataArray) {
+    this.#array = array;
+  }
+  /** The typed array now holding the values. */
+  get array(): DataArray {
+    return this.#array;
+  }
   host(): DataArray {
-    return this.array;
+    return this.#array;
+  }
+  /** Swaps the array for `array`, of the same type and length, holding the same values. */
+  replace(array: DataArray): void {
+    this.#array = array;
   }
 }

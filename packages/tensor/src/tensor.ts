@@ -84,7 +84,19 @@ export class Tensor {
     this.size = shapeSize(shape);
   }
 
-  /** The buffer in JavaScript memory, possibly shared with other views: `storage.host()`. */
+  /**
+   * The buffer in JavaScript memory, possibly shared with other views: `storage.host()`.
+   *
+   * It may be a *resident* array, a view on the WebAssembly kernels' memory (the buffers of a
+   * recorded step, and parameters a compiled step moved there), whose block goes back to the
+   * kernels' heap when the array is garbage-collected. So do not keep a second view of its memory
+   * without the array itself: `t.data.subarray(…)`, `new Float32Array(t.data.buffer, …)` or
+   * `t.data.buffer` kept after `t` and `t.data` are dropped may later read another tensor's
+   * values. Use them while you hold `t`, or copy (`slice()`, {@link Tensor.toTypedArray}). Its
+   * `buffer` is then a SharedArrayBuffer: `postMessage` and `structuredClone` of the array share
+   * the memory instead of copying it; send `t.toTypedArray()`. Read `t.data` again after a call
+   * that may move the values (a compiled step's first call) rather than keeping an old reference.
+   */
   get data(): DataArray {
     return this.storage.host();
   }
@@ -132,6 +144,8 @@ export class Tensor {
    * @internal
    */
   get nd(): NdArray<DataArray> {
+    // the storage's array may have been swapped (makeResident) since the view was made
+    if (this.#nd !== undefined && this.#nd.data !== this.data) this.#nd = undefined;
     this.#nd ??= ndarray(this.data, [...this.shape], [...this.strides], this.offset);
     return this.#nd;
   }

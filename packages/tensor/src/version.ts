@@ -2,11 +2,15 @@
 // in place afterwards. They are keyed by the ArrayBuffer rather than by the Tensor object because
 // a write through any view (a slice, a transpose, a reshape) changes what every other view of the
 // same memory reads. A WeakMap keeps buffers collectable; a buffer never written in place has no
-// entry and reads as version 0.
+// entry and reads as version 0. Resident arrays (views on the kernels' memory, one buffer for
+// all of them) are keyed by their heap block instead, so that they do not share one counter.
 import type { DataArray } from "./dtype.js";
 import type { Tensor } from "./tensor.js";
+import { blockOf } from "./backends/wasm/heap.js";
 
-const versions = new WeakMap<ArrayBufferLike, number>();
+const versions = new WeakMap<object, number>();
+
+const keyOf = (data: DataArray): object => blockOf(data) ?? data.buffer;
 
 /**
  * How many in-place writes have been counted on the buffer behind `data` (0 if none).
@@ -14,7 +18,7 @@ const versions = new WeakMap<ArrayBufferLike, number>();
  * @internal
  */
 export function bufferVersion(data: DataArray): number {
-  return versions.get(data.buffer) ?? 0;
+  return versions.get(keyOf(data)) ?? 0;
 }
 
 /**
@@ -37,5 +41,10 @@ export function bufferVersion(data: DataArray): number {
  * ```
  */
 export function bumpVersion(t: Tensor): void {
-  versions.set(t.data.buffer, bufferVersion(t.data) + 1);
+  versions.set(keyOf(t.data), bufferVersion(t.data) + 1);
+}
+
+/** Gives `to`, which replaces `from` behind a tensor (makeResident), the version of `from`. @internal */
+export function carryVersion(from: DataArray, to: DataArray): void {
+  versions.set(keyOf(to), bufferVersion(from));
 }

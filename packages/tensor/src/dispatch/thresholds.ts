@@ -66,4 +66,11 @@ export const THRESHOLDS = {
   wasmPool: 1 << 12,
   /** Elements per thread for a pooling: memory-bound like a reduction (LeNet's pools stay on one thread). */
   poolPerThread: 1 << 17,
+  /**
+   * Elements from which allocate() gives a float buffer in the kernels' memory while a step is
+   * recorded (../resident.ts). Chosen, not measured: the kernels' own thresholds start at 4096
+   * elements for maps and binary ops, so smaller buffers (scalars, losses, most biases) would
+   * rarely save a copy, and each resident array costs a 64-byte-aligned block and a finalizer.
+   */
+  residentMin: 1 << 10,
 } as const;

@@ -1,12 +1,15 @@
 // An activation's backward over whole tensors (autograd's relu, leakyRelu, sigmoid and tanh in a
 // first-order backward): the fused Dense kernel's derivative pass, run on one flat row per job.
 import type { ActivationGradRequest } from "../backend.js";
-import { copyOut, loadedRuntime, ranges, stageTensor } from "./gemm.js";
+import { copyOut, loadedRuntime, outputAt, ranges, residentAt, stageTensor } from "./gemm.js";
 import { runParallel, type Job } from "./pool.js";
 import { resetArena } from "./runtime.js";
 import { allocate } from "../../dtype.js";
 
-/** dA·g'(saved) on the kernels, in place over the staged dA, split over `threads` rows, into a fresh array. */
+/**
+ * dA·g'(saved) on the kernels, split over `threads` rows, into a fresh array: computed in place
+ * over a staged dA, or straight into a resident result (a resident dA is read in place, never written).
+ */
 export function wasmActivationGrad(req: ActivationGradRequest, threads: number): Float32Array | Float64Array {
   const { activation, alpha, dA, saved } = req;
   const out = allocate(dA.dtype, dA.size, "activationGradient") as Float32Array | Float64Array;
@@ -17,14 +20,16 @@ export function wasmActivationGrad(req: ActivationGradRequest, threads: number):
   const n = out.length;
   const g = stageTensor(rt, wide, dA);
   const s = stageTensor(rt, wide, saved);
+  const gResident = dA.isContiguous && residentAt(dA.data, dA.offset, wide) === g;
+  const y = gResident || residentAt(out, 0, wide) >= 0 ? outputAt(rt, out, 0, n) : g;
   const kernel = wide ? "activationGradF64" : "activationGradF32";
   const jobs: Job[] = ranges(n, threads, 16).map(([start, end]) => {
     const at = start * size;
     // one row of (end − start) columns; z and a both point at the saved operand, the kernel reads
     // the one the activation's derivative needs; no bias gradient (db = 0)
-    return { kernel, args: [activation.code, g + at, s + at, s + at, g + at, 1, end - start, alpha, 0, 1] };
+    return { kernel, args: [activation.code, g + at, s + at, s + at, y + at, 1, end - start, alpha, 0, 1] };
   });
   runParallel(rt, jobs);
-  copyOut(rt, g, n, out, 0);
+  copyOut(rt, y, n, out, 0);
   return out;
 }

@@ -1,8 +1,9 @@
 // Binary arithmetic on the WebAssembly kernels (assembly/arith.ts): stage the operands with one
-// memcpy each, compute in place over the first one, copy the result out. One thread: these ops
-// are bound by memory, which a second thread only contends for.
+// memcpy each, compute in place over the first one, copy the result out; resident operands are
+// read in place and a resident output written in place. One thread: these ops are bound by
+// memory, which a second thread only contends for.
 import { runParallel } from "./pool.js";
-import { copyOut, loadedRuntime, viewOf } from "./gemm.js";
+import { copyOut, loadedRuntime, outputAt, residentAt, viewOf } from "./gemm.js";
 import { BINARY_CODES, SWAPPED_CODES, type WasmBinaryOp } from "./opcodes.js";
 import { resetArena, takeArena } from "./runtime.js";
 
@@ -40,8 +41,13 @@ export function wasmBinary(
   const n = rows * cols;
   const rt = loadedRuntime(op);
   resetArena();
-  const at = takeArena(rt, n * size);
-  viewOf(rt, wide).set(x.subarray(xOffset, xOffset + n), at / size);
+  let at = residentAt(x, xOffset, wide);
+  // a staged x is computed over in place, unless the output is resident
+  const y = residentAt(out, 0, wide) >= 0 || at >= 0 ? outputAt(rt, out, 0, n) : -1;
+  if (at < 0) {
+    at = takeArena(rt, n * size);
+    viewOf(rt, wide).set(x.subarray(xOffset, xOffset + n), at / size);
+  }
   let layout: number = other.spread ? LAYOUT.spread : LAYOUT.paired;
   let b: number;
   if (typeof other.values === "number") {
@@ -51,11 +57,15 @@ export function wasmBinary(
     b = takeArena(rt, bytes);
     viewOf(rt, bytes === 8)[b / bytes] = s;
   } else {
-    const count = extent(other, rows, cols);
-    b = takeArena(rt, count * size);
-    viewOf(rt, wide).set(other.values.subarray(other.offset, other.offset + count), b / size);
+    b = residentAt(other.values, other.offset, wide);
+    if (b < 0) {
+      const count = extent(other, rows, cols);
+      b = takeArena(rt, count * size);
+      viewOf(rt, wide).set(other.values.subarray(other.offset, other.offset + count), b / size);
+    }
   }
   const code = swapped ? SWAPPED_CODES[op] : BINARY_CODES[op];
-  runParallel(rt, [{ kernel: wide ? "binaryF64" : "binaryF32", args: [code, layout, at, b, at, rows, cols, other.rowStep] }]);
-  copyOut(rt, at, n, out, 0);
+  const to = y >= 0 ? y : at;
+  runParallel(rt, [{ kernel: wide ? "binaryF64" : "binaryF32", args: [code, layout, at, b, to, rows, cols, other.rowStep] }]);
+  copyOut(rt, to, n, out, 0);
 }

@@ -1,11 +1,12 @@
 // Convolutions on the WebAssembly kernels (assembly/conv.ts): stage the operands once, split the
 // images (or, for fewer images than threads, the output positions) between threads, each with its
-// own workspace, and copy the result out. The weight gradient is summed per thread into its own
+// own workspace, and copy the result out (resident operands are used in place, a resident result
+// written in place). The weight gradient is summed per thread into its own
 // buffer and the buffers are added here (O·K values each).
 import type { ConvRequest } from "../windows.js";
 import { THRESHOLDS } from "../../dispatch/thresholds.js";
 import { runParallel, type Job } from "./pool.js";
-import { copyOut, loadedRuntime, ranges, stageTensor, stageWords, viewOf } from "./gemm.js";
+import { copyOut, loadedRuntime, outputAt, ranges, stageTensor, stageWords, viewOf } from "./gemm.js";
 import { resetArena, takeArena } from "./runtime.js";
 
 /** Output positions per unfolded chunk: all of them unless cols (K × chunk) would outgrow convChunk elements. */
@@ -37,7 +38,7 @@ export function wasmConv({ kind, geometry: g, a, b, bias, out }: ConvRequest, th
   const parts = split(g.n, p, threads, kind !== "input");
   const suffix = wide ? "F64" : "F32";
   if (kind === "weight") {
-    const partials = parts.map(() => takeArena(rt, out.length * size));
+    const partials = parts.map((_, i) => (i === 0 ? outputAt(rt, out, 0, out.length) : takeArena(rt, out.length * size)));
     const jobs: Job[] = parts.map(([n0, n1, p0, p1], i) => ({
       kernel: `convWeight${suffix}`, args: [geom, first, second, partials[i]!, n0, n1, p0, p1, takeArena(rt, workspace)],
     }));
@@ -49,7 +50,7 @@ export function wasmConv({ kind, geometry: g, a, b, bias, out }: ConvRequest, th
     }
     return;
   }
-  const result = takeArena(rt, out.length * size);
+  const result = outputAt(rt, out, 0, out.length);
   const jobs: Job[] = parts.map(([n0, n1, p0, p1]) =>
     kind === "forward"
       ? { kernel: `convForward${suffix}`, args: [geom, first, second, biasAt, result, n0, n1, p0, p1, takeArena(rt, workspace)] }

@@ -5,7 +5,7 @@
 import type { DenseActivationKernel, Threads } from "../backend.js";
 import type { StridedMatrix } from "../js/gemm.js";
 import { runParallel, type Job } from "./pool.js";
-import { copyOut, loadedRuntime, productJobs, ranges, stage, stageRowMajor, type Staged } from "./gemm.js";
+import { copyOut, loadedRuntime, outputAt, productJobs, ranges, residentAt, stage, stageRowMajor, type Staged } from "./gemm.js";
 import { resetArena, takeArena } from "./runtime.js";
 
 
@@ -33,8 +33,8 @@ export function wasmDenseForward(
   const w = stage(rt, wide, W, n, k);
   const x = stage(rt, wide, X, k, m);
   const bias = stageRowMajor(rt, wide, { data: b.data, offset: b.offset, rowStride: b.stride, colStride: 1 }, n, 1);
-  const z = takeArena(rt, n * m * size);
-  const a = g.from === null ? 0 : takeArena(rt, n * m * size);
+  const z = outputAt(rt, zOut, 0, n * m);
+  const a = g.from === null ? 0 : aOut === null ? takeArena(rt, n * m * size) : outputAt(rt, aOut, 0, n * m);
   const jobs = productJobs(rt, wide, n, m, k, w, x, z, wide ? "denseF64" : "denseF32", threads.product, (i0, j0) => [
     bias + i0 * size, g.code, alpha, a === 0 ? 0 : a + (i0 * m + j0) * size,
   ]);
@@ -71,30 +71,34 @@ export function wasmDenseBackward(
   const size = wide ? 8 : 4;
   const rt = loadedRuntime("denseBackward");
   resetArena();
-  const dZ = stageRowMajor(rt, wide, inputs.dA, n, m);
-  const z = g.from === "Z" ? stageRowMajor(rt, wide, inputs.Z, n, m) : dZ;
-  const a = g.from === "A" ? stageRowMajor(rt, wide, inputs.A, n, m) : dZ;
-  const db = outs.db ? takeArena(rt, n * size) : 0;
-  if (g.from !== null || db !== 0) {
+  const dA = stageRowMajor(rt, wide, inputs.dA, n, m);
+  const z = g.from === "Z" ? stageRowMajor(rt, wide, inputs.Z, n, m) : dA;
+  const a = g.from === "A" ? stageRowMajor(rt, wide, inputs.A, n, m) : dA;
+  const db = outs.db ? outputAt(rt, outs.db, 0, n) : 0;
+  // dZ overwrites a staged dA in place (each element is read once, then written); a resident dA
+  // is the caller's tensor and gets a scratch dZ of its own
+  const dAResident = residentAt(inputs.dA.data, inputs.dA.offset, wide) === dA;
+  const pass = g.from !== null || db !== 0;
+  const dZ = pass && dAResident ? takeArena(rt, n * m * size) : dA;
+  if (pass) {
     const kernel = wide ? "activationGradF64" : "activationGradF32";
     const rows = ranges(n, threads.map, 1);
-    // in place: each element of dA is read once, then overwritten by dZ
     const jobs: Job[] = rows.map(([i0, i1]) => {
       const at = i0 * m * size;
-      return { kernel, args: [g.code, dZ + at, z + at, a + at, dZ + at, i1 - i0, m, alpha, db === 0 ? 0 : db + i0 * size, scale] };
+      return { kernel, args: [g.code, dA + at, z + at, a + at, dZ + at, i1 - i0, m, alpha, db === 0 ? 0 : db + i0 * size, scale] };
     });
     runParallel(rt, jobs);
   }
   const dZStaged: Staged = { at: dZ, rs: m, cs: 1 };
   if (outs.dW) {
     const x = stage(rt, wide, inputs.X, k, m);
-    const dW = takeArena(rt, n * k * size);
+    const dW = outputAt(rt, outs.dW, 0, n * k);
     runParallel(rt, productJobs(rt, wide, n, k, m, dZStaged, { at: x.at, rs: x.cs, cs: x.rs }, dW, wide ? "gemmF64" : "gemmF32", threads.product));
     copyOut(rt, dW, n * k, outs.dW, 0, scale);
   }
   if (outs.dX) {
     const w = stage(rt, wide, inputs.W, n, k);
-    const dX = takeArena(rt, k * m * size);
+    const dX = outputAt(rt, outs.dX, 0, k * m);
     runParallel(rt, productJobs(rt, wide, k, m, n, { at: w.at, rs: w.cs, cs: w.rs }, dZStaged, dX, wide ? "gemmF64" : "gemmF32", threads.product));
     copyOut(rt, dX, k * m, outs.dX, 0);
   }

@@ -1,5 +1,6 @@
 // Matrix products on the WebAssembly kernels: stage the operands into the shared memory, split C
-// between threads, run, copy C out.
+// between threads, run, copy C out. A resident operand (a view on that memory, ./heap.ts) of the
+// product's element type is read in place through its strides, and a resident C is written in place.
 //
 // Staging is a memcpy (`TypedArray.set`) of the span an operand covers whenever its strides are
 // non-negative and the span is at most twice the matrix: contiguous, transposed, sliced and
@@ -10,6 +11,7 @@
 import type { StridedBatch, StridedMatrix } from "../js/gemm.js";
 import { runParallel, type Job } from "./pool.js";
 import { memoryViews, resetArena, takeArena, wasmRuntime, wasmUnavailableReason, type WasmRuntime } from "./runtime.js";
+import { isResident } from "./heap.js";
 import type { Tensor } from "../../tensor.js";
 
 /** Micro-tile sizes of the kernels: splits between threads fall on tile boundaries. */
@@ -28,11 +30,32 @@ type FloatView = Float32Array | Float64Array;
 /** The float32 or float64 view of the whole memory. */
 export const viewOf = (rt: WasmRuntime, wide: boolean): FloatView => (wide ? memoryViews(rt).f64 : memoryViews(rt).f32);
 
-/** Copies a rows × cols matrix into the arena (see the header for how) and says where it is. */
+/**
+ * The address of element `offset` of `data` when `data` is a resident array of the kernel's element
+ * type (float64 when `wide`, else float32), or -1 when it must be staged.
+ */
+export function residentAt(data: ArrayBufferView, offset: number, wide: boolean): number {
+  if (!(wide ? data instanceof Float64Array : data instanceof Float32Array) || !isResident(data)) return -1;
+  return data.byteOffset + offset * (wide ? 8 : 4);
+}
+
+/** Where a kernel writes `count` elements of `out` from `outOffset`: in place when resident, else in the arena (then {@link copyOut}). */
+export function outputAt(rt: WasmRuntime, out: Float32Array | Float64Array, outOffset: number, count: number): number {
+  const wide = out instanceof Float64Array;
+  const at = residentAt(out, outOffset, wide);
+  return at >= 0 ? at : takeArena(rt, count * (wide ? 8 : 4));
+}
+
+/**
+ * Says where a rows × cols matrix is for the kernels: in place when resident (any non-negative
+ * strides), else copied into the arena (see the header for how).
+ */
 export function stage(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): Staged {
   const size = wide ? 8 : 4;
   const { data, offset, rowStride: rs, colStride: cs } = matrix;
   if (rs >= 0 && cs >= 0) {
+    const resident = residentAt(data, offset, wide);
+    if (resident >= 0) return { at: resident, rs, cs };
     const span = (rows - 1) * rs + (cols - 1) * cs + 1;
     if (span <= 2 * rows * cols) {
       const at = takeArena(rt, span * size);
@@ -43,10 +66,12 @@ export function stage(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, row
   return gather(rt, wide, matrix, rows, cols);
 }
 
-/** Copies a rows × cols matrix into the arena in row-major order, whatever its strides. */
+/** A rows × cols matrix in row-major order for the kernels: in place when resident and so laid out, else copied into the arena. */
 export function stageRowMajor(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: number, cols: number): number {
   const { data, offset, rowStride, colStride } = matrix;
   if (colStride === 1 && (rowStride === cols || rows === 1)) {
+    const resident = residentAt(data, offset, wide);
+    if (resident >= 0) return resident;
     const size = wide ? 8 : 4;
     const at = takeArena(rt, rows * cols * size);
     viewOf(rt, wide).set(data.subarray(offset, offset + rows * cols), at / size);
@@ -55,7 +80,7 @@ export function stageRowMajor(rt: WasmRuntime, wide: boolean, matrix: StridedMat
   return gather(rt, wide, matrix, rows, cols).at;
 }
 
-/** Copies a tensor's values, in row-major order, into the arena; its address. @internal */
+/** A tensor's values in row-major order for the kernels (in place when resident and contiguous); their address. @internal */
 export function stageTensor(rt: WasmRuntime, wide: boolean, t: Tensor): number {
   const c = t.isContiguous ? t : t.contiguous();
   return stageRowMajor(rt, wide, { data: c.data, offset: c.offset, rowStride: c.size, colStride: 1 }, 1, c.size);
@@ -79,10 +104,17 @@ function gather(rt: WasmRuntime, wide: boolean, matrix: StridedMatrix, rows: num
   return { at, rs: cols, cs: 1 };
 }
 
-/** Copies `count` elements from address `at` into `out` at `outOffset`, times `scale`. */
+/**
+ * Copies `count` elements from address `at` into `out` at `outOffset`, times `scale`; when `at` is
+ * `out`'s own place (a resident output, see {@link outputAt}) only the scale is applied, in place.
+ */
 export function copyOut(rt: WasmRuntime, at: number, count: number, out: FloatView, outOffset: number, scale = 1): void {
   const wide = out instanceof Float64Array;
   const size = wide ? 8 : 4;
+  if (residentAt(out, outOffset, wide) === at) {
+    if (scale !== 1) for (let i = outOffset; i < outOffset + count; i++) out[i] = out[i]! * scale;
+    return;
+  }
   const from = viewOf(rt, wide).subarray(at / size, at / size + count);
   if (scale === 1) {
     out.set(from, outOffset);
@@ -147,7 +179,7 @@ export function wasmGemm(
   resetArena();
   const A = stage(rt, wide, a, m, k);
   const B = stage(rt, wide, b, k, n);
-  const c = takeArena(rt, m * n * (wide ? 8 : 4));
+  const c = outputAt(rt, out, outOffset, m * n);
   runParallel(rt, productJobs(rt, wide, m, n, k, A, B, c, wide ? "gemmF64" : "gemmF32", threads));
   copyOut(rt, c, m * n, out, outOffset);
 }
@@ -172,12 +204,14 @@ export function wasmBatchedGemm(
   resetArena();
   const view = viewOf(rt, wide);
   const at = (span: number, s: StridedBatch): number => {
+    const resident = residentAt(s.data, s.offset, wide);
+    if (resident >= 0) return resident;
     const to = takeArena(rt, span * size);
     view.set(s.data.subarray(s.offset, s.offset + span), to / size);
     return to;
   };
   const [A, B] = [at(spanA, a), at(spanB, b)];
-  const c = takeArena(rt, count * m * n * size);
+  const c = outputAt(rt, out, outOffset, count * m * n);
   const workspace = rt.kernels.workspaceBytes(size);
   const jobs: Job[] = ranges(count, Math.min(threads, count), 1).map(([t0, t1]) => ({
     kernel: wide ? "gemmBatchedF64" : "gemmBatchedF32",

@@ -1,8 +1,9 @@
 // Pooling on the WebAssembly kernels (assembly/pool.ts): stage the input (and indices or window
-// tables), split the planes between threads, copy the results out.
+// tables), split the planes between threads, copy the results out. Resident inputs are read in
+// place and resident results written in place.
 import type { AvgPoolRequest, MaxPoolRequest, PlanesRequest } from "../windows.js";
 import { runParallel, type Job } from "./pool.js";
-import { copyOut, loadedRuntime, ranges, viewOf } from "./gemm.js";
+import { copyOut, loadedRuntime, outputAt, ranges, viewOf } from "./gemm.js";
 import { resetArena, takeArena } from "./runtime.js";
 import { stageTensor, stageWords } from "./gemm.js";
 
@@ -17,7 +18,7 @@ export function wasmMaxPool({ geometry: g, window: k, x, values, indices }: MaxP
   const input = stageTensor(rt, wide, x);
   // the four-wide stride-2 kernel may read one value past the input's last row (and ignore it)
   takeArena(rt, 16);
-  const out = takeArena(rt, values.length * (wide ? 8 : 4));
+  const out = outputAt(rt, values, 0, values.length);
   const index = takeArena(rt, indices.length * 4);
   const jobs: Job[] = ranges(g.planes, threads, 1).map(([p0, p1]) => ({ kernel: `maxPool${suffix(wide)}`, args: [geom, input, out, index, p0, p1] }));
   runParallel(rt, jobs);
@@ -32,7 +33,7 @@ export function wasmPlanes({ kind, planes, from, fromSize, indices, to, toSize }
   resetArena();
   const source = stageTensor(rt, wide, from);
   const index = stageWords(rt, indices);
-  const target = takeArena(rt, to.length * (wide ? 8 : 4));
+  const target = outputAt(rt, to, 0, to.length);
   const jobs: Job[] = ranges(planes, threads, 1).map(([p0, p1]) => ({
     kernel: `planes${suffix(wide)}`, args: [kind === "gather" ? 0 : 1, source, fromSize, index, target, toSize, p0, p1],
   }));
@@ -52,7 +53,7 @@ export function wasmAvgPool({ kind, geometry: g, rows, cols, x, out }: AvgPoolRe
   f64.set(rows.scale, scales / 8);
   f64.set(cols.scale, scales / 8 + g.oh);
   const input = stageTensor(rt, wide, x);
-  const target = takeArena(rt, out.length * (wide ? 8 : 4));
+  const target = outputAt(rt, out as Float32Array | Float64Array, 0, out.length);
   const jobs: Job[] = ranges(g.planes, threads, 1).map(([p0, p1]) => ({
     kernel: `avgPool${suffix(wide)}`, args: [kind === "forward" ? 0 : 1, geom, bounds, scales, input, target, p0, p1],
   }));

@@ -1,15 +1,16 @@
 // The WebAssembly kernels' module, their one shared memory and the scratch arena in it.
 //
-// Tensors keep their data in ordinary typed arrays that the garbage collector owns, so a kernel
-// stages its operands into this memory, runs, and copies its result out. The arena is a bump
-// allocator reset at the start of every kernel call: calls are synchronous and never nested, and
+// Tensors keep their data in ordinary typed arrays that the garbage collector owns, or in resident
+// arrays, views on this memory that the heap (./heap.ts) hands out. A kernel uses a resident
+// operand in place and stages any other into the arena, a bump allocator over one scratch block of
+// the heap, reset at the start of every kernel call: calls are synchronous and never nested, and
 // worker threads only touch it while the main thread waits for them, so one arena is enough.
 // The memory is shared (a SharedArrayBuffer underneath) so that worker threads instantiate the
 // same module over the same bytes. Chromium creates shared WebAssembly memories even in pages that
 // are not cross-origin isolated (checked in Chromium 156): there the kernels run on one thread.
 import { kernelsWasmBase64 } from "./binary.js";
-import { StrataError } from "../../errors.js";
 import { decodeBase64 } from "../../platform/base64.js";
+import { freeScratch, memoryBuffer, takeScratch, type Block } from "./heap.js";
 
 /** The exports of packages/tensor/assembly (see there for the contracts). */
 export interface KernelExports {
@@ -65,8 +66,6 @@ export interface WasmRuntime {
 const PAGE = 65536;
 // A shared memory must declare a maximum; only the pages in use are committed.
 const MAX_PAGES = 65536;
-// The first page is left alone: address 0 stays unused, so a zero pointer is always a bug.
-const ARENA_START = PAGE;
 const ALIGN = 64;
 
 let runtime: WasmRuntime | null | undefined;
@@ -96,34 +95,57 @@ export function wasmUnavailableReason(): string {
   return failure;
 }
 
-let top = ARENA_START;
-let views: { f32: Float32Array; f64: Float64Array } | undefined;
+// The scratch block and how far the current call has used it. A call that outgrows it takes
+// overflow blocks for the rest of the call; the next reset trades them all for one block as large
+// as that call needed, so the scratch grows to the largest call and then stays put.
+let scratch: Block | null = null;
+let used = 0;
+let overflow: Block[] = [];
+let needed = 0;
 
 /** Forgets every region taken since the last reset (at the start of each kernel call). */
 export function resetArena(): void {
-  top = ARENA_START;
+  if (overflow.length > 0) {
+    for (const block of overflow) freeScratch(block);
+    if (scratch !== null) freeScratch(scratch);
+    overflow = [];
+    scratch = null;
+  }
+  if (scratch === null && needed > 0) scratch = takeScratch(wasmRuntime()!, needed);
+  used = 0;
+  needed = 0;
 }
 
-/** A fresh region of `bytes` bytes, 64-byte aligned, growing the memory if needed; its address. */
+/** Bytes taken from the arena since load: tests see with it that resident operands are not staged. @internal */
+export const arenaClock = { bytes: 0 };
+
+/** A region of `bytes` bytes of scratch, 64-byte aligned, valid until the next reset; its address. */
 export function takeArena(rt: WasmRuntime, bytes: number): number {
-  const at = Math.ceil(top / ALIGN) * ALIGN;
-  top = at + bytes;
-  const have = rt.memory.buffer.byteLength;
-  if (top > have) {
-    const pages = Math.ceil((top - have) / PAGE);
-    if (have / PAGE + pages > MAX_PAGES) {
-      throw new StrataError(
-        `wasm kernels: ${top} bytes of scratch needed, more than the 4 GiB a WebAssembly memory can hold; setKernelOptions({ wasm: false }) runs this op on the TypeScript kernels`,
-      );
-    }
-    rt.memory.grow(pages);
+  const size = Math.ceil(bytes / ALIGN) * ALIGN;
+  needed += size;
+  arenaClock.bytes += bytes;
+  if (scratch !== null && used + size <= scratch.bytes && overflow.length === 0) {
+    const at = scratch.at + used;
+    used += size;
+    return at;
   }
-  return at;
+  const last = overflow[overflow.length - 1];
+  if (last !== undefined && used + size <= last.bytes) {
+    const at = last.at + used;
+    used += size;
+    return at;
+  }
+  const block = takeScratch(rt, Math.max(size, 1 << 16));
+  overflow.push(block);
+  used = size;
+  return block.at;
 }
+
+let views: { f32: Float32Array; f64: Float64Array } | undefined;
 
 /** Float32 and float64 views of the whole memory, renewed after it grows. */
 export function memoryViews(rt: WasmRuntime): { f32: Float32Array; f64: Float64Array } {
-  const buffer = rt.memory.buffer;
+  const buffer = memoryBuffer(rt);
   if (views === undefined || views.f32.buffer !== buffer) {
     views = { f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
   }
