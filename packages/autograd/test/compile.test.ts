@@ -116,7 +116,7 @@ describe("what a replay could not repeat makes the function eager", () => {
   });
 
   it("onRefusal: 'error' throws after the call, naming the reason", () => {
-    const f = compile((x: Tensor) => x.mul(x.toArray().length), { onRefusal: "error" });
+    const f = compile((x: Tensor) => x.mul((x.toArray() as number[]).length), { onRefusal: "error" });
     expect(() => f(tensor([1, 2]))).toThrow(StrataError);
     expect(() => f(tensor([1, 2]))).not.toThrow();
     expect(f.status.eager).toMatch(/toArray\(\) read a tensor's value/);
