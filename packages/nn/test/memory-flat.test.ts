@@ -17,7 +17,7 @@ function held(): number {
   gc();
   gc();
   const { heapUsed, arrayBuffers } = process.memoryUsage();
-  const resident = (kernelOptions() as { residentBytesHeld?: number }).residentBytesHeld ?? 0;
+  const resident = kernelOptions().residentBytesHeld;
   return heapUsed + arrayBuffers + resident;
 }
 
