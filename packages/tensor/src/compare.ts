@@ -1,4 +1,7 @@
+import type { DataArray } from "./dtype.js";
 import type { Tensor } from "./tensor.js";
+import { contiguousCopy } from "./copy.js";
+import { noteValueRead } from "./record.js";
 import { broadcastTensors } from "./views.js";
 
 /**
@@ -31,9 +34,10 @@ export interface CloseOptions {
  * ```
  */
 export function equals(a: Tensor, b: Tensor): boolean {
+  noteValueRead("equals()");
   if (a.ndim !== b.ndim || a.shape.some((n, i) => n !== b.shape[i])) return false;
-  const x = a.toTypedArray();
-  const y = b.toTypedArray();
+  const x = values(a);
+  const y = values(b);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
@@ -52,14 +56,17 @@ export function equals(a: Tensor, b: Tensor): boolean {
  * ```
  */
 export function allClose(a: Tensor, b: Tensor | number, options: CloseOptions = {}): boolean {
+  noteValueRead("allClose()");
   const { rtol = 1e-5, atol = 1e-8, equalNaN = false } = options;
-  if (typeof b === "number") {
-    const values = a.toTypedArray();
-    return values.every((x) => close(x, b, rtol, atol, equalNaN));
-  }
-  const [x, y] = broadcastTensors("allClose", a, b).map((t) => t.toTypedArray());
+  if (typeof b === "number") return values(a).every((x) => close(x, b, rtol, atol, equalNaN));
+  const [x, y] = broadcastTensors("allClose", a, b).map(values);
   for (let i = 0; i < x!.length; i++) if (!close(x![i]!, y![i]!, rtol, atol, equalNaN)) return false;
   return true;
+}
+
+// Row-major values without a second refusal: the caller has already noted the read.
+function values(t: Tensor): DataArray {
+  return contiguousCopy(t, t.dtype, "compare").data;
 }
 
 function close(x: number, y: number, rtol: number, atol: number, equalNaN: boolean): boolean {

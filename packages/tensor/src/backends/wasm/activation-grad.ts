@@ -4,12 +4,10 @@ import type { ActivationGradRequest } from "../backend.js";
 import { copyOut, loadedRuntime, ranges, stageTensor } from "./gemm.js";
 import { runParallel, type Job } from "./pool.js";
 import { resetArena } from "./runtime.js";
-import { allocate } from "../../dtype.js";
 
-/** dA·g'(saved) on the kernels, in place over the staged dA, split over `threads` rows, into a fresh array. */
-export function wasmActivationGrad(req: ActivationGradRequest, threads: number): Float32Array | Float64Array {
+/** dA·g'(saved) on the kernels, in place over the staged dA, split over `threads` rows, into `out` (dA's size). */
+export function wasmActivationGrad(req: ActivationGradRequest, out: Float32Array | Float64Array, threads: number): void {
   const { activation, alpha, dA, saved } = req;
-  const out = allocate(dA.dtype, dA.size, "activationGradient") as Float32Array | Float64Array;
   const wide = out instanceof Float64Array;
   const size = wide ? 8 : 4;
   const rt = loadedRuntime("activationGrad");
@@ -26,5 +24,4 @@ export function wasmActivationGrad(req: ActivationGradRequest, threads: number):
   });
   runParallel(rt, jobs);
   copyOut(rt, g, n, out, 0);
-  return out;
 }
