@@ -188,7 +188,7 @@ function filled(op: string, shape: Shape, value: number | boolean, dtypeOption: 
     throw new DTypeError(`${op}: value ${v} is not ${expected}; it would become ${becomes})`);
   }
   const out = allocate(dtype, shape, op);
-  const stored = dtype === "bool" ? 1 : v;
+  const stored = dtype === "bool" ? +(v !== 0) : v;
   // The buffer starts zeroed (lazily, by the engine): writing zeros would only touch every page.
   // Recorded, zeros are written too, so that a replay undoes in-place writes into the result.
   if (!Object.is(v, 0) || isRecording()) compute(() => out.fill(stored));
