@@ -25,7 +25,8 @@ export interface CloseOptions {
 
 /**
  * Whether `a` and `b` have the same shape and equal values at every index (dtypes and layouts
- * may differ; NaN ≠ NaN). Different shapes give false, not an error. Never throws.
+ * may differ; NaN ≠ NaN). Different shapes give false, not an error. Never throws. A read of
+ * values in JavaScript: while `record()` is on, it refuses the recording.
  *
  * @example
  * ```ts
@@ -45,7 +46,8 @@ export function equals(a: Tensor, b: Tensor): boolean {
 /**
  * Whether `|a - b| <= atol + rtol·|b|` holds for every element after broadcasting the two
  * (as numpy's `allclose`); a number `b` is compared with every element of `a`. NaN is close
- * only to NaN, and only with `equalNaN`.
+ * only to NaN, and only with `equalNaN`. A read of values in JavaScript: while `record()` is on,
+ * it refuses the recording.
  *
  * @throws ShapeError when `b` is a tensor whose shape does not broadcast with that of `a`.
  *

@@ -97,6 +97,7 @@ describe("value reads refuse a recording", () => {
     ["get()", () => x.get(0, 1)],
     ["equals()", () => x.equals(x)],
     ["allClose()", () => x.allClose(x)],
+    ["checkLossless()", () => T.checkLossless("load", "x", x, "int32")],
   ];
   for (const [name, read] of reads) {
     it(`${name} inside record refuses it, naming the read; outside record it leaves a recording alone`, () => {

@@ -5,12 +5,15 @@ import { expect } from "vitest";
 import { Tensor, record, replay } from "@strata/tensor";
 import { flatValues, pseudoRandom } from "./reference.js";
 
-/** What an op under test may return: a tensor, or a list or record of tensors (null entries skipped). */
-export type Outputs = Tensor | readonly (Tensor | null)[] | { readonly [name: string]: Tensor | null };
+/**
+ * What an op under test may return: a tensor, or a list or object whose tensor entries are its
+ * outputs (other entries, such as nulls for gradients not asked for, are skipped).
+ */
+export type Outputs = Tensor | readonly (Tensor | null)[] | object;
 
 function tensorsOf(out: Outputs): [string, Tensor][] {
   if (out instanceof Tensor) return [["result", out]];
-  const entries: [string, Tensor | null][] = Array.isArray(out) ? out.map((t, i) => [String(i), t]) : Object.entries(out);
+  const entries: [string, unknown][] = Array.isArray(out) ? out.map((t, i) => [String(i), t]) : Object.entries(out);
   return entries.filter((e): e is [string, Tensor] => e[1] instanceof Tensor);
 }
 
