@@ -7,7 +7,7 @@ import type { DType, Tensor } from "@strata/tensor";
 import { THRESHOLDS } from "../src/dispatch/thresholds.js";
 import { lastBackend } from "../src/dispatch/dispatch.js";
 import { sample } from "./reference.js";
-import { expectReplayMatchesEager, refill } from "./replay.js";
+import { checkReplay, refill } from "./replay-check.js";
 
 // 6 × 5 stays on the TypeScript kernels; 80 × 70 = 5600 elements is past both map thresholds
 const SIZES: [number, number][] = [[6, 5], [80, 70]];
@@ -40,7 +40,7 @@ describe("replay of unary ops", () => {
     for (const [r, c] of SIZES) {
       it(`${dtype}, ${r}×${c}: every op, every layout`, () => {
         for (const { name: layout, t } of inputs(r, c, dtype, 3)) {
-          for (const [name, f] of UNARY) expectReplayMatchesEager(() => f(t), () => refill(t), { name: `${name} on ${layout}` });
+          for (const [name, f] of UNARY) checkReplay(() => f(t), () => refill(t), { name: `${name} on ${layout}` });
         }
       });
     }
@@ -48,14 +48,14 @@ describe("replay of unary ops", () => {
 
   it("the large contiguous float32 map ran on the WebAssembly kernels while recording and replaying", () => {
     const x = sample([80, 70], "float32", 5);
-    expectReplayMatchesEager(() => T.exp(x), () => refill(x));
+    checkReplay(() => T.exp(x), () => refill(x));
     expect(lastBackend["unary"]).toBe("wasm");
   });
 
   it("int32 and bool inputs (abs, square, logicalNot)", () => {
     const i = sample([7, 9], "int32", 2);
     const b = sample([7, 9], "bool", 4);
-    expectReplayMatchesEager(() => [T.abs(i), T.square(i), T.logicalNot(b)], () => refill(i, b));
+    checkReplay(() => [T.abs(i), T.square(i), T.logicalNot(b)], () => refill(i, b));
   });
 });
 
@@ -67,7 +67,11 @@ describe("replay of binary ops", () => {
         const bs = inputs(r, c, dtype, 12);
         for (const { name: la, t: a } of as) {
           for (const { name: lb, t: b } of bs) {
-            for (const [name, f] of BINARY) expectReplayMatchesEager(() => f(a, b), () => refill(a, b), { name: `${name}(${la}, ${lb})` });
+            // two broadcast rows compare only c pairs: a refill may leave all c answers as they were
+            const few = la === "broadcast" && lb === "broadcast";
+            for (const [name, f] of BINARY) {
+              checkReplay(() => f(a, b), () => refill(a, b), { name: `${name}(${la}, ${lb})`, changes: !(few && (name === "lt" || name === "ge")) });
+            }
           }
         }
       });
@@ -77,7 +81,7 @@ describe("replay of binary ops", () => {
   it("the large contiguous float32 add ran on the WebAssembly kernels", () => {
     const a = sample([80, 70], "float32", 1);
     const b = sample([80, 70], "float32", 2);
-    expectReplayMatchesEager(() => T.add(a, b), () => refill(a, b));
+    checkReplay(() => T.add(a, b), () => refill(a, b));
     expect(lastBackend["binary"]).toBe("wasm");
   });
 
@@ -86,7 +90,7 @@ describe("replay of binary ops", () => {
     const row = sample([1, 120], "float64", 2);
     const i = sample([6, 4], "int32", 3);
     const j = sample([6, 4], "int32", 4);
-    expectReplayMatchesEager(() => [T.mul(col, 2.5), T.sub(3, row), T.add(col, row), T.mul(i, j), T.div(i, j)], () => refill(col, row, i, j));
+    checkReplay(() => [T.mul(col, 2.5), T.sub(3, row), T.add(col, row), T.mul(i, j), T.div(i, j)], () => refill(col, row, i, j));
   });
 });
 
@@ -97,8 +101,8 @@ describe("replay of where", () => {
         const cond = sample([r, c], "bool", 1);
         for (const { t: a } of inputs(r, c, dtype, 2)) {
           const b = sample([c, r], dtype, 3).T;
-          expectReplayMatchesEager(() => T.where(cond, a, b), () => refill(cond, a, b));
-          expectReplayMatchesEager(() => T.where(T.gt(a, 0), a, 0), () => refill(a));
+          checkReplay(() => T.where(cond, a, b), () => refill(cond, a, b));
+          checkReplay(() => T.where(T.gt(a, 0), a, 0), () => refill(a));
         }
       });
     }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import * as T from "@strata/tensor";
 import type { DType, Tensor } from "@strata/tensor";
 import { sample } from "./reference.js";
-import { refill } from "./replay.js";
+import { refill } from "./replay-check.js";
 
 type Write = (target: Tensor, source: Tensor | number) => Tensor;
 const WRITES: [string, Write][] = [
