@@ -11,7 +11,18 @@
 // kept on its own.
 import { StrataError } from "./errors.js";
 
-/** A piece of kernel work that {@link compute} runs and a {@link Recording} keeps. */
+/**
+ * A piece of kernel work that {@link compute} runs and a {@link Recording} keeps.
+ *
+ * @example
+ * ```ts
+ * import { compute, tensor, type Work } from "@strata/tensor";
+ * const x = tensor([1, 2]);
+ * const negate: Work = () => { for (let i = 0; i < 2; i++) x.data[i] = -x.data[i]!; };
+ * compute(negate);
+ * console.log(x.toArray()); // [-1, -2]
+ * ```
+ */
 export type Work = () => void;
 
 /**
@@ -54,6 +65,8 @@ let depth = 0;
  * checks and allocate the outputs outside, fill the outputs inside. `work` must read its inputs'
  * buffers and any changing state when it runs and write every element of its outputs.
  *
+ * @throws whatever `work` throws (then nothing is kept).
+ *
  * @example
  * ```ts
  * import { compute, record, replay, tensor, zeros } from "@strata/tensor";
@@ -78,7 +91,15 @@ export function compute(work: Work): void {
   if (tape !== null && depth === 0) tape.work.push(work);
 }
 
-/** Whether a {@link record} call is recording now (false inside a replay). */
+/**
+ * Whether a {@link record} call is recording now (false inside a replay). Never throws.
+ *
+ * @example
+ * ```ts
+ * import { isRecording, record } from "@strata/tensor";
+ * console.log(isRecording(), record(() => isRecording()).result); // false true
+ * ```
+ */
 export function isRecording(): boolean {
   return tape !== null;
 }
@@ -115,6 +136,8 @@ export function record<T>(fn: () => T): { result: T; recording: Recording } {
  * Runs a recording's work again, in order, on the buffers it was recorded with. The caller checks
  * `guards` and `refusals` first (autograd's `compile` does).
  *
+ * @throws whatever a piece of work throws (an op's check of the new values, an index out of range).
+ *
  * @example
  * ```ts
  * import { exp, record, replay, tensor } from "@strata/tensor";
@@ -134,6 +157,7 @@ export function replay(recording: Recording): void {
  * Notes, while recording, that JavaScript read a tensor's values (`item()`, `toArray()`, …): a
  * replay would not read them again, so whatever was decided from them would be frozen. The
  * recording is refused with `op` named. Nothing happens when not recording or inside work.
+ * Never throws.
  *
  * @example
  * ```ts
@@ -148,7 +172,7 @@ export function noteValueRead(op: string): void {
 
 /**
  * Marks the recording as not replayable, with the reason (an op whose work cannot be kept, state
- * that a replay would not update). No-op when not recording.
+ * that a replay would not update). No-op when not recording. Never throws.
  *
  * @example
  * ```ts
@@ -164,6 +188,7 @@ export function refuseRecording(reason: string): void {
 /**
  * Adds a check that must hold before the recording is replayed (a layer's training flag, a
  * parameter's buffer): when it fails, the caller records afresh. No-op when not recording.
+ * Never throws.
  *
  * @example
  * ```ts
