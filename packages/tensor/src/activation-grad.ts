@@ -3,7 +3,9 @@
 // where one pass of the SIMD kernel replaces a mask and a select over the TypeScript loops.
 import { denseActivations, tensorAlgebra } from "./activations.js";
 import { activationGradKernel } from "./dispatch/dispatch.js";
-import { isFloatDType } from "./dtype.js";
+import { allocate, isFloatDType } from "./dtype.js";
+import type { FloatArray } from "./backends/backend.js";
+import { compute } from "./record.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import type { DenseActivation } from "./fused.js";
 import { formatShape } from "./shape.js";
@@ -37,7 +39,11 @@ export function activationGradient(activation: DenseActivation, dA: Tensor, save
     throw new DTypeError(`activationGradient(${activation}): expected dA and the saved tensor both float32 or both float64, got ${dA.dtype} and ${saved.dtype}`);
   }
   if (def.from === null) return dA;
-  const out = activationGradKernel({ activation: def, alpha, dA, saved });
-  if (out !== null) return new Tensor(out, dA.shape);
+  const kernel = activationGradKernel({ activation: def, alpha, dA, saved });
+  if (kernel !== null) {
+    const out = allocate(dA.dtype, dA.shape, "activationGradient") as FloatArray;
+    compute(() => kernel(out));
+    return new Tensor(out, dA.shape);
+  }
   return def.grad(tensorAlgebra, dA, saved, alpha);
 }

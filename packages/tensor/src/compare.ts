@@ -1,4 +1,7 @@
+import type { DataArray } from "./dtype.js";
 import type { Tensor } from "./tensor.js";
+import { contiguousCopy } from "./copy.js";
+import { noteValueRead } from "./record.js";
 import { broadcastTensors } from "./views.js";
 
 /**
@@ -22,7 +25,8 @@ export interface CloseOptions {
 
 /**
  * Whether `a` and `b` have the same shape and equal values at every index (dtypes and layouts
- * may differ; NaN ≠ NaN). Different shapes give false, not an error. Never throws.
+ * may differ; NaN ≠ NaN). Different shapes give false, not an error. Never throws. A read of
+ * values in JavaScript: while `record()` is on, it refuses the recording.
  *
  * @example
  * ```ts
@@ -31,9 +35,10 @@ export interface CloseOptions {
  * ```
  */
 export function equals(a: Tensor, b: Tensor): boolean {
+  noteValueRead("equals()");
   if (a.ndim !== b.ndim || a.shape.some((n, i) => n !== b.shape[i])) return false;
-  const x = a.toTypedArray();
-  const y = b.toTypedArray();
+  const x = values(a);
+  const y = values(b);
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
@@ -41,7 +46,8 @@ export function equals(a: Tensor, b: Tensor): boolean {
 /**
  * Whether `|a - b| <= atol + rtol·|b|` holds for every element after broadcasting the two
  * (as numpy's `allclose`); a number `b` is compared with every element of `a`. NaN is close
- * only to NaN, and only with `equalNaN`.
+ * only to NaN, and only with `equalNaN`. A read of values in JavaScript: while `record()` is on,
+ * it refuses the recording.
  *
  * @throws ShapeError when `b` is a tensor whose shape does not broadcast with that of `a`.
  *
@@ -52,14 +58,17 @@ export function equals(a: Tensor, b: Tensor): boolean {
  * ```
  */
 export function allClose(a: Tensor, b: Tensor | number, options: CloseOptions = {}): boolean {
+  noteValueRead("allClose()");
   const { rtol = 1e-5, atol = 1e-8, equalNaN = false } = options;
-  if (typeof b === "number") {
-    const values = a.toTypedArray();
-    return values.every((x) => close(x, b, rtol, atol, equalNaN));
-  }
-  const [x, y] = broadcastTensors("allClose", a, b).map((t) => t.toTypedArray());
+  if (typeof b === "number") return values(a).every((x) => close(x, b, rtol, atol, equalNaN));
+  const [x, y] = broadcastTensors("allClose", a, b).map(values);
   for (let i = 0; i < x!.length; i++) if (!close(x![i]!, y![i]!, rtol, atol, equalNaN)) return false;
   return true;
+}
+
+// Row-major values without a second refusal: the caller has already noted the read.
+function values(t: Tensor): DataArray {
+  return contiguousCopy(t, t.dtype, "compare").data;
 }
 
 function close(x: number, y: number, rtol: number, atol: number, equalNaN: boolean): boolean {

@@ -2,6 +2,7 @@
 // would become. cast, tensor(), full/zeros/ones, fill/assign and nn's loadStateDict all ask here.
 import { type DType } from "./dtype.js";
 import { DTypeError } from "./errors.js";
+import { noteValueRead } from "./record.js";
 import type { Tensor } from "./tensor.js";
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -52,6 +53,9 @@ function indexText(shape: readonly number[], k: number): string {
  * truncation of a fractional part toward zero into int32, anything into float64, and anything
  * into bool (`x != 0`). Only the first offending element (row-major) is reported.
  *
+ * It reads the values: called while `record()` is on (and not inside an op's work, where cast
+ * calls it), it refuses the recording as a read in JavaScript does.
+ *
  * @throws DTypeError naming `op`, `name`, the value, its index and what it would become.
  *
  * @example
@@ -63,7 +67,9 @@ function indexText(shape: readonly number[], k: number): string {
  */
 export function checkLossless(op: string, name: string, x: Tensor, dtype: DType): void {
   if (!mayLose(x.dtype, dtype) || x.size === 0) return;
-  const values = x.isContiguous ? x.data.subarray(x.offset, x.offset + x.size) : x.toTypedArray();
+  noteValueRead("checkLossless()");
+  const c = x.isContiguous ? x : x.contiguous();
+  const values = c.data.subarray(c.offset, c.offset + c.size);
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     const becomes = lossOf(v, dtype);

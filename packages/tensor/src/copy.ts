@@ -1,24 +1,34 @@
 import ndarray from "ndarray";
 import ops from "ndarray-ops";
-import { allocate, isDType, unknownDType, type DType } from "./dtype.js";
+import { allocate, isDType, unknownDType, type DataArray, type DType } from "./dtype.js";
 import { checkLossless } from "./convert.js";
 import { DTypeError } from "./errors.js";
 import { Tensor } from "./tensor.js";
+import { compute } from "./record.js";
 
 /** A new row-major tensor with the elements of `t` in `dtype` (default: its own). */
 /** (`op` names the caller in allocation errors.) */
 export function contiguousCopy(t: Tensor, dtype: DType = t.dtype, op = "contiguous"): Tensor {
   const out = allocate(dtype, t.shape, op);
-  if (t.size === 0) return new Tensor(out, t.shape);
+  if (t.size > 0) compute(() => copyInto(out, t, dtype));
+  return new Tensor(out, t.shape);
+}
+
+/** Writes `t`'s elements, row-major and converted to `dtype`, into `out`. */
+function copyInto(out: DataArray, t: Tensor, dtype: DType): void {
   if (dtype === "bool" && t.dtype !== "bool") {
     // a Uint8Array would keep 2 as 2 and 0.5 as 0: a mask needs `x != 0`
-    ops.neqs(ndarray(out, [...t.shape]), t.nd, 0);
+    ops.neqs(ndarray(out, [...t.shape]), source(t), 0);
   } else if (t.isContiguous && dtype === t.dtype) {
     out.set(t.data.subarray(t.offset, t.offset + t.size));
   } else {
-    ops.assign(ndarray(out, [...t.shape]), t.nd);
+    ops.assign(ndarray(out, [...t.shape]), source(t));
   }
-  return new Tensor(out, t.shape);
+}
+
+// `t.nd` would keep the array the view was first made over; this reads the storage's array now.
+function source(t: Tensor): ndarray.NdArray<DataArray> {
+  return ndarray(t.data, [...t.shape], [...t.strides], t.offset);
 }
 
 /**
@@ -63,8 +73,16 @@ export interface CastOptions {
  */
 export function cast(x: Tensor, dtype: DType, options: CastOptions = {}): Tensor {
   if (!isDType(dtype)) throw new DTypeError(unknownDType("cast", dtype));
-  if (options.unchecked !== true) checkLossless("cast", "x", x, dtype);
-  return contiguousCopy(x, dtype, "cast");
+  if (options.unchecked === true) return contiguousCopy(x, dtype, "cast");
+  const out = allocate(dtype, x.shape, "cast");
+  // the check reads the values, so it runs in the work: a replay checks the new ones
+  if (x.size > 0) {
+    compute(() => {
+      checkLossless("cast", "x", x, dtype);
+      copyInto(out, x, dtype);
+    });
+  }
+  return new Tensor(out, x.shape);
 }
 
 /** `t`'s float values in row-major order from index 0: a view when `t` is contiguous, else a copy's. @internal */

@@ -3,6 +3,7 @@ import { lossOf } from "./convert.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { checkShape, formatShape, shapeSize, type Shape } from "./shape.js";
 import { Tensor, type NestedArray } from "./tensor.js";
+import { compute, isRecording } from "./record.js";
 
 /**
  * What {@link tensor} accepts: a number or boolean (a scalar), nested arrays of them, or a typed
@@ -121,6 +122,7 @@ export function tensor(values: TensorValues, options: CreateOptions = {}): Tenso
   }
   const out = allocate(dtype, shape, "tensor");
   fill(out, nested as NestedValues, dtype, { i: 0 });
+  keepConstant(out);
   return new Tensor(out, shape);
 }
 
@@ -138,7 +140,19 @@ function fromTypedArray(values: DataArray, options: CreateOptions): Tensor {
   // A Uint8Array may hold any byte; a bool tensor must hold only 0 and 1, so it goes through fill.
   if (dtype === dtypeOfArray(values) && dtype !== "bool") out.set(values);
   else for (let i = 0; i < values.length; i++) fill(out, values[i]!, dtype, { i });
+  keepConstant(out);
   return new Tensor(out, shape);
+}
+
+/**
+ * A constant made while recording gets work that writes its values again, so that a replay undoes
+ * any in-place write the recorded code made into it (an accumulator that starts from a tensor).
+ * Not recording, there is nothing to redo and no copy is kept.
+ */
+function keepConstant(out: DataArray): void {
+  if (!isRecording()) return;
+  const values = out.slice();
+  compute(() => out.set(values));
 }
 
 /**
@@ -174,8 +188,10 @@ function filled(op: string, shape: Shape, value: number | boolean, dtypeOption: 
     throw new DTypeError(`${op}: value ${v} is not ${expected}; it would become ${becomes})`);
   }
   const out = allocate(dtype, shape, op);
+  const stored = dtype === "bool" ? +(v !== 0) : v;
   // The buffer starts zeroed (lazily, by the engine): writing zeros would only touch every page.
-  if (!Object.is(v, 0)) out.fill(dtype === "bool" ? 1 : v);
+  // Recorded, zeros are written too, so that a replay undoes in-place writes into the result.
+  if (!Object.is(v, 0) || isRecording()) compute(() => out.fill(stored));
   return new Tensor(out, shape);
 }
 
@@ -306,9 +322,11 @@ export function arange(a: number, b?: number | { dtype?: DType }, c?: number, d?
     }
   }
   const out = allocate(dtype, [n], "arange");
-  // bool holds only 0 and 1: any non-zero value is true (a Uint8Array would keep 2 as 2).
-  if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = start + i * step !== 0 ? 1 : 0;
-  else for (let i = 0; i < n; i++) out[i] = start + i * step;
+  compute(() => {
+    // bool holds only 0 and 1: any non-zero value is true (a Uint8Array would keep 2 as 2).
+    if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = start + i * step !== 0 ? 1 : 0;
+    else for (let i = 0; i < n; i++) out[i] = start + i * step;
+  });
   return new Tensor(out, [n]);
 }
 
@@ -344,7 +362,9 @@ export function linspace(start: number, stop: number, num: number, options: { dt
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   // The last value is exactly `stop` (no rounding drift), except for num = 1, which is `start`
   // as in numpy.
-  for (let i = 0; i < num; i++) out[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  compute(() => {
+    for (let i = 0; i < num; i++) out[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  });
   return new Tensor(out, [num]);
 }
 
@@ -368,7 +388,10 @@ export function eye(n: number, m: number = n, options: { dtype?: DType } = {}): 
     if (!Number.isInteger(v) || v < 0) throw new ShapeError(`eye: ${name} is ${String(v)}; expected a non-negative integer`);
   }
   const out = filled("eye", [n, m], 0, options.dtype);
-  for (let i = 0; i < Math.min(n, m); i++) out.data[i * m + i] = 1;
+  compute(() => {
+    const data = out.data;
+    for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  });
   return out;
 }
 

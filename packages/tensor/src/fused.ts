@@ -4,11 +4,13 @@
 // (the dispatcher says which), the ordinary ops are composed: that path is the reference. Both
 // read the activation, its derivative and its kernel code from one table (./activations.ts).
 import { denseActivations, tensorAlgebra } from "./activations.js";
-import { isFloatDType } from "./dtype.js";
+import { allocate, isFloatDType } from "./dtype.js";
+import type { FloatArray } from "./backends/backend.js";
 import { mul } from "./elementwise.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { denseBackwardKernel, denseForwardKernel } from "./dispatch/dispatch.js";
 import { matmul } from "./linalg.js";
+import { compute } from "./record.js";
 import { sum } from "./reduce.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
@@ -130,8 +132,15 @@ export function denseForward(W: Tensor, X: Tensor, b: Tensor, activation: DenseA
   const alpha = options.alpha ?? 0.01;
   checkInputs("denseForward", W, X, b, activation, alpha);
   const g = denseActivations[activation];
-  const fused = denseForwardKernel({ W, X, b, g, alpha });
-  if (fused) return fused;
+  const kernel = denseForwardKernel({ W, X, b, g, alpha });
+  if (kernel) {
+    const shape = [W.shape[0]!, X.shape[1]!];
+    const Z = allocate(W.dtype, shape, "denseForward") as FloatArray;
+    const A = g.from === null ? null : (allocate(W.dtype, shape, "denseForward") as FloatArray);
+    compute(() => kernel({ Z, A }));
+    const z = new Tensor(Z, shape);
+    return { Z: z, A: A ? new Tensor(A, shape) : z };
+  }
   const Z = matmul(W, X).add(b);
   return { Z, A: g.value(Z, alpha) };
 }
@@ -174,8 +183,18 @@ export function denseBackward(
     if (t.dtype !== W.dtype) throw new DTypeError(`denseBackward: ${name} is ${t.dtype}, expected ${W.dtype} like W`);
   }
   const g = denseActivations[activation];
-  const fused = denseBackwardKernel({ dA, X, W, Z, A, g, alpha, scale, needs });
-  if (fused) return fused;
+  const kernel = denseBackwardKernel({ dA, X, W, Z, A, g, alpha, scale, needs });
+  if (kernel) {
+    const k = W.shape[1]!;
+    const out = (wanted: boolean | undefined, shape: number[]) => (wanted ? (allocate(W.dtype, shape, "denseBackward") as FloatArray) : null);
+    const outs = { dX: out(needs[0], [k, m]), dW: out(needs[1], [n, k]), db: out(needs[2], [n, 1]) };
+    compute(() => kernel(outs));
+    return {
+      dX: outs.dX && new Tensor(outs.dX, [k, m]),
+      dW: outs.dW && new Tensor(outs.dW, [n, k]),
+      db: outs.db && new Tensor(outs.db, [n, 1]),
+    };
+  }
   const dZ = g.grad(tensorAlgebra, dA, g.from === "A" ? A : Z, alpha);
   const scaled = (t: Tensor): Tensor => (scale === 1 ? t : mul(t, scale));
   return {

@@ -24,7 +24,9 @@ export function requireInt32(op: string, what: string, t: Tensor): void {
 
 /**
  * The elements of `indices` in row-major order, each checked to lie in `[-n, n)` for the length
- * `n` of axis `axis` (as the user wrote it) of `x`.
+ * `n` of axis `axis` (as the user wrote it) of `x`. Call it inside the op's work (see ./record.ts):
+ * the check depends on the values, so a replay must make it again, and a read there is no value
+ * read in JavaScript that would refuse a recording.
  */
 export function readIndices(op: string, indices: Tensor, axis: number, x: Tensor, n: number): DataArray {
   const picks = indices.toTypedArray();

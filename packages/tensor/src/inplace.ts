@@ -15,6 +15,7 @@ import { describe, lift, type Rule } from "./apply.js";
 import type { InPlaceOp } from "./backends/backend.js";
 import { inPlaceKernel } from "./dispatch/dispatch.js";
 import { bumpVersion } from "./version.js";
+import { compute } from "./record.js";
 
 /**
  * Options of {@link addInPlace} and {@link subInPlace}.
@@ -147,7 +148,8 @@ function update(op: Op, target: unknown, operand: unknown, alpha?: unknown): Ten
   const a = checkAlpha(op, target, alpha);
   if (operand instanceof Tensor) checkBroadcast(op, target, operand);
   const source = operand instanceof Tensor ? unalias(op, target, operand) : operand;
-  if (target.size > 0) inPlaceKernel(op.write, target, source, a);
+  if (target.size > 0) compute(() => inPlaceKernel(op.write, target, source, a));
+  // counted once, by the call: a replay writes the same buffers without going through here
   bumpVersion(target);
   return target;
 }

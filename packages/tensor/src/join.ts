@@ -3,11 +3,12 @@
 // place without a contiguous copy first.
 import ndarray from "ndarray";
 import ops from "ndarray-ops";
-import { allocate, isDType, promoteTypes, type DType } from "./dtype.js";
+import { allocate, isDType, promoteTypes, type DataArray, type DType } from "./dtype.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { contiguousStrides, formatShape, normalizeAxis, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { unsqueeze } from "./views.js";
+import { compute } from "./record.js";
 import { position, readIndices, requireInt32 } from "./indices.js";
 
 /**
@@ -73,18 +74,19 @@ function join(op: string, tensors: readonly Tensor[], axis: number, dtype: DType
   shape[axis] = tensors.reduce((n, t) => n + t.shape[axis]!, 0);
   const data = allocate(dtype, shape, op);
   const strides = contiguousStrides(shape);
+  // The slice [start, start + len) of the output along `axis`: same strides, shifted offset.
+  // Empty inputs are skipped because ndarray-ops has nothing to do for them.
+  const parts: { t: Tensor; dst: ndarray.NdArray<DataArray> }[] = [];
   let start = 0;
   for (const t of tensors) {
-    // The slice [start, start + len) of the output along `axis`: same strides, shifted offset.
-    // Empty inputs are skipped because ndarray-ops has nothing to do for them.
-    if (t.size > 0) {
-      const dst = ndarray(data, [...t.shape], strides, start * strides[axis]!);
-      // Promotion never narrows and bool only results from all-bool inputs, so a plain assign
-      // (which converts through JS numbers) is exact here.
-      ops.assign(dst, t.nd);
-    }
+    if (t.size > 0) parts.push({ t, dst: ndarray(data, [...t.shape], strides, start * strides[axis]!) });
     start += t.shape[axis]!;
   }
+  // Promotion never narrows and bool only results from all-bool inputs, so a plain assign
+  // (which converts through JS numbers) is exact here.
+  compute(() => {
+    for (const { t, dst } of parts) ops.assign(dst, ndarray(t.data, [...t.shape], [...t.strides], t.offset));
+  });
   return new Tensor(data, shape);
 }
 
@@ -205,17 +207,21 @@ export function oneHot(indices: Tensor, depth: number, options: OneHotOptions = 
   // Label k (row-major over `indices`) splits as k = o·inner + i around the class axis, so its 1
   // lands at o·depth·inner + label·inner + i in the row-major output.
   const inner = shapeSize(indices.shape.slice(axis));
-  const labels = indices.toTypedArray();
-  for (let k = 0; k < labels.length; k++) {
-    const label = labels[k]!;
-    if (label < 0 || label >= depth) {
-      throw new ValueError(
-        `oneHot: label ${label} at position ${position(k, indices.shape)} of indices ${formatShape(indices.shape)} is out of range; expected 0 <= label < depth = ${depth}`,
-      );
+  compute(() => {
+    const labels = indices.toTypedArray();
+    // only the ones are written below, and a replay finds the previous labels' ones in place
+    out.fill(0);
+    for (let k = 0; k < labels.length; k++) {
+      const label = labels[k]!;
+      if (label < 0 || label >= depth) {
+        throw new ValueError(
+          `oneHot: label ${label} at position ${position(k, indices.shape)} of indices ${formatShape(indices.shape)} is out of range; expected 0 <= label < depth = ${depth}`,
+        );
+      }
+      const i = k % inner;
+      out[(k - i) * depth + label * inner + i] = 1;
     }
-    const i = k % inner;
-    out[(k - i) * depth + label * inner + i] = 1;
-  }
+  });
   return new Tensor(out, shape);
 }
 
@@ -249,18 +255,27 @@ export function gather(x: Tensor, indices: Tensor, options: GatherOptions = {}):
   const post = x.shape.slice(axis + 1);
   const shape = [...pre, ...indices.shape, ...post];
   const data = allocate(x.dtype, shape, "gather");
-  const picks = readIndices("gather", indices, options.axis ?? 0, x, n);
-  if (data.length === 0) return new Tensor(data, shape);
+  // the indices are checked in the work, so that a replay checks the new ones
+  compute(() => {
+    const picks = readIndices("gather", indices, options.axis ?? 0, x, n);
+    if (data.length > 0) gatherInto(data, x, picks, axis, pre, post);
+  });
+  return new Tensor(data, shape);
+}
 
+/** Copies x's slices at `picks` along `axis` into `data`, row-major as pre + (picks) + post. */
+function gatherInto(data: DataArray, x: Tensor, picks: DataArray, axis: number, pre: readonly number[], post: readonly number[]): void {
+  const n = x.shape[axis]!;
+  const xd = x.data;
   const postSize = shapeSize(post);
   const stride = x.strides[axis]!;
   if (pre.length === 0 && post.length === 0) {
     // 1-D x: one element per index, read straight from the buffer.
     for (let k = 0; k < picks.length; k++) {
       const v = picks[k]!;
-      data[k] = x.data[x.offset + (v < 0 ? v + n : v) * stride]!;
+      data[k] = xd[x.offset + (v < 0 ? v + n : v) * stride]!;
     }
-    return new Tensor(data, shape);
+    return;
   }
   // View the output as pre + (count) + post; for each index copy the slice x[…, v, …] (shape
   // pre + post) into the output slice at position k of the middle axis.
@@ -270,8 +285,7 @@ export function gather(x: Tensor, indices: Tensor, options: GatherOptions = {}):
   const srcStrides = [...x.strides.slice(0, axis), ...x.strides.slice(axis + 1)];
   for (let k = 0; k < picks.length; k++) {
     const v = picks[k]!;
-    const src = ndarray(x.data, srcShape, srcStrides, x.offset + (v < 0 ? v + n : v) * stride);
+    const src = ndarray(xd, srcShape, srcStrides, x.offset + (v < 0 ? v + n : v) * stride);
     ops.assign(ndarray(data, srcShape, dstStrides, k * postSize), src);
   }
-  return new Tensor(data, shape);
 }

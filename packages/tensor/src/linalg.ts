@@ -6,6 +6,7 @@ import { DTypeError, ShapeError } from "./errors.js";
 import { batchedMatmul, type MatmulOperand } from "./dispatch/matmul.js";
 import { broadcastShapes, formatShape, shapeSize } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { compute } from "./record.js";
 
 /**
  * The matrix product `C[i,j] = Σ_k A[i,k]·B[k,j]`, with numpy's `matmul` (`@`) rules:
@@ -78,21 +79,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
   const outShape = [...batchShape, ...(aVector ? [] : [m]), ...(bVector ? [] : [n])];
   const out = allocate(dtype, outShape, "matmul");
-  const aOperand: MatmulOperand = {
-    data: a.data,
-    offset: a.offset,
-    rowStride: aVector ? 0 : a.strides[a.ndim - 2]!,
-    colStride: a.strides[a.ndim - 1]!,
-    batchStrides: batchStrides(a, aBatch, batchShape),
-  };
-  const bOperand: MatmulOperand = {
-    data: b.data,
-    offset: b.offset,
-    rowStride: bVector ? b.strides[0]! : b.strides[b.ndim - 2]!,
-    colStride: bVector ? 0 : b.strides[b.ndim - 1]!,
-    batchStrides: batchStrides(b, bBatch, batchShape),
-  };
-  batchedMatmul(batchShape, m, n, k, aOperand, bOperand, out);
+  const aRowStride = aVector ? 0 : a.strides[a.ndim - 2]!;
+  const aColStride = a.strides[a.ndim - 1]!;
+  const bRowStride = bVector ? b.strides[0]! : b.strides[b.ndim - 2]!;
+  const bColStride = bVector ? 0 : b.strides[b.ndim - 1]!;
+  const aBatchStrides = batchStrides(a, aBatch, batchShape);
+  const bBatchStrides = batchStrides(b, bBatch, batchShape);
+  compute(() => {
+    const aOperand: MatmulOperand = { data: a.data, offset: a.offset, rowStride: aRowStride, colStride: aColStride, batchStrides: aBatchStrides };
+    const bOperand: MatmulOperand = { data: b.data, offset: b.offset, rowStride: bRowStride, colStride: bColStride, batchStrides: bBatchStrides };
+    batchedMatmul(batchShape, m, n, k, aOperand, bOperand, out);
+  });
   return new Tensor(out, outShape);
 }
 

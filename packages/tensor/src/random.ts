@@ -4,6 +4,7 @@ import { DTypeError, ValueError } from "./errors.js";
 import { Rng, checkSeed, describe } from "./rng.js";
 import { checkShape, shapeSize, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { compute } from "./record.js";
 
 export { Rng, rng, type RngState, type MutableArrayLike } from "./rng.js";
 
@@ -45,10 +46,14 @@ export function defaultRng(): Rng {
   return defaultStream;
 }
 
-function pickRng(op: string, g: Rng | undefined): Rng {
-  if (g === undefined) return defaultStream;
+/**
+ * The generator to draw from, as a getter for the op's work: a given Rng, or the default stream as
+ * it is when the work runs (manualSeed replaces it), so that a replay draws as an eager call would.
+ */
+function pickRng(op: string, g: Rng | undefined): () => Rng {
+  if (g === undefined) return () => defaultStream;
   if (!(g instanceof Rng)) throw new ValueError(`${op}: options.rng must be an Rng from rng(seed), got ${describe(g)}`);
-  return g;
+  return () => g;
 }
 
 function floatDType(op: string, dtype: unknown): "float32" | "float64" {
@@ -133,12 +138,15 @@ export function rand(shape: Shape, options: RandOptions = {}): Tensor {
   const span = high - low;
   const top = nextDown(high, dtype);
   const out = allocate(dtype, shape, "rand");
-  for (let i = 0; i < out.length; i++) {
-    const u = dtype === "float32" ? (g.nextUint32() >>> 8) / 16777216 : g.uniform();
-    let v = low + span * u;
-    if (dtype === "float32") v = Math.fround(v);
-    out[i] = v >= high ? top : v;
-  }
+  compute(() => {
+    const r = g();
+    for (let i = 0; i < out.length; i++) {
+      const u = dtype === "float32" ? (r.nextUint32() >>> 8) / 16777216 : r.uniform();
+      let v = low + span * u;
+      if (dtype === "float32") v = Math.fround(v);
+      out[i] = v >= high ? top : v;
+    }
+  });
   return new Tensor(out, shape);
 }
 
@@ -188,7 +196,10 @@ export function randn(shape: Shape, options: RandnOptions = {}): Tensor {
   checkFinite("randn", "std", std);
   if (std < 0) throw new ValueError(`randn: std must be >= 0, got ${std}`);
   const out = allocate(dtype, shape, "randn");
-  for (let i = 0; i < out.length; i++) out[i] = mean + std * g.normal();
+  compute(() => {
+    const r = g();
+    for (let i = 0; i < out.length; i++) out[i] = mean + std * r.normal();
+  });
   return new Tensor(out, shape);
 }
 
@@ -217,7 +228,10 @@ export function randint(low: number, high: number, shape: Shape, options: { rng?
   checkShape("randint", shape);
   const g = pickRng("randint", options.rng);
   const out = allocate("int32", shape, "randint");
-  for (let i = 0; i < out.length; i++) out[i] = low + g.int(high - low);
+  compute(() => {
+    const r = g();
+    for (let i = 0; i < out.length; i++) out[i] = low + r.int(high - low);
+  });
   return new Tensor(out, shape);
 }
 
@@ -242,7 +256,9 @@ export function permutation(n: number, options: { rng?: Rng } = {}): Tensor {
   }
   const g = pickRng("permutation", options.rng);
   const out = allocate("int32", [n], "permutation");
-  for (let i = 0; i < n; i++) out[i] = i;
-  g.shuffle(out);
+  compute(() => {
+    for (let i = 0; i < n; i++) out[i] = i;
+    g().shuffle(out);
+  });
   return new Tensor(out, [n]);
 }

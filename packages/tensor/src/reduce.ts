@@ -12,6 +12,7 @@ import {
 } from "./backends/js/reduce.js";
 import { normalizeByLogSumExp, type NormalizeKind } from "./backends/js/softmax.js";
 import { reduceRows } from "./dispatch/dispatch.js";
+import { compute } from "./record.js";
 
 /**
  * Options of {@link sum}, {@link mean}, {@link max}, {@link min} and {@link logSumExp}: the axes
@@ -131,11 +132,13 @@ function logSumExpParts(x: Tensor, p: Plan): LogSumExpParts {
   return run(x, p, (rows, n) => logSumExpRows(x.data, x.offset, rows, n, reduceRows("max", x.data, x.offset, rows, n)), (v, k) => logSumExpStrided(source(v, k)));
 }
 
-/** Rounds float64 results into a new tensor of `dtype` (int32 wraps modulo 2^32, as int32 math). */
-function store(op: string, values: Float64Array, dtype: DType, shape: readonly number[]): Tensor {
-  if (dtype === "float64") return new Tensor(values, shape);
+/**
+ * A new tensor of `dtype` whose work computes float64 `values` (a temporary) and rounds them into
+ * it (int32 wraps modulo 2^32, as int32 math).
+ */
+function store(op: string, dtype: DType, shape: readonly number[], values: () => ArrayLike<number>): Tensor {
   const out = allocate(dtype, shape, op);
-  out.set(values);
+  compute(() => out.set(values()));
   return new Tensor(out, shape);
 }
 
@@ -170,7 +173,7 @@ function floatResult(dtype: DType): DType {
  */
 export function sum(x: Tensor, options?: AxisOptions): Tensor {
   const p = plan("sum", x, options?.axis, options?.keepDims);
-  return store("sum", reduceValues("sum", x, p), isFloatDType(x.dtype) ? x.dtype : "int32", p.outShape);
+  return store("sum", isFloatDType(x.dtype) ? x.dtype : "int32", p.outShape, () => reduceValues("sum", x, p));
 }
 
 /**
@@ -195,16 +198,18 @@ export function sum(x: Tensor, options?: AxisOptions): Tensor {
 export function mean(x: Tensor, options?: AxisOptions): Tensor {
   const p = plan("mean", x, options?.axis, options?.keepDims);
   requireNonEmpty("mean", x, p.reduced);
-  const values = reduceValues("sum", x, p);
   const n = shapeSize(p.reduced.map((ax) => x.shape[ax]!));
-  for (let i = 0; i < values.length; i++) values[i]! /= n;
-  return store("mean", values, floatResult(x.dtype), p.outShape);
+  return store("mean", floatResult(x.dtype), p.outShape, () => {
+    const values = reduceValues("sum", x, p);
+    for (let i = 0; i < values.length; i++) values[i]! /= n;
+    return values;
+  });
 }
 
 function extreme(op: "max" | "min", x: Tensor, options: AxisOptions | undefined): Tensor {
   const p = plan(op, x, options?.axis, options?.keepDims);
   requireNonEmpty(op, x, p.reduced);
-  return store(op, reduceValues(op, x, p), x.dtype, p.outShape);
+  return store(op, x.dtype, p.outShape, () => reduceValues(op, x, p));
 }
 
 /**
@@ -255,8 +260,7 @@ function arg(op: ArgKind, x: Tensor, options: ArgOptions | undefined): Tensor {
   }
   const p = plan(op, x, axis, options?.keepDims);
   requireNonEmpty(op, x, p.reduced);
-  const values = run(x, p, (rows, n) => argReduceRows(op, x.data, x.offset, rows, n), (v, k) => argReduceStrided(op, source(v, k)));
-  return new Tensor(values, p.outShape);
+  return store(op, "int32", p.outShape, () => run(x, p, (rows, n) => argReduceRows(op, x.data, x.offset, rows, n), (v, k) => argReduceStrided(op, source(v, k))));
 }
 
 /**
@@ -328,10 +332,12 @@ export function argmin(x: Tensor, options?: ArgOptions): Tensor {
  */
 export function logSumExp(x: Tensor, options?: AxisOptions): Tensor {
   const p = plan("logSumExp", x, options?.axis, options?.keepDims);
-  const { max: m, logRest } = logSumExpParts(x, p);
-  // m + log1p(rest), except that a non-finite maximum is the answer (-∞ - -∞ would be NaN).
-  for (let i = 0; i < m.length; i++) if (Number.isFinite(m[i]!)) m[i]! += logRest[i]!;
-  return store("logSumExp", m, floatResult(x.dtype), p.outShape);
+  return store("logSumExp", floatResult(x.dtype), p.outShape, () => {
+    const { max: m, logRest } = logSumExpParts(x, p);
+    // m + log1p(rest), except that a non-finite maximum is the answer (-∞ - -∞ would be NaN).
+    for (let i = 0; i < m.length; i++) if (Number.isFinite(m[i]!)) m[i]! += logRest[i]!;
+    return m;
+  });
 }
 
 function normalize(op: NormalizeKind, x: Tensor, options: { axis: number } | undefined): Tensor {
@@ -343,11 +349,10 @@ function normalize(op: NormalizeKind, x: Tensor, options: { axis: number } | und
   }
   const axis = withShape(x, () => normalizeAxis(op, axisArg, x.ndim));
   const p = plan(op, x, axis, true);
-  const parts = logSumExpParts(x, p);
   // The parts are row-major over the keepDims shape; stride 0 along `axis` broadcasts them.
   const partStrides = contiguousStrides(p.outShape).map((s, ax) => (ax === axis ? 0 : s));
   const out = allocate(floatResult(x.dtype), x.shape, op);
-  normalizeByLogSumExp(op, x.data, x.offset, x.shape, x.strides, parts, partStrides, out);
+  compute(() => normalizeByLogSumExp(op, x.data, x.offset, x.shape, x.strides, logSumExpParts(x, p), partStrides, out));
   return new Tensor(out, x.shape);
 }
 

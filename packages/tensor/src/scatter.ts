@@ -8,6 +8,7 @@ import { Tensor } from "./tensor.js";
 import { contiguousCopy } from "./copy.js";
 import { describe } from "./apply.js";
 import { readIndices, requireInt32 } from "./indices.js";
+import { compute } from "./record.js";
 
 /**
  * Options of {@link indexAdd}.
@@ -84,25 +85,29 @@ export function indexAdd(x: Tensor, indices: Tensor, updates: Tensor, options: I
         `x.shape[:axis] + indices.shape + x.shape[axis+1:] for x ${formatShape(x.shape)}, indices ${formatShape(indices.shape)} and axis ${axisArg}`,
     );
   }
-  const picks = readIndices("indexAdd", indices, axisArg, x, n);
+  // The sums start from a copy of x, made by its own work just before this one's: a replay adds
+  // into fresh values, never into the previous call's sums.
   const result = contiguousCopy(x, x.dtype, "indexAdd");
-  if (result.size === 0 || picks.length === 0) return result;
-
-  // Both sides row-major: result as (outer, n, inner) and updates as (outer, count, inner), so
-  // every pick adds one contiguous run of `inner` elements to another.
   const u = updates.contiguous();
-  const out = result.data;
-  const src = u.data;
   const outer = shapeSize(pre);
   const inner = shapeSize(post);
-  const count = picks.length;
-  for (let a = 0; a < outer; a++) {
-    for (let k = 0; k < count; k++) {
-      const v = picks[k]!;
-      const o0 = (a * n + (v < 0 ? v + n : v)) * inner;
-      const u0 = u.offset + (a * count + k) * inner;
-      for (let b = 0; b < inner; b++) out[o0 + b] = out[o0 + b]! + src[u0 + b]!;
+  compute(() => {
+    // checked in the work, so that a replay checks the new indices
+    const picks = readIndices("indexAdd", indices, axisArg, x, n);
+    if (result.size === 0) return;
+    // Both sides row-major: result as (outer, n, inner) and updates as (outer, count, inner), so
+    // every pick adds one contiguous run of `inner` elements to another.
+    const out = result.data;
+    const src = u.data;
+    const count = picks.length;
+    for (let a = 0; a < outer; a++) {
+      for (let k = 0; k < count; k++) {
+        const v = picks[k]!;
+        const o0 = (a * n + (v < 0 ? v + n : v)) * inner;
+        const u0 = u.offset + (a * count + k) * inner;
+        for (let b = 0; b < inner; b++) out[o0 + b] = out[o0 + b]! + src[u0 + b]!;
+      }
     }
-  }
+  });
   return result;
 }

@@ -5,7 +5,6 @@
 // Backends never choose between themselves and hold no size thresholds.
 import type { DataArray } from "../dtype.js";
 import type { TensorLike } from "../elementwise.js";
-import type { DenseGradients } from "../fused.js";
 import type { Shape } from "../shape.js";
 import type { Storage } from "../storage.js";
 import type { Tensor } from "../tensor.js";
@@ -50,6 +49,30 @@ export interface DenseBackwardRequest {
   needs: readonly boolean[];
 }
 
+/** A float buffer a kernel writes. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Where a fused Dense forward writes, row-major n × m: Z, and A unless the activation is the identity (null: A is Z). */
+export interface DenseForwardOutputs {
+  Z: FloatArray;
+  A: FloatArray | null;
+}
+
+/** Where a fused Dense backward writes, row-major (null: not wanted): dX (k × m), dW (n × k), db (n). */
+export interface DenseBackwardOutputs {
+  dX: FloatArray | null;
+  dW: FloatArray | null;
+  db: FloatArray | null;
+}
+
+/**
+ * A kernel prepared for one request's operands by the backend that takes it, writing every element
+ * of the outputs it is given. The op layer allocates those outputs only once a backend has taken
+ * the request, and runs the kernel as its work (see ../record.ts): it reads the request's tensors
+ * each time it runs.
+ */
+export type PreparedKernel<Out> = (out: Out) => void;
+
 /** How many threads each part of an op may use (the dispatcher decides). */
 export interface Threads {
   /** For a product (or the products of a Dense layer). */
@@ -86,10 +109,10 @@ export interface Backend {
   batchedProduct(count: number, m: number, n: number, k: number, a: StridedBatch, b: StridedBatch, out: DataArray, outOffset: number, threads: number): boolean;
   /** The sum, max or min of each of `rows` consecutive runs of `n` elements from `offset`, in float64. */
   reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows: number, n: number, threads: number): Float64Array | null;
-  /** A fused Dense forward, or null when this backend has none for these operands. */
-  denseForward(req: DenseForwardRequest, threads: Threads): { Z: Tensor; A: Tensor } | null;
-  /** A fused Dense backward, or null. */
-  denseBackward(req: DenseBackwardRequest, threads: Threads): DenseGradients | null;
+  /** A fused Dense forward prepared for these operands, or null when this backend has none for them. */
+  denseForward(req: DenseForwardRequest, threads: Threads): PreparedKernel<DenseForwardOutputs> | null;
+  /** A fused Dense backward prepared for these operands (writing the outputs `req.needs` asks for), or null. */
+  denseBackward(req: DenseBackwardRequest, threads: Threads): PreparedKernel<DenseBackwardOutputs> | null;
   /** One of a convolution's three products (forward, input gradient, weight gradient) into req.out. */
   conv(req: ConvRequest, threads: number): boolean;
   /** Max pooling: each window's largest value and its index in the plane. */
@@ -98,8 +121,8 @@ export interface Backend {
   planes(req: PlanesRequest, threads: number): boolean;
   /** A separable window average (average pooling) or its adjoint. */
   avgPool(req: AvgPoolRequest, threads: number): boolean;
-  /** dZ = dA·g'(·) of one activation of the table, in a fresh array; null when this backend has no kernel for it. */
-  activationGrad(req: ActivationGradRequest, threads: number): Float32Array | Float64Array | null;
+  /** dZ = dA·g'(·) of one activation of the table into a row-major array of dA's size, prepared; null when this backend has no kernel for it. */
+  activationGrad(req: ActivationGradRequest, threads: number): PreparedKernel<FloatArray> | null;
 }
 
 /**

@@ -2,7 +2,10 @@
 // backends in order of preference for the size at hand (./thresholds.ts holds every threshold);
 // the first that takes the request runs it, and the TypeScript backend takes everything.
 // Nothing else in the package chooses a backend.
-import type { ActivationGradRequest, Backend, DenseBackwardRequest, InPlaceOp, DenseForwardRequest, Product, Threads } from "../backends/backend.js";
+import type {
+  ActivationGradRequest, Backend, DenseBackwardOutputs, DenseBackwardRequest, DenseForwardOutputs, DenseForwardRequest, FloatArray,
+  InPlaceOp, PreparedKernel, Product, Threads,
+} from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
 import type { ReduceKind } from "../backends/js/reduce.js";
 import type { StridedBatch } from "../backends/js/gemm.js";
@@ -13,7 +16,6 @@ import type { DataArray } from "../dtype.js";
 import type { TensorLike } from "../elementwise.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import type { DenseGradients } from "../fused.js";
 import type { AvgPoolRequest, ConvRequest, MaxPoolRequest, PlanesRequest } from "../backends/windows.js";
 import { convWork } from "../conv-geometry.js";
 import { THRESHOLDS } from "./thresholds.js";
@@ -108,8 +110,8 @@ export function reduceRows(kind: ReduceKind, d: DataArray, offset: number, rows:
 }
 
 /**
- * Runs `call` on the first backend that has a fused Dense kernel for W (n × k) on X's m examples,
- * with the threads the layer's products and elementwise pass deserve; null when none has.
+ * Prepares, on the first backend that has a fused Dense kernel for W (n × k) on X's m examples, the
+ * kernel with the threads the layer's products and elementwise pass deserve; null when none has.
  */
 function dense<R>(W: Tensor, X: Tensor, call: (backend: Backend, threads: Threads) => R | null): R | null {
   const [n, k] = W.shape as [number, number];
@@ -126,13 +128,16 @@ function dense<R>(W: Tensor, X: Tensor, call: (backend: Backend, threads: Thread
   return null;
 }
 
-/** A fused Dense forward, or null when no backend has one for these operands (the op layer composes it then). @internal */
-export function denseForwardKernel(req: DenseForwardRequest): { Z: Tensor; A: Tensor } | null {
+/**
+ * A fused Dense forward prepared for these operands, to run with the outputs the op layer then
+ * allocates; null when no backend has one for them (the op layer composes it then). @internal
+ */
+export function denseForwardKernel(req: DenseForwardRequest): PreparedKernel<DenseForwardOutputs> | null {
   return dense(req.W, req.X, (backend, threads) => backend.denseForward(req, threads));
 }
 
-/** A fused Dense backward, or null (see {@link denseForwardKernel}). @internal */
-export function denseBackwardKernel(req: DenseBackwardRequest): DenseGradients | null {
+/** A fused Dense backward prepared for these operands, or null (see {@link denseForwardKernel}). @internal */
+export function denseBackwardKernel(req: DenseBackwardRequest): PreparedKernel<DenseBackwardOutputs> | null {
   return dense(req.W, req.X, (backend, threads) => backend.denseBackward(req, threads));
 }
 
@@ -172,14 +177,17 @@ export function avgPoolKernel(req: AvgPoolRequest): void {
   }
 }
 
-/** An activation's backward on the first backend with a kernel for it, in a fresh array; null when
- * none has (the op layer composes it then). Memory-bound like the binary ops: one thread. @internal */
-export function activationGradKernel(req: ActivationGradRequest): Float32Array | Float64Array | null {
+/**
+ * An activation's backward prepared on the first backend with a kernel for it, to run with an
+ * output of dA's size; null when none has (the op layer composes it then). Memory-bound like the
+ * binary ops: one thread. @internal
+ */
+export function activationGradKernel(req: ActivationGradRequest): PreparedKernel<FloatArray> | null {
   for (const backend of preferred(req.dA.size, THRESHOLDS.wasmMap)) {
-    const out = backend.activationGrad(req, 1);
-    if (out !== null) {
+    const kernel = backend.activationGrad(req, 1);
+    if (kernel !== null) {
       ran("activationGrad", backend);
-      return out;
+      return kernel;
     }
   }
   return null;

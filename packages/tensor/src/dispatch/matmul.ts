@@ -18,7 +18,7 @@ export interface MatmulOperand extends StridedMatrix {
 
 /**
  * out[b, i, j] = Σ_p A[b, i, p]·B[b, p, j] for every batch index b of `batchShape`, into `out`,
- * a fresh zero-filled row-major buffer of batch·m·n elements. On the WebAssembly kernels sums run
+ * a row-major buffer of batch·m·n elements, every element overwritten. On the WebAssembly kernels sums run
  * in out's float type; on the TypeScript ones in doubles (see ../backends/js/matmul.ts).
  * Broadcast operands are read through stride 0 and never copied.
  */
@@ -27,8 +27,12 @@ export function batchedMatmul(
   a: MatmulOperand, b: MatmulOperand, out: DataArray,
 ): void {
   const batch = batchShape.reduce((x, y) => x * y, 1);
-  // the output was allocated zero-filled, which is already the answer for k = 0
-  if (batch === 0 || m === 0 || n === 0 || k === 0) return;
+  if (batch === 0 || m === 0 || n === 0) return;
+  // an empty sum; the output may hold a previous run's values (a replay), so it is not assumed zero
+  if (k === 0) {
+    out.fill(0);
+    return;
+  }
 
   const folded = foldBatchIntoRows(batchShape, m, a, b);
   if (folded) {

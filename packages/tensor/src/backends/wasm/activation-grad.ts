@@ -4,15 +4,14 @@ import type { ActivationGradRequest } from "../backend.js";
 import { copyOut, loadedRuntime, outputAt, ranges, residentAt, stageTensor } from "./gemm.js";
 import { runParallel, type Job } from "./pool.js";
 import { resetArena } from "./runtime.js";
-import { allocate } from "../../dtype.js";
 
 /**
- * dA·g'(saved) on the kernels, split over `threads` rows, into a fresh array: computed in place
- * over a staged dA, or straight into a resident result (a resident dA is read in place, never written).
+ * dA·g'(saved) on the kernels, split over `threads` rows, into `out` (dA's size): computed in
+ * place over a staged dA, or straight into a resident `out` (a resident dA is read in place, never
+ * written).
  */
-export function wasmActivationGrad(req: ActivationGradRequest, threads: number): Float32Array | Float64Array {
+export function wasmActivationGrad(req: ActivationGradRequest, out: Float32Array | Float64Array, threads: number): void {
   const { activation, alpha, dA, saved } = req;
-  const out = allocate(dA.dtype, dA.size, "activationGradient") as Float32Array | Float64Array;
   const wide = out instanceof Float64Array;
   const size = wide ? 8 : 4;
   const rt = loadedRuntime("activationGrad");
@@ -31,5 +30,4 @@ export function wasmActivationGrad(req: ActivationGradRequest, threads: number):
   });
   runParallel(rt, jobs);
   copyOut(rt, y, n, out, 0);
-  return out;
 }

@@ -3,8 +3,8 @@
 // dispatcher gives. Values stay in JavaScript typed arrays; each call stages its operands into the
 // kernels' memory and copies the result out.
 import { wasmEnabled } from "../../backend.js";
-import { allocate, dtypeOfArray } from "../../dtype.js";
-import { Tensor } from "../../tensor.js";
+import { dtypeOfArray } from "../../dtype.js";
+import type { Tensor } from "../../tensor.js";
 import type { Backend } from "../backend.js";
 import type { StridedMatrix } from "../js/gemm.js";
 import { wasmDenseBackward, wasmDenseForward } from "./dense.js";
@@ -45,31 +45,26 @@ export const wasmBackend: Backend = {
     return wasmReduceRows(kind as WasmReduceOp, d, offset, rows, n, threads);
   },
   denseForward({ W, X, b, g, alpha }, threads) {
+    if (!isFloat(W.data)) return null;
     const [n, k] = W.shape as [number, number];
     const m = X.shape[1]!;
-    const Z = allocate(W.dtype, [n, m], "denseForward") as FloatArray;
-    const A = g.from === null ? null : (allocate(W.dtype, [n, m], "denseForward") as FloatArray);
-    const bias = { data: b.data as FloatArray, offset: b.offset, stride: b.strides[0]! };
-    wasmDenseForward(matrix(W), matrix(X), bias, n, k, m, g, alpha, Z, A, threads);
-    const z = new Tensor(Z, [n, m]);
-    return { Z: z, A: A ? new Tensor(A, [n, m]) : z };
+    return ({ Z, A }) => {
+      const bias = { data: b.data as FloatArray, offset: b.offset, stride: b.strides[0]! };
+      wasmDenseForward(matrix(W), matrix(X), bias, n, k, m, g, alpha, Z, A, threads);
+    };
   },
-  denseBackward({ dA, X, W, Z, A, g, alpha, scale, needs }, threads) {
+  denseBackward({ dA, X, W, Z, A, g, alpha, scale }, threads) {
+    if (!isFloat(W.data)) return null;
     const [n, k] = W.shape as [number, number];
     const m = X.shape[1]!;
-    const out = (wanted: boolean | undefined, size: number) => (wanted ? (allocate(W.dtype, size, "denseBackward") as FloatArray) : null);
-    const outs = { dX: out(needs[0], k * m), dW: out(needs[1], n * k), db: out(needs[2], n) };
-    const inputs = { dA: matrix(dA), Z: matrix(Z), A: matrix(A), X: matrix(X), W: matrix(W) };
-    wasmDenseBackward(inputs, n, k, m, g, alpha, scale, outs, threads);
-    return {
-      dX: outs.dX && new Tensor(outs.dX, [k, m]),
-      dW: outs.dW && new Tensor(outs.dW, [n, k]),
-      db: outs.db && new Tensor(outs.db, [n, 1]),
+    return (outs) => {
+      const inputs = { dA: matrix(dA), Z: matrix(Z), A: matrix(A), X: matrix(X), W: matrix(W) };
+      wasmDenseBackward(inputs, n, k, m, g, alpha, scale, outs, threads);
     };
   },
   conv: (req, threads) => isFloat(req.out) && (wasmConv(req, threads), true),
   maxPool: (req, threads) => isFloat(req.values) && (wasmMaxPool(req, threads), true),
   planes: (req, threads) => isFloat(req.to) && (wasmPlanes(req, threads), true),
   avgPool: (req, threads) => isFloat(req.out) && (wasmAvgPool(req, threads), true),
-  activationGrad: (req, threads) => (req.activation.from === null ? null : wasmActivationGrad(req, threads)),
+  activationGrad: (req, threads) => (req.activation.from === null ? null : (out) => wasmActivationGrad(req, out, threads)),
 };
