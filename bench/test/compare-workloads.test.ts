@@ -66,7 +66,7 @@ function referenceStep(spec: NetworkSpec, W: number[][], b: number[][]): number 
       for (let kk = 0; kk < cols; kk++) {
         let g = 0;
         for (let j = 0; j < m; j++) g += dZ[i * m + j]! * A[l]![kk * m + j]!;
-        for (let j = 0; j < m; j++) dPrev[kk * m + j] += W[l]![i * cols + kk]! * dZ[i * m + j]!;
+        for (let j = 0; j < m; j++) dPrev[kk * m + j]! += W[l]![i * cols + kk]! * dZ[i * m + j]!;
         W[l]![i * cols + kk]! -= spec.lr * g;
       }
       let gb = 0;
