@@ -5,7 +5,7 @@ const ci = Boolean(process.env.CI);
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "test/**/*.test.ts", "bench/test/**/*.test.ts"],
     setupFiles: ["./packages/tensor/test/setup.ts"],
     // Margins for a loaded 2-core machine: the slowest test takes about 25 s on a quiet one (the
     // consumer test, which sets its own), hooks start workers and compile, and two busy processes

@@ -1,4 +1,4 @@
-"""Times one SGD step of the LeNet-like net in PyTorch on one thread, for bench/src/peers/pytorch.ts.
+"""Times one SGD step of the LeNet-like net in PyTorch on the spec's number of threads, for bench/src/peers/pytorch.ts.
 
 Reads the workload (data, labels, initial weights in PyTorch's layout, learning rate) from the
 JSON file named on the command line, checks nothing itself, and prints one JSON line: the first
@@ -11,8 +11,8 @@ import torch
 
 from step_timing import run
 
-torch.set_num_threads(1)
 spec = json.load(open(sys.argv[1]))
+torch.set_num_threads(spec["threads"])
 n = spec["n"]
 
 model = torch.nn.Sequential(

@@ -1,4 +1,4 @@
-"""Times one SGD step of issue 18's LSTM language model in PyTorch on one thread, for
+"""Times one SGD step of issue 18's LSTM language model in PyTorch on the spec's number of threads, for
 bench/src/peers/pytorch.ts: Embedding(65, 64) -> LSTM(64, 256, num_layers=2, batch_first) ->
 Linear(256, 65), mean cross-entropy over every position, SGD.
 
@@ -12,8 +12,8 @@ import torch
 
 from step_timing import train_and_time
 
-torch.set_num_threads(1)
 spec = json.load(open(sys.argv[1]))
+torch.set_num_threads(spec["threads"])
 
 
 class LstmLm(torch.nn.Module):

@@ -1,12 +1,25 @@
-"""The timing loop shared by bench/python's PyTorch steps (lenet_step.py, lstm_step.py, transformer_step.py).
+"""The timing loop shared by bench/python's PyTorch workloads (training steps, products, elementwise ops).
 
-Runs `step` twice for the losses the caller checks against Strata's, warms up, then times it with
-the harness's repetitions and budget from the spec, and prints one JSON line.
+`run` runs a training step twice for the losses the caller checks against Strata's, `run_op` runs
+an op once and writes its output for the caller to check; both then warm up, time the call with
+the harness's repetitions and budget from the spec, and print one JSON line.
 """
 import json
+import sys
 import time
 
+import numpy
 import torch
+
+
+def load_spec():
+    """The spec named on the command line, with its binary arrays (spec["arrays"]: name -> file,
+    dtype, shape) loaded as tensors under their names, and torch set to the spec's thread count."""
+    spec = json.load(open(sys.argv[1]))
+    for name, a in spec.get("arrays", {}).items():
+        spec[name] = torch.from_numpy(numpy.fromfile(a["file"], dtype=a["dtype"]).reshape(a["shape"]))
+    torch.set_num_threads(spec["threads"])
+    return spec
 
 
 def load_params(model, spec):
@@ -39,6 +52,20 @@ def train_and_time(model, spec):
 
 def run(step, spec, min_steps=10, min_seconds=2.0):
     losses = [step(), step()]
+    report({"losses": losses}, time_calls(step, spec, min_steps, min_seconds))
+
+
+def run_op(op, spec, min_steps=10, min_seconds=1.0):
+    """Writes op()'s first output to spec["resultFile"] (float32), then times op()."""
+    op().numpy().astype(numpy.float32).tofile(spec["resultFile"])
+    report({}, time_calls(op, spec, min_steps, min_seconds))
+
+
+def report(fields, samples):
+    print(json.dumps({**fields, "samples": samples, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+
+
+def time_calls(step, spec, min_steps, min_seconds):
     # A fresh Python process pays for PyTorch's lazy start-up in its first steps (kernel selection,
     # page faults of its allocator), which the other frameworks have paid in the long-lived bench
     # process: warm up for at least min_steps steps and min_seconds, not just the plan's few.
@@ -53,4 +80,4 @@ def run(step, spec, min_steps=10, min_seconds=2.0):
         t0 = time.perf_counter()
         step()
         samples.append((time.perf_counter() - t0) * 1000)
-    print(json.dumps({"losses": losses, "samples": samples, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    return samples

@@ -1,4 +1,4 @@
-"""Times one SGD step of issue 18's transformer language model in PyTorch on one thread, for
+"""Times one SGD step of issue 18's transformer language model in PyTorch on the spec's number of threads, for
 bench/src/peers/pytorch.ts: Embedding(65, 128) plus a learned positional parameter (64, 128) ->
 TransformerEncoder of 2 post-norm TransformerEncoderLayer(128, 4, 512, dropout 0, relu,
 batch_first) under a causal mask -> Linear(128, 65), mean cross-entropy, SGD.
@@ -13,8 +13,8 @@ import torch
 
 from step_timing import train_and_time
 
-torch.set_num_threads(1)
 spec = json.load(open(sys.argv[1]))
+torch.set_num_threads(spec["threads"])
 L, d = spec["seqLen"], spec["dModel"]
 
 

@@ -1,7 +1,7 @@
 // The comparison's two sequence-model rows (issue 18): one SGD step of an LSTM and of a
 // transformer language model, from the same tokens and initial weights (seq-specs.ts) in every
 // framework. As for the LeNet row, each framework's first two losses are checked against Strata's
-// before it is timed, and PyTorch times itself in its own process on one thread. These steps take
+// before it is timed, and PyTorch times itself in its own process. These steps take
 // from a tenth of a second to over a minute, so the two checked steps are the warm-up, and a
 // framework whose step takes over a second is timed three times, over ten seconds once.
 import { quick, time, timingOf, timingPlan, type Timing } from "./harness.js";
@@ -9,7 +9,7 @@ import { reasonOf, relativeError, type Peer, type Prepared } from "./peers/types
 import type { SeqLmSpec } from "./peers/seq-types.js";
 import { lstmLmSpec, transformerLmSpec } from "./seq-specs.js";
 import { strataSeqStep } from "./seq-strata.js";
-import type { Cell } from "./compare.js";
+import type { Cell } from "./compare-measure.js";
 
 const LOSS_TOLERANCE = 1e-4;
 // At lr 0.1 the LSTM's loss falls by about 7e-5 in the first step, 2e-5 of its value: within the
@@ -35,7 +35,7 @@ const stepsPerS = (ms: number): number => 1000 / ms;
 
 function cellOf(timing: Timing): Cell {
   const { medianMs, minMs, maxMs, reps } = timing;
-  return { medianMs, minMs, maxMs, reps, value: stepsPerS(medianMs), fastest: stepsPerS(minMs), slowest: stepsPerS(maxMs) };
+  return { medianMs, minMs, maxMs, maxOverMin: maxMs / minMs, reps, value: stepsPerS(medianMs), fastest: stepsPerS(minMs), slowest: stepsPerS(maxMs) };
 }
 
 /** Why two first losses are not Strata's, or null when they are. */
@@ -132,7 +132,7 @@ export function seqFootnote(notes: string[]): string[] {
   return [
     "LSTM and Transformer LM (issue 18): tokens (32, 65) uniform in 0..64, input tokens[:, :64], target tokens[:, 1:], mean cross-entropy over the 2048 positions, SGD lr 0.1;",
     "initial weights drawn once with PyTorch's default init ranges, in PyTorch's state-dict layout, given to every framework. First two losses checked against Strata's (1e-4, and the first",
-    `step's fall within ${DROP_TOLERANCE * 100}% of Strata's); those two steps are the warm-up; a step over ${SLOW_STEP_MS / 1000} s is timed 3 times, over ${VERY_SLOW_STEP_MS / 1000} s once. PyTorch: torch.nn.LSTM / TransformerEncoder in its own process, 1 thread.`,
+    `step's fall within ${DROP_TOLERANCE * 100}% of Strata's); those two steps are the warm-up; a step over ${SLOW_STEP_MS / 1000} s is timed 3 times, over ${VERY_SLOW_STEP_MS / 1000} s once. PyTorch: torch.nn.LSTM / TransformerEncoder in its own process.`,
     "jax-js: one jit per step; the LSTM unrolled over its 64 steps (no scan or loop primitive); attention from matmul + softmax (its nn.dotProductAttention calls iterator helpers Node 20 lacks).",
     "tfjs: tf ops + train.sgd().minimize (tf.layers is not in tfjs-core, and its LSTM has one bias where PyTorch has two); embeddings as products with one-hot ids in jax-js and tfjs",
     "(tf.gather's gradient needs UnsortedSegmentSum, which tfjs-wasm lacks).",

@@ -6,7 +6,7 @@ import { crossEntropy, type Variable } from "@strata/autograd";
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
 import { matmul, rand, randint, randn, relu, rng, tensor, type Tensor } from "@strata/tensor";
-import type { ConvNetSpec, LayerWeights, NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
+import type { ConvNetSpec, LayerWeights, MulAddSpec, NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
 
 /** A workload's Strata side and the inputs the peers get. */
 export interface Built<T, S> {
@@ -94,6 +94,13 @@ export function courseWorkload(layerDims: number[], m: number, seed: number): Bu
 export function reluWorkload(n: number, seed: number): Built<Tensor, Float32Array> {
   const x = randn([n], { rng: rng(seed) });
   return { strata: { run: () => relu(x), dispose: () => {} }, spec: float32Of(x) };
+}
+
+/** a·b + c over n elements each (a, b, c randn): Strata's eager ops, as its users write it. */
+export function mulAddWorkload(n: number, seed: number): Built<Tensor, MulAddSpec> {
+  const r = rng(seed);
+  const [a, b, c] = [randn([n], { rng: r }), randn([n], { rng: r }), randn([n], { rng: r })];
+  return { strata: { run: () => a.mul(b).add(c), dispose: () => {} }, spec: { a: float32Of(a), b: float32Of(b), c: float32Of(c) } };
 }
 
 /**

@@ -8,7 +8,7 @@ import { jaxConvStep } from "./jax-lenet.js";
 import { jittedSgd } from "./jax-sgd.js";
 import { jaxLstmStep } from "./jax-lstm.js";
 import { jaxTransformerStep } from "./jax-transformer.js";
-import { oneHotRows, productShape, transposed, type NetworkSpec, type Peer, type Prepared, type PreparedAsync, type ProductSpec } from "./types.js";
+import { oneHotRows, productShape, transposed, type NetworkSpec, type MulAddSpec, type Peer, type Prepared, type PreparedAsync, type ProductSpec } from "./types.js";
 
 type Params = { W: np.Array[]; b: np.Array[] };
 
@@ -97,6 +97,40 @@ function reluWithoutReadBack(data: Float32Array): { how: string; prepared: Prepa
   };
 }
 
+/** a·b + c in one jitted function (jax-js fuses it into one kernel). */
+function jittedMulAdd(spec: MulAddSpec): { args: () => [np.Array, np.Array, np.Array]; apply: ReturnType<typeof jit>; dispose: () => void } {
+  const [a, b, c] = [np.array(spec.a), np.array(spec.b), np.array(spec.c)];
+  const apply = jit((x: np.Array, y: np.Array, z: np.Array) => x.mul(y).add(z));
+  return {
+    args: () => [a.ref, b.ref, c.ref],
+    apply,
+    dispose: () => {
+      tree.dispose([a, b, c]);
+      apply.dispose();
+    },
+  };
+}
+
+function mulAdd(spec: MulAddSpec): Prepared<Float32Array> {
+  const f = jittedMulAdd(spec);
+  return { run: () => float32((f.apply(...f.args()) as np.Array).dataSync()), dispose: f.dispose };
+}
+
+function mulAddWithoutReadBack(spec: MulAddSpec): { how: string; prepared: PreparedAsync } {
+  const f = jittedMulAdd(spec);
+  return {
+    how: "jax-js: await blockUntilReady() on the result (dispatches and waits, no copy)",
+    prepared: {
+      run: async () => {
+        const y = f.apply(...f.args()) as np.Array;
+        await y.blockUntilReady();
+        y.dispose();
+      },
+      dispose: f.dispose,
+    },
+  };
+}
+
 /**
  * Keeps `globalThis.Worker` absent while jax-js runs, as Node 20 has it. jax-js asks
  * `typeof Worker` twice: when its wasm backend is built (a shared memory with a maximum if Worker
@@ -143,6 +177,8 @@ export async function jaxPeer(): Promise<Peer> {
     seqStep: (spec) => (spec.kind === "lstm" ? jaxLstmStep(spec) : jaxTransformerStep(spec)),
     relu,
     reluWithoutReadBack,
+    mulAdd,
+    mulAddWithoutReadBack,
     close: async () => guard.leave(),
   };
 }

@@ -9,7 +9,7 @@ import { registerTfjsGradients } from "./tfjs-gradients.js";
 import { tfjsConvStep } from "./tfjs-lenet.js";
 import { tfjsSeqStep } from "./tfjs-seq.js";
 import { probeThreadedWasm, startThreadedWasm, wasmBinaries } from "./tfjs-wasm-threads.js";
-import { oneHotRows, productShape, transposed, type NetworkSpec, type Peer, type Prepared, type ProductSpec } from "./types.js";
+import { oneHotRows, productShape, transposed, type NetworkSpec, type MulAddSpec, type Peer, type Prepared, type ProductSpec } from "./types.js";
 
 function float32(values: tf.DataTypeMap["float32"] | Int32Array | Uint8Array): Float32Array {
   return values instanceof Float32Array ? values : Float32Array.from(values);
@@ -96,6 +96,28 @@ function reluWithoutReadBack(data: Float32Array): { how: string; prepared: Prepa
   };
 }
 
+/** a·b + c as tfjs users write it: the intermediate product disposed by tidy. */
+function mulAdd(spec: MulAddSpec): Prepared<Float32Array> {
+  const [a, b, c] = [tf.tensor1d(spec.a), tf.tensor1d(spec.b), tf.tensor1d(spec.c)];
+  return {
+    run: () => {
+      const y = tf.tidy(() => tf.add(tf.mul(a, b), c));
+      const values = float32(y.dataSync());
+      y.dispose();
+      return values;
+    },
+    dispose: () => tf.dispose([a, b, c]),
+  };
+}
+
+function mulAddWithoutReadBack(spec: MulAddSpec): { how: string; prepared: Prepared<void> } {
+  const [a, b, c] = [tf.tensor1d(spec.a), tf.tensor1d(spec.b), tf.tensor1d(spec.c)];
+  return {
+    how: "tfjs: the op calls themselves",
+    prepared: { run: () => tf.tidy(() => tf.add(tf.mul(a, b), c)).dispose(), dispose: () => tf.dispose([a, b, c]) },
+  };
+}
+
 /** tfjs's production mode, as its docs advise for speed: no debug checks, and no console banner
  * suggesting tfjs-node in the middle of the table. */
 function productionMode(): void {
@@ -115,6 +137,8 @@ function peer(id: string, label: string, backend: string, close: () => Promise<v
     seqStep: tfjsSeqStep,
     relu,
     reluWithoutReadBack,
+    mulAdd,
+    mulAddWithoutReadBack,
     liveObjects: () => tf.memory().numTensors,
     close,
   };

@@ -54,6 +54,27 @@ export interface ConvNetSpec {
   lr: number;
 }
 
+/** The elementwise a·b + c over three arrays of the same length. */
+export interface MulAddSpec {
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array;
+}
+
+/** A workload a framework times in a process of its own (PyTorch): what it is given. */
+export type OutOfProcessWorkload =
+  | { kind: "product"; spec: ProductSpec }
+  | { kind: "trainingStep"; spec: NetworkSpec }
+  | { kind: "relu"; spec: Float32Array }
+  | { kind: "mulAdd"; spec: MulAddSpec };
+
+/** What such a framework reports: its first result (for a training step, its first two losses;
+ * otherwise the op's output) and the time of each timed call, in milliseconds. */
+export interface OutOfProcessTiming {
+  result: Float32Array | number[];
+  samplesMs: number[];
+}
+
 /** A workload built and ready to run; `run` is what gets timed. */
 export interface Prepared<T> {
   run(): T;
@@ -98,6 +119,14 @@ export interface Peer {
   /** The same op, timed up to a synchronisation that forces evaluation without copying the result
    * out; absent when the framework has no such thing. `how` says what was used. */
   reluWithoutReadBack?(x: Float32Array): { how: string; prepared: Prepared<unknown> | PreparedAsync };
+  /** a·b + c elementwise, as the framework's users write it; `run` returns the result read back
+   * into a Float32Array. Absent on a framework measured out of process. */
+  mulAdd?(spec: MulAddSpec): Prepared<Float32Array>;
+  /** The same op without the read-back, as `reluWithoutReadBack`. */
+  mulAddWithoutReadBack?(spec: MulAddSpec): { how: string; prepared: Prepared<unknown> | PreparedAsync };
+  /** Times a workload in a process of its own with the harness's plan (PyTorch): where present,
+   * the comparison uses it instead of `product`, `trainingStep`, `relu` and `mulAdd`. */
+  outOfProcess?(workload: OutOfProcessWorkload, plan: { warmup: number; reps: number; budgetMs: number }): OutOfProcessTiming;
   /** How many framework objects (tensors) are alive now, where the framework can tell: a workload
    * whose calls leave this growing leaks, and its cell says so instead of a rate. */
   liveObjects?(): number;
