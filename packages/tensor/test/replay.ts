@@ -1,0 +1,55 @@
+// The check every replayable op is held to: record a call, change its inputs in place, replay, and
+// compare every output element with a fresh eager call on the changed inputs. A stale read (a value
+// captured at record time), an output that accumulates into what the last call left there, or
+// work that allocates its output inside would all show up as a difference.
+import { expect } from "vitest";
+import { Tensor, record, replay } from "@strata/tensor";
+
+/** What an op under test returns: a tensor, or lists and objects of them (nulls and numbers are skipped). */
+export type Outputs = Tensor | null | undefined | number | readonly Outputs[] | { readonly [key: string]: Outputs };
+
+/** Every tensor in `value`, in a fixed order (object keys sorted). */
+export function tensorsOf(value: Outputs): Tensor[] {
+  if (value instanceof Tensor) return [value];
+  if (value === null || value === undefined || typeof value === "number") return [];
+  if (Array.isArray(value)) return (value as readonly Outputs[]).flatMap((v) => tensorsOf(v));
+  const entries = Object.entries(value as { [key: string]: Outputs }).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.flatMap(([, v]) => tensorsOf(v));
+}
+
+/** A tensor's elements in row-major order as plain numbers (NaN kept). */
+function valuesOf(t: Tensor): number[] {
+  return Array.from(t.contiguous().toTypedArray() as ArrayLike<number>, Number);
+}
+
+/**
+ * Records `op()`, then `rounds` times: `refill()` (change the inputs in place), replay, and expect
+ * each recorded output to equal, element for element, the same output of a fresh `op()` (which
+ * runs on the refilled inputs). The recording must have no refusals and at least one piece of
+ * work. Returns the recording's outputs so that callers can check more.
+ */
+export function expectReplayMatchesEager<R extends Outputs>(op: () => R, refill: (round: number) => void, rounds = 2): R {
+  const { result, recording } = record(op);
+  expect(recording.refusals).toEqual([]);
+  expect(recording.work.length).toBeGreaterThan(0);
+  const recorded = tensorsOf(result);
+  for (let round = 0; round < rounds; round++) {
+    refill(round);
+    replay(recording);
+    const fresh = tensorsOf(op());
+    expect(recorded.length).toBe(fresh.length);
+    for (let i = 0; i < fresh.length; i++) {
+      expect(recorded[i]!.shape).toEqual(fresh[i]!.shape);
+      expect(valuesOf(recorded[i]!)).toEqual(valuesOf(fresh[i]!));
+    }
+  }
+  return result;
+}
+
+/** Overwrites a tensor's elements in place (through its view) with values from `next`. */
+export function refillWith(t: Tensor, next: (i: number) => number): void {
+  const c = t.contiguous();
+  if (c !== t) throw new Error("refillWith: expects a contiguous tensor (refill the base of a view)");
+  const d = t.data as unknown as { [k: number]: number };
+  for (let i = 0; i < t.size; i++) d[t.offset + i] = next(i);
+}
