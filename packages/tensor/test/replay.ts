@@ -22,6 +22,12 @@ function valuesOf(t: Tensor): number[] {
   return Array.from(t.contiguous().toTypedArray() as ArrayLike<number>, Number);
 }
 
+/** Where two lists of numbers first differ ("[17]: 0.5 replayed, 0.25 eager"), or null (NaN equals NaN). */
+function firstDifference(replayed: number[], eager: number[]): string | null {
+  for (let i = 0; i < eager.length; i++) if (!Object.is(replayed[i], eager[i])) return `[${i}]: ${replayed[i]} replayed, ${eager[i]} eager`;
+  return null;
+}
+
 /**
  * Records `op()`, then `rounds` times: `refill()` (change the inputs in place), replay, and expect
  * each recorded output to equal, element for element, the same output of a fresh `op()` (which
@@ -40,7 +46,7 @@ export function expectReplayMatchesEager<R>(op: () => R, refill: (round: number)
     expect(recorded.length).toBe(fresh.length);
     for (let i = 0; i < fresh.length; i++) {
       expect(recorded[i]!.shape).toEqual(fresh[i]!.shape);
-      expect(valuesOf(recorded[i]!)).toEqual(valuesOf(fresh[i]!));
+      expect(firstDifference(valuesOf(recorded[i]!), valuesOf(fresh[i]!)), `output ${i}, replay ${round + 1}`).toBe(null);
     }
   }
   return result;
