@@ -109,7 +109,7 @@ export function batchNorm(
   }
   if (typeof training !== "boolean") throw new ValueError(`batchNorm: training must be true or false, got ${String(training)}`);
   if (typeof momentum !== "function" && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {
-    throw new ValueError(`batchNorm: momentum must be a number in [0, 1] or a function returning one, got ${String(momentum)}`);
+    throw new ValueError(`batchNorm: momentum must be a number in [0, 1], got ${String(momentum)} (or a function returning one when the update runs)`);
   }
   if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) throw new ValueError(`batchNorm: eps must be a finite number >= 0, got ${String(eps)}`);
 

@@ -3,8 +3,8 @@
 // PyTorch's cumulative average), a replayed Dropout draws the masks an eager one draws from the
 // same seed, and a recording made in one mode carries a guard that fails after train()/eval().
 import { describe, expect, it } from "vitest";
-import { BatchNorm1d, BatchNorm2d, Dropout, type Module } from "@strata/nn";
-import { record, replay, rng, type Tensor } from "@strata/tensor";
+import { BatchNorm1d, BatchNorm2d, Dropout, binaryCrossEntropy, softmaxCrossEntropy, type Module } from "@strata/nn";
+import { record, replay, rng, tensor, type Tensor } from "@strata/tensor";
 import { sample } from "../../tensor/test/reference.js";
 
 type Float = "float32" | "float64";
@@ -85,5 +85,24 @@ describe("a recording made in one mode is guarded against the other", () => {
     expect(recording.guards.every((g) => g.holds())).toBe(false);
     layer.train();
     expect(recording.guards.every((g) => g.holds())).toBe(true);
+  });
+});
+
+describe("the losses check the values they are given on every replay", () => {
+  it("softmaxCrossEntropy: a label outside [0, k) written after the recording fails the replay", () => {
+    const logits = sample([3, 4], "float64", 1);
+    const labels = tensor([0, 2, 1, 2], { dtype: "int32" });
+    const { recording } = record(() => softmaxCrossEntropy(logits, labels));
+    (labels.data as Int32Array)[1] = 7;
+    expect(() => replay(recording)).toThrow(/softmaxCrossEntropy: label 7 of example 1 is outside \[0, 3\)/);
+  });
+
+  it("binaryCrossEntropy: a prediction outside [0, 1] written after the recording fails the replay", () => {
+    const p = tensor([[0.2, 0.9, 0.5]], { dtype: "float64" });
+    const y = tensor([[0, 1, 1]], { dtype: "float64" });
+    const { recording } = record(() => binaryCrossEntropy(p, y));
+    replay(recording);
+    (p.data as Float64Array)[2] = 1.5;
+    expect(() => replay(recording)).toThrow(/binaryCrossEntropy: prediction 1.5 at index \(0, 2\) is outside \[0, 1\]/);
   });
 });
