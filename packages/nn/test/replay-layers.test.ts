@@ -3,7 +3,7 @@
 // PyTorch's cumulative average), a replayed Dropout draws the masks an eager one draws from the
 // same seed, and a recording made in one mode carries a guard that fails after train()/eval().
 import { describe, expect, it } from "vitest";
-import { BatchNorm1d, BatchNorm2d, Dropout, binaryCrossEntropy, softmaxCrossEntropy, type Module } from "@strata/nn";
+import { BatchNorm1d, BatchNorm2d, Dropout, Embedding, binaryCrossEntropy, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { record, replay, rng, tensor, type Tensor } from "@strata/tensor";
 import { sample } from "../../tensor/test/reference.js";
 
@@ -104,5 +104,17 @@ describe("the losses check the values they are given on every replay", () => {
     replay(recording);
     (p.data as Float64Array)[2] = 1.5;
     expect(() => replay(recording)).toThrow(/binaryCrossEntropy: prediction 1.5 at index \(0, 2\) is outside \[0, 1\]/);
+  });
+});
+
+describe("Embedding checks the ids it is given on every replay", () => {
+  it("an id out of range written after the recording fails the replay, naming it", () => {
+    const layer = new Embedding(5, 3);
+    const base = tensor([9, 0, 4, 1, 2], { dtype: "int32" });
+    const ids = base.slice([1, 5]); // a view at offset 1: the check reads from there
+    const { recording } = record(() => layer.forward(ids));
+    replay(recording);
+    (base.data as Int32Array)[3] = 5;
+    expect(() => replay(recording)).toThrow(/embedding: id 5 at position .* out of range for 5 embeddings/);
   });
 });
