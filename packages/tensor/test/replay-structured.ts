@@ -1,3 +1,5 @@
+// (Named apart from main's test/replay.ts, whose helper takes a tensor or a list: this one also
+// compares the tensors inside the objects the norm, cell and conv ops return.)
 // The check every replayable op is held to: record a call, change its inputs in place, replay, and
 // compare every output element with a fresh eager call on the changed inputs. A stale read (a value
 // captured at record time), an output that accumulates into what the last call left there, or
