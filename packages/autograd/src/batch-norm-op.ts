@@ -14,20 +14,19 @@ export interface BatchNormStatistics {
 
 /**
  * `y` of batch normalisation over axis 1 of `x` (see batchNorm), recorded as one op whose inputs
- * are x and the weight and bias that are present; also the batch's float64 mean and biased
- * variance (or the given statistics) for the running averages. Arguments are checked by batchNorm.
+ * are x and the weight and bias that are present. In training, `running` statistics are updated
+ * in place by the forward kernel's work. Arguments are checked by batchNorm.
  *
  * @internal
  */
 export function batchNormOp(
   x: Variable, weight: Operand | null, bias: Operand | null, statistics: BatchNormStatistics | null, eps: number,
-): { y: Variable; mean: Tensor; variance: Tensor } {
-  let stats: T.BatchNormForward | undefined;
-  const y = normOp({
+  running: T.RunningStatistics | null = null,
+): Variable {
+  return normOp({
     name: "batchNorm",
-    forward: (xt, wt, bt) => (stats = T.batchNormForward(xt, wt, bt, statistics, eps)),
+    forward: (xt, wt, bt) => T.batchNormForward(xt, wt, bt, statistics, eps, running),
     backward: (g, xt, mean, invStd, wt, inputGrad) => T.batchNormBackward(g, xt, mean, invStd, wt, statistics === null, inputGrad),
     composite: (xv, wv, bv) => batchNormComposite(xv, wv, bv, statistics, eps),
   }, x, weight, bias);
-  return { y, mean: stats!.mean, variance: stats!.variance };
 }

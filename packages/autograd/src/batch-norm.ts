@@ -1,6 +1,7 @@
 // Batch normalisation as PyTorch's F.batch_norm: its arguments checked, one op (fast kernels,
 // with the composite's gradients when a backward is recorded), and the running statistics
-// updated in place on plain tensors, outside the graph.
+// updated in place on plain tensors, outside the graph, by the forward kernel's own work (so a
+// replayed step advances them as an eager one does).
 import * as T from "@strata/tensor";
 import { DTypeError, ShapeError, Tensor, ValueError, formatShape, isFloatDType } from "@strata/tensor";
 import { batchNormOp } from "./batch-norm-op.js";
@@ -29,10 +30,11 @@ export interface BatchNormOptions {
   training?: boolean;
   /**
    * The weight of the batch in `running = (1 − momentum)·running + momentum·batch`, in [0, 1]
-   * (default 0.1). PyTorch's `momentum=None` (a cumulative average) is what its layer does by
-   * passing `1 / numBatchesTracked` here, batch after batch.
+   * (default 0.1), or a function returning it, called each time the update runs (on every replay
+   * of a compiled step too). PyTorch's `momentum=None` (a cumulative average) is what its layer
+   * does by passing `() => 1 / numBatchesTracked` here.
    */
-  momentum?: number;
+  momentum?: number | (() => number);
   /** Added to the variance for stability, ≥ 0 (default 1e-5). */
   eps?: number;
 }
@@ -50,11 +52,6 @@ function checkPerChannel(name: string, value: unknown, x: Variable, c: number, k
     throw new ShapeError(`batchNorm: ${name} has shape ${formatShape(t.shape)}; expected (${c}), one value per channel of input ${formatShape(x.shape)} (channels are axis 1)`);
   }
   if (t.dtype !== x.dtype) throw new DTypeError(`batchNorm: ${name} is ${t.dtype} but the input is ${x.dtype}; expected the same float dtype`);
-}
-
-/** `batch` folded into `running` in place: `running = (1 − momentum)·running + momentum·batch`. */
-function fold(running: Tensor, batch: Tensor, momentum: number): void {
-  T.assign(running, T.add(T.mul(batch, momentum), T.mul(running, 1 - momentum)));
 }
 
 /**
@@ -111,7 +108,9 @@ export function batchNorm(
     throw new ValueError(`batchNorm: pass both runningMean and runningVar, or neither; got only ${runningMean == null ? "runningVar" : "runningMean"}`);
   }
   if (typeof training !== "boolean") throw new ValueError(`batchNorm: training must be true or false, got ${String(training)}`);
-  if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) throw new ValueError(`batchNorm: momentum must be a number in [0, 1], got ${String(momentum)}`);
+  if (typeof momentum !== "function" && (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))) {
+    throw new ValueError(`batchNorm: momentum must be a number in [0, 1], got ${String(momentum)} (or a function returning one when the update runs)`);
+  }
   if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) throw new ValueError(`batchNorm: eps must be a finite number >= 0, got ${String(eps)}`);
 
   const n = v.size / Math.max(c, 1);
@@ -122,19 +121,21 @@ export function batchNorm(
     throw new ValueError(`batchNorm: training is false but runningMean and runningVar are null; evaluation normalises by the running statistics (pass training: true to use the batch's)`);
   }
   const inputs = [v, runningMean ?? null, runningVar ?? null, weight ?? null, bias ?? null];
-  return tracedCall("op", "batchNorm", inputs, { training, momentum, eps }, () => normalized(v, runningMean, runningVar, weight, bias, { training, momentum, eps }, n));
+  return tracedCall("op", "batchNorm", inputs, { training, momentum, eps }, () => normalized(v, runningMean, runningVar, weight, bias, { training, momentum, eps }));
 }
 
 function normalized(
   v: Variable, runningMean: Tensor | null | undefined, runningVar: Tensor | null | undefined, weight: Operand | null | undefined, bias: Operand | null | undefined,
-  { training, momentum, eps }: Required<Pick<BatchNormOptions, "training" | "momentum" | "eps">>, n: number,
+  { training, momentum, eps }: Required<Pick<BatchNormOptions, "training" | "momentum" | "eps">>,
 ): Variable {
   // evaluation's statistics are copied, so that a later update in place leaves this backward alone
   const statistics = training ? null : { mean: runningMean!.clone(), variance: runningVar!.clone() };
-  const { y, mean, variance } = batchNormOp(v, weight ?? null, bias ?? null, statistics, eps);
-  if (training && runningMean && runningVar) {
-    fold(runningMean, mean.cast(v.dtype), momentum);
-    fold(runningVar, T.mul(variance.cast(v.dtype), n / (n - 1)), momentum);
+  const running = training && runningMean && runningVar ? { mean: runningMean, variance: runningVar, momentum } : null;
+  const y = batchNormOp(v, weight ?? null, bias ?? null, statistics, eps, running);
+  // the kernel wrote them in place: count the writes, as assign would have
+  if (running !== null) {
+    T.bumpVersion(running.mean);
+    T.bumpVersion(running.variance);
   }
   return y;
 }

@@ -62,13 +62,16 @@ function checkArguments(op: string, ids: Operand, weight: Operand): Tensor {
   }
   const flat = t.contiguous();
   const num = w.shape[0]!;
-  const values = flat.data as Int32Array;
-  for (let k = 0; k < flat.size; k++) {
-    const id = values[k]!;
-    if (id < 0 || id >= num) {
-      throw new ValueError(`${op}: id ${id} at position ${positionOf(k, t.shape)} of ids ${formatShape(t.shape)} is out of range for ${num} embeddings; expected 0 <= id < ${num}`);
+  // work, so that a replay of a compiled step checks the ids it is given then
+  T.compute(() => {
+    const values = flat.data as Int32Array;
+    for (let k = 0; k < flat.size; k++) {
+      const id = values[flat.offset + k]!;
+      if (id < 0 || id >= num) {
+        throw new ValueError(`${op}: id ${id} at position ${positionOf(k, t.shape)} of ids ${formatShape(t.shape)} is out of range for ${num} embeddings; expected 0 <= id < ${num}`);
+      }
     }
-  }
+  });
   return flat;
 }
 

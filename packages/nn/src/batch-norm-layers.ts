@@ -2,7 +2,7 @@
 // @strata/autograd: parameters weight and bias, buffers running_mean, running_var and
 // num_batches_tracked (int32, see the modules guide), training and evaluation as PyTorch's.
 import { batchNorm, variable, Variable, type Operand } from "@strata/autograd";
-import { ShapeError, ValueError, assign, ones, zeros, type DType } from "@strata/tensor";
+import { ShapeError, ValueError, bumpVersion, compute, ones, zeros, type DType } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { checkParamOptions } from "./init.js";
 import { layerInput, shapeText } from "./layer-input.js";
@@ -11,6 +11,7 @@ import { pyValue } from "./layer-repr.js";
 import { layerEntry, type StateShape } from "./layer-type.js";
 import { checkCount, checkFlag } from "./linear.js";
 import { Module } from "./module.js";
+import { guardTraining } from "./training-guard.js";
 
 /**
  * Options of {@link BatchNorm1d} and {@link BatchNorm2d}, PyTorch's arguments in camelCase:
@@ -97,10 +98,16 @@ abstract class BatchNormNd extends Module<[Operand], Variable> {
     const variance = this.getBuffer("running_var");
     const count = this.getBuffer("num_batches_tracked");
     const training = this.training || mean === null;
-    let momentum = this.momentum ?? 0;
+    guardTraining(this);
+    let momentum: number | (() => number) = this.momentum ?? 0;
     if (this.training && count !== null) {
-      assign(count, count.add(1));
-      if (this.momentum === null) momentum = 1 / count.item();
+      // counted in the work, and the cumulative average's momentum read when the update runs, so
+      // that a replayed step advances both as an eager one does
+      compute(() => {
+        count.data[count.offset] = (count.data[count.offset] as number) + 1;
+      });
+      bumpVersion(count);
+      if (this.momentum === null) momentum = () => 1 / (count.data[count.offset] as number);
     }
     return asLayer(this, () => batchNorm(v, mean, variance, this.weight, this.bias, { training, momentum, eps: this.eps }));
   }

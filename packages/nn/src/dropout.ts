@@ -2,6 +2,7 @@
 import { mul, Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
 import { Rng, ValueError, defaultRng } from "@strata/tensor";
+import { guardTraining } from "./training-guard.js";
 import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
 import { activationJSON, activationOf } from "./activation-json.js";
 import { show, tensorOf } from "./checks.js";
@@ -46,6 +47,7 @@ export class Dropout extends Module<[Operand], Variable> {
   /** In training `x ⊙ mask / (1 - p)` with a fresh mask each call; in evaluation `x`. */
   forward(x: Operand): Variable {
     const v = x instanceof Variable ? x : new Variable(tensorOf(x));
+    guardTraining(this);
     if (!this.training || this.p === 0) return v;
     return mul(v, T.dropoutMask(v.shape, this.p, this.#rng ?? defaultRng(), v.dtype as "float32" | "float64"));
   }

@@ -3,6 +3,7 @@ import { dropout2d, flatten, Variable, type Operand } from "@strata/autograd";
 import { Rng, ValueError, defaultRng } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { asLayer } from "./layer-position.js";
+import { guardTraining } from "./training-guard.js";
 import { layerEntry } from "./layer-type.js";
 import { Module } from "./module.js";
 
@@ -76,6 +77,7 @@ export class Dropout2d extends Module<[Operand], Variable> {
   }
   /** In training `x ⊙ m / (1 − p)` with one fresh draw per channel; in evaluation `x`. */
   forward(x: Operand): Variable {
+    guardTraining(this);
     return asLayer(this, () => dropout2d(x, { p: this.p, training: this.training, rng: this.#rng ?? defaultRng() }));
   }
   /** `p=0.5`. */

@@ -1,7 +1,7 @@
 // Input checks and shared plumbing of the losses: exact shapes, finite values, labels in range,
 // one reduction rule.
 import { Variable, cast, mul, sum, type Operand } from "@strata/autograd";
-import { DTypeError, ShapeError, Tensor, ValueError, isFloatDType, type DType } from "@strata/tensor";
+import { DTypeError, ShapeError, Tensor, ValueError, compute, isFloatDType, type DType } from "@strata/tensor";
 import { tensorOf } from "./checks.js";
 import type { LossOptions, Reduction } from "./losses.js";
 
@@ -67,21 +67,27 @@ export function indexText(i: number, t: Tensor): string {
 
 /** Every element of `x` (predictions or logits) must be finite; NaN gets its own message. */
 export function checkFinite(op: string, noun: string, x: Tensor): void {
-  const at = findFirst(x, (v) => !Number.isFinite(v));
-  if (at < 0) return;
-  const v = tensorValue(x, at);
-  const what = Number.isNaN(v) ? "NaN" : `${v}`;
-  throw new ValueError(`${op}: ${noun} contain ${what} at index ${indexText(at, x)}; expected finite values`);
+  // work, so that a replay of a compiled step checks the values it is given then
+  compute(() => {
+    const at = findFirst(x, (v) => !Number.isFinite(v));
+    if (at < 0) return;
+    const v = tensorValue(x, at);
+    const what = Number.isNaN(v) ? "NaN" : `${v}`;
+    throw new ValueError(`${op}: ${noun} contain ${what} at index ${indexText(at, x)}; expected finite values`);
+  });
 }
 
 /** Every element of `x` must lie in [0, 1] (probabilities, binary or soft labels). */
 export function checkUnitInterval(op: string, noun: string, singular: string, x: Tensor, hint = ""): void {
-  if (x.dtype === "bool") return;
-  const at = findFirst(x, (v) => !(v >= 0 && v <= 1));
-  if (at < 0) return;
-  const v = tensorValue(x, at);
-  if (Number.isNaN(v)) throw new ValueError(`${op}: ${noun} contain NaN at index ${indexText(at, x)}${hint || "; expected values in [0, 1]"}`);
-  throw new ValueError(`${op}: ${singular} ${v} at index ${indexText(at, x)} is outside [0, 1]${hint}`);
+  // work, so that a replay of a compiled step checks the values it is given then
+  compute(() => {
+    if (x.dtype === "bool") return;
+    const at = findFirst(x, (v) => !(v >= 0 && v <= 1));
+    if (at < 0) return;
+    const v = tensorValue(x, at);
+    if (Number.isNaN(v)) throw new ValueError(`${op}: ${noun} contain NaN at index ${indexText(at, x)}${hint || "; expected values in [0, 1]"}`);
+    throw new ValueError(`${op}: ${singular} ${v} at index ${indexText(at, x)} is outside [0, 1]${hint}`);
+  });
 }
 
 export function tensorValue(t: Tensor, at: number): number {

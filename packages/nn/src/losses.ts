@@ -8,7 +8,7 @@ import {
   Variable, defineFunction, div, ge, logSoftmax, maximum, minimum, mul, neg, sigmoid, square, sub, where, type Operand,
 } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { DTypeError, ShapeError, Tensor, ValueError } from "@strata/tensor";
+import { DTypeError, ShapeError, Tensor, ValueError, compute } from "@strata/tensor";
 import {
   castTo, checkFinite, checkPredictions, checkSameShape, checkUnitInterval, elementwiseArgs, findFirst, isTransposed, reduce, reductionOf,
   sameShape, shapeText, tensorValue,
@@ -239,8 +239,11 @@ function softmaxLabels(op: string, logits: Tensor, labels: Operand): Operand {
         `${op}: logits are ${shapeText(logits.shape)} but int32 labels are ${shapeText(L.shape)}; expected class indices of shape ${indexShapes}${hint}`,
       );
     }
-    const at = findFirst(L, (c) => c < 0 || c >= k);
-    if (at >= 0) throw new ValueError(`${op}: label ${tensorValue(L, at)} of example ${at} is outside [0, ${k})`);
+    // work, so that a replay of a compiled step checks the labels it is given then
+    compute(() => {
+      const at = findFirst(L, (c) => c < 0 || c >= k);
+      if (at >= 0) throw new ValueError(`${op}: label ${tensorValue(L, at)} of example ${at} is outside [0, ${k})`);
+    });
     return T.oneHot(L.reshape([m]), k, { dtype: logits.dtype });
   }
   if (!sameShape(L.shape, logits.shape)) {

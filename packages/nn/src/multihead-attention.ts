@@ -9,6 +9,7 @@ import { checkParamOptions } from "./init.js";
 import { xavierUniform } from "./init-nd.js";
 import { layerInput, shapeText } from "./layer-input.js";
 import { layerLabel } from "./layer-position.js";
+import { guardTraining } from "./training-guard.js";
 import { layerEntry, type StateShape } from "./layer-type.js";
 import { Linear, checkCount, checkFlag } from "./linear.js";
 import { attentionMask, type MaskOptions } from "./attention-masks.js";
@@ -180,6 +181,7 @@ export class MultiheadAttention extends Module<[Operand, Operand, Operand, Multi
     };
     const [pq, pk, pv] = this.#projections() as [[Variable, Variable | null], [Variable, Variable | null], [Variable, Variable | null]];
     const mask = attentionMask(label, options, { n, h, l, s, batched, dtype });
+    if (this.dropout > 0) guardTraining(this);
     const attended = attentionWithWeights(heads(q, pq, l), heads(k, pk, s), heads(v, pv, s), {
       mask, scale: 1 / Math.sqrt(d), dropoutP: this.training ? this.dropout : 0, ...(this.#rng !== undefined && { rng: this.#rng }),
     });

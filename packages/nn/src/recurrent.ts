@@ -7,6 +7,7 @@ import { DTypeError, ShapeError, Tensor, rng, zeros, type DType, type Rng } from
 import { field } from "./config-fields.js";
 import { layerInput, shapeText } from "./layer-input.js";
 import { asLayer, layerLabel } from "./layer-position.js";
+import { guardTraining } from "./training-guard.js";
 import { layerEntry, type StateShape } from "./layer-type.js";
 import { checkCount, checkFlag } from "./linear.js";
 import { Module } from "./module.js";
@@ -133,6 +134,7 @@ abstract class RecurrentLayer<State, Out> extends Module<[Operand, State?], Out>
         if (state.c !== null) lastC.push(state.c);
       }
       input = dirs === 1 ? outputs[0]! : concat(outputs, { axis: 2 });
+      if (this.dropout > 0 && layer < this.numLayers - 1) guardTraining(this);
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) {
         input = dropout(input, { p: this.dropout, ...(this.#rng !== undefined && { rng: this.#rng }) });
       }

@@ -1,6 +1,6 @@
 // Gradient clipping by the total norm over all parameters (PyTorch's clip_grad_norm_).
 import { Variable } from "@strata/autograd";
-import { ValueError, mulInPlace } from "@strata/tensor";
+import { ValueError, compute, mulInPlace, refuseRecording } from "@strata/tensor";
 import { flat } from "./optimizer.js";
 
 /**
@@ -23,7 +23,9 @@ export interface ClipGradNormOptions {
  * the total norm from before. The total norm treats all gradients as one vector (the norm of the
  * per-parameter norms), computed in float64. When it exceeds `maxNorm`, every gradient is
  * multiplied in place by `maxNorm / (total + 1e-6)` (PyTorch's factor); otherwise nothing changes.
- * Parameters with a null gradient are skipped; a parameter listed twice counts once.
+ * Parameters with a null gradient are skipped; a parameter listed twice counts once. In a
+ * compiled step the norm and the scaling are one piece of work: each replay measures and clips
+ * the new gradients (the number returned is the recorded call's).
  *
  * @throws ValueError for a maxNorm that is not a finite number >= 0, a normType other than 1, 2 or
  *   Infinity, or a non-finite total norm (a NaN or infinite gradient): nothing is changed then,
@@ -55,6 +57,17 @@ export function clipGradNorm(params: Variable | Iterable<Variable>, maxNorm: num
   list.forEach((p, i) => {
     if (!(p instanceof Variable)) throw new ValueError(`clipGradNorm: parameter ${i} is not a Variable, got ${String(p)}`);
   });
+  let total = 0;
+  // One piece of work: a replay of a compiled step measures the new gradients and scales them by
+  // their own norm (the value returned is the recorded call's).
+  compute(() => {
+    total = clip(list, maxNorm, normType);
+  });
+  return total;
+}
+
+/** The total norm of the gradients of `list`, which are scaled in place when it is above maxNorm. */
+function clip(list: readonly Variable[], maxNorm: number, normType: number): number {
   const withGrad = list.filter((p) => p.grad !== null);
   let acc = 0;
   for (const p of withGrad) {
@@ -73,9 +86,14 @@ export function clipGradNorm(params: Variable | Iterable<Variable>, maxNorm: num
     const scale = maxNorm / (total + 1e-6);
     for (const p of withGrad) {
       const g = p.grad!;
-      // A broadcast gradient (stride 0) cannot be scaled in place: replace it by a scaled copy.
-      if (g.shape.some((n, ax) => n > 1 && g.strides[ax] === 0)) p.grad = g.mul(scale);
-      else mulInPlace(g, scale);
+      // A broadcast gradient (stride 0) cannot be scaled in place: replace it by a scaled copy,
+      // which a replay would not see (the next op holds the old one).
+      if (g.shape.some((n, ax) => n > 1 && g.strides[ax] === 0)) {
+        refuseRecording("clipGradNorm: a broadcast gradient (stride 0) is replaced by a scaled copy, which a replay would not hand on");
+        p.grad = g.mul(scale);
+      } else {
+        mulInPlace(g, scale);
+      }
     }
   }
   return total;

@@ -2,7 +2,7 @@
 // (layouts, version counters), and state dicts that load all-or-nothing. Subclasses bring their
 // schema and one fused update loop over flat typed arrays.
 import type { Variable } from "@strata/autograd";
-import { ValueError, assign, bumpVersion, zeros, type Tensor } from "@strata/tensor";
+import { ValueError, assign, bumpVersion, compute, zeros, type Tensor } from "@strata/tensor";
 import { checkOption, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
 import { checkParams, groupValues, groupView, readDefaults, splitGroups, type GroupRecord, type ParamGroup } from "./param-groups.js";
 import { checkStateDict, copyEntry, type OptimizerStateDict, type ParamState } from "./state-dict.js";
@@ -162,6 +162,14 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
    * (momentum switched on by a schedule) starts as PyTorch starts it.
    */
   step(): void {
+    // The whole update is one piece of work (see compute in @strata/tensor): a replay of a
+    // compiled step runs it again with the optimiser's live state, reading each parameter's
+    // gradient, the groups' options (a rate a scheduler changed) and the step counts then, and
+    // creating lazily made state on the first run only, where it stays.
+    compute(() => this.#step());
+  }
+
+  #step(): void {
     let index = 0;
     for (const group of this.#groups) {
       const layout = this.#spec.layout(group.values as OptionValues<Schema>);

@@ -1,5 +1,5 @@
 // ReduceLROnPlateau: cuts the learning rates when a watched metric stops improving.
-import { ValueError } from "@strata/tensor";
+import { ValueError, refuseRecording } from "@strata/tensor";
 import { Optimizer } from "./optimizer.js";
 import { show } from "./options.js";
 import { finite, groupsOf, need, perGroup } from "./scheduler.js";
@@ -158,11 +158,13 @@ export class ReduceLROnPlateau {
   /**
    * Ends an epoch with the value of the watched metric (a validation loss, an accuracy): counts
    * it as an improvement or a bad epoch, and cuts the rates when the bad epochs exceed `patience`.
+   * A compiled step that calls it is refused (the metric would be frozen): call it between steps.
    *
    * @throws ValueError when `metric` is not a number or is NaN (nothing is counted then), or when
    *   the optimiser's number of groups changed since the schedule was made.
    */
   step(metric: number): void {
+    refuseRecording(`${this.kind}.step(metric): the metric is a JavaScript number that a replay would not read again; call it outside the compiled step`);
     if (typeof metric !== "number" || Number.isNaN(metric)) {
       const hint = typeof metric === "number" ? "; the training may have diverged" : " (e.g. loss.item())";
       throw new ValueError(`${this.kind}: step(metric) needs the metric as a number that is not NaN${hint}, got ${show(metric)}`);

@@ -1,6 +1,6 @@
 // The base of the epoch schedules: closed forms of the epoch count and of each parameter group's
 // base learning rate, written into every group of the optimiser at each step.
-import { ValueError } from "@strata/tensor";
+import { ValueError, compute } from "@strata/tensor";
 import { Optimizer } from "./optimizer.js";
 import { show } from "./options.js";
 import type { ParamGroup } from "./param-groups.js";
@@ -218,14 +218,19 @@ export abstract class LRScheduler {
 
   /**
    * Ends an epoch: counts it and sets every group's `lr` to the schedule's value at the new epoch.
+ * Inside a compiled step, each replay steps the schedule again.
    *
    * @throws ValueError when that value is not a finite number >= 0, when the schedule has no value
    *   there (past OneCycleLR's last step), or when the optimiser's groups changed; nothing is
    *   changed then.
    */
   step(): void {
-    this.#write(this.#epoch + 1);
-    this.#epoch += 1;
+    // work of its own (see compute in @strata/tensor), so that a compiled step that steps the
+    // schedule advances it on every replay as an eager call does
+    compute(() => {
+      this.#write(this.#epoch + 1);
+      this.#epoch += 1;
+    });
   }
 
   /** The epoch count and the groups' base rates (plain numbers). */

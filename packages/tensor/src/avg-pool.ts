@@ -9,7 +9,8 @@ import { Tensor } from "./tensor.js";
 import { describe } from "./apply.js";
 import { requireFloat } from "./conv-geometry.js";
 import { adaptiveGeometry, avgPoolGeometry, type AvgPool2dOptions } from "./pool-geometry.js";
-import type { AxisWindows, PoolGeometry } from "./backends/windows.js";
+import type { AvgPoolRequest, AxisWindows, PoolGeometry } from "./backends/windows.js";
+import { compute } from "./record.js";
 
 interface Windows {
   geometry: PoolGeometry;
@@ -25,7 +26,10 @@ function checked(op: string, name: string, t: Tensor, expected: string): void {
 
 function average(op: string, x: Tensor, { geometry, rows, cols, shape }: Windows): Tensor {
   const out = allocate(x.dtype, shape, op);
-  if (out.length > 0) avgPoolKernel({ kind: "forward", geometry, rows, cols, x: x.contiguous(), out });
+  if (out.length > 0) {
+    const req: AvgPoolRequest = { kind: "forward", geometry, rows, cols, x: x.contiguous(), out };
+    compute(() => avgPoolKernel(req));
+  }
   return new Tensor(out, shape);
 }
 
@@ -34,7 +38,14 @@ function spread(op: string, gradOutput: Tensor, inputSize: Shape, { geometry, ro
     throw new ShapeError(`${op}: expected gradOutput ${formatShape(shape)}, the pooled shape of input ${formatShape(inputSize)}, got ${formatShape(gradOutput.shape)}`);
   }
   const out = allocate(gradOutput.dtype, inputSize, op);
-  if (out.length > 0 && gradOutput.size > 0) avgPoolKernel({ kind: "backward", geometry, rows, cols, x: gradOutput.contiguous(), out });
+  if (out.length > 0 && gradOutput.size > 0) {
+    const req: AvgPoolRequest = { kind: "backward", geometry, rows, cols, x: gradOutput.contiguous(), out };
+    compute(() => {
+      // the adjoint adds each window's share into the output: zero it, a replay finds the last call's sums there
+      out.fill(0);
+      avgPoolKernel(req);
+    });
+  }
   return new Tensor(out, [...inputSize]);
 }
 

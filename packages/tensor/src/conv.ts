@@ -3,6 +3,7 @@
 // torch.nn.grad.conv2d_input and conv2d_weight compute them). This file checks the operands and
 // allocates the result; the dispatcher picks the kernels (backends/*/conv.ts).
 import { allocate } from "./dtype.js";
+import { compute } from "./record.js";
 import { DTypeError, ShapeError } from "./errors.js";
 import { convKernel } from "./dispatch/dispatch.js";
 import { formatShape, type Shape } from "./shape.js";
@@ -32,11 +33,20 @@ function sizeOf(op: string, name: string, size: Shape, expected: string): number
   return [...size];
 }
 
-/** Runs one product into a fresh zero-filled tensor of `shape` (no kernel for an empty one). */
+/**
+ * Runs one product into a new tensor of `shape` as recordable work (no kernel for an empty one).
+ * The TypeScript kernels add the input and weight gradients into their output (col2im folds
+ * overlapping windows, the weight gradient sums over images), so the work zeroes it first: a
+ * replay finds the previous call's values there.
+ */
 function run(kind: ConvRequest["kind"], geometry: ConvGeometry, a: Tensor, b: Tensor, bias: Tensor | null, shape: number[], op: string): Tensor {
   const out = allocate(a.dtype, shape, op) as Float32Array | Float64Array;
   if (out.length > 0 && geometry.n * geometry.oh * geometry.ow > 0) {
-    convKernel({ kind, geometry, a: a.contiguous(), b: b.contiguous(), bias: bias?.contiguous() ?? null, out });
+    const req: ConvRequest = { kind, geometry, a: a.contiguous(), b: b.contiguous(), bias: bias?.contiguous() ?? null, out };
+    compute(() => {
+      if (kind !== "forward") out.fill(0);
+      convKernel(req);
+    });
   }
   return new Tensor(out, shape);
 }

@@ -6,6 +6,7 @@ import { DTypeError, ValueError } from "./errors.js";
 import { Rng } from "./rng.js";
 import { formatShape, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { compute } from "./record.js";
 
 /**
  * The mask of inverted dropout with probability `p`: each element is `1/(1 − p)` (kept) when its
@@ -30,9 +31,14 @@ export function dropoutMask(shape: Shape, p: number, rng: Rng, dtype: "float32" 
   }
   const out = allocate(dtype, shape, "dropoutMask") as Float32Array | Float64Array;
   const keep = 1 - p;
-  if (keep > 0) {
-    const scale = 1 / keep;
-    for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < keep ? scale : 0;
-  }
+  // the generator is read when the work runs: a replay draws the next mask, as another call would
+  compute(() => {
+    if (keep > 0) {
+      const scale = 1 / keep;
+      for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < keep ? scale : 0;
+    } else {
+      out.fill(0);
+    }
+  });
   return new Tensor(out, shape);
 }

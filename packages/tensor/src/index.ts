@@ -21,7 +21,7 @@ export * from "./linalg.js";
 export { denseForward, denseBackward, type DenseActivation, type DenseForwardOptions, type DenseBackwardOptions, type DenseGradients } from "./fused.js";
 export { denseActivations, tensorAlgebra, type DenseActivationDefinition, type GradientAlgebra } from "./activations.js";
 export { activationGradient } from "./activation-grad.js";
-export { batchNormBackward, batchNormForward, type BatchNormForward, type BatchNormGradients } from "./batch-norm.js";
+export { batchNormBackward, batchNormForward, type BatchNormForward, type BatchNormGradients, type RunningStatistics } from "./batch-norm.js";
 export { layerNormBackward, layerNormForward, type LayerNormForward, type LayerNormGradients } from "./layer-norm.js";
 export { dropoutMask } from "./dropout-mask.js";
 export { type KernelOptions, type KernelStatus, kernelOptions, kernelsReady, setKernelOptions } from "./backend.js";

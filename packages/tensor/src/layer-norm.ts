@@ -6,7 +6,7 @@ import { allocate, isFloatDType } from "./dtype.js";
 import { DTypeError, ShapeError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
-import { floatValues } from "./copy.js";
+import { compute } from "./record.js";
 
 /**
  * What {@link layerNormForward} returns: the normalised `output` (x's shape and dtype) and, per
@@ -62,13 +62,25 @@ function rows(op: string, x: Tensor, axes: number): { r: number; d: number } {
 }
 
 /** The values of a weight or bias, checked to hold `d` values; all `fill` when absent. */
-function affine(op: string, name: string, t: Tensor | null, d: number, fill: number): Float64Array {
-  const out = new Float64Array(d).fill(fill);
-  if (t === null) return out;
+/** An affine parameter checked to hold d float values, as a contiguous tensor (its values are read in the work). */
+function affine(op: string, name: string, t: Tensor | null, d: number): Tensor | null {
+  if (t === null) return null;
   if (t.size !== d) throw new ShapeError(`${op}: ${name} has shape ${formatShape(t.shape)}; expected ${d} values, one per normalised position`);
   if (!isFloatDType(t.dtype)) throw new DTypeError(`${op}: ${name} is ${t.dtype}; expected float32 or float64`);
-  out.set(t.contiguous().toTypedArray() as Float32Array | Float64Array);
+  return t.contiguous();
+}
+
+/** A contiguous tensor's values, read when called (inside the work); all `fill` when absent. */
+function valuesOf(t: Tensor | null, d: number, fill: number): Float64Array {
+  const out = new Float64Array(d);
+  if (t === null) return out.fill(fill);
+  for (let j = 0; j < d; j++) out[j] = t.data[t.offset + j] as number;
   return out;
+}
+
+/** A contiguous float tensor's values as a view, read when called. */
+function view(t: Tensor): Float32Array | Float64Array {
+  return (t.data as Float32Array | Float64Array).subarray(t.offset, t.offset + t.size);
 }
 
 /**
@@ -90,32 +102,35 @@ function affine(op: string, name: string, t: Tensor | null, d: number, fill: num
 export function layerNormForward(x: Tensor, axes: number, weight: Tensor | null, bias: Tensor | null, eps: number): LayerNormForward {
   const op = "layerNormForward";
   const { r, d } = rows(op, x, axes);
-  const gamma = weight === null ? null : affine(op, "weight", weight, d, 1);
-  const beta = bias === null ? null : affine(op, "bias", bias, d, 0);
-  const xs = floatValues(x);
+  const [w, b, xc] = [affine(op, "weight", weight, d), affine(op, "bias", bias, d), x.contiguous()];
   const mean = new Float64Array(r);
   const invStd = new Float64Array(r);
   const out = allocate(x.dtype, x.size, op) as Float32Array | Float64Array;
-  for (let i = 0; i < r; i++) {
-    const base = i * d;
-    let acc = 0;
-    for (let k = base; k < base + d; k++) acc += xs[k]!;
-    const mu = acc / d;
-    // the second pass over the centred values, exact where Σx² − d·μ² cancels
-    let sq = 0;
-    for (let k = base; k < base + d; k++) {
-      const c = xs[k]! - mu;
-      sq += c * c;
+  compute(() => {
+    const gamma = w === null ? null : valuesOf(w, d, 1);
+    const beta = b === null ? null : valuesOf(b, d, 0);
+    const xs = view(xc);
+    for (let i = 0; i < r; i++) {
+      const base = i * d;
+      let acc = 0;
+      for (let k = base; k < base + d; k++) acc += xs[k]!;
+      const mu = acc / d;
+      // the second pass over the centred values, exact where Σx² − d·μ² cancels
+      let sq = 0;
+      for (let k = base; k < base + d; k++) {
+        const c = xs[k]! - mu;
+        sq += c * c;
+      }
+      const inv = 1 / Math.sqrt(sq / d + eps);
+      mean[i] = mu;
+      invStd[i] = inv;
+      if (gamma === null && beta === null) {
+        for (let k = base; k < base + d; k++) out[k] = (xs[k]! - mu) * inv;
+      } else {
+        for (let j = 0; j < d; j++) out[base + j] = (xs[base + j]! - mu) * inv * (gamma === null ? 1 : gamma[j]!) + (beta === null ? 0 : beta[j]!);
+      }
     }
-    const inv = 1 / Math.sqrt(sq / d + eps);
-    mean[i] = mu;
-    invStd[i] = inv;
-    if (gamma === null && beta === null) {
-      for (let k = base; k < base + d; k++) out[k] = (xs[k]! - mu) * inv;
-    } else {
-      for (let j = 0; j < d; j++) out[base + j] = (xs[base + j]! - mu) * inv * (gamma === null ? 1 : gamma[j]!) + (beta === null ? 0 : beta[j]!);
-    }
-  }
+  });
   return { output: new Tensor(out, x.shape), mean: new Tensor(mean, [r]), invStd: new Tensor(invStd, [r]) };
 }
 
@@ -146,34 +161,38 @@ export function layerNormBackward(
   }
   if (grad.dtype !== x.dtype) throw new DTypeError(`${op}: grad is ${grad.dtype} but x is ${x.dtype}; expected the same float dtype`);
   if (mean.size !== r || invStd.size !== r) throw new ShapeError(`${op}: expected mean and invStd of ${r} values (one per row), got ${formatShape(mean.shape)} and ${formatShape(invStd.shape)}`);
-  const gamma = affine(op, "weight", weight, d, 1);
-  const [xs, gs, mu, inv] = [floatValues(x), floatValues(grad), floatValues(mean), floatValues(invStd)];
-  const dWeight = new Float64Array(d);
-  const dBias = new Float64Array(d);
+  const w = affine(op, "weight", weight, d);
+  const [xc, gc, mc, ic] = [x.contiguous(), grad.contiguous(), mean.contiguous(), invStd.contiguous()];
   const out = inputGrad ? (allocate(x.dtype, x.size, op) as Float32Array | Float64Array) : null;
-  for (let i = 0; i < r; i++) {
-    const base = i * d;
-    const [m0, s] = [mu[i]!, inv[i]!];
-    let sumG = 0; // Σ gγ
-    let sumGX = 0; // Σ gγ·x̂
-    for (let j = 0; j < d; j++) {
-      const gk = gs[base + j]!;
-      const xh = (xs[base + j]! - m0) * s;
-      dWeight[j] = dWeight[j]! + gk * xh;
-      dBias[j] = dBias[j]! + gk;
-      const gg = gk * gamma[j]!;
-      sumG += gg;
-      sumGX += gg * xh;
+  const weightGrad = allocate(x.dtype, d, op) as Float32Array | Float64Array;
+  const biasGrad = allocate(x.dtype, d, op) as Float32Array | Float64Array;
+  compute(() => {
+    const gamma = valuesOf(w, d, 1);
+    const [xs, gs, mu, inv] = [view(xc), view(gc), view(mc), view(ic)];
+    // the parameter gradients sum over rows: fresh zeros on every run
+    const dWeight = new Float64Array(d);
+    const dBias = new Float64Array(d);
+    for (let i = 0; i < r; i++) {
+      const base = i * d;
+      const [m0, s] = [mu[i]!, inv[i]!];
+      let sumG = 0; // Σ gγ
+      let sumGX = 0; // Σ gγ·x̂
+      for (let j = 0; j < d; j++) {
+        const gk = gs[base + j]!;
+        const xh = (xs[base + j]! - m0) * s;
+        dWeight[j] = dWeight[j]! + gk * xh;
+        dBias[j] = dBias[j]! + gk;
+        const gg = gk * gamma[j]!;
+        sumG += gg;
+        sumGX += gg * xh;
+      }
+      if (out !== null) {
+        const [shift, slope] = [sumG / d, sumGX / d];
+        for (let j = 0; j < d; j++) out[base + j] = s * (gs[base + j]! * gamma[j]! - shift - (xs[base + j]! - m0) * s * slope);
+      }
     }
-    if (out !== null) {
-      const [shift, slope] = [sumG / d, sumGX / d];
-      for (let j = 0; j < d; j++) out[base + j] = s * (gs[base + j]! * gamma[j]! - shift - (xs[base + j]! - m0) * s * slope);
-    }
-  }
-  const flat = (v: Float64Array): Tensor => {
-    const t = allocate(x.dtype, d, op) as Float32Array | Float64Array;
-    t.set(v);
-    return new Tensor(t, [d]);
-  };
-  return { input: out === null ? null : new Tensor(out, x.shape), weight: flat(dWeight), bias: flat(dBias) };
+    weightGrad.set(dWeight);
+    biasGrad.set(dBias);
+  });
+  return { input: out === null ? null : new Tensor(out, x.shape), weight: new Tensor(weightGrad, [d]), bias: new Tensor(biasGrad, [d]) };
 }

@@ -10,6 +10,7 @@ import { describe } from "./apply.js";
 import { requireFloat } from "./conv-geometry.js";
 import { maxPoolGeometry, type MaxPool2dOptions } from "./pool-geometry.js";
 import { position } from "./indices.js";
+import { compute } from "./record.js";
 
 /**
  * 2-D max pooling of x `(N, C, H, W)` that also returns where each maximum is (PyTorch's
@@ -40,25 +41,35 @@ export function maxPool2dWithIndices(x: Tensor, options: MaxPool2dOptions): { va
   const { geometry, window, shape } = maxPoolGeometry("maxPool2d", x.shape, options);
   const values = allocate(x.dtype, shape, "maxPool2d") as Float32Array | Float64Array;
   const indices = allocate("int32", shape, "maxPool2d") as Int32Array;
-  if (values.length > 0) maxPoolKernel({ geometry, window, x: x.contiguous(), values, indices });
+  if (values.length > 0) {
+    const req = { geometry, window, x: x.contiguous(), values, indices };
+    compute(() => maxPoolKernel(req));
+  }
   return { values: new Tensor(values, shape), indices: new Tensor(indices, shape) };
 }
 
-/** The number of planes and the checked index values of a gather or scatter through planes. */
-function planeIndices(op: string, indices: Tensor, lead: Shape, planeSize: number, plane: Shape): Int32Array {
+/** The indices of a gather or scatter through planes, their dtype and shape checked, contiguous. */
+function planeIndices(op: string, indices: Tensor, lead: Shape, plane: Shape): Tensor {
   if (!(indices instanceof Tensor) || indices.dtype !== "int32") {
     throw new DTypeError(`${op}: indices must be an int32 Tensor, got ${indices instanceof Tensor ? indices.dtype : describe(indices)}`);
   }
   if (indices.ndim !== lead.length + 2 || lead.some((d, i) => d !== indices.shape[i])) {
     throw new ShapeError(`${op}: expected indices (${[...lead, "h", "w"].join(",")}) for planes ${formatShape(plane)}, got ${formatShape(indices.shape)}`);
   }
+  return indices.contiguous();
+}
+
+/**
+ * The index values of `c` (contiguous), each checked to lie in its plane. Called inside the work,
+ * so that a replay checks the indices it is given then.
+ */
+function checkedIndices(op: string, c: Tensor, planeSize: number, plane: Shape): Int32Array {
   // read in place (a copy through toTypedArray took longer than the gather itself)
-  const c = indices.contiguous();
   const values = (c.data as Int32Array).subarray(c.offset, c.offset + c.size);
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     if (!(v >= 0 && v < planeSize)) {
-      throw new ValueError(`${op}: index ${v} at position ${position(k, indices.shape)} of indices ${formatShape(indices.shape)} is outside its plane ${formatShape(plane)}; expected 0 <= index < ${planeSize}`);
+      throw new ValueError(`${op}: index ${v} at position ${position(k, c.shape)} of indices ${formatShape(c.shape)} is outside its plane ${formatShape(plane)}; expected 0 <= index < ${planeSize}`);
     }
   }
   return values;
@@ -93,10 +104,14 @@ export function gatherPlanes(x: Tensor, indices: Tensor): Tensor {
   requirePlanes("gatherPlanes", "x", x);
   const lead = x.shape.slice(0, -2);
   const plane = x.shape.slice(-2);
-  const picks = planeIndices("gatherPlanes", indices, lead, shapeSize(plane), plane);
+  const picks = planeIndices("gatherPlanes", indices, lead, plane);
   const out = allocate(x.dtype, indices.shape, "gatherPlanes") as Float32Array | Float64Array;
   if (out.length > 0) {
-    planesKernel({ kind: "gather", planes: shapeSize(lead), from: x.contiguous(), fromSize: shapeSize(plane), indices: picks, to: out, toSize: shapeSize(indices.shape.slice(-2)) });
+    const [planes, from, fromSize, toSize] = [shapeSize(lead), x.contiguous(), shapeSize(plane), shapeSize(indices.shape.slice(-2))];
+    compute(() => {
+      const checked = checkedIndices("gatherPlanes", picks, fromSize, plane);
+      planesKernel({ kind: "gather", planes, from, fromSize, indices: checked, to: out, toSize });
+    });
   }
   return new Tensor(out, indices.shape);
 }
@@ -131,11 +146,17 @@ export function scatterAddPlanes(updates: Tensor, indices: Tensor, planeShape: S
   if (indices instanceof Tensor && (indices.ndim !== updates.ndim || indices.shape.some((d, i) => d !== updates.shape[i]))) {
     throw new ShapeError(`scatterAddPlanes: indices ${formatShape(indices.shape)} must have the shape of updates ${formatShape(updates.shape)}`);
   }
-  const picks = planeIndices("scatterAddPlanes", indices, lead, shapeSize(planeShape), planeShape);
+  const picks = planeIndices("scatterAddPlanes", indices, lead, planeShape);
   const shape = [...lead, ...planeShape];
   const out = allocate(updates.dtype, shape, "scatterAddPlanes") as Float32Array | Float64Array;
-  if (out.length > 0 && updates.size > 0) {
-    planesKernel({ kind: "scatterAdd", planes: shapeSize(lead), from: updates.contiguous(), fromSize: shapeSize(updates.shape.slice(-2)), indices: picks, to: out, toSize: shapeSize(planeShape) });
-  }
+  const [planes, from, fromSize, toSize] = [shapeSize(lead), updates.contiguous(), shapeSize(updates.shape.slice(-2)), shapeSize(planeShape)];
+  // the indices are checked even when nothing is added, as an eager call checks them
+  compute(() => {
+    const checked = checkedIndices("scatterAddPlanes", picks, toSize, planeShape);
+    if (out.length === 0 || from.size === 0) return;
+    // the kernels add into their output: zero it, a replay finds the previous call's sums there
+    out.fill(0);
+    planesKernel({ kind: "scatterAdd", planes, from, fromSize, indices: checked, to: out, toSize });
+  });
   return new Tensor(out, shape);
 }

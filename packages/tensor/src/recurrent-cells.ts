@@ -2,14 +2,15 @@
 // loop over the batch each way: the gate nonlinearities, the state update and, backward, the
 // closed-form derivatives. Composed from elementwise ops the same step takes a dozen passes and
 // as many allocations per time step; here it is one pass and two or three outputs.
-import { allocate, isFloatDType, type DataArray } from "./dtype.js";
+import { allocate, isFloatDType } from "./dtype.js";
 import { DTypeError, ShapeError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { compute } from "./record.js";
 
-/** A 2-D tensor's values as rows: row r, column j is `data[offset + r·rowStride + j]`. */
+/** A 2-D tensor's values as rows: row r, column j is `t.data[offset + r·rowStride + j]` (data read in the work). */
 interface Rows {
-  data: DataArray;
+  t: Tensor;
   offset: number;
   rowStride: number;
 }
@@ -21,7 +22,7 @@ function rowsOf(op: string, name: string, t: Tensor, n: number, width: number, d
   }
   if (t.dtype !== dtype) throw new DTypeError(`${op}: ${name} is ${t.dtype}; expected ${dtype}, as the gates`);
   const v = t.strides[1] === 1 || width <= 1 ? t : t.contiguous();
-  return { data: v.data, offset: v.offset, rowStride: n <= 1 ? width : v.strides[0]! };
+  return { t: v, offset: v.offset, rowStride: n <= 1 ? width : v.strides[0]! };
 }
 
 /** The batch size and hidden size of gates (N, k·H), checked. */
@@ -77,25 +78,28 @@ export function lstmCellForward(gates: Tensor, c: Tensor): LstmCellForward {
   const cs = rowsOf(op, "c", c, n, H, gates.dtype);
   const state = allocate(gates.dtype, n * 2 * H, op);
   const act = allocate(gates.dtype, n * 4 * H, op);
-  for (let r = 0; r < n; r++) {
-    const ga = a.offset + r * a.rowStride;
-    const gc = cs.offset + r * cs.rowStride;
-    const out = r * 4 * H;
-    const so = r * 2 * H;
-    for (let j = 0; j < H; j++) {
-      const i = sigmoid(a.data[ga + j]!);
-      const f = sigmoid(a.data[ga + H + j]!);
-      const g = Math.tanh(a.data[ga + 2 * H + j]!);
-      const o = sigmoid(a.data[ga + 3 * H + j]!);
-      const cNew = f * cs.data[gc + j]! + i * g;
-      act[out + j] = i;
-      act[out + H + j] = f;
-      act[out + 2 * H + j] = g;
-      act[out + 3 * H + j] = o;
-      state[so + H + j] = cNew;
-      state[so + j] = o * Math.tanh(state[so + H + j]!);
+  compute(() => {
+    const [ad, csd] = [a.t.data, cs.t.data];
+    for (let r = 0; r < n; r++) {
+      const ga = a.offset + r * a.rowStride;
+      const gc = cs.offset + r * cs.rowStride;
+      const out = r * 4 * H;
+      const so = r * 2 * H;
+      for (let j = 0; j < H; j++) {
+        const i = sigmoid(ad[ga + j]!);
+        const f = sigmoid(ad[ga + H + j]!);
+        const g = Math.tanh(ad[ga + 2 * H + j]!);
+        const o = sigmoid(ad[ga + 3 * H + j]!);
+        const cNew = f * csd[gc + j]! + i * g;
+        act[out + j] = i;
+        act[out + H + j] = f;
+        act[out + 2 * H + j] = g;
+        act[out + 3 * H + j] = o;
+        state[so + H + j] = cNew;
+        state[so + j] = o * Math.tanh(state[so + H + j]!);
+      }
     }
-  }
+  });
   return { state: new Tensor(state, [n, 2 * H]), activations: new Tensor(act, [n, 4 * H]) };
 }
 
@@ -147,27 +151,30 @@ export function lstmCellBackward(grad: Tensor, activations: Tensor, c: Tensor, s
   const ss = rowsOf(op, "state", state, n, 2 * H, dt);
   const dGates = allocate(dt, n * 4 * H, op);
   const dc = allocate(dt, n * H, op);
-  for (let r = 0; r < n; r++) {
-    const g0 = gs.offset + r * gs.rowStride;
-    const a0 = as.offset + r * as.rowStride;
-    const c0 = cs.offset + r * cs.rowStride;
-    const s0 = ss.offset + r * ss.rowStride;
-    const out = r * 4 * H;
-    for (let j = 0; j < H; j++) {
-      const i = as.data[a0 + j]!;
-      const f = as.data[a0 + H + j]!;
-      const g = as.data[a0 + 2 * H + j]!;
-      const o = as.data[a0 + 3 * H + j]!;
-      const tc = Math.tanh(ss.data[s0 + H + j]!);
-      const gh = gs.data[g0 + j]!;
-      const dcNew = gs.data[g0 + H + j]! + gh * o * (1 - tc * tc);
-      dGates[out + j] = dcNew * g * i * (1 - i);
-      dGates[out + H + j] = dcNew * cs.data[c0 + j]! * f * (1 - f);
-      dGates[out + 2 * H + j] = dcNew * i * (1 - g * g);
-      dGates[out + 3 * H + j] = gh * tc * o * (1 - o);
-      dc[r * H + j] = dcNew * f;
+  compute(() => {
+    const [gsd, asd, csd, ssd] = [gs.t.data, as.t.data, cs.t.data, ss.t.data];
+    for (let r = 0; r < n; r++) {
+      const g0 = gs.offset + r * gs.rowStride;
+      const a0 = as.offset + r * as.rowStride;
+      const c0 = cs.offset + r * cs.rowStride;
+      const s0 = ss.offset + r * ss.rowStride;
+      const out = r * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const i = asd[a0 + j]!;
+        const f = asd[a0 + H + j]!;
+        const g = asd[a0 + 2 * H + j]!;
+        const o = asd[a0 + 3 * H + j]!;
+        const tc = Math.tanh(ssd[s0 + H + j]!);
+        const gh = gsd[g0 + j]!;
+        const dcNew = gsd[g0 + H + j]! + gh * o * (1 - tc * tc);
+        dGates[out + j] = dcNew * g * i * (1 - i);
+        dGates[out + H + j] = dcNew * csd[c0 + j]! * f * (1 - f);
+        dGates[out + 2 * H + j] = dcNew * i * (1 - g * g);
+        dGates[out + 3 * H + j] = gh * tc * o * (1 - o);
+        dc[r * H + j] = dcNew * f;
+      }
     }
-  }
+  });
   return { gates: new Tensor(dGates, [n, 4 * H]), c: new Tensor(dc, [n, H]) };
 }
 
@@ -214,23 +221,26 @@ export function gruCellForward(gi: Tensor, gh: Tensor, h: Tensor): GruCellForwar
   const ps = rowsOf(op, "h", h, n, H, dt);
   const out = allocate(dt, n * H, op);
   const saved = allocate(dt, n * 4 * H, op);
-  for (let row = 0; row < n; row++) {
-    const i0 = is.offset + row * is.rowStride;
-    const h0 = hs.offset + row * hs.rowStride;
-    const p0 = ps.offset + row * ps.rowStride;
-    const s0 = row * 4 * H;
-    for (let j = 0; j < H; j++) {
-      const r = sigmoid(is.data[i0 + j]! + hs.data[h0 + j]!);
-      const z = sigmoid(is.data[i0 + H + j]! + hs.data[h0 + H + j]!);
-      const hn = hs.data[h0 + 2 * H + j]!;
-      const nv = Math.tanh(is.data[i0 + 2 * H + j]! + r * hn);
-      out[row * H + j] = (1 - z) * nv + z * ps.data[p0 + j]!;
-      saved[s0 + j] = r;
-      saved[s0 + H + j] = z;
-      saved[s0 + 2 * H + j] = nv;
-      saved[s0 + 3 * H + j] = hn;
+  compute(() => {
+    const [isd, hsd, psd] = [is.t.data, hs.t.data, ps.t.data];
+    for (let row = 0; row < n; row++) {
+      const i0 = is.offset + row * is.rowStride;
+      const h0 = hs.offset + row * hs.rowStride;
+      const p0 = ps.offset + row * ps.rowStride;
+      const s0 = row * 4 * H;
+      for (let j = 0; j < H; j++) {
+        const r = sigmoid(isd[i0 + j]! + hsd[h0 + j]!);
+        const z = sigmoid(isd[i0 + H + j]! + hsd[h0 + H + j]!);
+        const hn = hsd[h0 + 2 * H + j]!;
+        const nv = Math.tanh(isd[i0 + 2 * H + j]! + r * hn);
+        out[row * H + j] = (1 - z) * nv + z * psd[p0 + j]!;
+        saved[s0 + j] = r;
+        saved[s0 + H + j] = z;
+        saved[s0 + 2 * H + j] = nv;
+        saved[s0 + 3 * H + j] = hn;
+      }
     }
-  }
+  });
   return { h: new Tensor(out, [n, H]), saved: new Tensor(saved, [n, 4 * H]) };
 }
 
@@ -282,28 +292,31 @@ export function gruCellBackward(grad: Tensor, saved: Tensor, h: Tensor): GruCell
   const dgi = allocate(dt, n * 3 * H, op);
   const dgh = allocate(dt, n * 3 * H, op);
   const dh = allocate(dt, n * H, op);
-  for (let row = 0; row < n; row++) {
-    const g0 = gs.offset + row * gs.rowStride;
-    const s0 = ss.offset + row * ss.rowStride;
-    const p0 = ps.offset + row * ps.rowStride;
-    const o0 = row * 3 * H;
-    for (let j = 0; j < H; j++) {
-      const r = ss.data[s0 + j]!;
-      const z = ss.data[s0 + H + j]!;
-      const nv = ss.data[s0 + 2 * H + j]!;
-      const hn = ss.data[s0 + 3 * H + j]!;
-      const g = gs.data[g0 + j]!;
-      const daN = g * (1 - z) * (1 - nv * nv);
-      const daZ = g * (ps.data[p0 + j]! - nv) * z * (1 - z);
-      const daR = daN * hn * r * (1 - r);
-      dgi[o0 + j] = daR;
-      dgi[o0 + H + j] = daZ;
-      dgi[o0 + 2 * H + j] = daN;
-      dgh[o0 + j] = daR;
-      dgh[o0 + H + j] = daZ;
-      dgh[o0 + 2 * H + j] = daN * r;
-      dh[row * H + j] = g * z;
+  compute(() => {
+    const [gsd, ssd, psd] = [gs.t.data, ss.t.data, ps.t.data];
+    for (let row = 0; row < n; row++) {
+      const g0 = gs.offset + row * gs.rowStride;
+      const s0 = ss.offset + row * ss.rowStride;
+      const p0 = ps.offset + row * ps.rowStride;
+      const o0 = row * 3 * H;
+      for (let j = 0; j < H; j++) {
+        const r = ssd[s0 + j]!;
+        const z = ssd[s0 + H + j]!;
+        const nv = ssd[s0 + 2 * H + j]!;
+        const hn = ssd[s0 + 3 * H + j]!;
+        const g = gsd[g0 + j]!;
+        const daN = g * (1 - z) * (1 - nv * nv);
+        const daZ = g * (psd[p0 + j]! - nv) * z * (1 - z);
+        const daR = daN * hn * r * (1 - r);
+        dgi[o0 + j] = daR;
+        dgi[o0 + H + j] = daZ;
+        dgi[o0 + 2 * H + j] = daN;
+        dgh[o0 + j] = daR;
+        dgh[o0 + H + j] = daZ;
+        dgh[o0 + 2 * H + j] = daN * r;
+        dh[row * H + j] = g * z;
+      }
     }
-  }
+  });
   return { gi: new Tensor(dgi, [n, 3 * H]), gh: new Tensor(dgh, [n, 3 * H]), h: new Tensor(dh, [n, H]) };
 }
