@@ -101,11 +101,12 @@ function perClass(w: Tensor, x: Variable): Tensor {
 }
 
 /** Sums `(N, …)` per-target losses down to the reduction; `divisor` is the mean's. */
-function reduce(perTarget: Variable, reduction: Reduction, divisor: number): Variable {
+function reduce(perTarget: Variable, reduction: Reduction, divisor: number | Tensor): Variable {
   if (reduction === "none") return perTarget;
   const total = sum(perTarget);
+  if (reduction === "sum") return total;
   // a divisor of 0 (every target ignored) gives 0·∞ = NaN, as PyTorch's 0/0
-  return reduction === "sum" ? total : mul(total, 1 / divisor);
+  return mul(total, typeof divisor === "number" ? 1 / divisor : divisor);
 }
 
 interface ClassTargets {
@@ -113,11 +114,15 @@ interface ClassTargets {
   readonly pick: Tensor;
   /** 1 for the targets not ignored, 0 for the others: the target's shape. */
   readonly kept: Tensor;
-  /** The total weight of the targets not ignored: the divisor of the mean. */
-  readonly weightSum: number;
+  /** 1 / the total weight of the targets not ignored (the mean's factor), one element. */
+  readonly scale: Tensor;
 }
 
-/** Checks int32 class targets `(N, d1, …)` against x `(N, K, d1, …)` and builds their coefficients. */
+/**
+ * Checks int32 class targets `(N, d1, …)` against x `(N, K, d1, …)` and builds their coefficients.
+ * The coefficients and the range check depend on the targets' values, so they are one piece of
+ * work (see compute in @strata/tensor): a compiled step's replay builds them from the new targets.
+ */
 function classTargets(op: string, x: Variable, target: Tensor, shown: { input: readonly number[]; target: readonly number[] }, w: Tensor | null, ignoreIndex: number): ClassTargets {
   const [n, k] = x.shape as [number, number];
   const expected = [n, ...x.shape.slice(2)];
@@ -130,29 +135,36 @@ function classTargets(op: string, x: Variable, target: Tensor, shown: { input: r
     const want = shown.input.length === 1 ? "()" : formatShape(expected);
     throw new ShapeError(`${op}: input ${formatShape(shown.input)} needs class indices of shape ${want} or probabilities of shape ${formatShape(shown.input)}, got target ${formatShape(shown.target)}`);
   }
-  const t = target.toTypedArray() as Int32Array;
-  const weights = w ? (w.toTypedArray() as ArrayLike<number>) : null;
-  const inner = t.length / Math.max(n, 1); // positions per example: d1·d2·…
   const pick = T.zeros(x.shape, { dtype: x.dtype });
   const kept = T.zeros(target.shape, { dtype: x.dtype });
-  const p = pick.data as Float32Array | Float64Array;
-  const m = kept.data as Float32Array | Float64Array;
-  let weightSum = 0;
-  for (let i = 0; i < t.length; i++) {
-    const c = t[i]!;
-    if (c === ignoreIndex) continue;
-    if (c < 0 || c >= k) {
-      const where = shown.target.length === 0 ? "target" : `target${position(i, shown.target)}`;
-      throw new ValueError(`${op}: ${where} = ${c} is out of range for input ${formatShape(shown.input)} with ${k} classes; expected 0 <= target < ${k}, or ignoreIndex (${ignoreIndex})`);
+  const scale = T.zeros([], { dtype: x.dtype });
+  T.compute(() => {
+    // reads inside work are no value reads in JavaScript (they are made again on every replay)
+    const t = target.toTypedArray() as Int32Array;
+    const weights = w ? (w.toTypedArray() as ArrayLike<number>) : null;
+    const inner = t.length / Math.max(n, 1); // positions per example: d1·d2·…
+    const p = pick.data as Float32Array | Float64Array;
+    const m = kept.data as Float32Array | Float64Array;
+    p.fill(0);
+    m.fill(0);
+    let weightSum = 0;
+    for (let i = 0; i < t.length; i++) {
+      const c = t[i]!;
+      if (c === ignoreIndex) continue;
+      if (c < 0 || c >= k) {
+        const where = shown.target.length === 0 ? "target" : `target${position(i, shown.target)}`;
+        throw new ValueError(`${op}: ${where} = ${c} is out of range for input ${formatShape(shown.input)} with ${k} classes; expected 0 <= target < ${k}, or ignoreIndex (${ignoreIndex})`);
+      }
+      const wc = weights ? weights[c]! : 1;
+      const s = i % inner;
+      // negated here rather than after the sum, so that an ignored target's loss is +0, not −0
+      p[(i - s) * k + c * inner + s] = -wc;
+      m[i] = 1;
+      weightSum += wc;
     }
-    const wc = weights ? weights[c]! : 1;
-    const s = i % inner;
-    // negated here rather than after the sum, so that an ignored target's loss is +0, not −0
-    p[(i - s) * k + c * inner + s] = -wc;
-    m[i] = 1;
-    weightSum += wc;
-  }
-  return { pick, kept, weightSum };
+    scale.data[scale.offset] = 1 / weightSum;
+  });
+  return { pick, kept, scale };
 }
 
 /** Σ_c pick·logp over the class axis: w[target]·(−log p[target]) per target. */
@@ -164,14 +176,14 @@ function picked(logp: Variable, pick: Tensor): Variable {
 function classLoss(op: string, logp: Variable, target: Tensor, shown: { input: readonly number[]; target: readonly number[] }, options: CrossEntropyOptions, eps: number): Variable {
   const reduction = reductionOf(op, options.reduction);
   const w = weightOf(op, options.weight, logp);
-  const { pick, kept, weightSum } = classTargets(op, logp, target, shown, w, ignoreIndexOf(op, options.ignoreIndex));
+  const { pick, kept, scale } = classTargets(op, logp, target, shown, w, ignoreIndexOf(op, options.ignoreIndex));
   const nll = picked(logp, pick);
-  if (eps === 0) return reduce(nll, reduction, weightSum);
+  if (eps === 0) return reduce(nll, reduction, scale);
   // PyTorch's smoothing term: −Σ_c w[c]·logp[c] per target (0 where ignored); the mean divides
   // by the same total weight of the targets not ignored.
   const k = logp.shape[1]!;
   const smooth = mul(neg(sum(w ? mul(logp, perClass(w, logp)) : logp, { axis: 1 })), kept);
-  return reduce(add(mul(nll, 1 - eps), mul(smooth, eps / k)), reduction, weightSum);
+  return reduce(add(mul(nll, 1 - eps), mul(smooth, eps / k)), reduction, scale);
 }
 
 /** The target as a variable, or the reason it is not a tensor or variable. */

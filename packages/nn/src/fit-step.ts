@@ -1,8 +1,10 @@
 // fit's step on one mini-batch, compiled by default: recorded on the first batch of each shape and
 // replayed on the others (see compile in @strata/autograd), or run eagerly.
-import { compile, type CompileStatus, type Variable } from "@strata/autograd";
-import { compute, ValueError, type Tensor } from "@strata/tensor";
+import { compile, crossEntropy, nllLoss, type CompileStatus, type Variable } from "@strata/autograd";
+import { compute, makeResident, ValueError, type Tensor } from "@strata/tensor";
 import type { FitOptimizer } from "./fit-types.js";
+import { isBuiltInModel } from "./layer-registry.js";
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, mse, softmaxCrossEntropy } from "./losses.js";
 import type { Module } from "./module.js";
 
 /** Where fit is, for the message of a loss that is not finite; read when the check runs. */
@@ -23,18 +25,27 @@ export interface TrainStep {
   status: CompileStatus | null;
 }
 
+// Losses whose code is ours and replays: with "auto", fit compiles only these (a loss of your own
+// may keep JavaScript state, or have side effects, that a replay would skip).
+const BUILT_IN_LOSSES = new Set<unknown>([binaryCrossEntropy, binaryCrossEntropyWithLogits, softmaxCrossEntropy, mse, crossEntropy, nllLoss]);
+
+/** Whether fit's `compile` option asks to compile this model, loss and optimiser. */
+function wantsCompile(option: boolean | "auto", model: Module, loss: unknown, optimizer: FitOptimizer): boolean {
+  if (option === false || optimizer.compilable !== true) return false;
+  return option === true || (BUILT_IN_LOSSES.has(loss) && isBuiltInModel(model));
+}
+
 /**
- * `zeroGrad; l = loss(forward(bx), by); check l; l.backward(); step`, compiled unless `compiled`
- * is false or the optimiser does not declare `compilable` (its step() could keep JavaScript state
- * that a replay would not advance). A refused recording makes the step eager, silently: the
- * reason is in `status.eager`.
+ * `zeroGrad; l = loss(forward(bx), by); check l; l.backward(); step`, compiled when `option` and
+ * the parts allow it (see {@link FitOptions.compile}). A refused recording makes the step eager,
+ * silently: the reason is in `status.eager`.
  */
 export function trainStep(
   model: Module,
   loss: (output: Variable, target: Tensor) => Variable,
   optimizer: FitOptimizer,
   position: StepPosition,
-  compiled: boolean,
+  option: boolean | "auto",
 ): TrainStep {
   const step = (bx: Tensor, by: Tensor): [Variable, Variable] => {
     optimizer.zeroGrad();
@@ -46,7 +57,11 @@ export function trainStep(
     return [l, out];
   };
   const finish = ([l, out]: [Variable, Variable]): StepResult => ({ loss: l.data.data[l.data.offset] as number, out: out.data });
-  if (!compiled || optimizer.compilable !== true) return { run: (bx, by) => finish(step(bx, by)), status: null };
+  if (!wantsCompile(option, model, loss, optimizer)) return { run: (bx, by) => finish(step(bx, by)), status: null };
+  // the step's own buffers are allocated in the kernels' memory while it records; the parameters
+  // and buffers it reads and updates are moved there once, so its kernels copy nothing
+  for (const p of model.parameters()) makeResident(p.data);
+  for (const b of model.buffers()) makeResident(b);
   const fast = compile(step, { onRefusal: "silent" });
   return { run: (bx, by) => finish(fast(bx, by)), status: fast.status };
 }

@@ -244,15 +244,21 @@ export interface FitOptions {
   /** Called after every mini-batch with where training is, in every runtime and whatever `verbose` says. */
   onProgress?: (progress: FitProgress) => void;
   /**
-   * Compile the training step (default true): the first mini-batch of each shape runs it and
-   * records its kernel work, the others replay that work (`compile` in `@strata/autograd`) — the
-   * same numbers, without rebuilding the graph or allocating. It applies only with an optimiser
-   * that declares `compilable: true` (`@strata/optim`'s do). A step that cannot be replayed
-   * (a loss or forward that reads values with `item()`, forward hooks, …) runs eagerly instead,
-   * silently; `history.compile` says what happened. Use `false` when the model's forward keeps
-   * JavaScript state of its own (a counter, a cache) that must change on every call.
+   * Compile the training step: the first mini-batch of each shape runs it and records its kernel
+   * work, the others replay that work (`compile` in `@strata/autograd`): the same numbers,
+   * without rebuilding the graph or allocating. A replay runs kernels, not JavaScript, so code
+   * of yours in the step (a loss that logs, a forward that counts its calls) would run once.
+   * - `"auto"` (default): compile when the model is made of built-in layers only (Sequential,
+   *   Linear, Conv2d, … exactly, not subclasses), the loss is a built-in one
+   *   (`binaryCrossEntropy`, `softmaxCrossEntropy`, `mse`, `crossEntropy`, `nllLoss`, …) and the
+   *   optimiser declares `compilable: true` (`@strata/optim`'s do); otherwise run eagerly.
+   * - `true`: compile whatever the model and loss are (their code must do all its work through
+   *   Strata's ops and keep no JavaScript state that changes from call to call).
+   * - `false`: run every step eagerly.
+   * A step that cannot be replayed (a value read with `item()`, forward hooks, …) runs eagerly,
+   * silently; `history.compile` says what happened.
    */
-  compile?: boolean;
+  compile?: boolean | "auto";
 }
 
 /**

@@ -95,7 +95,7 @@ export function fit(model: Module, options: FitOptions): History {
     throw new ValueError(`fit: model must be a Module with forward(), got ${show(model)}`);
   }
   if (options === null || typeof options !== "object") throw new ValueError(`fit: options must be an object { x, y, loss, optimizer, epochs, batchSize }, got ${show(options)}`);
-  const { x, y, loss, optimizer, epochs, batchSize, shuffle = true, rng, validation, metrics = [], callbacks = [], verbose = "auto", output, onProgress, compile: compiled = true } = options;
+  const { x, y, loss, optimizer, epochs, batchSize, shuffle = true, rng, validation, metrics = [], callbacks = [], verbose = "auto", output, onProgress, compile: compiled = "auto" } = options;
   checkCount("epochs", epochs);
   checkCount("batchSize", batchSize);
   const layout = layoutOf("fit", options.layout);
@@ -116,7 +116,7 @@ export function fit(model: Module, options: FitOptions): History {
   if (output !== undefined && output !== null && verbose !== false && (typeof output !== "object" || typeof output.write !== "function")) {
     throw new ValueError(`fit: output must be a writable stream (anything with write(text)), got ${show(output)}`);
   }
-  if (compiled !== true && compiled !== false) throw new ValueError(`fit: compile must be true or false, got ${show(compiled)}`);
+  if (compiled !== true && compiled !== false && compiled !== "auto") throw new ValueError(`fit: compile must be true, false or "auto", got ${show(compiled)}`);
   if (onProgress !== undefined && typeof onProgress !== "function") throw new ValueError(`fit: onProgress must be a function (progress) => void, got ${show(onProgress)}`);
 
   const withAccuracy = metrics.includes("accuracy");

@@ -28,6 +28,15 @@ export function layerOfModule(module: Module): LayerEntry | undefined {
   return byClass.get(module.constructor as abstract new (...args: never[]) => Module);
 }
 
+/**
+ * Whether `module` and every module under it are instances of built-in layer classes (exactly,
+ * not subclasses): code this package wrote and tested, e.g. for replay in a compiled step. @internal
+ */
+export function isBuiltInModel(module: Module): boolean {
+  ready();
+  return module.modules().every((m) => builtInTypes.has(layerOfModule(m)?.layer.type ?? ""));
+}
+
 /** The layer type a checkpoint names, or undefined. @internal */
 export function layerOfType(type: string): LayerEntry | undefined {
   ready();

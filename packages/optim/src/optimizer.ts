@@ -68,6 +68,11 @@ export function buffer(state: ParamState, name: string): FloatArray {
 export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   /** The class name, used in messages and state dicts: `"SGD"`, `"Adam"`, … */
   readonly kind: string;
+  /**
+   * Always true: `step()` is one piece of kernel work that reads its state when it runs, so a
+   * compiled training step (`compile` in `@strata/autograd`, `fit` by default) may replay it.
+   */
+  readonly compilable = true;
   /** One entry per parameter (all groups, in order): empty until its first update. @internal */
   protected state: ParamState[] = [];
   readonly #spec: OptimizerSpec<Schema>;
