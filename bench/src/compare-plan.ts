@@ -2,7 +2,7 @@
 // Strata's side of each row is a list of variants (compare-rows.ts): to add a column such as a
 // compiled training step, add `{ id, build }` to the rows it applies to and a label in
 // VARIANT_LABELS.
-import { convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mnistEpochWorkload, mulAddWorkload, productWorkload, reluWorkload, transposedProductWorkload, type Built } from "./compare-workloads.js";
+import { convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mnistEpochWorkload, mulAddWorkload, productWorkload, reluWorkload, transposedProductWorkload, type Built, type StepMode } from "./compare-workloads.js";
 import { checkedRow, elementwiseRows, peerCell, type RowPlan, type Variant } from "./compare-rows.js";
 import { cellOf, measure, measureOutOfProcess, type Cell } from "./compare-measure.js";
 import { seqRowPlans } from "./compare-seq.js";
@@ -23,8 +23,13 @@ export const MNIST_EXAMPLES = quick ? 6_000 : 60_000;
 const PRODUCT_TOLERANCE = 1e-3;
 const LOSS_TOLERANCE = 1e-4;
 
+/** The id of the compiled-step variant of the training rows. */
+const COMPILED = "strata-compiled";
+
 /** What each Strata variant is, for the footnote; "strata" is the reference every row has. */
-export const VARIANT_LABELS: Record<string, string> = {};
+export const VARIANT_LABELS: Record<string, string> = {
+  [COMPILED]: "Strata, the same step through compile (@strata/autograd): recorded on its first call, replayed after; fit's default",
+};
 
 const gflops = (ms: number): number => (2 * N ** 3) / (ms * 1e6);
 const stepsPerS = (ms: number): number => 1000 / ms;
@@ -42,9 +47,11 @@ function productRow(key: string, title: string, built: Built<Tensor, ProductSpec
   });
 }
 
-function networkRow(key: string, title: string, built: Built<number, NetworkSpec>): RowPlan {
+function networkRow(key: string, title: string, workload: (mode: StepMode) => Built<number, NetworkSpec>): RowPlan {
+  const built = workload("eager");
   return checkedRow<number>({
-    key, title, unit: "steps/s", rate: stepsPerS, variants: eager(built), values: (loss) => [loss], step: true, tolerance: LOSS_TOLERANCE,
+    key, title, unit: "steps/s", rate: stepsPerS, values: (loss) => [loss], step: true, tolerance: LOSS_TOLERANCE,
+    variants: [...eager(built), { id: COMPILED, build: () => workload("compiled").strata }],
     peer: peerCell({ kind: "trainingStep", spec: built.spec }, (p) => p.trainingStep(built.spec), stepsPerS),
   });
 }
@@ -53,7 +60,8 @@ function lenetRow(): RowPlan {
   const spec = convNetSpec(LENET_BATCH, 21);
   return checkedRow<number>({
     key: "lenet", title: `LeNet-like conv net, batch ${LENET_BATCH}, SGD step`, unit: "steps/s", rate: stepsPerS,
-    variants: [{ id: "strata", build: () => lenetWorkload(spec) }], values: (loss) => [loss], step: true, tolerance: LOSS_TOLERANCE,
+    variants: [{ id: "strata", build: () => lenetWorkload(spec) }, { id: COMPILED, build: () => lenetWorkload(spec, "compiled") }],
+    values: (loss) => [loss], step: true, tolerance: LOSS_TOLERANCE,
     peer: (p, ref) => {
       // PyTorch times this step in its own process, as it does the other rows
       if (p.timedConvStep) {
@@ -116,8 +124,8 @@ export function plans(hows: string[], seqNotes: string[]): RowPlan[] {
   return [
     productRow("matmul", `matmul ${N}x${N} · ${N}x${N}`, productWorkload(N, N, N, 11)),
     productRow("matmulAT", `Aᵀ·B ${N} (A stored ${N}x${N} row-major)`, transposedProductWorkload(N, N, N, 12)),
-    networkRow("mlp", `MLP ${MLP_DIMS.join("-")}, batch ${MLP_BATCH}, SGD step`, mlpWorkload(MLP_DIMS, MLP_BATCH, 13)),
-    networkRow("course", `course net [${COURSE_DIMS.join(",")}], m=${COURSE_M}, SGD step`, courseWorkload(COURSE_DIMS, COURSE_M, 14)),
+    networkRow("mlp", `MLP ${MLP_DIMS.join("-")}, batch ${MLP_BATCH}, SGD step`, (mode) => mlpWorkload(MLP_DIMS, MLP_BATCH, 13, mode)),
+    networkRow("course", `course net [${COURSE_DIMS.join(",")}], m=${COURSE_M}, SGD step`, (mode) => courseWorkload(COURSE_DIMS, COURSE_M, 14, mode)),
     lenetRow(),
     ...elementwisePairs(hows),
     mnistRow(),

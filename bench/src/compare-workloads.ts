@@ -2,7 +2,7 @@
 // rng(seed), builds Strata's side of the workload, and hands the same numbers (and, for networks,
 // Strata's initial weights) to the peers as plain Float32Arrays. Sizes are parameters so that the
 // correctness test can build the same workloads small.
-import { crossEntropy, type Variable } from "@strata/autograd";
+import { compile, crossEntropy, type Variable } from "@strata/autograd";
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
 import { matmul, rand, randint, randn, relu, rng, tensor, type Tensor } from "@strata/tensor";
@@ -48,21 +48,27 @@ function initialParameters(parameters: { data: Tensor }[]): { weights: Float32Ar
   return { weights: values.filter((_, i) => i % 2 === 0), biases: values.filter((_, i) => i % 2 === 1) };
 }
 
+/** How Strata runs a training step: op by op ("eager"), or recorded once and replayed ("compiled", `compile`). */
+export type StepMode = "eager" | "compiled";
+
 /** One SGD step of `model` on the loss `lossOf(output)`; returns the loss before the step. */
-function sgdStep(model: Module & { forward(x: Tensor): Variable }, lr: number, X: Tensor, lossOf: (output: Variable) => Variable): () => number {
+function sgdStep(model: Module & { forward(x: Tensor): Variable }, lr: number, X: Tensor, lossOf: (output: Variable) => Variable, mode: StepMode): () => number {
   const opt = new SGD(model.parameters(), { lr });
-  return () => {
+  const step = (x: Tensor): Variable => {
     opt.zeroGrad();
-    const loss = lossOf(model.forward(X));
+    const loss = lossOf(model.forward(x));
     loss.backward();
     opt.step();
-    return loss.item();
+    return loss;
   };
+  if (mode === "eager") return () => step(X).item();
+  const compiled = compile(step, { onRefusal: "error" });
+  return () => compiled(X).item();
 }
 
 /** One SGD step of `deepNetwork(layerDims, {output: "identity"})` with softmax cross-entropy:
  * X (n0, m) randn, integer labels, lr 0.01 (the MLP of bench/src/nn.ts). */
-export function mlpWorkload(layerDims: number[], m: number, seed: number): Built<number, NetworkSpec> {
+export function mlpWorkload(layerDims: number[], m: number, seed: number, mode: StepMode = "eager"): Built<number, NetworkSpec> {
   const r = rng(seed);
   const X = randn([layerDims[0]!, m], { rng: r });
   const labels = randint(0, layerDims.at(-1)!, [m], { rng: r });
@@ -71,13 +77,13 @@ export function mlpWorkload(layerDims: number[], m: number, seed: number): Built
     layerDims, ...initialParameters(model.parameters()), X: float32Of(X), m,
     head: { kind: "softmax", classes: Int32Array.from(labels.toTypedArray()) }, lr: 0.01,
   };
-  const run = sgdStep(model, spec.lr, X, (logits) => softmaxCrossEntropy(logits, labels));
+  const run = sgdStep(model, spec.lr, X, (logits) => softmaxCrossEntropy(logits, labels), mode);
   return { strata: { run, dispose: () => {} }, spec };
 }
 
 /** One full-batch SGD step (lr 0.0075) of the course network `deepNetwork(layerDims)` (ReLU
  * hidden layers, sigmoid output) with binary cross-entropy: X (n0, m) uniform in [0, 1), 0/1 labels. */
-export function courseWorkload(layerDims: number[], m: number, seed: number): Built<number, NetworkSpec> {
+export function courseWorkload(layerDims: number[], m: number, seed: number, mode: StepMode = "eager"): Built<number, NetworkSpec> {
   const r = rng(seed);
   const X = rand([layerDims[0]!, m], { rng: r });
   const Y = rand([1, m], { rng: r }).gt(0.5).cast("float32");
@@ -86,7 +92,7 @@ export function courseWorkload(layerDims: number[], m: number, seed: number): Bu
     layerDims, ...initialParameters(model.parameters()), X: float32Of(X), m,
     head: { kind: "sigmoid", labels: float32Of(Y) }, lr: 0.0075,
   };
-  const run = sgdStep(model, spec.lr, X, (AL) => binaryCrossEntropy(AL, Y));
+  const run = sgdStep(model, spec.lr, X, (AL) => binaryCrossEntropy(AL, Y), mode);
   return { strata: { run, dispose: () => {} }, spec };
 }
 
@@ -144,7 +150,7 @@ export function convNetSpec(n: number, seed: number): ConvNetSpec {
 /** One SGD step of the LeNet-like net in Strata, built from @strata/nn's layers as a PyTorch user
  * would write it, its initial weights loaded as a PyTorch state dict (keys "0.weight", "0.bias",
  * "3.weight", …); returns the loss before the step. */
-export function lenetWorkload(spec: ConvNetSpec): Prepared<number> {
+export function lenetWorkload(spec: ConvNetSpec, mode: StepMode = "eager"): Prepared<number> {
   const model = new Sequential(
     new Conv2d(1, 8, 5), new ReLU(), new MaxPool2d(2),
     new Conv2d(8, 16, 5), new ReLU(), new MaxPool2d(2),
@@ -155,13 +161,6 @@ export function lenetWorkload(spec: ConvNetSpec): Prepared<number> {
   model.loadStateDict({ "0.weight": w1, "0.bias": b1, "3.weight": w2, "3.bias": b2, "7.weight": wfc, "7.bias": bfc });
   const X = tensor(spec.X, { shape: [spec.n, 1, 28, 28] });
   const labels = tensor(spec.labels, { shape: [spec.n], dtype: "int32" });
-  const opt = new SGD(model.parameters(), { lr: spec.lr });
-  const run = (): number => {
-    opt.zeroGrad();
-    const loss = crossEntropy(model.forward(X), labels);
-    loss.backward();
-    opt.step();
-    return loss.item();
-  };
+  const run = sgdStep(model, spec.lr, X, (logits) => crossEntropy(logits, labels), mode);
   return { run, dispose: () => {} };
 }

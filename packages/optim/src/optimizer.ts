@@ -2,7 +2,7 @@
 // (layouts, version counters), and state dicts that load all-or-nothing. Subclasses bring their
 // schema and one fused update loop over flat typed arrays.
 import type { Variable } from "@strata/autograd";
-import { ValueError, assign, bumpVersion, compute, zeros, type Tensor } from "@strata/tensor";
+import { ValueError, assign, bumpVersion, compute, makeResident, zeros, type Tensor } from "@strata/tensor";
 import { checkOption, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
 import { checkParams, groupValues, groupView, readDefaults, splitGroups, type GroupRecord, type ParamGroup } from "./param-groups.js";
 import { checkStateDict, copyEntry, type OptimizerStateDict, type ParamState } from "./state-dict.js";
@@ -101,6 +101,9 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     const record = { params, values } as GroupRecord;
     record.view = groupView(this.#spec, () => this.#groups.indexOf(record), record);
     this.#groups.push(record);
+    // Parameters live as long as the optimiser that updates them: moved into the kernels' memory
+    // once (where the WebAssembly kernels run), every product and update reads them in place.
+    for (const p of params) makeResident(p.data);
     this.state.push(...params.map(() => ({})));
     this.#params = Object.freeze(this.#groups.flatMap((g) => g.params));
     this.#views = Object.freeze(this.#groups.map((g) => g.view as G));
