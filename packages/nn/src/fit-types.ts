@@ -263,8 +263,8 @@ export interface FitOptions {
 
 /**
  * What {@link fit} returns: one value per epoch run of the training loss and of each metric and
- * validation value asked for (the arrays of the others are absent), the number of epochs run, and
- * whether a callback stopped training.
+ * validation value asked for (the arrays of the others are absent), the number of epochs run,
+ * whether a callback stopped training, and, when fit compiled the step, what `compile` did.
  *
  * @example
  * ```ts
@@ -277,7 +277,7 @@ export interface FitOptions {
  *   x, y: x, loss: mse, optimizer: new SGD(model.parameters(), { lr: 0.01 }),
  *   epochs: 3, batchSize: 4, validation: { x, y: x }, verbose: false,
  * });
- * console.log(Object.keys(history)); // ["loss", "epochs", "stopped", "valLoss"]
+ * console.log(Object.keys(history)); // ["loss", "epochs", "stopped", "valLoss", "compile"]
  * console.log(history.epochs, history.valLoss!.length, history.loss[2]! < history.loss[0]!); // 3 3 true
  * ```
  */
