@@ -8,7 +8,7 @@
 // (which ops to run, shapes, constants) is fixed at the recording, as with jax.jit; what would
 // make a replay differ from a call (reading a value with item(), gradients accumulating across
 // calls, an op that cannot be kept) refuses the recording, and the function then runs eagerly.
-import { StrataError, Tensor, record, replay, type Recording } from "@strata/tensor";
+import { StrataError, Tensor, allocateResident, record, replay, type Recording } from "@strata/tensor";
 import { isGradEnabled } from "./mode.js";
 import { Variable, dataGeneration } from "./variable.js";
 
@@ -104,9 +104,21 @@ function identity(o: object): number {
   return id;
 }
 
-/** A fresh contiguous copy of `t`, in memory of its own. */
+/**
+ * A fresh contiguous copy of `t` for the recording to read its argument from: in the kernels'
+ * memory where it can be (float tensors with the WebAssembly kernels on), so that the kernels of
+ * every replay read it in place and only the copy of the new values into it is paid.
+ */
 function ownCopy(t: Tensor): Tensor {
-  return t.contiguous().clone();
+  const resident = allocateResident(t.dtype, t.size, true);
+  if (resident === null) return t.contiguous().clone();
+  resident.set(contiguousValues(t));
+  return new Tensor(resident, t.shape);
+}
+
+/** `t`'s values in row-major order: a view of its buffer when it is contiguous, else a copy. */
+function contiguousValues(t: Tensor): ArrayLike<number> {
+  return t.isContiguous ? (t.data.subarray(t.offset, t.offset + t.size) as ArrayLike<number>) : (t.toTypedArray() as ArrayLike<number>);
 }
 
 /** The result handed back: tensors copied (a replay overwrites the recorded ones), variables detached. */
@@ -202,9 +214,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
       return recordCall(key, args);
     }
     entry.inputs.forEach((own, i) => {
-      if (own === null) return;
-      const t = tensorOf(args[i])!;
-      own.data.set(t.isContiguous ? t.data.subarray(t.offset, t.offset + t.size) : t.toTypedArray());
+      if (own !== null) (own.data as Float32Array).set(contiguousValues(tensorOf(args[i])!));
     });
     replay(entry.recording);
     status.replays += 1;
