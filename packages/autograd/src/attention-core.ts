@@ -54,7 +54,10 @@ export function attend(q: Variable, k: Variable, v: Variable, options: AttendOpt
   // rows the mask leaves nothing in, found on the mask's own (often broadcast, so small) shape
   const m = options.mask === null ? null : valueOf(options.mask);
   const dead = m instanceof Tensor && m.size > 0 && scores.size > 0 ? T.eq(T.max(m, { axis: -1, keepDims: true }), -Infinity) : null;
-  if (dead !== null && T.max(dead.cast("int32")).item() === 1) {
+  // Eagerly, the plain softmax is kept when no row is dead (one pass fewer); a compiled step cannot
+  // decide from values, so it always takes the safe form, which equals the plain one when no row is
+  // dead (where(false, 0, s) is s, and s·1 is s).
+  if (dead !== null && (T.isRecording() || T.max(dead.cast("int32")).item() === 1)) {
     const alive = T.logicalNot(dead).cast(scores.dtype);
     weights = mul(softmax(where(dead, 0, scores), { axis: -1 }), alive);
   } else {
