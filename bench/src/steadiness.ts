@@ -141,6 +141,7 @@ export async function run(): Promise<Steadiness[]> {
     { name: "control: JS loop, no allocation", unit: "Gop/s", rate: (ms) => CONTROL_OPS / (ms * 1e6), run: controlLoop },
     { name: `matmul ${n}×${n} f32`, unit: "GFLOP/s", rate: (ms) => (2 * n ** 3) / (ms * 1e6), run: productWorkload(n, n, n, 7).strata.run },
     { name: "MLP 784-256-128-10 SGD step, batch 128", unit: "steps/s", rate: (ms) => 1000 / ms, run: mlpWorkload([784, 256, 128, 10], 128, 11).strata.run },
+    { name: "the same MLP step, compiled", unit: "steps/s", rate: (ms) => 1000 / ms, run: mlpWorkload([784, 256, 128, 10], 128, 11, "compiled").strata.run },
   ];
   const rows: Steadiness[] = [];
   try {
