@@ -73,4 +73,8 @@ export const THRESHOLDS = {
    * rarely save a copy, and each resident array costs a 64-byte-aligned block and a finalizer.
    */
   residentMin: 1 << 10,
+  /** Elements from which an optimiser's update of a resident parameter runs on the kernels (MEASURE). */
+  wasmOptimizer: 64,
+  /** Elements from which an optimiser's plain (eager) gradient is copied in for the kernels (MEASURE). */
+  wasmOptimizerStage: 64,
 } as const;
