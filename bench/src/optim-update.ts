@@ -5,10 +5,10 @@
 //      them in), for SGD (lr 0.01, as the MLP row), SGD with momentum, Adam and RMSprop.
 //   2. One parameter of n elements, SGD and Adam: where the kernel's fixed cost meets the loop (the
 //      dispatcher's thresholds wasmOptimizer and wasmOptimizerStage).
-//   3. The whole compiled MLP step (bench/src/compare-workloads.ts), loops against kernels.
+//   3. The whole MLP step (bench/src/compare-workloads.ts), compiled and eager, loops against kernels.
 import { variable, type Variable } from "@strata/autograd";
 import { Adam, RMSprop, SGD, type Optimizer } from "@strata/optim";
-import { kernelOptions, makeResident, randn, rng } from "@strata/tensor";
+import { kernelOptions, kernelsReady, makeResident, randn, rng } from "@strata/tensor";
 import { setUpdatePath, type UpdatePath } from "../../packages/optim/src/optimizer.js";
 import { mlpWorkload } from "./compare-workloads.js";
 import { printTable, time } from "./harness.js";
@@ -45,6 +45,7 @@ const OPTIMISERS: [string, (ps: Variable[]) => Optimizer][] = [
 ];
 
 export async function run(): Promise<Record<string, number>> {
+  await kernelsReady(); // helper threads up, for the compiled step's products
   if (!kernelOptions().wasm) throw new Error("bench optim-update: the WebAssembly kernels did not load");
   const out: Record<string, number> = {};
   const rows: (string | number)[][] = [];
@@ -70,18 +71,22 @@ export async function run(): Promise<Record<string, number>> {
   }
 
   const steps: (string | number)[][] = [];
-  for (const path of ["loop", "auto"] as const) {
-    const previous = setUpdatePath(path);
-    try {
-      const step = mlpWorkload([784, 256, 128, 10], 128, 1, "compiled").strata.run;
-      const ms = time(`compiled MLP step, ${path}`, step, { warmup: 20, reps: 300, budgetMs: 5000 }).medianMs;
-      steps.push([path === "loop" ? "TypeScript loops" : "kernels", ms]);
-      out[`compiled MLP step ${path}`] = ms;
-    } finally {
-      setUpdatePath(previous);
+  for (const mode of ["compiled", "eager"] as const) {
+    const row: (string | number)[] = [mode];
+    for (const path of ["loop", "auto"] as const) {
+      const previous = setUpdatePath(path);
+      try {
+        const step = mlpWorkload([784, 256, 128, 10], 128, 1, mode).strata.run;
+        const ms = time(`${mode} MLP step, ${path}`, step, { warmup: 20, reps: 300, budgetMs: 5000 }).medianMs;
+        row.push(ms);
+        out[`${mode} MLP step ${path}`] = ms;
+      } finally {
+        setUpdatePath(previous);
+      }
     }
+    steps.push(row);
   }
-  printTable("The compiled MLP step 784-256-128-10, batch 128, SGD lr 0.01, ms (median)", ["update", "step"], steps);
+  printTable("The MLP step 784-256-128-10, batch 128, SGD lr 0.01, ms (median)", ["step", "TypeScript loops", "kernels"], steps);
   return out;
 }
 
