@@ -9,12 +9,13 @@ import { Tensor, kernelOptions, makeResident, setKernelOptions, tensor } from "@
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from "@strata/optim";
 import { setUpdatePath, updateCounts, type UpdatePath } from "../src/optimizer.js";
 import { sample } from "../../tensor/test/reference.js";
+import { THRESHOLDS } from "../../tensor/src/dispatch/thresholds.js";
 
 type Float = "float32" | "float64";
 
 const wasm = kernelOptions().wasm;
 // below and above the dispatcher's thresholds, odd and even (the kernels' last odd element)
-const SIZES = [1, 2, 5, 63, 64, 65, 1001, 4096];
+const SIZES = [1, 2, 5, 63, 64, 65, 400, 1001, 4096];
 const STEPS = 4;
 
 const CASES: [string, (params: Variable[]) => Optimizer][] = [
@@ -109,11 +110,26 @@ describe.each(["float32", "float64"] as const)("optimiser update kernels, %s: th
   }
 
   it("the dispatcher's own choice (auto) gives the loops' bits too", () => {
-    for (const [, make] of CASES) expect(compare(make, dtype, false, "auto")).toBeNull();
+    for (const [, make] of CASES) for (const resident of [true, false]) expect(compare(make, dtype, resident, "auto")).toBeNull();
   });
 });
 
 describe("optimiser update kernels: when they run", () => {
+  it.runIf(wasm)("on their own, the kernels take resident parameters from wasmOptimizer elements, plain gradients from wasmOptimizerStage", () => {
+    const kernelUpdates = (resident: boolean): number => {
+      const ps = params("float32");
+      const opt = new SGD(ps, { lr: 0.1 });
+      gradients(ps, 0, resident).forEach((g, i) => (ps[i]!.grad = g));
+      const before = updateCounts.kernel;
+      opt.step();
+      return updateCounts.kernel - before;
+    };
+    expect(kernelUpdates(true)).toBe(SIZES.filter((n) => n >= THRESHOLDS.wasmOptimizer).length);
+    expect(kernelUpdates(false)).toBe(SIZES.filter((n) => n >= THRESHOLDS.wasmOptimizerStage).length);
+    // the sizes straddle both thresholds
+    expect(SIZES.filter((n) => n >= THRESHOLDS.wasmOptimizer && n < THRESHOLDS.wasmOptimizerStage).length).toBeGreaterThan(0);
+  });
+
   it.runIf(wasm)("a fresh momentum buffer switched on by a schedule matches the loop", () => {
     const run = (path: UpdatePath): number[] => {
       const w = variable(sample([300], "float32", 3), { requiresGrad: true });

@@ -74,14 +74,16 @@ export const THRESHOLDS = {
    */
   residentMin: 1 << 10,
   /**
-   * Elements from which an optimiser's update of a resident parameter runs on the kernels
-   * (bench/src/optim-update.ts, float32, µs per step, loop against kernel): SGD 1.6 vs 2.3 at 128,
-   * 2.1 vs 2.1 at 256, 4.0 vs 2.0 at 1024; Adam 1.9 vs 2.2 at 128, 3.2 vs 2.5 at 256.
+   * Elements from which an optimiser's update of a resident parameter runs on the kernels, whose
+   * fixed cost is about 0.8 µs (bench/src/optim-update.ts, float32, µs per step, loop against
+   * kernel, load about 2): SGD 1.3 vs 1.5 at 256, 1.6–1.7 vs 1.6–1.8 at 384, 2.5–3.1 vs 1.6–1.9
+   * at 1024; Adam 2.1 vs 2.3 at 256, 2.8 vs 2.5 at 384, 5.8 vs 3.0 at 1024.
    */
-  wasmOptimizer: 256,
+  wasmOptimizer: 384,
   /**
    * Elements from which a gradient outside the kernels' memory (an eager step's) is copied in so
-   * that the update runs on the kernels: SGD 2.3 vs 2.3 at 384, 2.8 vs 2.2 at 512, 235k 740 vs 142.
+   * that the update runs on the kernels: SGD, the cheapest loop, 1.5–2.0 vs 1.7–2.0 at 512,
+   * 2.0–2.5 vs 1.8–2.2 at 768; all the MLP's 235k parameters 470 µs vs 115.
    */
-  wasmOptimizerStage: 512,
+  wasmOptimizerStage: 768,
 } as const;
