@@ -198,7 +198,8 @@ export function activationGradKernel(req: ActivationGradRequest): PreparedKernel
  * bit for bit what the optimiser's own loop gives, when one takes it: on the WebAssembly kernels
  * from {@link THRESHOLDS}.wasmOptimizer elements, when the parameter and its state live in the
  * kernels' memory (a plain gradient is copied in from wasmOptimizerStage elements). One thread:
- * the update is bound by memory. False when none took it: the optimiser then runs its loop.
+ * SGD is bound by memory, and a second thread gained nothing for Adam and RMSprop, measured on the
+ * MLP's parameters (bench/README). False when none took it: the optimiser then runs its loop.
  * `force` skips the size thresholds (tests compare both paths at every size). Never throws.
  *
  * @example

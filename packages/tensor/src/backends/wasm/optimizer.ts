@@ -55,7 +55,7 @@ function job(req: OptimizerUpdateRequest, g: number, suffix: "F32" | "F64"): Job
 }
 
 /**
- * Runs `req` on the kernels, one thread (the update is bound by memory), when its parameter and
+ * Runs `req` on the kernels, on the calling thread (see optimizerUpdateKernel), when its parameter and
  * state buffers are resident and its gradient is resident or may be staged; false, having changed
  * nothing, otherwise.
  */
