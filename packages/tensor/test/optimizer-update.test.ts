@@ -7,7 +7,7 @@ import { allocateResident, kernelOptions, optimizerUpdateKernel, setKernelOption
 const wasm = kernelOptions().wasm;
 
 function resident(values: number[]): Float64Array {
-  const a = allocateResident("float64", values.length)!;
+  const a = allocateResident("float64", values.length) as Float64Array;
   a.set(values);
   return a;
 }
