@@ -5,7 +5,7 @@
 // that the kernel widens, evaluates in the loop's order and rounds once, as the loop does.
 import { afterEach, describe, expect, it } from "vitest";
 import { variable, type Variable } from "@strata/autograd";
-import { Tensor, kernelOptions, makeResident, setKernelOptions, tensor } from "@strata/tensor";
+import { Tensor, kernelOptions, makeResident, record, replay, setKernelOptions, tensor, type Recording } from "@strata/tensor";
 import { Adam, AdamW, RMSprop, SGD, type Optimizer } from "@strata/optim";
 import { setUpdatePath, updateCounts, type UpdatePath } from "../src/optimizer.js";
 import { sample } from "../../tensor/test/reference.js";
@@ -111,6 +111,31 @@ describe.each(["float32", "float64"] as const)("optimiser update kernels, %s: th
 
   it("the dispatcher's own choice (auto) gives the loops' bits too", () => {
     for (const [, make] of CASES) for (const resident of [true, false]) expect(compare(make, dtype, resident, "auto")).toBeNull();
+  });
+});
+
+describe.each(["float32", "float64"] as const)("a recorded step replayed on the kernels, %s", (dtype) => {
+  it.each(CASES)("%s: the eager loops' bits after every step", (_, make) => {
+    const [eager, compiled] = [params(dtype), params(dtype)];
+    const [optE, optC] = [make(eager), make(compiled)];
+    let recording: Recording | null = null;
+    const before = updateCounts.kernel;
+    for (let k = 0; k < STEPS; k++) {
+      gradients(eager, k, false).forEach((g, i) => (eager[i]!.grad = g));
+      stepOn("loop", optE);
+      const grads = gradients(compiled, k, true);
+      if (recording === null) {
+        grads.forEach((g, i) => (compiled[i]!.grad = g));
+        recording = record(() => optC.step()).recording;
+      } else {
+        // as a compiled step's backward does: the new gradients written into the recorded ones
+        grads.forEach((g, i) => (compiled[i]!.grad!.data as Float32Array | Float64Array).set(g.toTypedArray() as Float32Array | Float64Array));
+        replay(recording);
+      }
+      expect(firstDifference(snapshot(optC, compiled), snapshot(optE, eager)), `after step ${k + 1}`).toBeNull();
+    }
+    const large = SIZES.filter((n) => n >= THRESHOLDS.wasmOptimizer).length;
+    expect(updateCounts.kernel - before).toBe(wasm ? large * STEPS : 0);
   });
 });
 
