@@ -20,6 +20,7 @@ suites.browser = async () => (await import("./browser.js")).run();
 suites.steadiness = async () => (await import("./steadiness.js")).run();
 suites.onnx = async () => (await import("./onnx.js")).run();
 suites.resident = async () => (await import("./resident.js")).run();
+suites["optim-update"] = async () => (await import("./optim-update.js")).run();
 
 const results: Record<string, unknown> = { quick, node: process.version, date: new Date().toISOString() };
 const onlyAt = process.argv.indexOf("--only");

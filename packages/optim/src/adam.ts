@@ -1,7 +1,7 @@
 // Adam and AdamW: one update loop; they differ in where weight decay goes (into the gradient as an
 // L2 term for Adam, straight onto the parameter for AdamW) and in its default.
 import type { Variable } from "@strata/autograd";
-import { Optimizer, buffer, type FloatArray } from "./optimizer.js";
+import { Optimizer, buffer, updateOnKernel, type FloatArray } from "./optimizer.js";
 import { lrRule, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
 import type { ParamGroup, ParamGroupInput } from "./param-groups.js";
 import type { ParamState } from "./state-dict.js";
@@ -98,6 +98,8 @@ function adamUpdate(o: Options, decoupled: boolean, p: FloatArray, g: FloatArray
   const stepSize = lr / (1 - b1 ** t);
   const invC2 = 1 / (1 - b2 ** t);
   const [k1, k2] = [1 - b1, 1 - b2];
+  const req = { kind: "adam", p, g, expAvg: m, expAvgSq: v, maxExpAvgSq: vmax, stepSize, invC2, beta1: b1, beta2: b2, k1, k2, eps, l2, shrink } as const;
+  if (updateOnKernel(req)) return;
   for (let i = 0; i < p.length; i++) {
     let pi = p[i]!;
     let gi = g[i]!;

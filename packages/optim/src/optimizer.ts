@@ -2,7 +2,7 @@
 // (layouts, version counters), and state dicts that load all-or-nothing. Subclasses bring their
 // schema and one fused update loop over flat typed arrays.
 import type { Variable } from "@strata/autograd";
-import { ValueError, assign, bumpVersion, compute, makeResident, zeros, type Tensor } from "@strata/tensor";
+import { ValueError, assign, bumpVersion, compute, makeResident, optimizerUpdateKernel, zeros, type Tensor } from "@strata/tensor";
 import { checkOption, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
 import { checkParams, groupValues, groupView, readDefaults, splitGroups, type GroupRecord, type ParamGroup } from "./param-groups.js";
 import { checkStateDict, copyEntry, type OptimizerStateDict, type ParamState } from "./state-dict.js";
@@ -22,6 +22,36 @@ export function flat(t: Tensor): FloatArray {
 /** A state buffer's flat values. @internal */
 export function buffer(state: ParamState, name: string): FloatArray {
   return flat(state[name] as Tensor);
+}
+
+/** One parameter's update as a kernel takes it (see optimizerUpdateKernel in @strata/tensor). @internal */
+export type KernelUpdate = Parameters<typeof optimizerUpdateKernel>[0];
+
+/** Which path the updates take; see {@link setUpdatePath}. @internal */
+export type UpdatePath = "auto" | "loop" | "kernel";
+
+let updatePath: UpdatePath = "auto";
+
+/**
+ * Chooses the path of every update: "auto" lets the dispatcher decide (a kernel for a resident
+ * parameter above its size threshold), "loop" always runs the TypeScript loop, "kernel" takes a
+ * kernel whenever one can take the arrays, whatever their size. Both paths give the same bits;
+ * tests force each to check it. Returns the previous path. @internal
+ */
+export function setUpdatePath(path: UpdatePath): UpdatePath {
+  const previous = updatePath;
+  updatePath = path;
+  return previous;
+}
+
+/** Updates that ran on a kernel and on the TypeScript loops since load (tests check the routing). @internal */
+export const updateCounts = { kernel: 0, loop: 0 };
+
+/** Runs `req` on a kernel when the path allows and one takes it; false: the caller runs its loop. @internal */
+export function updateOnKernel(req: KernelUpdate): boolean {
+  const onKernel = updatePath !== "loop" && optimizerUpdateKernel(req, updatePath === "kernel");
+  updateCounts[onKernel ? "kernel" : "loop"]++;
+  return onKernel;
 }
 
 /**
@@ -194,7 +224,11 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
         if (layout.step && state.step === undefined) state.step = 0;
         for (const name of layout.buffers) {
           if (state[name] !== undefined) continue;
-          state[name] = zeros(data.shape, { dtype: data.dtype });
+          const made = zeros(data.shape, { dtype: data.dtype });
+          // state lives as long as its parameter: beside it in the kernels' memory, where the
+          // update kernels take it in place
+          makeResident(made);
+          state[name] = made;
           created.push(name);
         }
         this.update(flat(target), flat(grad.contiguous()), state, group.values, created);
@@ -251,6 +285,7 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       dict,
     );
     this.#groups.forEach((g, i) => Object.assign(g.values, loaded.values[i]));
+    for (const entry of loaded.state) for (const value of Object.values(entry)) if (typeof value === "object") makeResident(value);
     this.state = loaded.state;
   }
 }

@@ -1,6 +1,6 @@
 // RMSprop: divide the gradient by a running root mean square of its recent values.
 import type { Variable } from "@strata/autograd";
-import { Optimizer, buffer, type FloatArray } from "./optimizer.js";
+import { Optimizer, buffer, updateOnKernel, type FloatArray } from "./optimizer.js";
 import { lrRule, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
 import type { ParamGroup, ParamGroupInput } from "./param-groups.js";
 import type { ParamState } from "./state-dict.js";
@@ -125,6 +125,8 @@ export class RMSprop extends Optimizer<RMSpropParamGroup> {
     const ga = o.centered ? buffer(state, "gradAvg") : null;
     const b = o.momentum > 0 ? buffer(state, "momentumBuffer") : null;
     const { lr, alpha: a, eps, weightDecay: wd, momentum: mu } = o;
+    const req = { kind: "rmsprop", p, g, squareAvg: v, gradAvg: ga, momentumBuffer: b, lr, alpha: a, oneMinusAlpha: 1 - a, eps, weightDecay: wd, momentum: mu } as const;
+    if (updateOnKernel(req)) return;
     for (let i = 0; i < p.length; i++) {
       let gi = g[i]!;
       if (wd !== 0) gi += wd * p[i]!;

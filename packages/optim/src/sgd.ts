@@ -1,7 +1,7 @@
 // Stochastic gradient descent, with momentum, dampening, Nesterov and L2 weight decay as PyTorch
 // documents them.
 import type { Variable } from "@strata/autograd";
-import { Optimizer, buffer, type FloatArray } from "./optimizer.js";
+import { Optimizer, buffer, updateOnKernel, type FloatArray } from "./optimizer.js";
 import { lrRule, type OptimizerSpec, type OptionValues, type Schema, type Values } from "./options.js";
 import type { ParamGroup, ParamGroupInput } from "./param-groups.js";
 import type { ParamState } from "./state-dict.js";
@@ -140,6 +140,7 @@ export class SGD extends Optimizer<SGDParamGroup> {
     const fresh = created.includes("momentumBuffer");
     const { lr, weightDecay: wd, momentum: mu, nesterov } = o;
     const keep = 1 - o.dampening;
+    if (updateOnKernel({ kind: "sgd", p, g, momentumBuffer: b, lr, weightDecay: wd, momentum: mu, keep, fresh, nesterov })) return;
     if (b === null && wd === 0) {
       // plain SGD, the common case: one multiply-subtract per element, no per-element branches
       for (let i = 0; i < p.length; i++) p[i] = p[i]! - lr * g[i]!;

@@ -30,6 +30,7 @@ export * from "./scatter.js";
 export * from "./inplace.js";
 export { bumpVersion } from "./version.js";
 export { allocateResident, makeResident, isResidentTensor } from "./resident.js";
+export { optimizerUpdateKernel } from "./dispatch/dispatch.js";
 export { compute, record, replay, isRecording, noteValueRead, refuseRecording, guard, type Work, type Recording } from "./record.js";
 export * from "./random.js";
 export * from "./interop.js";

@@ -123,6 +123,12 @@ export interface Backend {
   avgPool(req: AvgPoolRequest, threads: number): boolean;
   /** dZ = dA·g'(·) of one activation of the table into a row-major array of dA's size, prepared; null when this backend has no kernel for it. */
   activationGrad(req: ActivationGradRequest, threads: number): PreparedKernel<FloatArray> | null;
+  /**
+   * One parameter's optimiser update, bit for bit the optimiser's own loop; false when this
+   * backend leaves it to that loop (the TypeScript backend always does: the loops live with the
+   * optimisers). `stage` allows copying a gradient that is not in this backend's memory.
+   */
+  optimizerUpdate(req: OptimizerUpdateRequest, stage: boolean): boolean;
 }
 
 /**
@@ -136,3 +142,68 @@ export interface ActivationGradRequest {
   dA: Tensor;
   saved: Tensor;
 }
+
+/**
+ * One parameter's optimiser update, in place on the flat arrays (all of p's length and element
+ * type), with the scalars the optimiser's TypeScript loop (packages/optim) computes once per step
+ * and passes here unchanged, so that a kernel can reproduce the loop bit for bit: p, the gradient
+ * g and the state buffers, then the options.
+ */
+export type OptimizerUpdateRequest =
+  | {
+      /** sgd.ts: d = g (+ weightDecay·p); momentum: m = fresh ? d : momentum·b + keep·d, b = m, d = nesterov ? d + momentum·m : m; p = p − lr·d. */
+      kind: "sgd";
+      p: FloatArray;
+      g: FloatArray;
+      /** The momentum buffer, or null without momentum. */
+      momentumBuffer: FloatArray | null;
+      lr: number;
+      weightDecay: number;
+      momentum: number;
+      /** 1 − dampening. */
+      keep: number;
+      /** The buffer was created for this step (it takes d as it is). */
+      fresh: boolean;
+      nesterov: boolean;
+    }
+  | {
+      /** adam.ts: g (+ l2·p); p·shrink; m = β1·m + k1·g; v = β2·v + k2·g·g; amsgrad vmax = max(vmax, v) replaces v; p = p − stepSize·m/(√(v·invC2) + eps). */
+      kind: "adam";
+      p: FloatArray;
+      g: FloatArray;
+      expAvg: FloatArray;
+      expAvgSq: FloatArray;
+      /** amsgrad's running maximum, or null. */
+      maxExpAvgSq: FloatArray | null;
+      stepSize: number;
+      invC2: number;
+      beta1: number;
+      beta2: number;
+      /** 1 − β1. */
+      k1: number;
+      /** 1 − β2. */
+      k2: number;
+      eps: number;
+      /** Adam's L2 factor (0 for AdamW). */
+      l2: number;
+      /** AdamW's 1 − lr·λ (1 for Adam). */
+      shrink: number;
+    }
+  | {
+      /** rmsprop.ts: g (+ weightDecay·p); v = α·v + (1−α)·g·g; centered ga = α·ga + (1−α)·g, avg = max(v − ga², 0); step = g/(√avg + eps); momentum b = μ·b + step, p = p − lr·b; else p = p − lr·step. */
+      kind: "rmsprop";
+      p: FloatArray;
+      g: FloatArray;
+      squareAvg: FloatArray;
+      /** Centered RMSprop's gradient average, or null. */
+      gradAvg: FloatArray | null;
+      /** The momentum buffer, or null without momentum. */
+      momentumBuffer: FloatArray | null;
+      lr: number;
+      alpha: number;
+      /** 1 − α. */
+      oneMinusAlpha: number;
+      eps: number;
+      weightDecay: number;
+      momentum: number;
+    };

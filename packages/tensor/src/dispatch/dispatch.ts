@@ -4,7 +4,7 @@
 // Nothing else in the package chooses a backend.
 import type {
   ActivationGradRequest, Backend, DenseBackwardOutputs, DenseBackwardRequest, DenseForwardOutputs, DenseForwardRequest, FloatArray,
-  InPlaceOp, PreparedKernel, Product, Threads,
+  InPlaceOp, OptimizerUpdateRequest, PreparedKernel, Product, Threads,
 } from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
 import type { ReduceKind } from "../backends/js/reduce.js";
@@ -191,4 +191,39 @@ export function activationGradKernel(req: ActivationGradRequest): PreparedKernel
     }
   }
   return null;
+}
+
+/**
+ * Runs one parameter's optimiser update (see OptimizerUpdateRequest) on a kernel that gives
+ * bit for bit what the optimiser's own loop gives, when one takes it: on the WebAssembly kernels
+ * from {@link THRESHOLDS}.wasmOptimizer elements, when the parameter and its state live in the
+ * kernels' memory (a plain gradient is copied in from wasmOptimizerStage elements). One thread:
+ * SGD is bound by memory, and a second thread gained nothing for Adam and RMSprop, measured on the
+ * MLP's parameters (bench/README). False when none took it: the optimiser then runs its loop.
+ * `force` skips the size thresholds (tests compare both paths at every size). Never throws.
+ *
+ * @example
+ * ```ts
+ * import { allocateResident, optimizerUpdateKernel } from "@strata/tensor";
+ * const p = allocateResident("float64", 2) ?? new Float64Array(2); // resident when the kernels load
+ * p.set([1, 2]);
+ * const g = new Float64Array([10, 10]);
+ * const sgd = { kind: "sgd", p, g, momentumBuffer: null, lr: 0.1, weightDecay: 0, momentum: 0, keep: 1, fresh: false, nesterov: false } as const;
+ * if (!optimizerUpdateKernel(sgd, true)) for (let i = 0; i < p.length; i++) p[i] = p[i]! - 0.1 * g[i]!; // the optimiser's loop
+ * console.log(Array.from(p)); // [0, 1]
+ * ```
+ *
+ * @internal
+ */
+export function optimizerUpdateKernel(req: OptimizerUpdateRequest, force = false): boolean {
+  const n = req.p.length;
+  if (!force && n < THRESHOLDS.wasmOptimizer) return false;
+  const stage = force || n >= THRESHOLDS.wasmOptimizerStage;
+  for (const backend of preferred(n, force ? 0 : THRESHOLDS.wasmOptimizer)) {
+    if (backend.optimizerUpdate(req, stage)) {
+      ran("optimizer", backend);
+      return true;
+    }
+  }
+  return false;
 }

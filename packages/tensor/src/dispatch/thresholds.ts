@@ -73,4 +73,17 @@ export const THRESHOLDS = {
    * rarely save a copy, and each resident array costs a 64-byte-aligned block and a finalizer.
    */
   residentMin: 1 << 10,
+  /**
+   * Elements from which an optimiser's update of a resident parameter runs on the kernels, whose
+   * fixed cost is about 0.8 µs (bench/src/optim-update.ts, float32, µs per step, loop against
+   * kernel, load about 2): SGD 1.3 vs 1.5 at 256, 1.6–1.7 vs 1.6–1.8 at 384, 2.5–3.1 vs 1.6–1.9
+   * at 1024; Adam 2.1 vs 2.3 at 256, 2.8 vs 2.5 at 384, 5.8 vs 3.0 at 1024.
+   */
+  wasmOptimizer: 384,
+  /**
+   * Elements from which a gradient outside the kernels' memory (an eager step's) is copied in so
+   * that the update runs on the kernels: SGD, the cheapest loop, 1.5–2.0 vs 1.7–2.0 at 512,
+   * 2.0–2.5 vs 1.8–2.2 at 768; all the MLP's 235k parameters 470 µs vs 115.
+   */
+  wasmOptimizerStage: 768,
 } as const;

@@ -42,4 +42,5 @@ export const jsBackend: Backend = {
   avgPool: (req) => (jsAvgPool(req), true),
   // no kernel of its own: the op layer evaluates the table's formula with tensor ops
   activationGrad: () => null,
+  optimizerUpdate: () => false,
 };

@@ -15,6 +15,7 @@ import { wasmReduceRows, wasmUnary } from "./pointwise.js";
 import { wasmConv } from "./conv.js";
 import { wasmActivationGrad } from "./activation-grad.js";
 import { wasmAvgPool, wasmMaxPool, wasmPlanes } from "./pooling.js";
+import { wasmOptimizerUpdate } from "./optimizer.js";
 
 type FloatArray = Float32Array | Float64Array;
 const isFloat = (a: unknown): a is FloatArray => a instanceof Float32Array || a instanceof Float64Array;
@@ -67,4 +68,5 @@ export const wasmBackend: Backend = {
   planes: (req, threads) => isFloat(req.to) && (wasmPlanes(req, threads), true),
   avgPool: (req, threads) => isFloat(req.out) && (wasmAvgPool(req, threads), true),
   activationGrad: (req, threads) => (req.activation.from === null ? null : (out) => wasmActivationGrad(req, out, threads)),
+  optimizerUpdate: wasmOptimizerUpdate,
 };

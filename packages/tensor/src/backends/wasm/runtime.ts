@@ -40,6 +40,12 @@ export interface KernelExports {
   planesF32(kind: number, from: number, fromSize: number, indices: number, to: number, toSize: number, plane0: number, plane1: number): void;
   planesF64(kind: number, from: number, fromSize: number, indices: number, to: number, toSize: number, plane0: number, plane1: number): void;
   avgPoolF32(kind: number, geom: number, bounds: number, scales: number, x: number, out: number, plane0: number, plane1: number): void;
+  sgdF32(p: number, g: number, b: number, n: number, lr: number, wd: number, mu: number, keep: number, flags: number): void;
+  sgdF64(p: number, g: number, b: number, n: number, lr: number, wd: number, mu: number, keep: number, flags: number): void;
+  adamF32(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, invC2: number, b1: number, b2: number, k1: number, k2: number, eps: number, l2: number, shrink: number): void;
+  adamF64(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, invC2: number, b1: number, b2: number, k1: number, k2: number, eps: number, l2: number, shrink: number): void;
+  rmspropF32(p: number, g: number, v: number, ga: number, b: number, n: number, lr: number, a: number, oma: number, eps: number, wd: number, mu: number): void;
+  rmspropF64(p: number, g: number, v: number, ga: number, b: number, n: number, lr: number, a: number, oma: number, eps: number, wd: number, mu: number): void;
   avgPoolF64(kind: number, geom: number, bounds: number, scales: number, x: number, out: number, plane0: number, plane1: number): void;
 }
 
