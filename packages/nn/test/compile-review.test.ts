@@ -3,7 +3,7 @@
 // recordings), and the losses, parameters and buffers equal element for element after each run.
 // The step must actually be replayed (no refusal, replays > 0), or the comparison proves nothing.
 import { describe, expect, it } from "vitest";
-import { crossEntropy, nllLoss, type Variable } from "@strata/autograd";
+import { crossEntropy, nllLoss, type Operand, type Variable } from "@strata/autograd";
 import {
   AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, Dense, Dropout, Dropout2d, Embedding, Flatten, GELU, GRU,
   GRUCell, LSTM, LSTMCell, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool2d, Module, ModuleDict, ModuleList, MultiheadAttention, RNN,
@@ -11,7 +11,7 @@ import {
   binaryCrossEntropyWithLogits, deepNetwork, fit, mse, softmaxCrossEntropy, type History,
 } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
-import { randint, randn, rng, type Operand, type Tensor } from "@strata/tensor";
+import { randint, randn, rng, type Tensor } from "@strata/tensor";
 
 type Float = "float32" | "float64";
 const numbers = (t: Tensor): number[] => Array.from(t.contiguous().toTypedArray() as ArrayLike<number>);
@@ -51,7 +51,7 @@ function expectSame(c: Case, dtype: Float): void {
   expect(state(compiled.model)).toEqual(state(eager.model));
 }
 
-const labels = (k: number) => () => randint(0, k, [M], { rng: rng(2), dtype: "int32" });
+const labels = (k: number) => () => randint(0, k, [M], { rng: rng(2) });
 const normal = (shape: number[], seed = 1) => (dtype: Float) => randn(shape, { rng: rng(seed), dtype });
 const ce = crossEntropy;
 
@@ -83,11 +83,11 @@ const cases: Record<string, Case> = {
   },
   "binaryCrossEntropy on a sigmoid": {
     make: (dtype) => new Sequential(new Linear(6, 1, { rng: rng(3), dtype }), new Sigmoid()),
-    x: normal([M, 6]), y: (dtype) => randint(0, 2, [M, 1], { rng: rng(2), dtype }), loss: binaryCrossEntropy, auto: true,
+    x: normal([M, 6]), y: () => randint(0, 2, [M, 1], { rng: rng(2) }), loss: binaryCrossEntropy, auto: true,
   },
   "binaryCrossEntropyWithLogits": {
     make: (dtype) => new Sequential(new Linear(6, 1, { rng: rng(3), dtype })),
-    x: normal([M, 6]), y: (dtype) => randint(0, 2, [M, 1], { rng: rng(2), dtype }), loss: binaryCrossEntropyWithLogits, auto: true,
+    x: normal([M, 6]), y: () => randint(0, 2, [M, 1], { rng: rng(2) }), loss: binaryCrossEntropyWithLogits, auto: true,
   },
   "deepNetwork and softmaxCrossEntropy (columns)": {
     make: (dtype) => deepNetwork([6, 5, 3], { output: "tanh", rng: rng(3), dtype }),
@@ -95,7 +95,7 @@ const cases: Record<string, Case> = {
   },
   "Dense in a Sequential (columns)": {
     make: (dtype) => new Sequential(new Dense(6, 4, { rng: rng(3), dtype }), new Dense(4, 1, { rng: rng(4), dtype }), new Sigmoid()),
-    x: normal([6, M]), y: (dtype) => randint(0, 2, [1, M], { rng: rng(2), dtype }), loss: binaryCrossEntropy, layout: "columns", auto: true,
+    x: normal([6, M]), y: () => randint(0, 2, [1, M], { rng: rng(2) }), loss: binaryCrossEntropy, layout: "columns", auto: true,
   },
   "Conv2d, BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Dropout2d, Flatten": {
     make: (dtype) => new Sequential(
@@ -113,7 +113,7 @@ const cases: Record<string, Case> = {
   "Embedding, LayerNorm, Flatten": {
     make: (dtype) => new Sequential(
       new Embedding(7, 5, { rng: rng(3), dtype }), new LayerNorm(5, { dtype }), new Flatten(), new Linear(15, 3, { rng: rng(4), dtype })),
-    x: () => randint(0, 7, [M, 3], { rng: rng(1), dtype: "int32" }), y: labels(3), loss: ce, auto: true,
+    x: () => randint(0, 7, [M, 3], { rng: rng(1) }), y: labels(3), loss: ce, auto: true,
   },
   "TransformerEncoder of TransformerEncoderLayers with dropout": {
     make: (dtype) => new Sequential(

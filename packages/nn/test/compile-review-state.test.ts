@@ -1,0 +1,47 @@
+// State a layer reads that changes between calls of a compiled step, outside its arguments: each
+// must be read when the replayed work runs (or guarded), so that a replay equals an eager call.
+import { describe, expect, it } from "vitest";
+import { compile } from "@strata/autograd";
+import { BatchNorm1d, Dropout, Dropout2d, Linear, Sequential, type Module } from "@strata/nn";
+import { manualSeed, randn, rng, zeros, type Tensor } from "@strata/tensor";
+
+const numbers = (t: Tensor): number[] => Array.from(t.contiguous().toTypedArray() as ArrayLike<number>);
+const state = (m: Module): Record<string, number[]> => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, numbers(t)]));
+
+/** Runs `between(model, call)` before each of five forward calls, eagerly and compiled; the outputs and states must agree. */
+function compare(make: () => Module, shape: number[], between: (model: Module, call: number) => void): void {
+  const [eager, compiled] = [make(), make()];
+  const forward = compile((x: Tensor) => compiled.forward(x).data, { onRefusal: "error" });
+  for (let call = 0; call < 5; call++) {
+    const x = randn(shape, { rng: rng(100 + call), dtype: "float64" });
+    between(eager, call);
+    const want = numbers(eager.forward(x).data);
+    between(compiled, call);
+    expect(numbers(forward(x))).toEqual(want);
+    expect(state(compiled)).toEqual(state(eager));
+  }
+  expect(forward.status.replays).toBeGreaterThan(0);
+}
+
+describe("a compiled forward reads changing layer state when it replays", () => {
+  // `momentum` is readonly in the type, but a plain field in JavaScript (and settable in PyTorch);
+  // the compile guide names it among what a replay reads at every call
+  it("BatchNorm's momentum, changed between calls", () => {
+    compare(() => new BatchNorm1d(3, { dtype: "float64" }), [6, 3], (m, call) => {
+      (m as unknown as { momentum: number | null }).momentum = [0.1, 0.5, null, 0.9, 0.25][call]!;
+    });
+  });
+
+  it("BatchNorm's running statistics replaced with setBuffer between calls", () => {
+    compare(() => new BatchNorm1d(3, { dtype: "float64" }), [6, 3], (m, call) => {
+      if (call === 2) m.setBuffer("running_mean", zeros([3], { dtype: "float64" }));
+    });
+  });
+
+  it.each([
+    ["Dropout", () => new Sequential(new Linear(4, 4, { rng: rng(1), dtype: "float64" }), new Dropout(0.5)), [8, 4]],
+    ["Dropout2d", () => new Dropout2d(0.5), [4, 6, 2, 2]],
+  ] as const)("%s without its own generator draws from the default stream as it is after manualSeed", (_, make, shape) => {
+    compare(make, [...shape], (_m, call) => manualSeed(7 + (call % 2)));
+  });
+});
