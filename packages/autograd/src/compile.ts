@@ -8,9 +8,9 @@
 // (which ops to run, shapes, constants) is fixed at the recording, as with jax.jit; what would
 // make a replay differ from a call (reading a value with item(), gradients accumulating across
 // calls, an op that cannot be kept) refuses the recording, and the function then runs eagerly.
-import { StrataError, Tensor, allocateResident, record, replay, type Recording } from "@strata/tensor";
+import { StrataError, Tensor, allocateResident, isRecording, record, replay, type Recording } from "@strata/tensor";
 import { isGradEnabled } from "./mode.js";
-import { Variable, dataGeneration } from "./variable.js";
+import { Variable, beginGradBookkeeping, dataGeneration } from "./variable.js";
 
 /**
  * How {@link compile} behaves; every field is optional.
@@ -189,6 +189,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
       return a instanceof Variable ? new Variable(own, null, a.requiresGrad) : own;
     }) as A;
     const generation = dataGeneration();
+    beginGradBookkeeping();
     const { result, recording } = record(() => fn(...bound));
     status.recordings += 1;
     if (recording.refusals.length > 0) {
@@ -202,7 +203,8 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
   };
 
   const compiled = ((...args: A): R => {
-    if (status.eager !== null) return fn(...args);
+    // called while an outer compiled step records: the outer recording keeps this work
+    if (status.eager !== null || isRecording()) return fn(...args);
     const key = keyOf(args);
     const generation = dataGeneration();
     const entry = entries.find((e) => e.key === key && e.generation === generation && e.recording.guards.every((g) => g.holds()));

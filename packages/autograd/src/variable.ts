@@ -1,6 +1,6 @@
 // Variable: a tensor plus what reverse mode needs (the node that produced it, its gradient).
 import {
-  Tensor, ValueError, DTypeError, ShapeError, compute, formatShape, isFloatDType, refuseRecording, tensor,
+  Tensor, ValueError, DTypeError, ShapeError, compute, formatShape, guard, isFloatDType, isRecording, refuseRecording, tensor,
   type AxisOptions, type ArgOptions, type DType, type GatherOptions, type Shape, type SliceArg, type TensorValues,
 } from "@strata/tensor";
 import { Node, type GradHook } from "./node.js";
@@ -78,6 +78,17 @@ let generation = 0;
 /** How many times a leaf's value has been replaced since load (compile's guard). @internal */
 export function dataGeneration(): number {
   return generation;
+}
+
+// The leaves whose .grad was cleared while the current compiled step records. A gradient set
+// where one was null is replayed as "set it to this call's gradient": right when the step itself
+// cleared it, but a .grad that was null when the step began (the caller clears it, or nobody does)
+// must be null again before a replay, or the replay would drop what an eager call adds to.
+let clearedWhileRecording = new WeakSet<Variable>();
+
+/** Starts the bookkeeping of cleared gradients for a new recording (compile). @internal */
+export function beginGradBookkeeping(): void {
+  clearedWhileRecording = new WeakSet<Variable>();
 }
 
 /**
@@ -192,6 +203,7 @@ export class Variable {
     if (value !== null && (value.dtype !== this.data.dtype || value.shape.join() !== this.data.shape.join())) {
       throw new ShapeError(`grad: expected a ${this.data.dtype} tensor of shape ${formatShape(this.shape)}, got ${value.dtype} ${formatShape(value.shape)}`);
     }
+    if (value === null && isRecording()) clearedWhileRecording.add(this);
     this.#grad = value === null ? null : new Variable(value);
   }
 
@@ -209,6 +221,9 @@ export class Variable {
       // A fresh copy (a recorded one when keeping the graph): the engine may hand the same tensor
       // to several leaves, or the caller's seed, and optimisers change gradients in place.
       const grad = keepGraph ? ops.mul(g, 1) : new Variable(g.data.clone());
+      if (isRecording() && !clearedWhileRecording.has(this)) {
+        guard(() => this.#grad === null, `the .grad of a leaf of shape ${formatShape(this.shape)} is null before the call, as when recorded (clear it inside the step, e.g. optimizer.zeroGrad(), to accumulate nothing across calls)`);
+      }
       // kept as work so that a compiled step's replay sets .grad again after a zeroGrad()
       compute(() => {
         this.#grad = grad;
