@@ -71,11 +71,12 @@ export interface HookHandle {
   remove(): void;
 }
 
-// Bumped whenever a leaf's value changes identity (replaceData), so that a compiled step, whose
-// kept work reads the old tensors, records afresh.
+// Bumped whenever a leaf's value changes identity (replaceData) or it starts or stops requiring
+// gradients, so that a compiled step, whose kept work reads the old tensors and computes the old
+// gradients, records afresh.
 let generation = 0;
 
-/** How many times a leaf's value has been replaced since load (compile's guard). @internal */
+/** How many times a leaf's value or requiresGrad has changed since load (compile's guard). @internal */
 export function dataGeneration(): number {
   return generation;
 }
@@ -152,6 +153,8 @@ export class Variable {
     if (value && !isFloatDType(this.data.dtype)) {
       throw new DTypeError(`requiresGrad: only float32 and float64 values can require gradients, got ${this.data.dtype}`);
     }
+    // a compiled step recorded which leaves get gradients: freezing or unfreezing records afresh
+    if (value !== this.#requiresGrad) generation += 1;
     this.#requiresGrad = value;
     if (value) this.#trainable = true;
   }
