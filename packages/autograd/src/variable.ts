@@ -71,8 +71,8 @@ export interface HookHandle {
   remove(): void;
 }
 
-// Bumped whenever a leaf's value changes identity (replaceData) or it starts or stops requiring
-// gradients, so that a compiled step, whose kept work reads the old tensors and computes the old
+// Bumped whenever a leaf's value changes identity (replaceData), it starts or stops requiring
+// gradients or gets a hook, so that a compiled step, whose kept work reads the old tensors and computes the old
 // gradients, records afresh.
 let generation = 0;
 
@@ -285,6 +285,8 @@ export class Variable {
     if (!this.requiresGrad) throw new ValueError(`registerHook: this variable does not require gradients, so no gradient will reach the hook`);
     const hooks = (this.accumulator().hooks ??= []);
     hooks.push(hook);
+    // a compiled step recorded without this hook would skip it: record afresh (and be refused)
+    generation += 1;
     return {
       remove: () => {
         const at = hooks.indexOf(hook);

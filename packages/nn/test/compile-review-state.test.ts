@@ -44,4 +44,18 @@ describe("a compiled forward reads changing layer state when it replays", () => 
   ] as const)("%s without its own generator draws from the default stream as it is after manualSeed", (_, make, shape) => {
     compare(make, [...shape], (_m, call) => manualSeed(7 + (call % 2)));
   });
+
+  // A forward hook present at the recording refuses it, but one registered afterwards is never
+  // seen: a replay runs no forward. Fixing it needs a way for nn to invalidate compile's recordings
+  // (autograd's data generation is internal), so it is left failing.
+  it.fails("a forward hook registered between calls runs, as eagerly (not fixed: nothing tells compile)", () => {
+    const layer = new Linear(3, 2, { rng: rng(1), dtype: "float64" });
+    const forward = compile((x: Tensor) => layer.forward(x).data, { onRefusal: "silent" });
+    let calls = 0;
+    for (let k = 0; k < 4; k++) {
+      if (k === 2) layer.registerForwardHook(() => void calls++);
+      forward(randn([2, 3], { rng: rng(k), dtype: "float64" }));
+    }
+    expect(calls).toBe(2);
+  });
 });
