@@ -10,7 +10,7 @@ import {
   RNNCell, ReLU, Sequential, Sigmoid, Softmax, Tanh, TransformerEncoder, TransformerEncoderLayer, binaryCrossEntropy,
   binaryCrossEntropyWithLogits, deepNetwork, fit, mse, softmaxCrossEntropy, type History,
 } from "@strata/nn";
-import { Adam, SGD } from "@strata/optim";
+import { Adam, AdamW, ExponentialLR, RMSprop, SGD } from "@strata/optim";
 import { randint, randn, rng, type Tensor } from "@strata/tensor";
 
 type Float = "float32" | "float64";
@@ -24,7 +24,7 @@ interface Case {
   layout?: "batchFirst" | "columns";
   /** Whether `compile: "auto"` compiles it (built-in layers); else `compile: true`. */
   auto: boolean;
-  optimizer?: "sgd" | "adam";
+  optimizer?: "sgd" | "adam" | "adamw" | "rmsprop";
 }
 
 const M = 10; // examples; batchSize 4 gives batches 4, 4, 2
@@ -33,10 +33,16 @@ const state = (m: Module): Record<string, number[]> => Object.fromEntries(Object
 function run(c: Case, dtype: Float, compile: boolean | "auto"): { history: History; model: Module } {
   const model = c.make(dtype);
   const params = model.parameters();
-  const optimizer = c.optimizer === "adam" ? new Adam(params, { lr: 0.01 }) : new SGD(params, { lr: 0.05, momentum: 0.9 });
+  const optimizer =
+    c.optimizer === "adam" ? new Adam(params, { lr: 0.01 })
+    : c.optimizer === "adamw" ? new AdamW(params, { lr: 0.01, weightDecay: 0.1, amsgrad: true })
+    : c.optimizer === "rmsprop" ? new RMSprop(params, { lr: 0.01, momentum: 0.5, centered: true })
+    : new SGD(params, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 });
+  // the rate changes between epochs, outside the step: a replay must read the new one
+  const schedule = new ExponentialLR(optimizer, { gamma: 0.5 });
   const history = fit(model, {
     x: c.x(dtype), y: c.y(dtype), layout: c.layout ?? "batchFirst", loss: c.loss, optimizer, epochs: 3, batchSize: 4, rng: rng(5),
-    verbose: false, compile,
+    verbose: false, compile, callbacks: [{ onEpochEnd: () => void schedule.step() }],
   });
   return { history, model };
 }
@@ -79,7 +85,7 @@ const cases: Record<string, Case> = {
   },
   "Softmax with mse": {
     make: (dtype) => new Sequential(new Linear(6, 3, { rng: rng(3), dtype }), new Softmax(1)),
-    x: normal([M, 6]), y: normal([M, 3], 9), loss: mse, auto: true,
+    x: normal([M, 6]), y: normal([M, 3], 9), loss: mse, auto: true, optimizer: "rmsprop",
   },
   "binaryCrossEntropy on a sigmoid": {
     make: (dtype) => new Sequential(new Linear(6, 1, { rng: rng(3), dtype }), new Sigmoid()),
@@ -87,7 +93,7 @@ const cases: Record<string, Case> = {
   },
   "binaryCrossEntropyWithLogits": {
     make: (dtype) => new Sequential(new Linear(6, 1, { rng: rng(3), dtype })),
-    x: normal([M, 6]), y: () => randint(0, 2, [M, 1], { rng: rng(2) }), loss: binaryCrossEntropyWithLogits, auto: true,
+    x: normal([M, 6]), y: () => randint(0, 2, [M, 1], { rng: rng(2) }), loss: binaryCrossEntropyWithLogits, auto: true, optimizer: "adamw",
   },
   "deepNetwork and softmaxCrossEntropy (columns)": {
     make: (dtype) => deepNetwork([6, 5, 3], { output: "tanh", rng: rng(3), dtype }),
