@@ -89,6 +89,8 @@ function keyOf(args: readonly unknown[]): string {
   const parts = args.map((a) => {
     const t = tensorOf(a);
     if (t !== null) return `${a instanceof Variable ? (a.requiresGrad ? "V*" : "V") : "T"}${t.dtype}[${t.shape.join(",")}]`;
+    // Object.is, not String: −0 and 0 give different results (1/x), and String(−0) is "0"
+    if (Object.is(a, -0)) return "number:-0";
     if (a === null || ["number", "boolean", "string", "undefined"].includes(typeof a)) return `${typeof a}:${String(a)}`;
     return `object#${identity(a as object)}`;
   });

@@ -94,6 +94,14 @@ describe("compile under review", () => {
     });
   });
 
+  // plain arguments are part of the signature; String(-0) is "0", so −0 replayed +0's recording
+  it("a plain argument −0 is a signature of its own, apart from 0", () => {
+    const f = (x: Tensor, s: number): Tensor => x.div(s);
+    const compiled = compile(f, { onRefusal: "error" });
+    for (const s of [0, -0, 0, -0]) expect(values(compiled(tensor([1, -2]), s))).toEqual(values(f(tensor([1, -2]), s)));
+    expect(compiled.status.recordings).toBe(2);
+  });
+
   // recordings do not nest: the inner compiled function's record() threw while the outer recorded
   it("a compiled function called inside another compiled function", () => {
     const inner = compile((x: Tensor) => x.mul(2));
