@@ -2,8 +2,9 @@
 // must be read when the replayed work runs (or guarded), so that a replay equals an eager call.
 import { describe, expect, it } from "vitest";
 import { compile } from "@strata/autograd";
-import { BatchNorm1d, Dropout, Dropout2d, Linear, Sequential, type Module } from "@strata/nn";
-import { manualSeed, randn, rng, zeros, type Tensor } from "@strata/tensor";
+import { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Dropout2d, Flatten, GRU, LayerNorm, Linear, MaxPool2d, Module, MultiheadAttention, Sequential, Tanh } from "@strata/nn";
+import type { Operand, Variable } from "@strata/autograd";
+import { kernelOptions, makeResident, manualSeed, randn, rng, zeros, type Tensor } from "@strata/tensor";
 
 const numbers = (t: Tensor): number[] => Array.from(t.contiguous().toTypedArray() as ArrayLike<number>);
 const state = (m: Module): Record<string, number[]> => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, numbers(t)]));
@@ -57,5 +58,37 @@ describe("a compiled forward reads changing layer state when it replays", () => 
       forward(randn([2, 3], { rng: rng(k), dtype: "float64" }));
     }
     expect(calls).toBe(2);
+  });
+
+});
+
+/** Conv, batch norm, pooling, attention, a GRU and layer norm in one forward: (N, 2, 6, 6) → (N, 3). */
+class Mixed extends Module {
+  conv = new Sequential(new Conv2d(2, 4, 3, { rng: rng(1), dtype: "float64" }), new BatchNorm2d(4, { dtype: "float64" }), new Tanh(), new MaxPool2d(2), new Flatten());
+  attn = new MultiheadAttention(4, 2, { batchFirst: true, rng: rng(2), dtype: "float64" });
+  gru = new GRU(4, 5, { batchFirst: true, rng: rng(3), dtype: "float64" });
+  norm = new LayerNorm(5, { dtype: "float64" });
+  out = new Linear(5, 3, { rng: rng(4), dtype: "float64" });
+  forward(x: Operand): Variable {
+    const seq = this.conv.forward(x).reshape([-1, 4, 4]); // (N, 4 positions, 4 channels)
+    const [a] = this.attn.forward(seq, seq, seq);
+    return this.out.forward(this.norm.forward(this.gru.forward(a)[0].mean({ axis: 1 })));
+  }
+}
+
+describe.skipIf(!kernelOptions().wasm)("parameters moved into the kernels' memory after a recording", () => {
+  // makeResident swaps a tensor's array; work that took the array at setup would go on reading
+  // (and writing) the old one
+  it("a compiled forward recorded before makeResident reads the moved parameters and their later values", () => {
+    const [eager, compiled] = [new Mixed(), new Mixed()];
+    const forward = compile((x: Tensor) => compiled.forward(x).data, { onRefusal: "error" });
+    for (let call = 0; call < 5; call++) {
+      const x = randn([3, 2, 6, 6], { rng: rng(100 + call), dtype: "float64" });
+      if (call === 2) for (const t of [...compiled.parameters().map((p) => p.data), ...compiled.buffers()]) makeResident(t);
+      if (call >= 2) for (const m of [eager, compiled]) for (const p of m.parameters()) p.data.mulInPlace(0.9);
+      expect(numbers(forward(x))).toEqual(numbers(eager.forward(x).data));
+      expect(state(compiled)).toEqual(state(eager));
+    }
+    expect(forward.status.replays).toBe(4);
   });
 });
