@@ -40,9 +40,11 @@ function run(c: Case, dtype: Float, compile: boolean | "auto"): { history: Histo
     : new SGD(params, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 0.01 });
   // the rate changes between epochs, outside the step: a replay must read the new one
   const schedule = new ExponentialLR(optimizer, { gamma: 0.5 });
+  // validation switches the model to eval() and back between epochs: the guards must hold again
+  const [x, y] = [c.x(dtype), c.y(dtype)];
   const history = fit(model, {
-    x: c.x(dtype), y: c.y(dtype), layout: c.layout ?? "batchFirst", loss: c.loss, optimizer, epochs: 3, batchSize: 4, rng: rng(5),
-    verbose: false, compile, callbacks: [{ onEpochEnd: () => void schedule.step() }],
+    x, y, layout: c.layout ?? "batchFirst", loss: c.loss, optimizer, epochs: 3, batchSize: 4, rng: rng(5),
+    verbose: false, compile, callbacks: [{ onEpochEnd: () => void schedule.step() }], validation: { x, y },
   });
   return { history, model };
 }
@@ -54,6 +56,8 @@ function expectSame(c: Case, dtype: Float): void {
   expect(compiled.history.compile!.eager).toBeNull();
   expect(compiled.history.compile!.replays).toBeGreaterThan(0);
   expect(compiled.history.loss).toEqual(eager.history.loss);
+  expect(compiled.history.valLoss).toEqual(eager.history.valLoss);
+  expect(compiled.history.compile!.recordings).toBe(2); // the batches of 4 and the last of 2
   expect(state(compiled.model)).toEqual(state(eager.model));
 }
 
