@@ -185,14 +185,15 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
       const t = tensorOf(a);
       return t === null ? null : ownCopy(t);
     });
-    const bound = args.map((a, i) => {
+    // the variables are made while recording: their gradients are the step's own, fresh each call
+    const bind = () => args.map((a, i) => {
       const own = inputs[i];
       if (own === null || own === undefined) return a;
       return a instanceof Variable ? new Variable(own, null, a.requiresGrad) : own;
     }) as A;
     const generation = dataGeneration();
     beginGradBookkeeping();
-    const { result, recording } = record(() => fn(...bound));
+    const { result, recording } = record(() => fn(...bind()));
     status.recordings += 1;
     if (recording.refusals.length > 0) {
       const reason = recording.refusals.join("; ");

@@ -81,15 +81,16 @@ export function dataGeneration(): number {
   return generation;
 }
 
-// The leaves whose .grad was cleared while the current compiled step records. A gradient set
-// where one was null is replayed as "set it to this call's gradient": right when the step itself
-// cleared it, but a .grad that was null when the step began (the caller clears it, or nobody does)
-// must be null again before a replay, or the replay would drop what an eager call adds to.
-let clearedWhileRecording = new WeakSet<Variable>();
+// The variables made, or whose .grad was cleared, while the current compiled step records. A
+// gradient set where one was null is replayed as "set it to this call's gradient": right when the
+// step itself made the variable or cleared its gradient, but a .grad that was null when the step
+// began (the caller clears it, or nobody does) must be null again before a replay, or the replay
+// would drop what an eager call adds to.
+let freshWhileRecording = new WeakSet<Variable>();
 
-/** Starts the bookkeeping of cleared gradients for a new recording (compile). @internal */
+/** Starts the bookkeeping of fresh gradients for a new recording (compile). @internal */
 export function beginGradBookkeeping(): void {
-  clearedWhileRecording = new WeakSet<Variable>();
+  freshWhileRecording = new WeakSet<Variable>();
 }
 
 /**
@@ -137,6 +138,7 @@ export class Variable {
     }
     this.#requiresGrad = requiresGrad;
     this.#trainable = requiresGrad && gradFn === null;
+    if (isRecording()) freshWhileRecording.add(this);
   }
 
   /**
@@ -206,7 +208,7 @@ export class Variable {
     if (value !== null && (value.dtype !== this.data.dtype || value.shape.join() !== this.data.shape.join())) {
       throw new ShapeError(`grad: expected a ${this.data.dtype} tensor of shape ${formatShape(this.shape)}, got ${value.dtype} ${formatShape(value.shape)}`);
     }
-    if (value === null && isRecording()) clearedWhileRecording.add(this);
+    if (value === null && isRecording()) freshWhileRecording.add(this);
     this.#grad = value === null ? null : new Variable(value);
   }
 
@@ -224,7 +226,7 @@ export class Variable {
       // A fresh copy (a recorded one when keeping the graph): the engine may hand the same tensor
       // to several leaves, or the caller's seed, and optimisers change gradients in place.
       const grad = keepGraph ? ops.mul(g, 1) : new Variable(g.data.clone());
-      if (isRecording() && !clearedWhileRecording.has(this)) {
+      if (isRecording() && !freshWhileRecording.has(this)) {
         guard(() => this.#grad === null, `the .grad of a leaf of shape ${formatShape(this.shape)} is null before the call, as when recorded (clear it inside the step, e.g. optimizer.zeroGrad(), to accumulate nothing across calls)`);
       }
       // kept as work so that a compiled step's replay sets .grad again after a zeroGrad()

@@ -49,6 +49,31 @@ describe("compile under review", () => {
     expect(compiled.status.replays).toBe(3);
   });
 
+  // the gradient of a variable made inside the step is fresh on every call: no guard for it
+  it("retainGrad on an intermediate variable replays, with its gradient as eagerly", () => {
+    const make = () => variable(tensor([1, 2, 3], { dtype: "float64" }), { requiresGrad: true });
+    const [a, b] = [make(), make()];
+    const step = (w: Variable) => (x: Tensor): Tensor => {
+      w.grad = null;
+      const h = w.mul(x).retainGrad();
+      h.square().sum().backward();
+      return h.grad!;
+    };
+    const compiled = compile(step(b), { onRefusal: "error" });
+    for (const x of inputs(4)) expect(values(compiled(x))).toEqual(values(step(a)(x)));
+    expect(compiled.status).toEqual({ recordings: 1, replays: 3, eager: null });
+  });
+
+  it("a variable argument that requires gradients replays, its gradient returned from inside as eagerly", () => {
+    const f = (x: Variable): Tensor => {
+      x.square().sum().backward();
+      return x.grad!;
+    };
+    const compiled = compile(f, { onRefusal: "error" });
+    for (const t of inputs(4)) expect(values(compiled(variable(t, { requiresGrad: true })))).toEqual(values(f(variable(t, { requiresGrad: true }))));
+    expect(compiled.status).toEqual({ recordings: 1, replays: 3, eager: null });
+  });
+
   // A frozen parameter (requiresGrad false) gets no gradient, so the optimiser leaves it alone;
   // the recording's backward still writes the gradient it was recorded with and sets .grad again.
   it.each([
