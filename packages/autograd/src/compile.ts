@@ -212,6 +212,9 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
     const generation = dataGeneration();
     const entry = entries.find((e) => e.key === key && e.generation === generation && e.recording.guards.every((g) => g.holds()));
     if (entry === undefined) {
+      // generations only grow: a recording of an older one never matches again, so it is dropped
+      // rather than counted against the limit (freezing layers epoch after epoch is no new signature)
+      for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.generation !== generation) entries.splice(i, 1);
       if (entries.length >= maxRecordings) {
         goEager(`recorded ${entries.length} times, the limit (maxRecordings); signatures or layer states keep changing`);
         return fn(...args);

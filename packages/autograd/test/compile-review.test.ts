@@ -127,6 +127,19 @@ describe("compile under review", () => {
     expect(compiled.status.recordings).toBe(2);
   });
 
+  // each change of a parameter's requiresGrad (or value tensor) records afresh; the recordings of
+  // older generations can never match again and must not use up maxRecordings
+  it("recordings made stale by parameter changes do not count against maxRecordings", () => {
+    const w = variable(tensor([1, 2], { dtype: "float64" }), { requiresGrad: true });
+    const f = (x: Tensor): Tensor => w.data.mul(x);
+    const compiled = compile(f, { maxRecordings: 2, onRefusal: "silent" });
+    for (let k = 0; k < 6; k++) {
+      w.requiresGrad = k % 2 === 0;
+      compiled(tensor([k, 1], { dtype: "float64" }));
+    }
+    expect(compiled.status).toEqual({ recordings: 6, replays: 0, eager: null });
+  });
+
   // recordings do not nest: the inner compiled function's record() threw while the outer recorded
   it("a compiled function called inside another compiled function", () => {
     const inner = compile((x: Tensor) => x.mul(2));
