@@ -8,9 +8,9 @@
 // (which ops to run, shapes, constants) is fixed at the recording, as with jax.jit; what would
 // make a replay differ from a call (reading a value with item(), gradients accumulating across
 // calls, an op that cannot be kept) refuses the recording, and the function then runs eagerly.
-import { StrataError, Tensor, allocateResident, record, replay, type Recording } from "@strata/tensor";
+import { StrataError, Tensor, allocateResident, isRecording, record, replay, type Recording } from "@strata/tensor";
 import { isGradEnabled } from "./mode.js";
-import { Variable, dataGeneration } from "./variable.js";
+import { Variable, beginGradBookkeeping, dataGeneration } from "./variable.js";
 
 /**
  * How {@link compile} behaves; every field is optional.
@@ -89,6 +89,8 @@ function keyOf(args: readonly unknown[]): string {
   const parts = args.map((a) => {
     const t = tensorOf(a);
     if (t !== null) return `${a instanceof Variable ? (a.requiresGrad ? "V*" : "V") : "T"}${t.dtype}[${t.shape.join(",")}]`;
+    // Object.is, not String: −0 and 0 give different results (1/x), and String(−0) is "0"
+    if (Object.is(a, -0)) return "number:-0";
     if (a === null || ["number", "boolean", "string", "undefined"].includes(typeof a)) return `${typeof a}:${String(a)}`;
     return `object#${identity(a as object)}`;
   });
@@ -183,13 +185,15 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
       const t = tensorOf(a);
       return t === null ? null : ownCopy(t);
     });
-    const bound = args.map((a, i) => {
+    // the variables are made while recording: their gradients are the step's own, fresh each call
+    const bind = () => args.map((a, i) => {
       const own = inputs[i];
       if (own === null || own === undefined) return a;
       return a instanceof Variable ? new Variable(own, null, a.requiresGrad) : own;
     }) as A;
     const generation = dataGeneration();
-    const { result, recording } = record(() => fn(...bound));
+    beginGradBookkeeping();
+    const { result, recording } = record(() => fn(...bind()));
     status.recordings += 1;
     if (recording.refusals.length > 0) {
       const reason = recording.refusals.join("; ");
@@ -202,11 +206,15 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
   };
 
   const compiled = ((...args: A): R => {
-    if (status.eager !== null) return fn(...args);
+    // called while an outer compiled step records: the outer recording keeps this work
+    if (status.eager !== null || isRecording()) return fn(...args);
     const key = keyOf(args);
     const generation = dataGeneration();
     const entry = entries.find((e) => e.key === key && e.generation === generation && e.recording.guards.every((g) => g.holds()));
     if (entry === undefined) {
+      // generations only grow: a recording of an older one never matches again, so it is dropped
+      // rather than counted against the limit (freezing layers epoch after epoch is no new signature)
+      for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.generation !== generation) entries.splice(i, 1);
       if (entries.length >= maxRecordings) {
         goEager(`recorded ${entries.length} times, the limit (maxRecordings); signatures or layer states keep changing`);
         return fn(...args);

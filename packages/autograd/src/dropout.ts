@@ -1,7 +1,7 @@
 // Inverted dropout as PyTorch's F.dropout and F.dropout2d: a mask drawn from a seeded generator,
 // multiplied in as a constant, so the gradient is the same mask.
 import * as T from "@strata/tensor";
-import { DTypeError, Rng, ShapeError, ValueError, defaultRng, formatShape, isFloatDType, type Tensor } from "@strata/tensor";
+import { DTypeError, Rng, ShapeError, ValueError, formatShape, isFloatDType, type Tensor } from "@strata/tensor";
 import { mul } from "./elementwise.js";
 import { asVariable } from "./record.js";
 import type { Operand, Variable } from "./variable.js";
@@ -31,19 +31,20 @@ export interface DropoutOptions {
 }
 
 /** The checked p, training and generator. */
-function settings(op: string, options: DropoutOptions): { p: number; training: boolean; rng: Rng } {
+function settings(op: string, options: DropoutOptions): { p: number; training: boolean; rng: Rng | undefined } {
   const { p = 0.5, training = true, rng } = options;
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new ValueError(`${op}: p must be a probability in [0, 1], got ${String(p)}`);
   if (typeof training !== "boolean") throw new ValueError(`${op}: training must be true or false, got ${String(training)}`);
   if (rng !== undefined && !(rng instanceof Rng)) throw new ValueError(`${op}: options.rng must be an Rng from rng(seed), got ${typeof rng}`);
-  return { p, training, rng: rng ?? defaultRng() };
+  // no generator: the mask reads the default stream when its work runs (manualSeed replaces it)
+  return { p, training, rng };
 }
 
 /**
  * The mask of `shape` in `dtype`: each element, drawn uniform in [0, 1) in float64 and row-major
  * order, is kept (scaled by 1/(1 − p)) when below 1 − p, else 0.
  */
-function mask(shape: readonly number[], p: number, dtype: Tensor["dtype"], g: Rng): Tensor {
+function mask(shape: readonly number[], p: number, dtype: Tensor["dtype"], g: Rng | undefined): Tensor {
   return T.dropoutMask(shape, p, g, dtype as "float32" | "float64");
 }
 

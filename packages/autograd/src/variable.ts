@@ -1,6 +1,6 @@
 // Variable: a tensor plus what reverse mode needs (the node that produced it, its gradient).
 import {
-  Tensor, ValueError, DTypeError, ShapeError, compute, formatShape, isFloatDType, refuseRecording, tensor,
+  Tensor, ValueError, DTypeError, ShapeError, compute, formatShape, guard, isFloatDType, isRecording, refuseRecording, tensor,
   type AxisOptions, type ArgOptions, type DType, type GatherOptions, type Shape, type SliceArg, type TensorValues,
 } from "@strata/tensor";
 import { Node, type GradHook } from "./node.js";
@@ -71,13 +71,26 @@ export interface HookHandle {
   remove(): void;
 }
 
-// Bumped whenever a leaf's value changes identity (replaceData), so that a compiled step, whose
-// kept work reads the old tensors, records afresh.
+// Bumped whenever a leaf's value changes identity (replaceData), it starts or stops requiring
+// gradients or gets a hook, so that a compiled step, whose kept work reads the old tensors and computes the old
+// gradients, records afresh.
 let generation = 0;
 
-/** How many times a leaf's value has been replaced since load (compile's guard). @internal */
+/** How many times a leaf's value or requiresGrad has changed since load (compile's guard). @internal */
 export function dataGeneration(): number {
   return generation;
+}
+
+// The variables made, or whose .grad was cleared, while the current compiled step records. A
+// gradient set where one was null is replayed as "set it to this call's gradient": right when the
+// step itself made the variable or cleared its gradient, but a .grad that was null when the step
+// began (the caller clears it, or nobody does) must be null again before a replay, or the replay
+// would drop what an eager call adds to.
+let freshWhileRecording = new WeakSet<Variable>();
+
+/** Starts the bookkeeping of fresh gradients for a new recording (compile). @internal */
+export function beginGradBookkeeping(): void {
+  freshWhileRecording = new WeakSet<Variable>();
 }
 
 /**
@@ -125,6 +138,7 @@ export class Variable {
     }
     this.#requiresGrad = requiresGrad;
     this.#trainable = requiresGrad && gradFn === null;
+    if (isRecording()) freshWhileRecording.add(this);
   }
 
   /**
@@ -141,6 +155,8 @@ export class Variable {
     if (value && !isFloatDType(this.data.dtype)) {
       throw new DTypeError(`requiresGrad: only float32 and float64 values can require gradients, got ${this.data.dtype}`);
     }
+    // a compiled step recorded which leaves get gradients: freezing or unfreezing records afresh
+    if (value !== this.#requiresGrad) generation += 1;
     this.#requiresGrad = value;
     if (value) this.#trainable = true;
   }
@@ -192,6 +208,7 @@ export class Variable {
     if (value !== null && (value.dtype !== this.data.dtype || value.shape.join() !== this.data.shape.join())) {
       throw new ShapeError(`grad: expected a ${this.data.dtype} tensor of shape ${formatShape(this.shape)}, got ${value.dtype} ${formatShape(value.shape)}`);
     }
+    if (value === null && isRecording()) freshWhileRecording.add(this);
     this.#grad = value === null ? null : new Variable(value);
   }
 
@@ -209,6 +226,9 @@ export class Variable {
       // A fresh copy (a recorded one when keeping the graph): the engine may hand the same tensor
       // to several leaves, or the caller's seed, and optimisers change gradients in place.
       const grad = keepGraph ? ops.mul(g, 1) : new Variable(g.data.clone());
+      if (isRecording() && !freshWhileRecording.has(this)) {
+        guard(() => this.#grad === null, `the .grad of a leaf of shape ${formatShape(this.shape)} is null before the call, as when recorded (clear it inside the step, e.g. optimizer.zeroGrad(), to accumulate nothing across calls)`);
+      }
       // kept as work so that a compiled step's replay sets .grad again after a zeroGrad()
       compute(() => {
         this.#grad = grad;
@@ -267,6 +287,8 @@ export class Variable {
     if (!this.requiresGrad) throw new ValueError(`registerHook: this variable does not require gradients, so no gradient will reach the hook`);
     const hooks = (this.accumulator().hooks ??= []);
     hooks.push(hook);
+    // a compiled step recorded without this hook would skip it: record afresh (and be refused)
+    generation += 1;
     return {
       remove: () => {
         const at = hooks.indexOf(hook);

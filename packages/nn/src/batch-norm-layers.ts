@@ -2,7 +2,7 @@
 // @strata/autograd: parameters weight and bias, buffers running_mean, running_var and
 // num_batches_tracked (int32, see the modules guide), training and evaluation as PyTorch's.
 import { batchNorm, variable, Variable, type Operand } from "@strata/autograd";
-import { ShapeError, ValueError, bumpVersion, compute, ones, zeros, type DType } from "@strata/tensor";
+import { ShapeError, ValueError, bumpVersion, compute, guard, ones, zeros, type DType } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { checkParamOptions } from "./init.js";
 import { layerInput, shapeText } from "./layer-input.js";
@@ -99,7 +99,10 @@ abstract class BatchNormNd extends Module<[Operand], Variable> {
     const count = this.getBuffer("num_batches_tracked");
     const training = this.training || mean === null;
     guardTraining(this);
-    let momentum: number | (() => number) = this.momentum ?? 0;
+    // the buffers a replay updates are the ones read here: one replaced with setBuffer records afresh
+    guard(() => this.getBuffer("running_mean") === mean && this.getBuffer("running_var") === variance && this.getBuffer("num_batches_tracked") === count, `${layerLabel(this)}'s buffers are the tensors recorded`);
+    // read when the update runs, so that a momentum set between calls of a compiled step counts
+    let momentum: () => number = () => this.momentum ?? 0;
     if (this.training && count !== null) {
       // counted in the work, and the cumulative average's momentum read when the update runs, so
       // that a replayed step advances both as an eager one does
@@ -107,7 +110,7 @@ abstract class BatchNormNd extends Module<[Operand], Variable> {
         count.data[count.offset] = (count.data[count.offset] as number) + 1;
       });
       bumpVersion(count);
-      if (this.momentum === null) momentum = () => 1 / (count.data[count.offset] as number);
+      momentum = () => this.momentum ?? 1 / (count.data[count.offset] as number);
     }
     return asLayer(this, () => batchNorm(v, mean, variance, this.weight, this.bias, { training, momentum, eps: this.eps }));
   }

@@ -1,7 +1,7 @@
 // Inverted dropout and activation functions as layers.
 import { mul, Variable, type Operand } from "@strata/autograd";
 import * as T from "@strata/tensor";
-import { Rng, ValueError, defaultRng } from "@strata/tensor";
+import { Rng, ValueError } from "@strata/tensor";
 import { guardTraining } from "./training-guard.js";
 import { activation as lookup, type Activation, type ActivationSpec } from "./activations.js";
 import { activationJSON, activationOf } from "./activation-json.js";
@@ -49,7 +49,7 @@ export class Dropout extends Module<[Operand], Variable> {
     const v = x instanceof Variable ? x : new Variable(tensorOf(x));
     guardTraining(this);
     if (!this.training || this.p === 0) return v;
-    return mul(v, T.dropoutMask(v.shape, this.p, this.#rng ?? defaultRng(), v.dtype as "float32" | "float64"));
+    return mul(v, T.dropoutMask(v.shape, this.p, this.#rng, v.dtype as "float32" | "float64"));
   }
 
   /** `p=0.5`, as PyTorch prints it. */

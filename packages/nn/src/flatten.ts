@@ -1,6 +1,6 @@
 // PyTorch's nn.Flatten and nn.Dropout2d: the shape and regularisation layers of a CNN.
 import { dropout2d, flatten, Variable, type Operand } from "@strata/autograd";
-import { Rng, ValueError, defaultRng } from "@strata/tensor";
+import { Rng, ValueError } from "@strata/tensor";
 import { field } from "./config-fields.js";
 import { asLayer } from "./layer-position.js";
 import { guardTraining } from "./training-guard.js";
@@ -78,7 +78,7 @@ export class Dropout2d extends Module<[Operand], Variable> {
   /** In training `x ⊙ m / (1 − p)` with one fresh draw per channel; in evaluation `x`. */
   forward(x: Operand): Variable {
     guardTraining(this);
-    return asLayer(this, () => dropout2d(x, { p: this.p, training: this.training, rng: this.#rng ?? defaultRng() }));
+    return asLayer(this, () => dropout2d(x, { p: this.p, training: this.training, ...(this.#rng !== undefined && { rng: this.#rng }) }));
   }
   /** `p=0.5`. */
   override extraRepr(): string {

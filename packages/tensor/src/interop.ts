@@ -10,6 +10,7 @@ import { lossOf } from "./convert.js";
 import { DTypeError, ShapeError, ValueError } from "./errors.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { noteValueRead } from "./record.js";
 
 const ACCEPTED = "Float32Array, Float64Array, Int32Array or Uint8Array";
 
@@ -133,6 +134,7 @@ function fromColumnMajor(op: string, m: ArrayLike<number>, n: number): Tensor {
 /** The (n,n) tensor `t` (any view) written column-major into `out`. */
 function toColumnMajor<M extends { [i: number]: number }>(op: string, t: Tensor, n: number, out: M): M {
   checkOut(op, t, [n, n]);
+  noteValueRead(`${op}()`);
   const [s0, s1] = t.strides as [number, number];
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = checked(op, t.data[t.offset + i * s0 + j * s1]!, j * n + i, out);
   return out;
@@ -141,6 +143,7 @@ function toColumnMajor<M extends { [i: number]: number }>(op: string, t: Tensor,
 /** The (n,) tensor `t` (any view) written into `out`. */
 function toFlat<V extends { [i: number]: number }>(op: string, t: Tensor, n: number, out: V): V {
   checkOut(op, t, [n]);
+  noteValueRead(`${op}()`);
   for (let i = 0; i < n; i++) out[i] = checked(op, t.data[t.offset + i * t.strides[0]!]!, i, out);
   return out;
 }
