@@ -10,7 +10,7 @@ import {
 } from "@strata/tensor";
 import { lastBackend } from "../src/dispatch/dispatch.js";
 import { onTypeScript, sample } from "./reference.js";
-import { expectReplayMatchesEager } from "./replay-structured.js";
+import { expectReplayMatchesEager } from "./replay.js";
 
 beforeAll(async () => {
   await kernelsReady();

@@ -8,7 +8,7 @@ import {
   lstmCellBackward, lstmCellForward, ones, record, replay, rng, zeros, type RunningStatistics, type Tensor,
 } from "@strata/tensor";
 import { sample } from "./reference.js";
-import { expectReplayMatchesEager } from "./replay-structured.js";
+import { expectReplayMatchesEager } from "./replay.js";
 
 function refill(t: Tensor, seed: number): void {
   (t.data as Float32Array | Float64Array).set(sample(t.shape, "float64", seed).toTypedArray() as Float64Array);
