@@ -18,17 +18,12 @@ export function contiguousCopy(t: Tensor, dtype: DType = t.dtype, op = "contiguo
 function copyInto(out: DataArray, t: Tensor, dtype: DType): void {
   if (dtype === "bool" && t.dtype !== "bool") {
     // a Uint8Array would keep 2 as 2 and 0.5 as 0: a mask needs `x != 0`
-    ops.neqs(ndarray(out, [...t.shape]), source(t), 0);
+    ops.neqs(ndarray(out, [...t.shape]), t.nd, 0);
   } else if (t.isContiguous && dtype === t.dtype) {
     out.set(t.data.subarray(t.offset, t.offset + t.size));
   } else {
-    ops.assign(ndarray(out, [...t.shape]), source(t));
+    ops.assign(ndarray(out, [...t.shape]), t.nd);
   }
-}
-
-// `t.nd` would keep the array the view was first made over; this reads the storage's array now.
-function source(t: Tensor): ndarray.NdArray<DataArray> {
-  return ndarray(t.data, [...t.shape], [...t.strides], t.offset);
 }
 
 /**

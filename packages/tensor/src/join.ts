@@ -85,7 +85,7 @@ function join(op: string, tensors: readonly Tensor[], axis: number, dtype: DType
   // Promotion never narrows and bool only results from all-bool inputs, so a plain assign
   // (which converts through JS numbers) is exact here.
   compute(() => {
-    for (const { t, dst } of parts) ops.assign(dst, ndarray(t.data, [...t.shape], [...t.strides], t.offset));
+    for (const { t, dst } of parts) ops.assign(dst, t.nd);
   });
   return new Tensor(data, shape);
 }
