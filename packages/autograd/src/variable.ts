@@ -72,11 +72,11 @@ export interface HookHandle {
 }
 
 // Bumped whenever a leaf's value changes identity (replaceData), it starts or stops requiring
-// gradients or gets a hook, so that a compiled step, whose kept work reads the old tensors and computes the old
-// gradients, records afresh.
+// gradients, or it gets a hook, so that a compiled step, whose kept work reads the old tensors and
+// computes the old gradients, records afresh.
 let generation = 0;
 
-/** How many times a leaf's value or requiresGrad has changed since load (compile's guard). @internal */
+/** How many times a leaf's value, requiresGrad or hooks have changed since load (compile's guard). @internal */
 export function dataGeneration(): number {
   return generation;
 }
