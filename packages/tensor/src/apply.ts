@@ -67,7 +67,7 @@ export function binary(op: BinaryKernelName, a: TensorLike, b: TensorLike, rule:
   if (rule === "arith") checkIntScalar(op, dtype, a, b);
   const shape = broadcastShapes(op, shapeOf(a), shapeOf(b));
   const out = allocate(dtype, shape, op);
-  compute(() => binaryKernel(op, a, b, out, shape));
+  compute(() => binaryKernel(op, a, b, out, shape), { map: false, op, operands: [a, b], out, shape, alpha: 0 });
   return new Tensor(out, shape);
 }
 
@@ -77,7 +77,7 @@ export function unary(op: UnaryKernelName, x: TensorLike, rule: Rule, dtype?: DT
   const t = typeof x === "number" ? new Tensor(Float64Array.of(x), []) : x;
   const outType = dtype ?? lift(rule, dtypeOf(x));
   const out = allocate(outType, t.shape, op);
-  compute(() => unaryKernel(op, t, out, p, q));
+  compute(() => unaryKernel(op, t, out, p, q), { map: true, op, operands: [t], out, shape: t.shape, alpha: p });
   return new Tensor(out, t.shape);
 }
 

@@ -10,6 +10,7 @@
 // It may allocate temporaries of its own. Work started inside other work is part of it and is not
 // kept on its own.
 import { StrataError } from "./errors.js";
+import { fuseChains, type ElementwiseStep } from "./fuse.js";
 
 /**
  * A piece of kernel work that {@link compute} runs and a {@link Recording} keeps.
@@ -51,6 +52,8 @@ export interface Recording {
 
 interface Tape {
   work: Work[];
+  /** What each kept piece of work is, when it says (an elementwise op), for fusing chains. */
+  steps: (ElementwiseStep | null)[];
   guards: { holds: () => boolean; what: string }[];
   refusals: string[];
 }
@@ -64,6 +67,9 @@ let depth = 0;
  * it again. This is how an op (or a custom kernel of yours) takes part in a compiled step: do the
  * checks and allocate the outputs outside, fill the outputs inside. `work` must read its inputs'
  * buffers and any changing state when it runs and write every element of its outputs.
+ *
+ * `step` is how an elementwise op describes its work, so that a recording can run a chain of them
+ * in one pass (@internal: the op layer's, not part of the contract).
  *
  * @throws whatever `work` throws (nothing is kept then).
  *
@@ -81,14 +87,17 @@ let depth = 0;
  * console.log(doubled.toArray()); // [8, 10, 12]
  * ```
  */
-export function compute(work: Work): void {
+export function compute(work: Work, step?: ElementwiseStep): void {
   depth += 1;
   try {
     work();
   } finally {
     depth -= 1;
   }
-  if (tape !== null && depth === 0) tape.work.push(work);
+  if (tape !== null && depth === 0) {
+    tape.work.push(work);
+    tape.steps.push(step ?? null);
+  }
 }
 
 /**
@@ -123,10 +132,11 @@ export function isRecording(): boolean {
  */
 export function record<T>(fn: () => T): { result: T; recording: Recording } {
   if (tape !== null) throw new StrataError("record: already recording; recordings do not nest");
-  const current: Tape = { work: [], guards: [], refusals: [] };
+  const current: Tape = { work: [], steps: [], guards: [], refusals: [] };
   tape = current;
   try {
-    return { result: fn(), recording: current };
+    const result = fn();
+    return { result, recording: { work: fuseChains(current.work, current.steps), guards: current.guards, refusals: current.refusals } };
   } finally {
     tape = null;
   }

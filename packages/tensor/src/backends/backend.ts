@@ -129,6 +129,40 @@ export interface Backend {
    * optimisers). `stage` allows copying a gradient that is not in this backend's memory.
    */
   optimizerUpdate(req: OptimizerUpdateRequest, stage: boolean): boolean;
+  /**
+   * A chain of elementwise ops run as one pass (see ../fuse.ts), equal bit for bit to the ops run
+   * one by one; false, having run nothing, when this backend cannot run it now (the caller then
+   * runs the ops one by one; the TypeScript backend always declines).
+   */
+  chain(req: ChainRequest, threads: number): boolean;
+}
+
+/**
+ * Where an operand of a {@link ChainRequest} is: an array read at run time (a tensor's storage may
+ * have been swapped since the chain was planned), a scratch block for a value no one reads after
+ * the chain, or a number (`wide`: held in float64 although the chain is float32).
+ */
+export type ChainSlot =
+  | { kind: "array"; values: () => { data: ArrayBufferView; offset: number } }
+  | { kind: "scratch" }
+  | { kind: "number"; value: number; wide: boolean };
+
+/** One op of a chain: `out = op(a; alpha)` for a map (alpha a number slot), else `out = a ∘ b` (`b ∘ a` when swapped). */
+export interface ChainOp {
+  map: boolean;
+  op: string;
+  swapped: boolean;
+  out: number;
+  a: number;
+  b: number;
+}
+
+/** Elementwise ops over `n` elements of float32 (float64 when `wide`), in order, on slots. */
+export interface ChainRequest {
+  wide: boolean;
+  n: number;
+  slots: readonly ChainSlot[];
+  ops: readonly ChainOp[];
 }
 
 /**

@@ -3,7 +3,7 @@
 // the first that takes the request runs it, and the TypeScript backend takes everything.
 // Nothing else in the package chooses a backend.
 import type {
-  ActivationGradRequest, Backend, DenseBackwardOutputs, DenseBackwardRequest, DenseForwardOutputs, DenseForwardRequest, FloatArray,
+  ActivationGradRequest, Backend, ChainRequest, DenseBackwardOutputs, DenseBackwardRequest, DenseForwardOutputs, DenseForwardRequest, FloatArray,
   InPlaceOp, OptimizerUpdateRequest, PreparedKernel, Product, Threads,
 } from "../backends/backend.js";
 import { jsBackend } from "../backends/js/index.js";
@@ -222,6 +222,22 @@ export function optimizerUpdateKernel(req: OptimizerUpdateRequest, force = false
   for (const backend of preferred(n, force ? 0 : THRESHOLDS.wasmOptimizer)) {
     if (backend.optimizerUpdate(req, stage)) {
       ran("optimizer", backend);
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Runs a chain of elementwise ops in one pass on the first backend that can (one thread unless an
+ * op is bound by arithmetic, as for the ops alone); false when none can, and the caller runs the
+ * ops one by one. @internal
+ */
+export function chainKernel(req: ChainRequest): boolean {
+  const threads = req.ops.some((o) => COMPUTE_BOUND.has(o.op)) ? threadsFor(req.n, THRESHOLDS.mapPerThread) : 1;
+  for (const backend of preferred(req.n, THRESHOLDS.wasmMap)) {
+    if (backend.chain(req, threads)) {
+      ran("chain", backend);
       return true;
     }
   }

@@ -43,4 +43,6 @@ export const jsBackend: Backend = {
   // no kernel of its own: the op layer evaluates the table's formula with tensor ops
   activationGrad: () => null,
   optimizerUpdate: () => false,
+  // the ops one by one are this backend's chain
+  chain: () => false,
 };

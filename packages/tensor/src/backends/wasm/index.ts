@@ -16,6 +16,7 @@ import { wasmConv } from "./conv.js";
 import { wasmActivationGrad } from "./activation-grad.js";
 import { wasmAvgPool, wasmMaxPool, wasmPlanes } from "./pooling.js";
 import { wasmOptimizerUpdate } from "./optimizer.js";
+import { wasmChain } from "./fused.js";
 
 type FloatArray = Float32Array | Float64Array;
 const isFloat = (a: unknown): a is FloatArray => a instanceof Float32Array || a instanceof Float64Array;
@@ -69,4 +70,5 @@ export const wasmBackend: Backend = {
   avgPool: (req, threads) => isFloat(req.out) && (wasmAvgPool(req, threads), true),
   activationGrad: (req, threads) => (req.activation.from === null ? null : (out) => wasmActivationGrad(req, out, threads)),
   optimizerUpdate: wasmOptimizerUpdate,
+  chain: wasmChain,
 };

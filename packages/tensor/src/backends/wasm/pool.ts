@@ -67,7 +67,7 @@ const KERNELS: (keyof KernelExports)[] = [
   "activationGradF32", "activationGradF64", "reduceRowsF32", "reduceRowsF64", "binaryF32", "binaryF64",
   "convForwardF32", "convForwardF64", "convInputF32", "convInputF64", "convWeightF32", "convWeightF64",
   "maxPoolF32", "maxPoolF64", "planesF32", "planesF64", "avgPoolF32", "avgPoolF64",
-  "gemmBatchedF32", "gemmBatchedF64", "sgdF32", "sgdF64", "adamF32", "adamF64", "rmspropF32", "rmspropF64",
+  "gemmBatchedF32", "gemmBatchedF64", "sgdF32", "sgdF64", "adamF32", "adamF64", "rmspropF32", "rmspropF64", "fusedF32", "fusedF64",
 ];
 
 // The helper's code, as a function expression the platform wraps into a thread of its kind.

@@ -27,6 +27,8 @@ export interface KernelExports {
   activationGradF64(op: number, dA: number, z: number, a: number, dZ: number, rows: number, cols: number, alpha: number, db: number, scale: number): void;
   reduceRowsF32(kind: number, x: number, rows: number, cols: number, out: number): void;
   reduceRowsF64(kind: number, x: number, rows: number, cols: number, out: number): void;
+  fusedF32(program: number, count: number, slots: number, scratch: number, start: number, end: number): void;
+  fusedF64(program: number, count: number, slots: number, scratch: number, start: number, end: number): void;
   binaryF32(op: number, layout: number, a: number, b: number, y: number, rows: number, cols: number, bRow: number): void;
   binaryF64(op: number, layout: number, a: number, b: number, y: number, rows: number, cols: number, bRow: number): void;
   convForwardF32(geom: number, x: number, w: number, bias: number, y: number, n0: number, n1: number, p0: number, p1: number, ws: number): void;
