@@ -67,18 +67,24 @@ function continues(p: Planned, outputs: ReadonlySet<DataArray>): boolean {
   return reads.length > 0 && reads.every((t) => t.offset === 0);
 }
 
-/** One piece of work running `chain` on the kernels, or `originals` one by one when it cannot. */
-function chainWork(chain: readonly Planned[], originals: readonly (() => void)[]): () => void {
+/**
+ * One piece of work running `chain` on the kernels, or `originals` one by one when it cannot.
+ * Outputs in `dead` (read by nothing after the chain) live in a scratch block instead of memory.
+ */
+function chainWork(chain: readonly Planned[], originals: readonly (() => void)[], dead: ReadonlySet<DataArray>): () => void {
   const slots: ChainSlot[] = [];
-  const arraySlot = (t: Tensor): number => slots.push({ kind: "array", values: () => ({ data: t.data, offset: t.offset }) }) - 1;
+  const outputSlots = new Map<DataArray, number>();
+  const arraySlot = (t: Tensor): number =>
+    outputSlots.get(t.data) ?? slots.push({ kind: "array", values: () => ({ data: t.data, offset: t.offset }) }) - 1;
   const ops: ChainOp[] = chain.map((p) => {
-    const out = slots.push({ kind: "array", values: () => ({ data: p.step.out, offset: 0 }) }) - 1;
     const a = arraySlot(p.full);
-    const other = p.other;
-    const value = p.step.map ? p.step.alpha : other;
+    const value = p.step.map ? p.step.alpha : p.other;
     const b = value instanceof Tensor
       ? arraySlot(value)
       : slots.push({ kind: "number", value: value!, wide: !p.wide && Math.fround(value!) !== value && !Number.isNaN(value) }) - 1;
+    const written = p.step.out;
+    const out = slots.push(dead.has(written) ? { kind: "scratch" } : { kind: "array", values: () => ({ data: written, offset: 0 }) }) - 1;
+    outputSlots.set(written, out);
     return { map: p.step.map, op: p.step.op, swapped: p.swapped, out, a, b };
   });
   const request = { wide: chain[0]!.wide, n: chain[0]!.step.out.length, slots, ops };
@@ -88,17 +94,47 @@ function chainWork(chain: readonly Planned[], originals: readonly (() => void)[]
   };
 }
 
+/** The arrays of the tensors in `value`: itself, in arrays and plain objects, or as an object's `data` (a variable), a few levels down. */
+function arraysIn(value: unknown, into: Set<DataArray>, depth = 0): void {
+  if (depth > 6 || value === null || typeof value !== "object") return;
+  if (value instanceof Tensor) {
+    into.add(value.data);
+  } else if (Array.isArray(value)) {
+    for (const v of value) arraysIn(v, into, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) arraysIn(v, into, depth + 1);
+  } else if ("data" in value && (value as { data: unknown }).data instanceof Tensor) {
+    arraysIn((value as { data: unknown }).data, into, depth + 1);
+  }
+}
+
+/**
+ * The outputs of the chain in `chain` that nothing reads after it, given the steps after it and
+ * the recorded call's result: none when a later piece of work does not say what it reads.
+ */
+function deadOutputs(chain: readonly Planned[], later: readonly (ElementwiseStep | null)[], result: unknown): Set<DataArray> {
+  const live = new Set<DataArray>();
+  for (const step of later) {
+    if (step === null) return new Set();
+    for (const x of step.operands) if (x instanceof Tensor) live.add(x.data);
+  }
+  arraysIn(result, live);
+  // the last output is the chain's value: it is written even when nothing reads it yet
+  return new Set(chain.slice(0, -1).map((p) => p.step.out).filter((out) => !live.has(out)));
+}
+
 /**
  * The recorded work with each chain of two or more elementwise steps replaced by one piece of
- * work that runs the chain in one pass. `steps[i]` describes `work[i]`, or is null. @internal
+ * work that runs the chain in one pass. `steps[i]` describes `work[i]`, or is null; `result` is
+ * what the recorded call returned (its tensors are read after the recording). @internal
  */
-export function fuseChains(work: readonly (() => void)[], steps: readonly (ElementwiseStep | null)[]): (() => void)[] {
+export function fuseChains(work: readonly (() => void)[], steps: readonly (ElementwiseStep | null)[], result: unknown): (() => void)[] {
   const fused: (() => void)[] = [];
   let chain: Planned[] = [];
   let originals: (() => void)[] = [];
   let outputs = new Set<DataArray>();
-  const close = (): void => {
-    if (chain.length >= 2) fused.push(chainWork(chain, originals));
+  const close = (next: number): void => {
+    if (chain.length >= 2) fused.push(chainWork(chain, originals, deadOutputs(chain, steps.slice(next), result)));
     else fused.push(...originals);
     chain = [];
     originals = [];
@@ -107,7 +143,7 @@ export function fuseChains(work: readonly (() => void)[], steps: readonly (Eleme
   work.forEach((w, i) => {
     const p = plan(steps[i] ?? null);
     const joins = p !== null && chain.length > 0 && p.wide === chain[0]!.wide && p.step.out.length === chain[0]!.step.out.length && continues(p, outputs);
-    if (!joins) close();
+    if (!joins) close(i);
     if (p === null) {
       fused.push(w);
       return;
@@ -116,6 +152,6 @@ export function fuseChains(work: readonly (() => void)[], steps: readonly (Eleme
     originals.push(w);
     outputs.add(p.step.out);
   });
-  close();
+  close(work.length);
   return fused;
 }

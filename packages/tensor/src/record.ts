@@ -118,6 +118,12 @@ export function isRecording(): boolean {
  * and the {@link Recording}. The run is a real one: its results are those of `fn` called
  * directly. Recordings do not nest.
  *
+ * Chains of elementwise ops (maps such as relu or exp, and arithmetic such as a·b + c) on
+ * operands in the kernels' memory are kept as one piece of work that a replay runs in one pass,
+ * with the bits the ops one by one give. An intermediate of such a chain that neither `fn`'s
+ * result nor later work reads is not written by a replay: a tensor `fn` keeps elsewhere (in a
+ * variable, on an object) holds the recording's values then. Return what you read.
+ *
  * @throws StrataError when called while another recording is on.
  *
  * @example
@@ -136,7 +142,7 @@ export function record<T>(fn: () => T): { result: T; recording: Recording } {
   tape = current;
   try {
     const result = fn();
-    return { result, recording: { work: fuseChains(current.work, current.steps), guards: current.guards, refusals: current.refusals } };
+    return { result, recording: { work: fuseChains(current.work, current.steps, result), guards: current.guards, refusals: current.refusals } };
   } finally {
     tape = null;
   }

@@ -65,6 +65,34 @@ describe.skipIf(!wasm)("record fuses chains of elementwise ops", () => {
     });
   }
 
+  it("keeps an intermediate no one reads after the chain out of memory, and writes every one that is returned or read later", () => {
+    const n = 3 * 4096 + 5;
+    const [a, b, c] = [1, 2, 3].map((s) => resident(sample([n], "float32", s)));
+    let kept: Tensor | null = null;
+    const dropped = record(() => {
+      kept = mul(a!, b!);
+      return add(kept, c!);
+    });
+    const returned = record(() => {
+      const t = mul(a!, b!);
+      return [t, add(t, c!)];
+    });
+    const readLater = record(() => {
+      const t = mul(a!, b!);
+      const u = add(t, c!);
+      return t.sum().add(u.sum()); // the sums do not say what they read: t stays written
+    });
+    const before = bits(kept!);
+    for (const x of [a!, b!, c!]) x.data.set(sample([n], "float32", 7).data);
+    for (const r of [dropped, returned, readLater]) replay(r.recording);
+    const t = mul(a!, b!);
+    expect(bits(dropped.result)).toBe(bits(add(t, c!)));
+    expect(bits(kept!)).toBe(before);
+    expect(bits(returned.result[0]!)).toBe(bits(t));
+    expect(bits(returned.result[1]!)).toBe(bits(add(t, c!)));
+    expect(bits(readLater.result)).toBe(bits(t.sum().add(add(t, c!).sum())));
+  });
+
   it("splits a compute-bound chain between threads and still gives the same bits", () => {
     const n = 5 * 4096 * 8 + 3;
     const inputs = [resident(sample([n], "float32", 4))];
