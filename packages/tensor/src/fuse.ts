@@ -94,18 +94,18 @@ function chainWork(chain: readonly Planned[], originals: readonly (() => void)[]
   };
 }
 
-/** The arrays of the tensors in `value`: itself, in arrays and plain objects, or as an object's `data` (a variable), a few levels down. */
-function arraysIn(value: unknown, into: Set<DataArray>, depth = 0): void {
-  if (depth > 6 || value === null || typeof value !== "object") return;
-  if (value instanceof Tensor) {
-    into.add(value.data);
-  } else if (Array.isArray(value)) {
-    for (const v of value) arraysIn(v, into, depth + 1);
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) arraysIn(v, into, depth + 1);
-  } else if ("data" in value && (value as { data: unknown }).data instanceof Tensor) {
-    arraysIn((value as { data: unknown }).data, into, depth + 1);
-  }
+/**
+ * Adds the arrays of the tensors reachable from `value` (through arrays, maps, sets, objects'
+ * own properties and an object's `data`, as a variable holds its tensor) to `into`, a few levels down.
+ */
+function arraysIn(value: unknown, into: Set<unknown>, seen = new Set<object>(), depth = 0): void {
+  if (depth > 8 || value === null || typeof value !== "object" || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof Tensor) return void into.add(value.data);
+  if (ArrayBuffer.isView(value)) return void into.add(value);
+  const parts: unknown[] = value instanceof Map || value instanceof Set ? [...value.values()] : Object.values(value);
+  if ("data" in value) parts.push((value as { data: unknown }).data);
+  for (const part of parts) arraysIn(part, into, seen, depth + 1);
 }
 
 /**
@@ -113,7 +113,7 @@ function arraysIn(value: unknown, into: Set<DataArray>, depth = 0): void {
  * the recorded call's result: none when a later piece of work does not say what it reads.
  */
 function deadOutputs(chain: readonly Planned[], later: readonly (ElementwiseStep | null)[], result: unknown): Set<DataArray> {
-  const live = new Set<DataArray>();
+  const live = new Set<unknown>();
   for (const step of later) {
     if (step === null) return new Set();
     for (const x of step.operands) if (x instanceof Tensor) live.add(x.data);

@@ -77,6 +77,13 @@ describe.skipIf(!wasm)("record fuses chains of elementwise ops", () => {
       const t = mul(a!, b!);
       return [t, add(t, c!)];
     });
+    class Pair {
+      constructor(readonly inner: { t: Tensor }, readonly u: Tensor) {}
+    }
+    const boxed = record(() => {
+      const t = mul(a!, b!);
+      return new Map([["pair", new Pair({ t }, add(t, c!))]]);
+    });
     const readLater = record(() => {
       const t = mul(a!, b!);
       const u = add(t, c!);
@@ -84,12 +91,13 @@ describe.skipIf(!wasm)("record fuses chains of elementwise ops", () => {
     });
     const before = bits(kept!);
     for (const x of [a!, b!, c!]) x.data.set(sample([n], "float32", 7).data);
-    for (const r of [dropped, returned, readLater]) replay(r.recording);
+    for (const r of [dropped, returned, boxed, readLater]) replay(r.recording);
     const t = mul(a!, b!);
     expect(bits(dropped.result)).toBe(bits(add(t, c!)));
     expect(bits(kept!)).toBe(before);
     expect(bits(returned.result[0]!)).toBe(bits(t));
     expect(bits(returned.result[1]!)).toBe(bits(add(t, c!)));
+    expect(bits(boxed.result.get("pair")!.inner.t)).toBe(bits(t));
     expect(bits(readLater.result)).toBe(bits(t.sum().add(add(t, c!).sum())));
   });
 
