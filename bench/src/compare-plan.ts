@@ -129,7 +129,7 @@ export function plans(hows: string[], seqNotes: string[]): RowPlan[] {
     lenetRow(),
     ...elementwisePairs(hows),
     mnistRow(),
-    ...seqRowPlans(seqNotes).map((r) => ({ ...r, strata: [{ id: "strata", cell: r.strata }] })),
+    ...seqRowPlans(seqNotes),
   ];
 }
 

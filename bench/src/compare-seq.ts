@@ -27,7 +27,8 @@ export interface SeqRowPlan {
   key: string;
   title: string;
   unit: string;
-  strata: () => Promise<Cell>;
+  /** Strata's variants, eager ("strata") first: its losses are what the others must reproduce. */
+  strata: { id: string; cell: () => Promise<Cell> }[];
   peer: (peer: Peer) => Promise<Cell>;
 }
 
@@ -62,8 +63,8 @@ function twoSteps(p: Prepared<number>): [[number, number], number] {
   return [[first, second], performance.now() - t0];
 }
 
-/** Times `prepared` after checking its first two losses; frees it. */
-function measureSteps(peer: Peer, build: () => Prepared<number>, want: [number, number] | null): Cell {
+/** Times `build()`'s step as `label` after checking its first two losses; frees it. `liveObjects` counts a peer's tensors, for leaks. */
+function measureSteps(label: string, build: () => Prepared<number>, want: [number, number] | null, liveObjects?: () => number): Cell {
   let prepared: Prepared<number> | undefined;
   try {
     prepared = build();
@@ -71,9 +72,9 @@ function measureSteps(peer: Peer, build: () => Prepared<number>, want: [number, 
     const [losses, stepMs] = twoSteps(p);
     const wrong = want ? wrongLosses(losses, want) : null;
     if (wrong) return { error: wrong };
-    const before = peer.liveObjects?.();
-    const timing = time(peer.id, () => p.run(), planAfter(stepMs));
-    const grown = before === undefined ? 0 : peer.liveObjects!() - before;
+    const before = liveObjects?.();
+    const timing = time(label, () => p.run(), planAfter(stepMs));
+    const grown = before === undefined ? 0 : liveObjects!() - before;
     if (grown > 0) return { error: `leaks: ${grown} tensors left by ${timing.reps} calls` };
     return cellOf(timing);
   } catch (e) {
@@ -94,7 +95,7 @@ function peerCell(peer: Peer, spec: SeqLmSpec, want: [number, number] | null): C
     }
   }
   if (!peer.seqStep) return { error: "cannot train this net" };
-  return measureSteps(peer, () => peer.seqStep!(spec), want);
+  return measureSteps(peer.id, () => peer.seqStep!(spec), want, peer.liveObjects?.bind(peer));
 }
 
 /** The rows, keyed "lstm" and "transformer"; `notes` collects what the footnote should say. */
@@ -120,10 +121,14 @@ export function seqRowPlans(notes: string[]): SeqRowPlan[] {
         prepared?.dispose();
       }
     };
+    const compiled = async (): Promise<Cell> => measureSteps("strata-compiled", () => strataSeqStep(spec, "compiled"), want);
     const title = spec.kind === "lstm"
       ? `LSTM LM: Embedding(${spec.vocab},${spec.embeddingDim}), LSTM(${spec.embeddingDim},${spec.hiddenSize}, ${spec.numLayers} layers), batch ${spec.batch}×${spec.seqLen}, SGD step`
       : `Transformer LM: d ${spec.dModel}, ${spec.nhead} heads, ff ${spec.dimFeedforward}, ${spec.numLayers} layers, causal, batch ${spec.batch}×${spec.seqLen}, SGD step`;
-    return { key: spec.kind, title, unit: "steps/s", strata, peer: async (p: Peer) => peerCell(p, spec, want) };
+    return {
+      key: spec.kind, title, unit: "steps/s", peer: async (p: Peer) => peerCell(p, spec, want),
+      strata: [{ id: "strata", cell: strata }, { id: "strata-compiled", cell: compiled }],
+    };
   });
 }
 

@@ -1,7 +1,7 @@
 // Strata's side of the sequence rows (issue 18): the two language models built from @strata/nn's
 // layers as a PyTorch user would write them (the same module names, so PyTorch's state-dict keys
 // load unchanged), their initial weights loaded with loadStateDict, one SGD step timed.
-import { crossEntropy, variable, type Variable } from "@strata/autograd";
+import { compile, crossEntropy, variable, type Variable } from "@strata/autograd";
 import { Embedding, LSTM, Linear, Module, TransformerEncoder, TransformerEncoderLayer } from "@strata/nn";
 import { SGD } from "@strata/optim";
 import { tensor, type Tensor } from "@strata/tensor";
@@ -48,20 +48,24 @@ class TransformerLm extends Module<[Tensor], Variable> {
   }
 }
 
-/** One SGD step of the language model `spec` describes; `run` returns the loss before the update. */
-export function strataSeqStep(spec: SeqLmSpec): Prepared<number> {
+/**
+ * One SGD step of the language model `spec` describes; `run` returns the loss before the update.
+ * "compiled" runs the same step through compile (recorded on its first call, replayed after).
+ */
+export function strataSeqStep(spec: SeqLmSpec, mode: "eager" | "compiled" = "eager"): Prepared<number> {
   const model = spec.kind === "lstm" ? new LstmLm(spec) : new TransformerLm(spec);
   model.loadStateDict(Object.fromEntries(Object.entries(spec.params).map(([name, p]) => [name, tensor(p.data, { shape: p.shape })])));
   const rows = spec.batch * spec.seqLen;
   const ids = tensor(inputIds(spec), { shape: [spec.batch, spec.seqLen], dtype: "int32" });
   const targets = tensor(targetIds(spec), { shape: [rows], dtype: "int32" });
   const opt = new SGD(model.parameters(), { lr: spec.lr });
-  const run = (): number => {
+  const step = (x: Tensor, y: Tensor): Variable => {
     opt.zeroGrad();
-    const loss = crossEntropy(model.forward(ids), targets);
+    const loss = crossEntropy(model.forward(x), y);
     loss.backward();
     opt.step();
-    return loss.item();
+    return loss;
   };
-  return { run, dispose: () => {} };
+  const call = mode === "eager" ? step : compile(step, { onRefusal: "error" });
+  return { run: () => call(ids, targets).item(), dispose: () => {} };
 }
