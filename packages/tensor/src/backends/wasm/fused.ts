@@ -9,7 +9,7 @@ import { resetArena, takeArena } from "./runtime.js";
 
 const SLOT_KIND = { array: 0, scratch: 1, number: 2, wideNumber: 3 } as const;
 /** Elements per block (assembly/fused.ts's BLOCK). */
-const BLOCK = 4096;
+const BLOCK = 256;
 
 /** The kernel's code of each op, or null when it has no loop for one of them. */
 function codesOf(req: ChainRequest): number[] | null {
