@@ -139,6 +139,19 @@ describe.skipIf(!wasm)("record fuses chains of elementwise ops", () => {
     expect(bits(result)).toBe(bits(inputs[0]!.mul(inputs[1]!).add(inputs[2]!)));
   });
 
+  it("runs the ops one by one when two operands now overlap without coinciding", () => {
+    const n = 8192;
+    const inputs = [1, 2, 3].map((s) => resident(sample([n], "float32", s)));
+    const { result, recording } = record(() => inputs[0]!.mul(inputs[1]!).add(inputs[2]!));
+    const big = resident(sample([n + 1], "float32", 8));
+    (inputs[0]!.storage as HostStorage).replace(big.data.subarray(0, n));
+    (inputs[1]!.storage as HostStorage).replace(big.data.subarray(1, n + 1));
+    lastBackend.chain = "";
+    replay(recording);
+    expect(lastBackend.chain).toBe("");
+    expect(bits(result)).toBe(bits(inputs[0]!.mul(inputs[1]!).add(inputs[2]!)));
+  });
+
   it("runs the ops one by one, as eagerly, when the kernels are turned off before a replay", () => {
     const n = 8192;
     const inputs = [1, 2].map((s) => resident(sample([n], "float32", s)));
