@@ -153,9 +153,8 @@ export function scatterAddPlanes(updates: Tensor, indices: Tensor, planeShape: S
   // the indices are checked even when nothing is added, as an eager call checks them
   compute(() => {
     const checked = checkedIndices("scatterAddPlanes", picks, toSize, planeShape);
-    if (out.length === 0 || from.size === 0) return;
-    // the kernels add into their output: zero it, a replay finds the previous call's sums there
-    out.fill(0);
+    if (out.length === 0) return;
+    // the kernels zero their output themselves (a replay finds the previous call's sums there)
     planesKernel({ kind: "scatterAdd", planes, from, fromSize, indices: checked, to: out, toSize });
   });
   return new Tensor(out, shape);

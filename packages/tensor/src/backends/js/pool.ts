@@ -41,6 +41,7 @@ export function jsMaxPool({ geometry: g, window: k, x, values, indices }: MaxPoo
 export function jsPlanes({ kind, planes, from, fromSize, indices, to, toSize }: PlanesRequest): void {
   const src = from.data;
   const per = kind === "gather" ? toSize : fromSize;
+  if (kind === "scatterAdd") to.fill(0);
   for (let plane = 0, q = 0; plane < planes; plane++) {
     const f = from.offset + plane * fromSize;
     const t = plane * toSize;
