@@ -52,10 +52,63 @@ function zeroBytes(dst: usize, bytes: i32): void {
   for (; b < bytes; b += 4) store<u32>(dst + <usize>b, 0);
 }
 
+// Whether every tap of every window lies inside the image and windows step one column at a time:
+// no padding on any side ("same" with an even kernel pads only the bottom and right).
+@inline
+function isInside(g: Conv): bool {
+  return g.sw == 1 && g.padTop == 0 && g.padLeft == 0 &&
+    (g.oh - 1) * g.sh + (g.kh - 1) * g.dh < g.h && g.ow - 1 + (g.kw - 1) * g.dw < g.w;
+}
+
+// unfold without padding and with stride 1 along rows, where every tap lies inside the image:
+// each output row's part of a cols row is one contiguous piece of an input row, copied (or, with
+// `fold`, added back) with no bounds arithmetic. The general loop's per-run bookkeeping cost as
+// much as the product itself on LeNet's second convolution (runs of 8 values; forward 0.62 ms,
+// 0.30 without the unfold).
+@inline
+function unfoldInside<T>(g: Conv, image: usize, c0: i32, q0: i32, q1: i32, cols: usize, fold: bool): void {
+  const size = <i32>sizeof<T>();
+  const w = g.w, kh = g.kh, kw = g.kw, dh = g.dh, dw = g.dw, ow = g.ow;
+  const rowStep = <usize>(g.sh * w * size);
+  const width = q1 - q0;
+  const cg = g.c / g.groups;
+  const y0 = q0 / ow;
+  const x0 = q0 - y0 * ow;
+  let to = cols;
+  for (let c = 0; c < cg; c++) {
+    const plane = image + <usize>((c0 + c) * g.h * w * size);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        // `line` is the tap's first column in output row y; the first row may start at x0
+        let line = plane + <usize>(((y0 * g.sh + i * dh) * w + j * dw) * size);
+        let x = x0;
+        for (let left = width; left > 0; ) {
+          const run = min(ow - x, left);
+          const bytes = run * size;
+          const from = line + <usize>(x * size);
+          if (fold) {
+            addRun<T>(from, to, run);
+          } else {
+            copyBytes(to, from, bytes);
+          }
+          to += <usize>bytes;
+          line += rowStep;
+          left -= run;
+          x = 0;
+        }
+      }
+    }
+  }
+}
+
 // Unfolds channels [c0, c0 + C/G) of the image at `image`, output positions [q0, q1), into cols
 // (K rows of q1 − q0), or with `fold` adds cols back onto the image (col2im, the adjoint).
 @inline
 function unfold<T>(g: Conv, image: usize, c0: i32, q0: i32, q1: i32, cols: usize, fold: bool): void {
+  if (isInside(g)) {
+    unfoldInside<T>(g, image, c0, q0, q1, cols, fold);
+    return;
+  }
   // the geometry in locals: read through `g`, every field would be loaded again after each store
   const size = <i32>sizeof<T>();
   const h = g.h, w = g.w, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw, dh = g.dh, dw = g.dw, ow = g.ow;
