@@ -12,7 +12,7 @@
 // reads the input planes as cols directly. The chunk (JS chooses it) keeps cols in the L2 cache beside the
 // product's packed panels. Nothing here allocates: cols lives in the caller's workspace after the
 // product's, workspaceBytes(size) + K·chunk·size bytes per thread.
-import { blocked, workspaceBytes } from "./gemm";
+import { blocked, tileCols, tileRows, workspaceBytes } from "./gemm";
 
 // The geometry block JS writes (src/backends/wasm/conv.ts): 16 int32 words in this order.
 @unmanaged
@@ -242,6 +242,13 @@ function inputGrad<T>(geom: usize, dy: usize, w: usize, dx: usize, n0: i32, n1: 
   }
 }
 
+// Multiply-adds per k step of a rows × columns product once padded to whole tiles.
+@inline
+function paddedProduct(rows: i32, columns: i32, size: i32): i32 {
+  const mr = tileRows(size), nr = tileCols(size);
+  return ((rows + mr - 1) / mr) * mr * (((columns + nr - 1) / nr) * nr);
+}
+
 @inline
 function weightGrad<T>(geom: usize, x: usize, dy: usize, dw: usize, n0: i32, n1: i32, p0: i32, p1: i32, ws: usize): void {
   const g = changetype<Conv>(geom);
@@ -252,7 +259,13 @@ function weightGrad<T>(geom: usize, x: usize, dy: usize, dw: usize, n0: i32, n1:
   const p = g.oh * g.ow;
   const cols = ws + <usize>workspaceBytes(size);
   const direct = isPointwise(g);
-  memory.fill(dw, 0, <usize>(g.o * k * size));
+  // The product pads its rows to whole tiles of tileRows and its columns to tileCols: when
+  // dw_gᵀ = cols · dy_gᵀ pads less than dw_g = dy_g · colsᵀ, that one is summed, in the
+  // workspace after cols, and transposed into dw at the end (LeNet's first convolution, 8 × 25:
+  // 8 × 32 padded one way, 28 × 8 the other).
+  const transposed = paddedProduct(k, og, size) < paddedProduct(og, k, size);
+  const sum = transposed ? cols + <usize>(k * g.chunk * size) : dw;
+  memory.fill(sum, 0, <usize>(g.o * k * size));
   for (let n = n0; n < n1; n++) {
     const image = x + <usize>(n * g.c * g.h * g.w * size);
     const grad = dy + <usize>(n * g.o * p * size);
@@ -261,8 +274,24 @@ function weightGrad<T>(geom: usize, x: usize, dy: usize, dw: usize, n0: i32, n1:
       const width = q1 - q0;
       for (let gi = 0; gi < g.groups; gi++) {
         const b = columns<T>(g, image, gi * cg, q0, q1, cols, direct);
-        // dw_g += dy_g · colsᵀ: cols read transposed through its strides
-        blocked<T>(og, k, width, grad + <usize>((gi * og * p + q0) * size), p, 1, b, 1, direct ? p : width, dw + <usize>(gi * og * k * size), k, ws, true);
+        const dyg = grad + <usize>((gi * og * p + q0) * size);
+        const at = sum + <usize>(gi * og * k * size);
+        if (transposed) {
+          // dw_gᵀ += cols · dy_gᵀ: dy_g read transposed through its strides
+          blocked<T>(k, og, width, b, direct ? p : width, 1, dyg, 1, p, at, og, ws, true);
+        } else {
+          // dw_g += dy_g · colsᵀ: cols read transposed through its strides
+          blocked<T>(og, k, width, dyg, p, 1, b, 1, direct ? p : width, at, k, ws, true);
+        }
+      }
+    }
+  }
+  if (transposed) {
+    for (let gi = 0; gi < g.groups; gi++) {
+      const from = sum + <usize>(gi * og * k * size);
+      const to = dw + <usize>(gi * og * k * size);
+      for (let r = 0; r < og; r++) {
+        for (let c = 0; c < k; c++) store<T>(to + <usize>((r * k + c) * size), load<T>(from + <usize>((c * og + r) * size)));
       }
     }
   }

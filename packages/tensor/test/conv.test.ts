@@ -72,7 +72,9 @@ describe("conv2d and its gradients, by definition", () => {
 describe.runIf(initial.wasmAvailable)("the WebAssembly convolutions against the TypeScript ones", () => {
   // big enough for the kernels; the unfolded matrices of [2, 3, 40, 40] (K·P = 27·1600) and
   // [2, 3, 60, 50] (27·1344, no padding: every tap inside) exceed convChunk, so their positions are
-  // processed in chunks (the second's start inside output rows); [1, 4, 13, 12] has fewer images than threads
+  // processed in chunks (the second's start inside output rows); [1, 4, 13, 12] has fewer images than threads.
+  // In float32 the weight gradients of [4, 3, 11, 9] (5 × 27) and [2, 3, 60, 50] (4 × 27) are summed
+  // transposed (less tile padding), those of the grouped and 1 × 1 shapes are not
   const shapes: [number[], number[], Conv2dOptions][] = [
     [[4, 3, 11, 9], [5, 3, 3, 3], { padding: 1 }],
     [[1, 4, 13, 12], [6, 2, 3, 2], { groups: 2, stride: [2, 1], dilation: [1, 2], padding: [2, 1] }],
