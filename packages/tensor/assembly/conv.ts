@@ -75,6 +75,39 @@ function unfoldInside<T>(g: Conv, image: usize, c0: i32, q0: i32, q1: i32, cols:
   const y0 = q0 / ow;
   const x0 = q0 - y0 * ow;
   let to = cols;
+  if (x0 == 0 && width % ow == 0) {
+    // whole output rows: one copy (or sum) of ow values per row, the loop bounds fixed
+    const rows = width / ow;
+    const bytes = ow * size;
+    const vectors = bytes & ~31;
+    for (let c = 0; c < cg; c++) {
+      const plane = image + <usize>((c0 + c) * g.h * w * size);
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          let from = plane + <usize>(((y0 * g.sh + i * dh) * w + j * dw) * size);
+          for (let r = 0; r < rows; r++) {
+            let b = 0;
+            if (fold) {
+              for (; b < vectors; b += 32) {
+                v128.store(from + <usize>b, v128.add<T>(v128.load(from + <usize>b), v128.load(to + <usize>b)));
+                v128.store(from + <usize>b, v128.add<T>(v128.load(from + <usize>b, 16), v128.load(to + <usize>b, 16)), 16);
+              }
+              for (; b < bytes; b += size) store<T>(from + <usize>b, load<T>(from + <usize>b) + load<T>(to + <usize>b));
+            } else {
+              for (; b < vectors; b += 32) {
+                v128.store(to + <usize>b, v128.load(from + <usize>b));
+                v128.store(to + <usize>b, v128.load(from + <usize>b, 16), 16);
+              }
+              for (; b < bytes; b += 4) store<u32>(to + <usize>b, load<u32>(from + <usize>b));
+            }
+            to += <usize>bytes;
+            from += rowStep;
+          }
+        }
+      }
+    }
+    return;
+  }
   for (let c = 0; c < cg; c++) {
     const plane = image + <usize>((c0 + c) * g.h * w * size);
     for (let i = 0; i < kh; i++) {
