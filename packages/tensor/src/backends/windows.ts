@@ -84,8 +84,8 @@ export interface MaxPoolRequest {
  * Gathers or scatter-adds through plane indices: with `from` planes of `fromSize` elements and
  * `to` planes of `toSize`, "gather" sets to[p, j] = from[p, indices[p, j]] (indices shaped like
  * `to`), "scatterAdd" adds from[p, j] into to[p, indices[p, j]] (indices shaped like `from`) over
- * zeros: the backend zeroes `to` itself, which may hold anything. Indices are already checked to
- * lie in their plane.
+ * zeros: the backend zeroes `to` itself, which may hold anything. An index outside its plane
+ * (below 0 or from fromSize for a gather, toSize for a scatter) is skipped and counted.
  */
 export interface PlanesRequest {
   readonly kind: "gather" | "scatterAdd";
