@@ -74,7 +74,8 @@ describe.runIf(initial.wasmAvailable)("the WebAssembly convolutions against the 
   // [2, 3, 60, 50] (27·1344, no padding: every tap inside) exceed convChunk, so their positions are
   // processed in chunks (the second's start inside output rows); [1, 4, 13, 12] has fewer images than threads.
   // In float32 the weight gradients of [4, 3, 11, 9] (5 × 27) and [2, 3, 60, 50] (4 × 27) are summed
-  // transposed (less tile padding), those of the grouped and 1 × 1 shapes are not
+  // transposed (less tile padding), those of the grouped and 1 × 1 shapes are not. [3, 4, 11, 10]
+  // unfolds each group's channels on the unpadded path (every tap inside the image)
   const shapes: [number[], number[], Conv2dOptions][] = [
     [[4, 3, 11, 9], [5, 3, 3, 3], { padding: 1 }],
     [[1, 4, 13, 12], [6, 2, 3, 2], { groups: 2, stride: [2, 1], dilation: [1, 2], padding: [2, 1] }],
@@ -82,6 +83,7 @@ describe.runIf(initial.wasmAvailable)("the WebAssembly convolutions against the 
     [[2, 3, 40, 40], [4, 3, 3, 3], { padding: 1 }],
     [[2, 3, 60, 50], [4, 3, 3, 3], { stride: [2, 1], dilation: [2, 1] }],
     [[3, 5, 9, 10], [4, 5, 5, 3], {}],
+    [[3, 4, 11, 10], [6, 2, 3, 3], { groups: 2, dilation: [2, 1] }],
     [[3, 8, 6, 6], [5, 8, 1, 1], {}],
   ];
   it("the chunked shapes really are chunked, the second within rows", () => {
