@@ -5,7 +5,7 @@
 // linear: each primitive's gradient is its adjoint, whose gradient is the pooling again.
 import * as T from "@strata/tensor";
 import { ValueError, type AvgPool2dOptions, type MaxPool2dOptions, type Shape } from "@strata/tensor";
-import { record, valueOf } from "./record.js";
+import { record, recordComputed, valueOf } from "./record.js";
 import { reshape } from "./structural.js";
 import { asRows, tensorOperand, withBatch, withoutBatch } from "./conv.js";
 import { Variable, type Operand } from "./variable.js";
@@ -88,9 +88,10 @@ export function maxPool2d(x: Operand, options: MaxPool2dOptions): Variable {
 function maxPool2dPlanes(x: Operand, options: MaxPool2dOptions): Variable {
   const input = withBatch("maxPool2d", tensorOperand("maxPool2d", "x", x), 4, "C, H, W");
   const { values, indices } = T.maxPool2dWithIndices(input.x.data, options);
-  // with nothing to record, the kernel's values are the answer; else the gather is the op recorded
+  // with nothing to record, the kernel's values are the answer; else the gather is the op recorded,
+  // its value being the kernel's values (gathering them again took as long as the pooling)
   if (!input.x.requiresGrad || !isGradEnabled()) return withoutBatch(new Variable(values), input.unbatched);
-  return withoutBatch(gatherPlanes(input.x, indices), input.unbatched);
+  return withoutBatch(recordComputed("gatherPlanes", [input.x, indices], NONE, values), input.unbatched);
 }
 
 /**

@@ -67,13 +67,25 @@ export type OperandsOf<P extends Primitive> = PerInput<InputsOf<P>, Operand>;
 export function record<P extends Primitive>(name: P, operands: OperandsOf<P>, attrs: PrimitiveAttrs[P]): Variable {
   const rule = rules[name] as unknown as Rule<Inputs, unknown>;
   const xs = operands as readonly Operand[];
-  const y = recorded(name, rule, xs, attrs);
+  const y = recorded(name, rule, xs, attrs, rule.forward(xs.map(valueOf), attrs));
   reportCall("primitive", name, xs, attrs, y);
   return y;
 }
 
-function recorded(name: Primitive, rule: Rule<Inputs, unknown>, xs: readonly Operand[], attrs: unknown): Variable {
-  const out = rule.forward(xs.map(valueOf), attrs);
+/**
+ * {@link record} for a primitive whose forward value `out` another kernel has already computed
+ * (max pooling's values are the gather at its indices): the same node, without running the
+ * forward a second time. `out` must equal what the row's forward gives for these operands. @internal
+ */
+export function recordComputed<P extends Primitive>(name: P, operands: OperandsOf<P>, attrs: PrimitiveAttrs[P], out: Tensor): Variable {
+  const rule = rules[name] as unknown as Rule<Inputs, unknown>;
+  const xs = operands as readonly Operand[];
+  const y = recorded(name, rule, xs, attrs, out);
+  reportCall("primitive", name, xs, attrs, y);
+  return y;
+}
+
+function recorded(name: Primitive, rule: Rule<Inputs, unknown>, xs: readonly Operand[], attrs: unknown, out: Tensor): Variable {
   if (!tracks(xs, out)) return new Variable(out);
 
   const names: Inputs = primitiveInputs[name];

@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest";
 import {
   add, avgPool2d, conv1d, conv2d, grad, gradcheck, maxPool1d, maxPool2d, mul, square, sum, variable, type Variable,
 } from "@strata/autograd";
-import { DTypeError, ShapeError, ValueError, permutation, randn, rng, zeros, type Conv2dOptions, type Rng, type Shape, type Tensor } from "@strata/tensor";
+import {
+  DTypeError, ShapeError, ValueError, gatherPlanes, maxPool2dWithIndices, permutation, randn, record, rng, scatterAddPlanes, zeros,
+  type Conv2dOptions, type Rng, type Shape, type Tensor,
+} from "@strata/tensor";
 import { thrown } from "../../tensor/test/reference.js";
 
 const normal = (g: Rng, shape: Shape): Tensor => randn(shape, { rng: g, dtype: "float64" });
@@ -42,6 +45,22 @@ describe("double backward through convolutions", () => {
     const result = gradcheck((vv: Variable) => square(first(x, vv)), [v]);
     expect(result.passed).toBe(true);
     expect(result.checked).toBe(v.size * x.size); // every (output, input) pair of the Jacobian
+  });
+});
+
+describe("max pooling with a gradient", () => {
+  it("runs the pooling alone (no second gather) and gives the gather's values and the scatter's gradient", () => {
+    const g = rng(6);
+    const x = variable(normal(g, [2, 3, 6, 5]), { requiresGrad: true });
+    const { result: y, recording } = record(() => maxPool2d(x, { kernelSize: 2, stride: [2, 1] }));
+    expect(recording.work.length).toBe(1);
+    expect(y.gradFn?.name).toBe("gatherPlanes");
+    const { values, indices } = maxPool2dWithIndices(x.data, { kernelSize: 2, stride: [2, 1] });
+    expect(y.data).toAllClose(gatherPlanes(x.data, indices), { rtol: 0, atol: 0 });
+    expect(y.data).toAllClose(values, { rtol: 0, atol: 0 });
+    const v = normal(g, y.shape);
+    sum(mul(y, v)).backward();
+    expect(x.grad!).toAllClose(scatterAddPlanes(v, indices, [6, 5]), { rtol: 0, atol: 0 });
   });
 });
 

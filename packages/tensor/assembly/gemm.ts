@@ -42,6 +42,18 @@ const KC: i32 = 256;
 const MC: i32 = 64;
 const NC: i32 = 2048;
 
+/** Rows of the micro-kernel's tile for element size `size`: products pad m to a multiple of it. */
+@inline
+export function tileRows(size: i32): i32 {
+  return size == 4 ? MR32 : MR64;
+}
+
+/** Columns of the micro-kernel's tile for element size `size`: products pad n to a multiple of it. */
+@inline
+export function tileCols(size: i32): i32 {
+  return size == 4 ? NR32 : NR64;
+}
+
 /** Bytes of workspace one thread needs for element size `size` (4 or 8). */
 export function workspaceBytes(size: i32): i32 {
   return (MC * KC + KC * NC + 8 * 8) * size;

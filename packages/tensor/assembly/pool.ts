@@ -108,11 +108,16 @@ export function maxPoolF64(geom: usize, x: usize, values: usize, indices: usize,
 }
 
 // kind 0: to[p, j] = from[p, idx[p, j]]; kind 1: to[p, idx[p, j]] += from[p, j] (to zeroed here).
+// An index outside its plane is skipped (it would address memory outside the operand) and
+// counted: the count is stored at `outside` for JS to raise the error. Checking here costs a
+// compare per index; checking in JS before the call cost a pass over the indices.
 @inline
-function planes<T>(kind: i32, from: usize, fromSize: i32, indices: usize, to: usize, toSize: i32, plane0: i32, plane1: i32): void {
+function planes<T>(kind: i32, from: usize, fromSize: i32, indices: usize, to: usize, toSize: i32, plane0: i32, plane1: i32, outside: usize): void {
   const size = <i32>sizeof<T>();
   const gather = kind == 0;
   const per = gather ? toSize : fromSize;
+  const limit = <u32>(gather ? fromSize : toSize);
+  let skipped = 0;
   if (!gather) memory.fill(to + <usize>(plane0 * toSize * size), 0, <usize>((plane1 - plane0) * toSize * size));
   for (let plane = plane0; plane < plane1; plane++) {
     const f = from + <usize>(plane * fromSize * size);
@@ -120,6 +125,10 @@ function planes<T>(kind: i32, from: usize, fromSize: i32, indices: usize, to: us
     const idx = indices + <usize>(plane * per * 4);
     for (let j = 0; j < per; j++) {
       const i = load<i32>(idx + <usize>(j << 2));
+      if (<u32>i >= limit) {
+        skipped++;
+        continue;
+      }
       if (gather) {
         store<T>(t + <usize>(j * size), load<T>(f + <usize>(i * size)));
       } else {
@@ -128,16 +137,20 @@ function planes<T>(kind: i32, from: usize, fromSize: i32, indices: usize, to: us
       }
     }
   }
+  store<i32>(outside, skipped);
 }
 
-/** Gather (kind 0) or scatter-add (kind 1) through plane indices, planes [plane0, plane1), float32. */
-export function planesF32(kind: i32, from: usize, fromSize: i32, indices: usize, to: usize, toSize: i32, plane0: i32, plane1: i32): void {
-  planes<f32>(kind, from, fromSize, indices, to, toSize, plane0, plane1);
+/**
+ * Gather (kind 0) or scatter-add (kind 1) through plane indices, planes [plane0, plane1), float32;
+ * the number of indices outside their plane (skipped) is stored as an int32 at `outside`.
+ */
+export function planesF32(kind: i32, from: usize, fromSize: i32, indices: usize, to: usize, toSize: i32, plane0: i32, plane1: i32, outside: usize): void {
+  planes<f32>(kind, from, fromSize, indices, to, toSize, plane0, plane1, outside);
 }
 
 /** planesF32 for float64. */
-export function planesF64(kind: i32, from: usize, fromSize: i32, indices: usize, to: usize, toSize: i32, plane0: i32, plane1: i32): void {
-  planes<f64>(kind, from, fromSize, indices, to, toSize, plane0, plane1);
+export function planesF64(kind: i32, from: usize, fromSize: i32, indices: usize, to: usize, toSize: i32, plane0: i32, plane1: i32, outside: usize): void {
+  planes<f64>(kind, from, fromSize, indices, to, toSize, plane0, plane1, outside);
 }
 
 // Window tables: int32 [rowStart(oh), rowEnd(oh), colStart(ow), colEnd(ow)] at `bounds`, float64

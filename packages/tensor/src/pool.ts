@@ -59,20 +59,23 @@ function planeIndices(op: string, indices: Tensor, lead: Shape, plane: Shape): T
   return indices.contiguous();
 }
 
+/** The index values of `c` (contiguous), read in place (a copy through toTypedArray took longer than the gather itself). */
+function indexValues(c: Tensor): Int32Array {
+  return (c.data as Int32Array).subarray(c.offset, c.offset + c.size);
+}
+
 /**
- * The index values of `c` (contiguous), each checked to lie in its plane. Called inside the work,
- * so that a replay checks the indices it is given then.
+ * Throws for the first index of `c` outside its plane. The kernels skip and count such indices
+ * inside the work (so a replay checks the indices it is given then); this finds the one to name.
  */
-function checkedIndices(op: string, c: Tensor, planeSize: number, plane: Shape): Int32Array {
-  // read in place (a copy through toTypedArray took longer than the gather itself)
-  const values = (c.data as Int32Array).subarray(c.offset, c.offset + c.size);
+function checkIndices(op: string, c: Tensor, planeSize: number, plane: Shape): void {
+  const values = indexValues(c);
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     if (!(v >= 0 && v < planeSize)) {
       throw new ValueError(`${op}: index ${v} at position ${position(k, c.shape)} of indices ${formatShape(c.shape)} is outside its plane ${formatShape(plane)}; expected 0 <= index < ${planeSize}`);
     }
   }
-  return values;
 }
 
 function requirePlanes(op: string, name: string, t: Tensor): void {
@@ -109,8 +112,8 @@ export function gatherPlanes(x: Tensor, indices: Tensor): Tensor {
   if (out.length > 0) {
     const [planes, from, fromSize, toSize] = [shapeSize(lead), x.contiguous(), shapeSize(plane), shapeSize(indices.shape.slice(-2))];
     compute(() => {
-      const checked = checkedIndices("gatherPlanes", picks, fromSize, plane);
-      planesKernel({ kind: "gather", planes, from, fromSize, indices: checked, to: out, toSize });
+      const outside = planesKernel({ kind: "gather", planes, from, fromSize, indices: indexValues(picks), to: out, toSize });
+      if (outside > 0) checkIndices("gatherPlanes", picks, fromSize, plane);
     });
   }
   return new Tensor(out, indices.shape);
@@ -152,11 +155,10 @@ export function scatterAddPlanes(updates: Tensor, indices: Tensor, planeShape: S
   const [planes, from, fromSize, toSize] = [shapeSize(lead), updates.contiguous(), shapeSize(updates.shape.slice(-2)), shapeSize(planeShape)];
   // the indices are checked even when nothing is added, as an eager call checks them
   compute(() => {
-    const checked = checkedIndices("scatterAddPlanes", picks, toSize, planeShape);
-    if (out.length === 0 || from.size === 0) return;
-    // the kernels add into their output: zero it, a replay finds the previous call's sums there
-    out.fill(0);
-    planesKernel({ kind: "scatterAdd", planes, from, fromSize, indices: checked, to: out, toSize });
+    if (out.length === 0) return checkIndices("scatterAddPlanes", picks, toSize, planeShape);
+    // the kernels zero their output themselves (a replay finds the previous call's sums there)
+    const outside = planesKernel({ kind: "scatterAdd", planes, from, fromSize, indices: indexValues(picks), to: out, toSize });
+    if (outside > 0) checkIndices("scatterAddPlanes", picks, toSize, planeShape);
   });
   return new Tensor(out, shape);
 }

@@ -45,6 +45,7 @@ const CASES: Case[] = [
   { name: '"same" with kernel (2, 4): one more zero after', x: [4, 2, 7, 8], w: [3, 2, 2, 4], options: { padding: "same" }, pads: [0, 1], stride: [1, 1], dilation: [1, 1], groups: 1, out: [7, 8] },
   { name: "groups 2, stride 2", x: [4, 4, 10, 9], w: [6, 2, 3, 3], options: { groups: 2, stride: 2 }, pads: [0, 0], stride: [2, 2], dilation: [1, 1], groups: 2, out: [4, 4] },
   { name: "depthwise, dilation 2, \"same\"", x: [4, 3, 8, 8], w: [3, 1, 3, 3], options: { groups: 3, dilation: 2, padding: "same" }, pads: [2, 2], stride: [1, 1], dilation: [2, 2], groups: 3, out: [8, 8] },
+  { name: "no padding, stride [2, 1], dilation [1, 2]: every tap inside", x: [4, 2, 11, 10], w: [3, 2, 3, 2], options: { stride: [2, 1], dilation: [1, 2] }, pads: [0, 0], stride: [2, 1], dilation: [1, 2], groups: 1, out: [5, 8] },
   { name: "1 × 1", x: [8, 3, 8, 8], w: [5, 3, 1, 1], options: {}, pads: [0, 0], stride: [1, 1], dilation: [1, 1], groups: 1, out: [8, 8] },
 ];
 
@@ -69,16 +70,27 @@ describe("conv2d and its gradients, by definition", () => {
 });
 
 describe.runIf(initial.wasmAvailable)("the WebAssembly convolutions against the TypeScript ones", () => {
-  // big enough for the kernels; the last one's unfolded matrix (K·P = 27·1600) exceeds convChunk,
-  // so its positions are processed in chunks; the second has fewer images than threads
+  // big enough for the kernels; the unfolded matrices of [2, 3, 40, 40] (K·P = 27·1600) and
+  // [2, 3, 60, 50] (27·1344, no padding: every tap inside) exceed convChunk, so their positions are
+  // processed in chunks (the second's start inside output rows); [1, 4, 13, 12] has fewer images than threads.
+  // In float32 the weight gradients of [4, 3, 11, 9] (5 × 27) and [2, 3, 60, 50] (4 × 27) are summed
+  // transposed (less tile padding), those of the grouped and 1 × 1 shapes are not. [3, 4, 11, 10]
+  // unfolds each group's channels on the unpadded path (every tap inside the image)
   const shapes: [number[], number[], Conv2dOptions][] = [
     [[4, 3, 11, 9], [5, 3, 3, 3], { padding: 1 }],
     [[1, 4, 13, 12], [6, 2, 3, 2], { groups: 2, stride: [2, 1], dilation: [1, 2], padding: [2, 1] }],
     [[3, 6, 8, 8], [6, 1, 3, 3], { groups: 6, padding: "same" }],
     [[2, 3, 40, 40], [4, 3, 3, 3], { padding: 1 }],
+    [[2, 3, 60, 50], [4, 3, 3, 3], { stride: [2, 1], dilation: [2, 1] }],
+    [[3, 5, 9, 10], [4, 5, 5, 3], {}],
+    [[3, 4, 11, 10], [6, 2, 3, 3], { groups: 2, dilation: [2, 1] }],
     [[3, 8, 6, 6], [5, 8, 1, 1], {}],
   ];
-  it("the chunked shape really is chunked", () => expect(27 * 40 * 40).toBeGreaterThan(THRESHOLDS.convChunk));
+  it("the chunked shapes really are chunked, the second within rows", () => {
+    expect(27 * 40 * 40).toBeGreaterThan(THRESHOLDS.convChunk);
+    expect(27 * 28 * 48).toBeGreaterThan(THRESHOLDS.convChunk);
+    expect(Math.floor(THRESHOLDS.convChunk / 27 / 8) * 8 % 48).not.toBe(0);
+  });
 
   for (const dtype of ["float32", "float64"] as DType[]) {
     for (const threads of [1, 2]) {

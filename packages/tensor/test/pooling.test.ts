@@ -164,6 +164,29 @@ describe("gatherPlanes and scatterAddPlanes", () => {
   });
 });
 
+describe.runIf(initial.wasmAvailable)("plane indices outside their plane on the WebAssembly kernels", () => {
+  // the kernels check the indices as they go: one job per thread, the bad index in the last plane
+  for (const threads of [1, 2]) {
+    it(`are named for gather and scatter, negative or too large, ${threads} thread${threads > 1 ? "s" : ""}`, async () => {
+      setKernelOptions({ threads });
+      await kernelsReady();
+      const x = sample([4, 8, 24, 24], "float32", 16);
+      const { values, indices } = maxPool2dWithIndices(x, { kernelSize: 2 });
+      expect(gatherPlanes(x, indices)).toAllClose(values, { rtol: 0, atol: 0 });
+      expect(lastBackend["pool"]).toBe("wasm");
+      for (const [k, bad, at] of [[4603, 576, "(3,7,11,7)"], [7, -1, "(0,0,0,7)"]] as const) {
+        const broken = indices.clone();
+        (broken.data as Int32Array)[k] = bad;
+        const expected = `index ${bad} at position ${at} of indices (4,8,12,12) is outside its plane (24,24); expected 0 <= index < 576`;
+        expect(thrown(() => gatherPlanes(x, broken)).message).toBe(`gatherPlanes: ${expected}`);
+        expect(lastBackend["pool"]).toBe("wasm");
+        expect(thrown(() => scatterAddPlanes(values, broken, [24, 24])).message).toBe(`scatterAddPlanes: ${expected}`);
+        expect(lastBackend["pool"]).toBe("wasm");
+      }
+    });
+  }
+});
+
 describe.runIf(initial.wasmAvailable)("the WebAssembly poolings against the TypeScript ones", () => {
   for (const dtype of ["float32", "float64"] as DType[]) for (const threads of [1, 2]) {
     it(`${dtype}, ${threads} thread${threads > 1 ? "s" : ""}, strided views included`, async () => {

@@ -117,8 +117,11 @@ export interface Backend {
   conv(req: ConvRequest, threads: number): boolean;
   /** Max pooling: each window's largest value and its index in the plane. */
   maxPool(req: MaxPoolRequest, threads: number): boolean;
-  /** Gathers or scatter-adds through plane indices (max pooling's values and gradient). */
-  planes(req: PlanesRequest, threads: number): boolean;
+  /**
+   * Gathers or scatter-adds through plane indices (max pooling's values and gradient), skipping
+   * indices outside their plane; returns how many it skipped, or null when it does not take the request.
+   */
+  planes(req: PlanesRequest, threads: number): number | null;
   /** A separable window average (average pooling) or its adjoint. */
   avgPool(req: AvgPoolRequest, threads: number): boolean;
   /** dZ = dA·g'(·) of one activation of the table into a row-major array of dA's size, prepared; null when this backend has no kernel for it. */

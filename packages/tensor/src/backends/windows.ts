@@ -34,7 +34,8 @@ export interface ConvGeometry {
  * - "forward": `a` is x (N, C, H, W), `b` the weight, `bias` (O) or null; `out` is y.
  * - "input": `a` is dy (N, O, oH, oW), `b` the weight; `out` is dx = convᵀ(dy, w) (N, C, H, W).
  * - "weight": `a` is x, `b` is dy; `out` is dw (O, C/G, kH, kW) = Σ_n dy ⋆ x.
- * `out` is a fresh zero-filled buffer of the result's size.
+ * `out` is a buffer of the result's size holding anything (a replay finds the previous call's
+ * values there): every backend overwrites all of it.
  */
 export interface ConvRequest {
   readonly kind: "forward" | "input" | "weight";
@@ -83,7 +84,8 @@ export interface MaxPoolRequest {
  * Gathers or scatter-adds through plane indices: with `from` planes of `fromSize` elements and
  * `to` planes of `toSize`, "gather" sets to[p, j] = from[p, indices[p, j]] (indices shaped like
  * `to`), "scatterAdd" adds from[p, j] into to[p, indices[p, j]] (indices shaped like `from`) over
- * a zero-filled `to`. Indices are already checked to lie in their plane.
+ * zeros: the backend zeroes `to` itself, which may hold anything. An index outside its plane
+ * (below 0 or from fromSize for a gather, toSize for a scatter) is skipped and counted.
  */
 export interface PlanesRequest {
   readonly kind: "gather" | "scatterAdd";

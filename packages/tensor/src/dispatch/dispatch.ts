@@ -159,13 +159,18 @@ export function maxPoolKernel(req: MaxPoolRequest): void {
   }
 }
 
-/** A gather or scatter-add through plane indices. @internal */
-export function planesKernel(req: PlanesRequest): void {
+/** A gather or scatter-add through plane indices; returns how many indices lay outside their plane (skipped). @internal */
+export function planesKernel(req: PlanesRequest): number {
   const size = req.from.size + req.to.length;
   const threads = threadsFor(size, THRESHOLDS.poolPerThread);
   for (const backend of preferred(size, THRESHOLDS.wasmPool)) {
-    if (backend.planes(req, threads)) return ran("pool", backend);
+    const outside = backend.planes(req, threads);
+    if (outside !== null) {
+      ran("pool", backend);
+      return outside;
+    }
   }
+  throw new Error("planesKernel: no backend took the request"); // the TypeScript backend takes every one
 }
 
 /** A window average or its adjoint. @internal */

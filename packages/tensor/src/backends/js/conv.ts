@@ -57,6 +57,8 @@ export function jsConv({ kind, geometry: g, a, b, bias, out }: ConvRequest): voi
   const [m, n, depth] = kind === "forward" ? [og, p, k] : kind === "input" ? [k, p, og] : [og, k, p];
   const product = jsProduct(m, n, depth, m * n * depth >= THRESHOLDS.blockedProduct);
   const partial = kind === "weight" ? new Float64Array(og * k) : null;
+  // the input and weight gradients add into out, which may hold a previous call's values
+  if (kind !== "forward") out.fill(0);
   for (let image = 0; image < g.n; image++) {
     for (let group = 0; group < g.groups; group++) {
       const weightAt = b.offset + group * og * k;

@@ -38,7 +38,7 @@ export const jsBackend: Backend = {
   denseBackward: () => null,
   conv: (req) => (jsConv(req), true),
   maxPool: (req) => (jsMaxPool(req), true),
-  planes: (req) => (jsPlanes(req), true),
+  planes: (req) => jsPlanes(req),
   avgPool: (req) => (jsAvgPool(req), true),
   // no kernel of its own: the op layer evaluates the table's formula with tensor ops
   activationGrad: () => null,

@@ -37,19 +37,24 @@ export function jsMaxPool({ geometry: g, window: k, x, values, indices }: MaxPoo
   }
 }
 
-/** Gathers or scatter-adds through plane indices (see PlanesRequest). @internal */
-export function jsPlanes({ kind, planes, from, fromSize, indices, to, toSize }: PlanesRequest): void {
+/** Gathers or scatter-adds through plane indices (see PlanesRequest); returns how many indices lay outside their plane. @internal */
+export function jsPlanes({ kind, planes, from, fromSize, indices, to, toSize }: PlanesRequest): number {
   const src = from.data;
   const per = kind === "gather" ? toSize : fromSize;
+  const limit = kind === "gather" ? fromSize : toSize;
+  let outside = 0;
+  if (kind === "scatterAdd") to.fill(0);
   for (let plane = 0, q = 0; plane < planes; plane++) {
     const f = from.offset + plane * fromSize;
     const t = plane * toSize;
-    if (kind === "gather") {
-      for (let j = 0; j < per; j++, q++) to[t + j] = src[f + indices[q]!]!;
-    } else {
-      for (let j = 0; j < per; j++, q++) to[t + indices[q]!] = to[t + indices[q]!]! + src[f + j]!;
+    for (let j = 0; j < per; j++, q++) {
+      const i = indices[q]!;
+      if (!(i >= 0 && i < limit)) outside++;
+      else if (kind === "gather") to[t + j] = src[f + i]!;
+      else to[t + i] = to[t + i]! + src[f + j]!;
     }
   }
+  return outside;
 }
 
 /** A separable window average or its adjoint (see AvgPoolRequest). @internal */

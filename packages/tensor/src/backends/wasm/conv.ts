@@ -34,7 +34,8 @@ export function wasmConv({ kind, geometry: g, a, b, bias, out }: ConvRequest, th
   const first = stageTensor(rt, wide, a);
   const second = stageTensor(rt, wide, b);
   const biasAt = bias ? stageTensor(rt, wide, bias) : 0;
-  const workspace = rt.kernels.workspaceBytes(size) + k * chunk * size;
+  // the weight gradient may sum its transpose (O·K values) after the unfolded chunk
+  const workspace = rt.kernels.workspaceBytes(size) + k * chunk * size + (kind === "weight" ? g.o * k * size : 0);
   const parts = split(g.n, p, threads, kind !== "input");
   const suffix = wide ? "F64" : "F32";
   if (kind === "weight") {

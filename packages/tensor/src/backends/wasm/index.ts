@@ -66,7 +66,7 @@ export const wasmBackend: Backend = {
   },
   conv: (req, threads) => isFloat(req.out) && (wasmConv(req, threads), true),
   maxPool: (req, threads) => isFloat(req.values) && (wasmMaxPool(req, threads), true),
-  planes: (req, threads) => isFloat(req.to) && (wasmPlanes(req, threads), true),
+  planes: (req, threads) => (isFloat(req.to) ? wasmPlanes(req, threads) : null),
   avgPool: (req, threads) => isFloat(req.out) && (wasmAvgPool(req, threads), true),
   activationGrad: (req, threads) => (req.activation.from === null ? null : (out) => wasmActivationGrad(req, out, threads)),
   optimizerUpdate: wasmOptimizerUpdate,

@@ -26,19 +26,26 @@ export function wasmMaxPool({ geometry: g, window: k, x, values, indices }: MaxP
   indices.set(new Int32Array(rt.memory.buffer, index, indices.length));
 }
 
-/** Gather or scatter-add through plane indices on the kernels. @internal */
-export function wasmPlanes({ kind, planes, from, fromSize, indices, to, toSize }: PlanesRequest, threads: number): void {
+/** Gather or scatter-add through plane indices on the kernels; returns how many indices lay outside their plane. @internal */
+export function wasmPlanes({ kind, planes, from, fromSize, indices, to, toSize }: PlanesRequest, threads: number): number {
   const wide = to instanceof Float64Array;
   const rt = loadedRuntime(kind === "gather" ? "gatherPlanes" : "scatterAddPlanes");
   resetArena();
   const source = stageTensor(rt, wide, from);
   const index = stageWords(rt, indices);
   const target = outputAt(rt, to, 0, to.length);
-  const jobs: Job[] = ranges(planes, threads, 1).map(([p0, p1]) => ({
-    kernel: `planes${suffix(wide)}`, args: [kind === "gather" ? 0 : 1, source, fromSize, index, target, toSize, p0, p1],
+  const parts = ranges(planes, threads, 1);
+  // one int32 count of skipped indices per job
+  const outside = takeArena(rt, 4 * parts.length);
+  const jobs: Job[] = parts.map(([p0, p1], i) => ({
+    kernel: `planes${suffix(wide)}`, args: [kind === "gather" ? 0 : 1, source, fromSize, index, target, toSize, p0, p1, outside + 4 * i],
   }));
   runParallel(rt, jobs);
   copyOut(rt, target, to.length, to, 0);
+  const counts = new Int32Array(rt.memory.buffer, outside, parts.length);
+  let skipped = 0;
+  for (let i = 0; i < counts.length; i++) skipped += counts[i]!;
+  return skipped;
 }
 
 /** A window average or its adjoint on the kernels. @internal */
