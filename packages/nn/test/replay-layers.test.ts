@@ -23,11 +23,12 @@ function buffers(m: Module): Record<string, number[]> {
 // (as makeResident or a bound compile argument would), which work holding an array taken at
 // setup would miss
 describe.each(["float32", "float64"] as const)("BatchNorm replays as it runs (%s)", (dtype: Float) => {
-  it.each([
+  const layers: [string, () => Module, number[]][] = [
     ["BatchNorm1d, momentum 0.1", () => new BatchNorm1d(3, { dtype }), [6, 3, 4]],
     ["BatchNorm2d, momentum null (a cumulative average)", () => new BatchNorm2d(2, { dtype, momentum: null }), [3, 2, 5, 5]],
     ["BatchNorm2d above the WebAssembly sizes", () => new BatchNorm2d(4, { dtype, momentum: 0.3 }), [4, 4, 16, 16]],
-  ].flatMap(([name, make, shape]) => MODES.map((mode) => [`${name}, refilled ${mode}`, make, shape, mode] as const)))("%s", (_, make, shape, mode) => {
+  ];
+  it.each(layers.flatMap(([name, make, shape]) => MODES.map((mode) => [`${name}, refilled ${mode}`, make, shape, mode] as const)))("%s", (_, make, shape, mode) => {
     const [eager, replayed] = [make(), make()];
     const x = sample([...shape], dtype, 1);
     const { result, recording } = record(() => replayed.forward(x));
