@@ -1,13 +1,17 @@
 // compile(fn): record a step's kernel work on its first call, replay it on the calls after.
 //
-// The first call with a given signature (the inputs' shapes and dtypes, the other arguments, the
-// gradient mode) runs `fn` for real under @strata/tensor's `record`: every op keeps its kernel
-// work, autograd's backward and the optimiser's update included. Later calls copy the new inputs
-// into the buffers the recording read them from and run the kept work again: no checks, no graph,
-// no allocation but the copies of the results handed back. Whatever `fn` decides in JavaScript
-// (which ops to run, shapes, constants) is fixed at the recording, as with jax.jit; what would
-// make a replay differ from a call (reading a value with item(), gradients accumulating across
-// calls, an op that cannot be kept) refuses the recording, and the function then runs eagerly.
+// The first call with a given signature (the arguments' tensors, at the top level or inside arrays
+// and plain objects, with their shapes and dtypes; the other arguments; the gradient mode) runs
+// `fn` for real under @strata/tensor's `record`, on buffers of the recording's own: every op keeps
+// its kernel work, autograd's backward and the optimiser's update included. Later calls give those
+// buffers the new arguments (a resident argument is bound in place, anything else copied) and run
+// the kept work again: no checks, no graph, no allocation but the copies of the results handed
+// back (none with reuseResults). What the call did to its arguments (in-place writes, gradients)
+// is handed to the caller's tensors and variables, as an eager call leaves them. Whatever `fn`
+// decides in JavaScript (which ops to run, shapes, constants) is fixed at the recording, as with
+// jax.jit; what would make a replay differ from a call (reading a value with item(), gradients
+// accumulating across calls, an op that cannot be kept) refuses the recording, and the function
+// then runs eagerly.
 import { StrataError, Tensor, isRecording, record, refuseRecording, replay, type DataArray, type Recording } from "@strata/tensor";
 import { isGradEnabled } from "./mode.js";
 import { Variable, beginGradBookkeeping, dataGeneration } from "./variable.js";
@@ -43,6 +47,20 @@ export interface CompileOptions {
    * overwrites their values, like the static outputs of a CUDA graph. Read (or copy) a result
    * before the next call; keep one with `clone()`. Results that share memory with an argument are
    * still copied, and variables are still handed back detached (over the recording's tensor).
+   *
+   * @example
+   * ```ts
+   * import { compile } from "@strata/autograd";
+   * import { makeResident, tensor, type Tensor } from "@strata/tensor";
+   * const relu = compile((x: Tensor) => x.relu(), { reuseResults: true });
+   * const [a, b] = [tensor([-1, 2]), tensor([3, -4])];
+   * makeResident(a); // read where it lies on a replay (where the kernels are on), not copied
+   * makeResident(b);
+   * const first = relu(a);
+   * console.log(first.toArray()); // [0, 2]
+   * const second = relu(b);
+   * console.log(second === first, first.toArray()); // true [3, 0]
+   * ```
    */
   reuseResults?: boolean;
 }
@@ -127,14 +145,19 @@ function handBack(value: unknown, reuse: boolean, inputs: readonly Tensor[]): un
  * a given signature runs it and records every op's kernel work, later calls replay that work on
  * the new inputs — the same numbers as calling `fn`, without rebuilding the graph or allocating.
  *
- * Contract: tensors and variables that change between calls come in as arguments (they are copied
- * into the recording's buffers); parameters and optimiser state are read where they live, and
- * updates in place are replayed. Other arguments (numbers, strings, objects) are part of the
- * signature: a new value records afresh. What `fn` decides in JavaScript is fixed at recording.
- * Results are copies: tensors cloned, variables detached (do `backward()` inside `fn`).
- * A recording is refused, and `fn` runs eagerly from then on, when `fn` reads a value in
- * JavaScript (`item()`, `toArray()`, …), when gradients accumulate into a `.grad` set before the
- * call (clear them inside `fn`, e.g. `optimizer.zeroGrad()`), or when an op cannot be kept; see
+ * Contract: tensors and variables that change between calls come in as arguments, at the top
+ * level or inside arrays and plain objects (at any depth); each is copied into the recording's
+ * own buffer, or, when its values are resident (`makeResident`) and contiguous, read where they
+ * lie for the call. Parameters and optimiser state are read where they live, and updates in
+ * place are replayed. Other arguments (numbers, strings, other objects, by identity) are part of
+ * the signature: a new value records afresh. What `fn` decides in JavaScript is fixed at
+ * recording. After each call the caller's arguments hold what an eager call leaves: values `fn`
+ * wrote in place, and the `.grad` of a variable argument that requires gradients. Results are
+ * copies (tensors cloned, variables detached: do `backward()` inside `fn`), unless
+ * {@link CompileOptions.reuseResults}. A recording is refused, and `fn` runs eagerly from then
+ * on, when `fn` reads a value in JavaScript (`item()`, `toArray()`, …), when gradients accumulate
+ * into a `.grad` set before the call (a variable argument's included: clear them inside `fn`,
+ * e.g. `optimizer.zeroGrad()`, or before the call), or when an op cannot be kept; see
  * {@link CompileOptions.onRefusal}. Layers check their training flag before a replay.
  *
  * @throws StrataError with `onRefusal: "error"`, after the call that found a refusal (that call
