@@ -3,7 +3,7 @@
 // the way each one reaches the recording's own input buffer on a replay: bound in place when the
 // caller's values are resident, copied otherwise. What the call did to them (in-place writes,
 // gradients) is handed back to the caller's tensors and variables afterwards, as eagerly.
-import { Tensor, allocateResident, assign, isResidentTensor, swapArray, type DataArray } from "@strata/tensor";
+import { Tensor, allocateResident, assign, bumpVersion, isResidentTensor, swapArray, type DataArray } from "@strata/tensor";
 import { Variable } from "./variable.js";
 
 /** A tensor or variable found in the arguments. */
@@ -132,12 +132,19 @@ export function unbind(own: Tensor, array: DataArray | null): void {
 
 /**
  * After a call, hands the caller's tensors and variables what the call did to the recording's
- * own: the values of each input written in place (`written`) and not bound (a bound one was
- * written where it lies), and the gradient of each own variable (cloned: a replay overwrites it).
+ * own: the values of each input written in place (`written[k]` times) unless bound (a bound one
+ * was written where it lies), with the caller's version counted up as often as an eager call
+ * would, and the gradient of each own variable (cloned: a replay overwrites it).
  */
-export function handBackArgs(leaves: readonly Leaf[], inputs: readonly Tensor[], written: readonly boolean[], bound: readonly (DataArray | null)[], variables: readonly (Variable | null)[]): void {
+export function handBackArgs(leaves: readonly Leaf[], inputs: readonly Tensor[], written: readonly number[], bound: readonly (DataArray | null)[], variables: readonly (Variable | null)[]): void {
   leaves.forEach((leaf, k) => {
-    if (written[k] === true && bound[k] === null) assign(tensorOf(leaf), inputs[k]!);
+    const writes = written[k]!;
+    if (writes > 0) {
+      const target = tensorOf(leaf);
+      // assign counts one write itself
+      if (bound[k] === null) assign(target, inputs[k]!);
+      for (let i = bound[k] === null ? 1 : 0; i < writes; i++) bumpVersion(target);
+    }
     const own = variables[k];
     if (own !== null && own !== undefined && leaf instanceof Variable) {
       const grad = own.grad;

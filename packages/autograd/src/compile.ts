@@ -106,8 +106,8 @@ interface Entry {
   recording: Recording;
   /** The buffers the recording reads the arguments' tensors from, in describeArgs' order. */
   inputs: Tensor[];
-  /** Which of them the recording writes in place (copied back to the caller after a replay). */
-  written: boolean[];
+  /** How many in-place writes the recording makes to each (copied back to the caller after a replay). */
+  written: number[];
   /** The variables the recording bound over them, for those arguments that require gradients. */
   variables: (Variable | null)[];
   output: unknown;
@@ -204,7 +204,9 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
         if (!(leaf instanceof Variable)) return inputs[k];
         const own = new Variable(inputs[k]!, null, leaf.requiresGrad);
         if (!leaf.requiresGrad) return own;
-        variables[k] = own;
+        // a leaf's gradient is handed back; a computed variable's would flow on into the graph that
+        // made it, outside the function, which neither a recording nor a replay reaches
+        if (leaf.isLeaf) variables[k] = own;
         if (leaf.grad !== null) {
           refuseRecording(`compile: argument variable ${k + 1} (of shape [${leaf.shape.join(", ")}]) has a .grad set before the call, which backward would add to and a replay cannot; set it to null before calling`);
           own.grad = leaf.grad.clone();
@@ -215,7 +217,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
       return fn(...bound);
     });
     status.recordings += 1;
-    const written = inputs.map((t, k) => t.version !== versions[k]);
+    const written = inputs.map((t, k) => t.version - versions[k]!);
     const none = leaves.map(() => null);
     handBackArgs(leaves, inputs, written, none, variables);
     if (recording.refusals.length > 0) {
