@@ -164,6 +164,17 @@ describe("resident arguments are bound, not copied", () => {
     expect(values(compiled(x, y))).toEqual(values(step(a)(x, y)));
   });
 
+  // past the WebAssembly thresholds, where kernels take resident operands in place
+  it("large operands on the kernels, bound on some calls and copied on others, give eager's values", () => {
+    const f = (a: Tensor, b: Tensor, c: Tensor): Tensor => a.mul(b).add(c).relu().mul(2);
+    const compiled = compile(f, { reuseResults: true, onRefusal: "error" });
+    for (let k = 0; k < 4; k++) {
+      const xs = [0, 1, 2].map((i) => (k % 2 === 0 ? resident([20_000], 10 * k + i) : draw([20_000], 10 * k + i, "float32")));
+      expect(values(compiled(xs[0]!, xs[1]!, xs[2]!))).toEqual(values(f(xs[0]!, xs[1]!, xs[2]!)));
+    }
+    expect(compiled.status.replays).toBe(3);
+  });
+
   it("an in-place write to a bound argument lands in the caller's array", () => {
     const f = (x: Tensor): Tensor => x.mulInPlace(3).sum();
     const compiled = compile(f, { onRefusal: "error" });
