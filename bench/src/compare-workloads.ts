@@ -5,7 +5,7 @@
 import { compile, crossEntropy, type Variable } from "@strata/autograd";
 import { Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, binaryCrossEntropy, deepNetwork, fit, softmaxCrossEntropy, type Module } from "@strata/nn";
 import { Adam, SGD } from "@strata/optim";
-import { matmul, rand, randint, randn, relu, rng, tensor, type Tensor } from "@strata/tensor";
+import { Tensor, makeResident, matmul, rand, randint, randn, relu, rng, tensor } from "@strata/tensor";
 import type { ConvNetSpec, LayerWeights, MulAddSpec, NetworkSpec, Prepared, ProductSpec } from "./peers/types.js";
 
 /** A workload's Strata side and the inputs the peers get. */
@@ -102,11 +102,30 @@ export function reluWorkload(n: number, seed: number): Built<Tensor, Float32Arra
   return { strata: { run: () => relu(x), dispose: () => {} }, spec: float32Of(x) };
 }
 
-/** a·b + c over n elements each (a, b, c randn): Strata's eager ops, as its users write it. */
+/** a·b + c as Strata's users write it. */
+export const mulAdd = (a: Tensor, b: Tensor, c: Tensor): Tensor => a.mul(b).add(c);
+
+/** a·b + c over n elements each (a, b, c randn): Strata's eager ops. */
 export function mulAddWorkload(n: number, seed: number): Built<Tensor, MulAddSpec> {
   const r = rng(seed);
   const [a, b, c] = [randn([n], { rng: r }), randn([n], { rng: r }), randn([n], { rng: r })];
-  return { strata: { run: () => a.mul(b).add(c), dispose: () => {} }, spec: { a: float32Of(a), b: float32Of(b), c: float32Of(c) } };
+  return { strata: { run: () => mulAdd(a, b, c), dispose: () => {} }, spec: { a: float32Of(a), b: float32Of(b), c: float32Of(c) } };
+}
+
+/**
+ * `op` through `compile(op, { reuseResults: true, onRefusal: "error" })` on float32 copies of
+ * `inputs`, moved into the kernels' memory once here (makeResident), the way jax-js's jit holds
+ * its inputs in its own memory: each run replays the op's kernel on them in place and returns
+ * the recording's own result, allocating and copying nothing.
+ */
+export function compiledElementwise(op: (...xs: Tensor[]) => Tensor, inputs: Float32Array[]): Prepared<Tensor> {
+  const held = inputs.map((values) => {
+    const t = new Tensor(Float32Array.from(values), [values.length]);
+    makeResident(t);
+    return t;
+  });
+  const compiled = compile(op, { reuseResults: true, onRefusal: "error" });
+  return { run: () => compiled(...held), dispose: () => {} };
 }
 
 /**

@@ -21,6 +21,7 @@ suites.steadiness = async () => (await import("./steadiness.js")).run();
 suites.onnx = async () => (await import("./onnx.js")).run();
 suites.resident = async () => (await import("./resident.js")).run();
 suites["optim-update"] = async () => (await import("./optim-update.js")).run();
+suites["compiled-elementwise"] = async () => (await import("./compiled-elementwise.js")).run();
 
 const results: Record<string, unknown> = { quick, node: process.version, date: new Date().toISOString() };
 const onlyAt = process.argv.indexOf("--only");

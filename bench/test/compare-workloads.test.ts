@@ -3,8 +3,8 @@
 // forward, backward and SGD update); and the rows' checking turns away a variant whose result
 // differs from the first variant's. Only Strata runs here: no peer, no Python, no timing asserted.
 import { describe, expect, it } from "vitest";
-import type { Tensor } from "@strata/tensor";
-import { courseWorkload, mlpWorkload, mulAddWorkload, productWorkload, reluWorkload, transposedProductWorkload } from "../src/compare-workloads.js";
+import { relu as reluOp, type Tensor } from "@strata/tensor";
+import { compiledElementwise, courseWorkload, mlpWorkload, mulAdd, mulAddWorkload, productWorkload, reluWorkload, transposedProductWorkload } from "../src/compare-workloads.js";
 import { checkedRow } from "../src/compare-rows.js";
 import type { NetworkSpec } from "../src/peers/types.js";
 
@@ -99,6 +99,21 @@ describe("the comparison's Strata workloads, built small", () => {
     const { a, b, c } = built.spec;
     const want = Array.from(a, (v, i) => Math.fround(Math.fround(v * b[i]!) + c[i]!));
     expect(Array.from(built.strata.run().toTypedArray())).toEqual(want);
+  });
+
+  // the compiled variant's first call records, the later ones replay: each must give the reference
+  it("the compiled relu and a·b + c give the same references on every call, recorded and replayed", () => {
+    const r = reluWorkload(1001, 3);
+    const m = mulAddWorkload(1001, 4);
+    const { a, b, c } = m.spec;
+    const compiledRelu = compiledElementwise(reluOp, [r.spec]);
+    const compiledMulAdd = compiledElementwise(mulAdd, [a, b, c]);
+    for (let call = 0; call < 3; call++) {
+      expect(Array.from(compiledRelu.run().toTypedArray())).toEqual(Array.from(r.spec, (v) => Math.max(v, 0)));
+      expect(Array.from(compiledMulAdd.run().toTypedArray())).toEqual(Array.from(a, (v, i) => Math.fround(Math.fround(v * b[i]!) + c[i]!)));
+    }
+    // reuseResults: the same tensor every call, no copy
+    expect(compiledRelu.run()).toBe(compiledRelu.run());
   });
 
   it.each([

@@ -1,16 +1,21 @@
 // compile(fn): record a step's kernel work on its first call, replay it on the calls after.
 //
-// The first call with a given signature (the inputs' shapes and dtypes, the other arguments, the
-// gradient mode) runs `fn` for real under @strata/tensor's `record`: every op keeps its kernel
-// work, autograd's backward and the optimiser's update included. Later calls copy the new inputs
-// into the buffers the recording read them from and run the kept work again: no checks, no graph,
-// no allocation but the copies of the results handed back. Whatever `fn` decides in JavaScript
-// (which ops to run, shapes, constants) is fixed at the recording, as with jax.jit; what would
-// make a replay differ from a call (reading a value with item(), gradients accumulating across
-// calls, an op that cannot be kept) refuses the recording, and the function then runs eagerly.
-import { StrataError, Tensor, allocateResident, isRecording, record, replay, type Recording } from "@strata/tensor";
+// The first call with a given signature (the arguments' tensors, at the top level or inside arrays
+// and plain objects, with their shapes and dtypes; the other arguments; the gradient mode) runs
+// `fn` for real under @strata/tensor's `record`, on buffers of the recording's own: every op keeps
+// its kernel work, autograd's backward and the optimiser's update included. Later calls give those
+// buffers the new arguments (a resident argument is bound in place, anything else copied) and run
+// the kept work again: no checks, no graph, no allocation but the copies of the results handed
+// back (none with reuseResults). What the call did to its arguments (in-place writes, gradients)
+// is handed to the caller's tensors and variables, as an eager call leaves them. Whatever `fn`
+// decides in JavaScript (which ops to run, shapes, constants) is fixed at the recording, as with
+// jax.jit; what would make a replay differ from a call (reading a value with item(), gradients
+// accumulating across calls, an op that cannot be kept) refuses the recording, and the function
+// then runs eagerly.
+import { StrataError, Tensor, isRecording, record, refuseRecording, replay, type DataArray, type Recording } from "@strata/tensor";
 import { isGradEnabled } from "./mode.js";
 import { Variable, beginGradBookkeeping, dataGeneration } from "./variable.js";
+import { bindOrCopy, describeArgs, handBackArgs, ownCopy, substituteArgs, tensorOf, unbind, type Leaf } from "./compile-args.js";
 
 /**
  * How {@link compile} behaves; every field is optional.
@@ -36,6 +41,28 @@ export interface CompileOptions {
    * StrataError with the reason (after the call that found it, which ran eagerly and is complete).
    */
   onRefusal?: "warn" | "silent" | "error";
+  /**
+   * Hand back the recording's own result tensors instead of copies (default false): a call then
+   * allocates and copies nothing for its results, and the next call with the same signature
+   * overwrites their values, like the static outputs of a CUDA graph. Read (or copy) a result
+   * before the next call; keep one with `clone()`. Results that share memory with an argument are
+   * still copied, and variables are still handed back detached (over the recording's tensor).
+   *
+   * @example
+   * ```ts
+   * import { compile } from "@strata/autograd";
+   * import { makeResident, tensor, type Tensor } from "@strata/tensor";
+   * const relu = compile((x: Tensor) => x.relu(), { reuseResults: true });
+   * const [a, b] = [tensor([-1, 2]), tensor([3, -4])];
+   * makeResident(a); // read where it lies on a replay (where the kernels are on), not copied
+   * makeResident(b);
+   * const first = relu(a);
+   * console.log(first.toArray()); // [0, 2]
+   * const second = relu(b);
+   * console.log(second === first, first.toArray()); // true [3, 0]
+   * ```
+   */
+  reuseResults?: boolean;
 }
 
 /**
@@ -77,59 +104,38 @@ export type Compiled<A extends unknown[], R> = ((...args: A) => R) & { readonly 
 interface Entry {
   key: string;
   recording: Recording;
-  /** The buffers the recording reads its tensor arguments from, by argument position. */
-  inputs: (Tensor | null)[];
+  /** The buffers the recording reads the arguments' tensors from, in describeArgs' order. */
+  inputs: Tensor[];
+  /** How many in-place writes the recording makes to each (copied back to the caller after a replay). */
+  written: number[];
+  /** The variables the recording bound over them, for those arguments that require gradients. */
+  variables: (Variable | null)[];
   output: unknown;
+  /** The storages of the output's tensors: an argument sharing one is copied in, never bound. */
+  outputStorages: Set<object>;
   generation: number;
 }
 
-const tensorOf = (x: unknown): Tensor | null => (x instanceof Tensor ? x : x instanceof Variable ? x.data : null);
-
-function keyOf(args: readonly unknown[]): string {
-  const parts = args.map((a) => {
-    const t = tensorOf(a);
-    if (t !== null) return `${a instanceof Variable ? (a.requiresGrad ? "V*" : "V") : "T"}${t.dtype}[${t.shape.join(",")}]`;
-    // Object.is, not String: −0 and 0 give different results (1/x), and String(−0) is "0"
-    if (Object.is(a, -0)) return "number:-0";
-    if (a === null || ["number", "boolean", "string", "undefined"].includes(typeof a)) return `${typeof a}:${String(a)}`;
-    return `object#${identity(a as object)}`;
-  });
-  return `${isGradEnabled() ? "grad" : "nograd"}|${parts.join("|")}`;
-}
-
-// objects passed as arguments (a model, an options bag) are compared by identity
-const ids = new WeakMap<object, number>();
-let nextId = 0;
-function identity(o: object): number {
-  let id = ids.get(o);
-  if (id === undefined) ids.set(o, (id = nextId++));
-  return id;
+function tensorsIn(value: unknown, out: Tensor[] = []): Tensor[] {
+  if (value instanceof Variable) out.push(value.data);
+  else if (value instanceof Tensor) out.push(value);
+  else if (Array.isArray(value)) for (const v of value) tensorsIn(v, out);
+  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) tensorsIn(v, out);
+  return out;
 }
 
 /**
- * A fresh contiguous copy of `t` for the recording to read its argument from: in the kernels'
- * memory where it can be (float tensors with the WebAssembly kernels on), so that the kernels of
- * every replay read it in place and only the copy of the new values into it is paid.
+ * The result handed back: variables detached, tensors cloned (a replay overwrites the recorded
+ * ones) unless `reuse`, in which case the recording's own tensors are handed back, except those
+ * sharing memory with an input buffer (which may be the caller's, bound for one call only).
  */
-function ownCopy(t: Tensor): Tensor {
-  const resident = allocateResident(t.dtype, t.size, true);
-  if (resident === null) return t.contiguous().clone();
-  resident.set(contiguousValues(t));
-  return new Tensor(resident, t.shape);
-}
-
-/** `t`'s values in row-major order: a view of its buffer when it is contiguous, else a copy. */
-function contiguousValues(t: Tensor): ArrayLike<number> {
-  return t.isContiguous ? (t.data.subarray(t.offset, t.offset + t.size) as ArrayLike<number>) : (t.toTypedArray() as ArrayLike<number>);
-}
-
-/** The result handed back: tensors copied (a replay overwrites the recorded ones), variables detached. */
-function handBack(value: unknown): unknown {
-  if (value instanceof Variable) return new Variable(value.data.clone());
-  if (value instanceof Tensor) return value.clone();
-  if (Array.isArray(value)) return value.map(handBack);
+function handBack(value: unknown, reuse: boolean, inputs: readonly Tensor[]): unknown {
+  const copy = (t: Tensor): Tensor => (reuse && !inputs.some((i) => i.storage === t.storage) ? t : t.clone());
+  if (value instanceof Variable) return new Variable(copy(value.data));
+  if (value instanceof Tensor) return copy(value);
+  if (Array.isArray(value)) return value.map((v: unknown) => handBack(v, reuse, inputs));
   if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, handBack(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, handBack(v, reuse, inputs)]));
   }
   return value;
 }
@@ -139,14 +145,19 @@ function handBack(value: unknown): unknown {
  * a given signature runs it and records every op's kernel work, later calls replay that work on
  * the new inputs — the same numbers as calling `fn`, without rebuilding the graph or allocating.
  *
- * Contract: tensors and variables that change between calls come in as arguments (they are copied
- * into the recording's buffers); parameters and optimiser state are read where they live, and
- * updates in place are replayed. Other arguments (numbers, strings, objects) are part of the
- * signature: a new value records afresh. What `fn` decides in JavaScript is fixed at recording.
- * Results are copies: tensors cloned, variables detached (do `backward()` inside `fn`).
- * A recording is refused, and `fn` runs eagerly from then on, when `fn` reads a value in
- * JavaScript (`item()`, `toArray()`, …), when gradients accumulate into a `.grad` set before the
- * call (clear them inside `fn`, e.g. `optimizer.zeroGrad()`), or when an op cannot be kept; see
+ * Contract: tensors and variables that change between calls come in as arguments, at the top
+ * level or inside arrays and plain objects (at any depth); each is copied into the recording's
+ * own buffer, or, when its values are resident (`makeResident`) and contiguous, read where they
+ * lie for the call. Parameters and optimiser state are read where they live, and updates in
+ * place are replayed. Other arguments (numbers, strings, other objects, by identity) are part of
+ * the signature: a new value records afresh. What `fn` decides in JavaScript is fixed at
+ * recording. After each call the caller's arguments hold what an eager call leaves: values `fn`
+ * wrote in place, and the `.grad` of a variable argument that requires gradients. Results are
+ * copies (tensors cloned, variables detached: do `backward()` inside `fn`), unless
+ * {@link CompileOptions.reuseResults}. A recording is refused, and `fn` runs eagerly from then
+ * on, when `fn` reads a value in JavaScript (`item()`, `toArray()`, …), when gradients accumulate
+ * into a `.grad` set before the call (a variable argument's included: clear them inside `fn`,
+ * e.g. `optimizer.zeroGrad()`, or before the call), or when an op cannot be kept; see
  * {@link CompileOptions.onRefusal}. Layers check their training flag before a replay.
  *
  * @throws StrataError with `onRefusal: "error"`, after the call that found a refusal (that call
@@ -172,6 +183,7 @@ function handBack(value: unknown): unknown {
 export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: CompileOptions = {}): Compiled<A, R> {
   const maxRecordings = options.maxRecordings ?? 8;
   const onRefusal = options.onRefusal ?? "warn";
+  const reuseResults = options.reuseResults ?? false;
   const entries: Entry[] = [];
   const status: CompileStatus = { recordings: 0, replays: 0, eager: null };
 
@@ -180,35 +192,64 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
     if (onRefusal === "warn") console.warn(`compile: running eagerly from now on: ${reason}`);
   };
 
-  const recordCall = (key: string, args: A): R => {
-    const inputs = args.map((a) => {
-      const t = tensorOf(a);
-      return t === null ? null : ownCopy(t);
-    });
-    // the variables are made while recording: their gradients are the step's own, fresh each call
-    const bind = () => args.map((a, i) => {
-      const own = inputs[i];
-      if (own === null || own === undefined) return a;
-      return a instanceof Variable ? new Variable(own, null, a.requiresGrad) : own;
-    }) as A;
+  const recordCall = (key: string, leaves: Leaf[], args: A): R => {
+    const inputs = leaves.map((leaf) => ownCopy(tensorOf(leaf)));
+    const versions = inputs.map((t) => t.version);
+    const variables: (Variable | null)[] = leaves.map(() => null);
     const generation = dataGeneration();
     beginGradBookkeeping();
-    const { result, recording } = record(() => fn(...bind()));
+    const { result, recording } = record(() => {
+      // the variables are made while recording: their gradients are the step's own, fresh each call
+      const bound = substituteArgs(args, (leaf, k) => {
+        if (!(leaf instanceof Variable)) return inputs[k];
+        const own = new Variable(inputs[k]!, null, leaf.requiresGrad);
+        if (!leaf.requiresGrad) return own;
+        // a leaf's gradient is handed back; a computed variable's would flow on into the graph that
+        // made it, outside the function, which neither a recording nor a replay reaches
+        if (leaf.isLeaf) variables[k] = own;
+        if (leaf.grad !== null) {
+          refuseRecording(`compile: argument variable ${k + 1} (of shape [${leaf.shape.join(", ")}]) has a .grad set before the call, which backward would add to and a replay cannot; set it to null before calling`);
+          own.grad = leaf.grad.clone();
+        }
+        if ((leaf.accumulator().hooks?.length ?? 0) > 0) refuseRecording(`compile: argument variable ${k + 1} has gradient hooks, which run JavaScript a replay would skip`);
+        return own;
+      }) as A;
+      return fn(...bound);
+    });
     status.recordings += 1;
+    const written = inputs.map((t, k) => t.version - versions[k]!);
+    const none = leaves.map(() => null);
+    handBackArgs(leaves, inputs, written, none, variables);
     if (recording.refusals.length > 0) {
       const reason = recording.refusals.join("; ");
       goEager(reason);
       if (onRefusal === "error") throw new StrataError(`compile: this function cannot be replayed: ${reason}`);
       return result;
     }
-    entries.push({ key, recording, inputs, output: result, generation });
-    return handBack(result) as R;
+    const outputStorages = new Set<object>(tensorsIn(result).map((t) => t.storage));
+    entries.push({ key, recording, inputs, written, variables, output: result, outputStorages, generation });
+    return handBack(result, reuseResults, inputs) as R;
+  };
+
+  const replayCall = (entry: Entry, leaves: Leaf[]): R => {
+    const bound: (DataArray | null)[] = [];
+    try {
+      leaves.forEach((leaf, k) => bound.push(bindOrCopy(entry.inputs[k]!, tensorOf(leaf), entry.outputStorages)));
+      replay(entry.recording);
+      status.replays += 1;
+      // before unbinding: a result over a bound input reads the caller's memory until then
+      const out = handBack(entry.output, reuseResults, entry.inputs) as R;
+      handBackArgs(leaves, entry.inputs, entry.written, bound, entry.variables);
+      return out;
+    } finally {
+      bound.forEach((array, k) => unbind(entry.inputs[k]!, array));
+    }
   };
 
   const compiled = ((...args: A): R => {
     // called while an outer compiled step records: the outer recording keeps this work
     if (status.eager !== null || isRecording()) return fn(...args);
-    const key = keyOf(args);
+    const { key, leaves } = describeArgs(args, isGradEnabled() ? "grad" : "nograd");
     const generation = dataGeneration();
     const entry = entries.find((e) => e.key === key && e.generation === generation && e.recording.guards.every((g) => g.holds()));
     if (entry === undefined) {
@@ -219,14 +260,9 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
         goEager(`recorded ${entries.length} times, the limit (maxRecordings); signatures or layer states keep changing`);
         return fn(...args);
       }
-      return recordCall(key, args);
+      return recordCall(key, leaves, args);
     }
-    entry.inputs.forEach((own, i) => {
-      if (own !== null) (own.data as Float32Array).set(contiguousValues(tensorOf(args[i])!));
-    });
-    replay(entry.recording);
-    status.replays += 1;
-    return handBack(entry.output) as R;
+    return replayCall(entry, leaves);
   }) as Compiled<A, R>;
   Object.defineProperty(compiled, "status", { value: status, enumerable: true });
   return compiled;

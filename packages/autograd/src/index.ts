@@ -21,6 +21,7 @@ export { grad, valueAndGrad, type GradOptions, type GradResult } from "./grad.js
 export { gradcheck, type GradcheckOptions, type GradcheckResult, type GradcheckWorst } from "./gradcheck.js";
 export { toDot } from "./graph.js";
 export { compile, type CompileOptions, type CompileStatus, type Compiled } from "./compile.js";
+export { invalidateRecordings } from "./variable.js";
 export { batchNorm, type BatchNormOptions } from "./batch-norm.js";
 export { layerNorm, type LayerNormOptions } from "./layer-norm.js";
 export { scaledDotProductAttention, attentionWithWeights, type ScaledDotProductAttentionOptions, type AttentionWithWeightsOptions } from "./attention.js";

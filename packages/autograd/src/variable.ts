@@ -72,13 +72,36 @@ export interface HookHandle {
 }
 
 // Bumped whenever a leaf's value changes identity (replaceData), it starts or stops requiring
-// gradients, or it gets a hook, so that a compiled step, whose kept work reads the old tensors and
-// computes the old gradients, records afresh.
+// gradients, it gets a hook, or a module's forward hooks change (invalidateRecordings), so that a
+// compiled step, whose kept work reads the old tensors and computes the old gradients (or skips
+// the new hook), records afresh.
 let generation = 0;
 
 /** How many times a leaf's value, requiresGrad or hooks have changed since load (compile's guard). @internal */
 export function dataGeneration(): number {
   return generation;
+}
+
+/**
+ * Makes every compiled function record afresh on its next call, for a change its kept work cannot
+ * see: a forward hook registered on a module (`@strata/nn` calls it), or anything else that makes
+ * an eager call run other JavaScript than the recorded one. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { compile, invalidateRecordings } from "@strata/autograd";
+ * import { tensor, type Tensor } from "@strata/tensor";
+ * const f = compile((x: Tensor) => x.mul(2));
+ * f(tensor([1]));
+ * invalidateRecordings();
+ * f(tensor([2]));
+ * console.log(f.status.recordings); // 2
+ * ```
+ *
+ * @internal
+ */
+export function invalidateRecordings(): void {
+  generation += 1;
 }
 
 // The variables made, or whose .grad was cleared, while the current compiled step records. A

@@ -148,9 +148,9 @@ describe("compile under review", () => {
     expect(outer.status.replays).toBe(2);
   });
 
-  // The recording binds a fresh Variable over its own copy of the argument, so backward sets the
-  // gradient of that copy: the caller's variable never gets one, compiled or recorded.
-  it.fails("a variable argument that requires gradients gets its .grad, as eagerly (not fixed: compile.ts binds a copy)", () => {
+  // The recording binds a fresh Variable over its own buffer; its gradient is handed to the
+  // caller's variable after each call (recorded or replayed), as eager backward would set it.
+  it("a variable argument that requires gradients gets its .grad, as eagerly", () => {
     const f = (x: Variable): Variable => {
       const loss = x.square().sum();
       loss.backward();
@@ -165,9 +165,8 @@ describe("compile under review", () => {
     }
   });
 
-  // Objects are keyed by identity and not copied: a tensor inside an array argument that the caller
-  // replaces is never read again by a replay, which reads the recorded one.
-  it.fails("tensors passed inside an array argument are read at every call (not fixed: compile.ts keys objects by identity)", () => {
+  // Arrays and plain objects are walked: the tensors inside are arguments like top-level ones.
+  it("tensors passed inside an array argument are read at every call", () => {
     const batch: Tensor[] = [];
     const compiled = compile((b: Tensor[]) => b[0]!.mul(3), { onRefusal: "silent" });
     for (const x of inputs(3)) {
@@ -176,10 +175,9 @@ describe("compile under review", () => {
     }
   });
 
-  // Each tensor argument is copied into the recording's own buffer, and the function runs on the
-  // copy: an in-place write to an argument (normalising a batch in place) changes the copy only,
-  // on the recording call and on every replay, while an eager call changes the caller's tensor.
-  it.fails("an in-place write to a tensor argument reaches the caller (not fixed: compile.ts copies arguments in, never out)", () => {
+  // The function runs on the recording's own buffer (a copy, or the caller's resident array
+  // bound in place): an argument the recording wrote in place is copied back after each call.
+  it("an in-place write to a tensor argument reaches the caller", () => {
     const f = (x: Tensor): Tensor => x.mulInPlace(2).sum();
     const compiled = compile(f, { onRefusal: "silent" });
     for (const t of inputs(3)) {

@@ -1,7 +1,7 @@
 // Forward hooks: while a module has hooks, `forward` on the instance is a wrapper around the
 // class's (or an own field's) forward that runs them after it, so every call is seen, whoever
 // makes it; without hooks the instance is untouched and calls cost nothing extra.
-import type { HookHandle } from "@strata/autograd";
+import { invalidateRecordings, type HookHandle } from "@strata/autograd";
 import { ValueError, refuseRecording } from "@strata/tensor";
 import { show } from "./checks.js";
 import type { Module } from "./module.js";
@@ -66,11 +66,14 @@ export function addForwardHook<M extends Module>(module: M, hook: ForwardHook<M>
   const hooks = installed.get(module) ?? wrap(module);
   const fn = hook as unknown as Hooks["list"][number];
   hooks.list.push(fn);
+  // a compiled step recorded without this hook would skip it: record afresh (and be refused)
+  invalidateRecordings();
   return {
     remove: () => {
       const at = hooks.list.indexOf(fn);
       if (at < 0) return;
       hooks.list.splice(at, 1);
+      invalidateRecordings();
       if (hooks.list.length === 0) hooks.unwrap();
     },
   };

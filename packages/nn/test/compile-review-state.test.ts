@@ -46,10 +46,9 @@ describe("a compiled forward reads changing layer state when it replays", () => 
     compare(make, [...shape], (_m, call) => manualSeed(7 + (call % 2)));
   });
 
-  // A forward hook present at the recording refuses it, but one registered afterwards is never
-  // seen: a replay runs no forward. Fixing it needs a way for nn to invalidate compile's recordings
-  // (autograd's data generation is internal), so it is left failing.
-  it.fails("a forward hook registered between calls runs, as eagerly (not fixed: nothing tells compile)", () => {
+  // A forward hook present at the recording refuses it; registering one afterwards makes the next
+  // call record afresh (invalidateRecordings), which the hook then refuses: it runs eagerly.
+  it("a forward hook registered between calls runs, as eagerly", () => {
     const layer = new Linear(3, 2, { rng: rng(1), dtype: "float64" });
     const forward = compile((x: Tensor) => layer.forward(x).data, { onRefusal: "silent" });
     let calls = 0;

@@ -9,6 +9,7 @@ import { variable, type Variable } from "@strata/autograd";
 import { Tensor, record, replay, type Recording } from "@strata/tensor";
 import { Adam, AdamW, CosineAnnealingLR, ReduceLROnPlateau, RMSprop, SGD, StepLR, clipGradNorm, type Optimizer } from "@strata/optim";
 import { sample } from "../../tensor/test/reference.js";
+import { freshArray, inRefillMode, type RefillMode } from "../../tensor/test/replay.js";
 
 type Float = "float32" | "float64";
 
@@ -55,11 +56,22 @@ function firstDifference(a: Map<string, number[]>, b: Map<string, number[]>): st
 /**
  * Steps `steps` times both ways: `body` (an optimiser step, maybe more) eagerly on one setup, and
  * recorded once then replayed on the other; `between(opt, k)` runs after step k on both, outside
- * the recording. Returns the recording.
+ * the recording. All of it twice: with the new gradients written in place, and with every
+ * parameter and gradient moved to a fresh array before each replay (as makeResident or a bound
+ * compile argument would), which work holding an array taken at setup would miss. Returns the
+ * recording of the second run.
  */
 function compare(
   dtype: Float, make: (params: Variable[]) => Optimizer, body: (opt: Optimizer, params: Variable[]) => void,
   between: (opt: Optimizer, k: number) => void = () => {}, steps = 6, scale = 1,
+): Recording {
+  compareIn("in place", dtype, make, body, between, steps, scale);
+  return compareIn("swapped", dtype, make, body, between, steps, scale);
+}
+
+function compareIn(
+  mode: RefillMode, dtype: Float, make: (params: Variable[]) => Optimizer, body: (opt: Optimizer, params: Variable[]) => void,
+  between: (opt: Optimizer, k: number) => void, steps: number, scale: number,
 ): Recording {
   const [eager, replayed] = [setup(dtype), setup(dtype)];
   const [optE, optR] = [make(eager), make(replayed)];
@@ -73,10 +85,11 @@ function compare(
       recording = record(() => body(optR, replayed)).recording;
       expect(recording.refusals).toEqual([]);
     } else {
+      inRefillMode(mode, () => replayed.forEach((p) => [p.data, p.grad].forEach((t) => t !== null && freshArray(t))));
       grads.forEach((g, i) => g && (replayed[i]!.grad!.data as Float32Array | Float64Array).set(g.toTypedArray() as Float32Array | Float64Array));
       replay(recording);
     }
-    expect(firstDifference(snapshot(optR, replayed), snapshot(optE, eager)), `after step ${k + 1}`).toBe(null);
+    expect(firstDifference(snapshot(optR, replayed), snapshot(optE, eager)), `refilled ${mode}, after step ${k + 1}`).toBe(null);
     between(optE, k);
     between(optR, k);
   }
@@ -141,7 +154,7 @@ describe("state the replayed work must read live", () => {
       norms.push(clipGradNorm(ps, 40));
       opt.step();
     }, () => {}, 6, 0.8);
-    expect(norms.length).toBe(7); // six eager calls and the recorded one
+    expect(norms.length).toBe(14); // six eager calls and the recorded one, in each refill mode
     expect(norms.some((n) => n > 40) && norms.some((n) => n < 40)).toBe(true);
   });
 

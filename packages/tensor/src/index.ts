@@ -29,7 +29,7 @@ export * from "./join.js";
 export * from "./scatter.js";
 export * from "./inplace.js";
 export { bumpVersion } from "./version.js";
-export { allocateResident, makeResident, isResidentTensor } from "./resident.js";
+export { allocateResident, makeResident, isResidentTensor, swapArray } from "./resident.js";
 export { optimizerUpdateKernel } from "./dispatch/dispatch.js";
 export { compute, record, replay, isRecording, noteValueRead, refuseRecording, guard, type Work, type Recording } from "./record.js";
 export * from "./random.js";

@@ -9,6 +9,7 @@ import { THRESHOLDS } from "./dispatch/thresholds.js";
 import { isResident, residentArray } from "./backends/wasm/heap.js";
 import { HostStorage } from "./storage.js";
 import { carryVersion } from "./version.js";
+import { ValueError } from "./errors.js";
 import type { Tensor } from "./tensor.js";
 
 /**
@@ -82,4 +83,36 @@ export function makeResident(t: Tensor): boolean {
  */
 export function isResidentTensor(t: Tensor): boolean {
   return isResident(t.data);
+}
+
+/**
+ * Puts `array` behind `t`'s storage in place of the array there, and returns the one it replaced:
+ * `t` and every view sharing its storage read and write `array` from then on. `array` must be of
+ * `t`'s array type and length (the whole buffer, not only `t`'s view of it). This is how a compiled
+ * step reads a resident argument where it lies instead of copying it (and swaps its own array
+ * back after the replay); work that reads `t.data` when it runs follows the swap.
+ *
+ * @throws ValueError when `t`'s values are not in a host typed array, or `array` is of another
+ *   type or length than the one it replaces.
+ *
+ * @example
+ * ```ts
+ * import { swapArray, tensor } from "@strata/tensor";
+ * const t = tensor([1, 2, 3], { dtype: "float64" });
+ * const row = t.reshape([1, 3]);
+ * const old = swapArray(t, new Float64Array([7, 8, 9]));
+ * console.log(Array.from(old), row.toArray()); // [1, 2, 3] [[7, 8, 9]]
+ * ```
+ *
+ * @internal
+ */
+export function swapArray(t: Tensor, array: DataArray): DataArray {
+  const storage = t.storage;
+  if (!(storage instanceof HostStorage)) throw new ValueError(`swapArray: the tensor's values are on ${storage.device}, not in a host typed array`);
+  const old = storage.array;
+  if (array.constructor !== old.constructor || array.length !== old.length) {
+    throw new ValueError(`swapArray: expected a ${old.constructor.name} of ${old.length} elements, got a ${array.constructor.name} of ${array.length}`);
+  }
+  storage.replace(array);
+  return old;
 }

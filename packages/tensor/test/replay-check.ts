@@ -5,7 +5,7 @@
 import { expect } from "vitest";
 import { Tensor, record, replay } from "@strata/tensor";
 import { flatValues, pseudoRandom } from "./reference.js";
-import { expectReplayMatchesEager, tensorsOf } from "./replay.js";
+import { expectReplayMatchesEager, freshArray, tensorsOf } from "./replay.js";
 
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
@@ -44,11 +44,13 @@ let refills = 0;
 /**
  * Writes new pseudo-random values over the whole buffer of each tensor (views included: the
  * elements outside the view change too), integers for int32 and 0/1 for bool. Each call writes
- * values no earlier call wrote (a counter seeds them), deterministically within a test file.
+ * values no earlier call wrote (a counter seeds them), deterministically within a test file. In
+ * the "swapped" refill mode each tensor gets a fresh array first (see freshArray in ./replay.ts).
  */
 export function refill(...tensors: Tensor[]): void {
   refills += 1;
   tensors.forEach((t, i) => {
+    freshArray(t);
     const d = t.data;
     const values = pseudoRandom(d.length, refills * 7919 + i + 1);
     for (let k = 0; k < d.length; k++) {

@@ -10,7 +10,7 @@ import {
 } from "@strata/tensor";
 import { lastBackend } from "../src/dispatch/dispatch.js";
 import { onTypeScript, sample } from "./reference.js";
-import { expectReplayMatchesEager } from "./replay.js";
+import { expectReplayMatchesEager, freshArray } from "./replay.js";
 
 beforeAll(async () => {
   await kernelsReady();
@@ -18,6 +18,7 @@ beforeAll(async () => {
 
 /** Overwrites t's values (contiguous) with a new pseudo-random sample. */
 function refill(t: Tensor, seed: number): void {
+  freshArray(t);
   (t.data as Float32Array | Float64Array).set(sample(t.shape, "float64", seed).toTypedArray() as Float64Array);
 }
 

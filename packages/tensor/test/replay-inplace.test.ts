@@ -6,6 +6,9 @@ import * as T from "@strata/tensor";
 import type { DType, Tensor } from "@strata/tensor";
 import { sample } from "./reference.js";
 import { refill } from "./replay-check.js";
+import { freshArray, inRefillMode, type RefillMode } from "./replay.js";
+
+const MODES: RefillMode[] = ["in place", "swapped"];
 
 type Write = (target: Tensor, source: Tensor | number) => Tensor;
 const WRITES: [string, Write][] = [
@@ -33,7 +36,7 @@ describe("replay of in-place writes", () => {
   for (const dtype of ["float32", "float64"] as DType[]) {
     // 6 × 5 and 80 × 70 (past the binary threshold; in-place writes stay on TypeScript either way)
     for (const [r, c] of [[6, 5], [80, 70]] as const) {
-      it(`${dtype}, ${r}×${c}: every write into every target layout from a tensor, a broadcast row and a number`, () => {
+      it.each(MODES)(`${dtype}, ${r}×${c}: every write into every target layout from a tensor, a broadcast row and a number (refilled %s)`, (mode) => inRefillMode(mode, () => {
         for (const layout of ["contiguous", "transposed", "sliced"]) {
           for (const [, write] of WRITES) {
             const full = sample([r, c], dtype, 2);
@@ -45,6 +48,8 @@ describe("replay of in-place writes", () => {
               write(twin, source);
               for (let call = 0; call < 2; call++) {
                 if (typeof source !== "number") refill(full, row);
+                // swapped: the target moves too (a parameter made resident after the recording)
+                freshArray(target);
                 T.replay(recording);
                 write(twin, source);
                 same(target, twin);
@@ -52,7 +57,7 @@ describe("replay of in-place writes", () => {
             }
           }
         }
-      });
+      }));
     }
   }
 
