@@ -22,6 +22,7 @@ suites.onnx = async () => (await import("./onnx.js")).run();
 suites.resident = async () => (await import("./resident.js")).run();
 suites["optim-update"] = async () => (await import("./optim-update.js")).run();
 suites["compiled-elementwise"] = async () => (await import("./compiled-elementwise.js")).run();
+suites["compare-ab"] = async () => (await import("./compare-ab.js")).run();
 
 const results: Record<string, unknown> = { quick, node: process.version, date: new Date().toISOString() };
 const onlyAt = process.argv.indexOf("--only");

@@ -1,0 +1,124 @@
+// The comparison's training rows and elementwise ops timed in alternation: Strata's compiled step
+// or op against jax-js's jitted one (and the LeNet step against PyTorch on one thread), round
+// after round in one process.
+// The comparison table measures each framework in a block of its own, minutes apart, and this
+// host's speed moves by up to 2x within minutes (matmul 512: 46.7 and 83.7 GFLOP/s in two runs ten
+// minutes apart), so a ratio from the table carries that drift. Here each round times both sides
+// back to back, in alternating order; the ratio of each round's medians is the figure, and the
+// spread of the rounds' ratios shows what drift is left.
+import { COURSE_DIMS, COURSE_M, LENET_BATCH, MLP_BATCH, MLP_DIMS } from "./compare-plan.js";
+import { compiledElementwise, convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mulAdd, mulAddWorkload, reluWorkload } from "./compare-workloads.js";
+import { printTable, quick, time, timeAsync, timingOf } from "./harness.js";
+import { relativeError, type Peer, type Prepared, type PreparedAsync } from "./peers/types.js";
+import { relu, type Tensor } from "@strata/tensor";
+
+const ROUNDS = quick ? 2 : 6;
+const LOSS_TOLERANCE = 1e-4;
+
+/** One side of a pair: how to build it, or (PyTorch) how to time it in its own process. */
+interface Side {
+  id: string;
+  build?: () => Prepared<number>;
+  timedOutOfProcess?: () => { losses: [number, number]; samplesMs: number[] };
+}
+
+/** The median step time of one round of `side` (built once, in `prepared`), after checking its first losses once. */
+function roundMs(side: Side, prepared: Prepared<number> | undefined, want: [number, number] | null): { ms: number; losses?: [number, number] } {
+  if (side.timedOutOfProcess) {
+    const { losses, samplesMs } = side.timedOutOfProcess();
+    if (want && !(relativeError(losses, want) <= LOSS_TOLERANCE)) throw new Error(`${side.id}: losses ${losses} are not Strata's ${want}`);
+    return { ms: timingOf(side.id, samplesMs).medianMs, losses };
+  }
+  return { ms: time(side.id, () => prepared!.run()).medianMs };
+}
+
+/** Strata's rate over the peer's in each of ROUNDS rounds, both sides timed back to back. */
+function alternate(strata: Side, peer: Side): number[] {
+  const mine = strata.build!();
+  const theirs = peer.build?.();
+  const want: [number, number] = [mine.run(), mine.run()];
+  if (theirs) {
+    const got: [number, number] = [theirs.run(), theirs.run()];
+    if (!(relativeError(got, want) <= LOSS_TOLERANCE)) throw new Error(`${peer.id}: first losses ${got} are not Strata's ${want}`);
+  }
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // ABBA: neither side always runs right after the other's work
+    const order = r % 2 === 0 ? [strata, peer] : [peer, strata];
+    const ms = new Map(order.map((side) => [side.id, roundMs(side, side === strata ? mine : theirs, want).ms]));
+    ratios.push(ms.get(peer.id)! / ms.get(strata.id)!);
+  }
+  mine.dispose();
+  theirs?.dispose();
+  return ratios;
+}
+
+/**
+ * Strata's compiled elementwise op (result left in its own buffer, readable in place) over
+ * jax-js's jitted one waited for without a copy (blockUntilReady), round by round, after checking
+ * that jax-js's read-back result equals Strata's.
+ */
+async function alternateOps(strata: Prepared<Tensor>, checked: Prepared<Float32Array>, peer: PreparedAsync): Promise<number[]> {
+  const mine = strata.run().toTypedArray();
+  const theirs = checked.run();
+  checked.dispose();
+  if (relativeError(theirs, mine) !== 0) throw new Error("jax-js: the result is not Strata's");
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let strataMs = 0;
+    let peerMs = 0;
+    const timeStrata = (): void => void (strataMs = time("strata-compiled", () => strata.run()).medianMs);
+    const timePeer = async (): Promise<void> => void (peerMs = (await timeAsync("jax-js", () => peer.run())).medianMs);
+    if (r % 2 === 0) {
+      timeStrata();
+      await timePeer();
+    } else {
+      await timePeer();
+      timeStrata();
+    }
+    ratios.push(peerMs / strataMs);
+  }
+  peer.dispose();
+  return ratios;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs the pairs and prints each one's ratio per round, their median and spread. */
+export async function run(): Promise<Record<string, number[]>> {
+  const { jaxPeer } = await import("./peers/jax.js");
+  const { pytorchPeer } = await import("./peers/pytorch.js");
+  const jax: Peer = await jaxPeer();
+  await jax.activate();
+  const mlp = mlpWorkload(MLP_DIMS, MLP_BATCH, 13, "compiled");
+  const course = courseWorkload(COURSE_DIMS, COURSE_M, 14, "compiled");
+  const lenet = convNetSpec(LENET_BATCH, 21);
+  const pairs: [string, Side, Side][] = [
+    ["MLP step, compiled / jax-js", { id: "strata-compiled", build: () => mlp.strata }, { id: "jax-js", build: () => jax.trainingStep(mlp.spec) }],
+    ["course net step, compiled / jax-js", { id: "strata-compiled", build: () => course.strata }, { id: "jax-js", build: () => jax.trainingStep(course.spec) }],
+    ["LeNet step, compiled / jax-js", { id: "strata-compiled", build: () => lenetWorkload(lenet, "compiled") }, { id: "jax-js", build: () => jax.convStep!(lenet) }],
+  ];
+  if (!quick) {
+    const torch = await pytorchPeer(1);
+    const plan = { warmup: 3, reps: 15, budgetMs: 3000 };
+    pairs.push(["LeNet step, compiled / PyTorch 1t", { id: "strata-compiled", build: () => lenetWorkload(lenet, "compiled") }, { id: "pytorch-1t", timedOutOfProcess: () => torch.timedConvStep!(lenet, plan) }]);
+  }
+  const results: Record<string, number[]> = {};
+  const rows: (string | number)[][] = [];
+  const report = (name: string, ratios: number[]): void => {
+    results[name] = ratios;
+    rows.push([name, median(ratios), Math.min(...ratios), Math.max(...ratios), ratios.map((x) => x.toFixed(2)).join(" ")]);
+  };
+  for (const [name, strata, peer] of pairs) report(name, alternate(strata, peer));
+  for (const [i, n] of [1e6, 1e7].entries()) {
+    const size = `1e${Math.log10(n)}`;
+    const x = reluWorkload(n, 15 + 2 * i).spec;
+    const abc = mulAddWorkload(n, 16 + 2 * i).spec;
+    const noCopy = (p: { prepared: Prepared<unknown> | PreparedAsync }): PreparedAsync => p.prepared as PreparedAsync;
+    report(`relu ${size}, compiled / jax-js without read-back`, await alternateOps(compiledElementwise(relu, [x]), jax.relu(x), noCopy(jax.reluWithoutReadBack!(x))));
+    report(`a·b + c ${size}, compiled / jax-js without read-back`, await alternateOps(compiledElementwise(mulAdd, [abc.a, abc.b, abc.c]), jax.mulAdd!(abc), noCopy(jax.mulAddWithoutReadBack!(abc))));
+  }
+  await jax.close();
+  printTable(`Strata's rate over the peer's, both timed in alternation, ${ROUNDS} rounds (median of each round)`, ["pair", "median", "lowest", "highest", "rounds"], rows);
+  return results;
+}
