@@ -1,13 +1,13 @@
-// The comparison's training rows and elementwise ops timed in alternation: Strata's compiled step
-// or op against jax-js's jitted one (and the LeNet step against PyTorch on one thread), round
-// after round in one process.
+// The comparison's training rows, elementwise ops and matmul timed in alternation: Strata's
+// compiled step or op against jax-js's jitted one, the LeNet step against PyTorch on one thread,
+// the 512 product against tfjs-wasm's, round after round in one process.
 // The comparison table measures each framework in a block of its own, minutes apart, and this
 // host's speed moves by up to 2x within minutes (matmul 512: 46.7 and 83.7 GFLOP/s in two runs ten
 // minutes apart), so a ratio from the table carries that drift. Here each round times both sides
 // back to back, in alternating order; the ratio of each round's medians is the figure, and the
 // spread of the rounds' ratios shows what drift is left.
-import { COURSE_DIMS, COURSE_M, LENET_BATCH, MLP_BATCH, MLP_DIMS } from "./compare-plan.js";
-import { compiledElementwise, convNetSpec, courseWorkload, lenetWorkload, mlpWorkload, mulAdd, mulAddWorkload, reluWorkload } from "./compare-workloads.js";
+import { COURSE_DIMS, COURSE_M, LENET_BATCH, MLP_BATCH, MLP_DIMS, N } from "./compare-plan.js";
+import { compiledElementwise, convNetSpec, productWorkload, courseWorkload, lenetWorkload, mlpWorkload, mulAdd, mulAddWorkload, reluWorkload } from "./compare-workloads.js";
 import { printTable, quick, time, timeAsync, timingOf } from "./harness.js";
 import { relativeError, type Peer, type Prepared, type PreparedAsync } from "./peers/types.js";
 import { relu, type Tensor } from "@strata/tensor";
@@ -82,6 +82,27 @@ async function alternateOps(strata: Prepared<Tensor>, checked: Prepared<Float32A
   return ratios;
 }
 
+/** Strata's matmul rate over tfjs-wasm's (2 threads) on the table's 512 product, round by round. */
+async function alternateProduct(): Promise<number[]> {
+  const { tfjsWasmPeer } = await import("./peers/tfjs.js");
+  const tfjs = await tfjsWasmPeer(2);
+  await tfjs.activate();
+  const built = productWorkload(N, N, N, 11);
+  const theirs = tfjs.product(built.spec);
+  const want = built.strata.run().toTypedArray();
+  if (!(relativeError(theirs.run(), want) <= 1e-3)) throw new Error("tfjs-wasm: the product is not Strata's");
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const timeStrata = (): number => time("strata", () => built.strata.run()).medianMs;
+    const timePeer = (): number => time("tfjs-wasm", () => theirs.run()).medianMs;
+    const [strataMs, peerMs] = r % 2 === 0 ? [timeStrata(), timePeer()] : [timePeer(), timeStrata()].reverse();
+    ratios.push(peerMs! / strataMs!);
+  }
+  theirs.dispose();
+  await tfjs.close();
+  return ratios;
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs the pairs and prints each one's ratio per round, their median and spread. */
@@ -119,6 +140,8 @@ export async function run(): Promise<Record<string, number[]>> {
     report(`a·b + c ${size}, compiled / jax-js without read-back`, await alternateOps(compiledElementwise(mulAdd, [abc.a, abc.b, abc.c]), jax.mulAdd!(abc), noCopy(jax.mulAddWithoutReadBack!(abc))));
   }
   await jax.close();
+  // loaded after jax-js has closed: the two must not share the process's Worker global at once
+  report(`matmul ${N}, Strata / tfjs-wasm (2 threads)`, await alternateProduct());
   printTable(`Strata's rate over the peer's, both timed in alternation, ${ROUNDS} rounds (median of each round)`, ["pair", "median", "lowest", "highest", "rounds"], rows);
   return results;
 }
