@@ -6,6 +6,17 @@ import { randint, randn, rng, tensor, type Tensor } from "@strata/tensor";
 
 const values = (t: Tensor | null): number[] => (t === null ? [] : Array.from(t.contiguous().toTypedArray(), Number));
 const inputs = (k: number): Tensor[] => Array.from({ length: k }, (_, i) => randn([3], { rng: rng(10 + i), dtype: "float64" }));
+/** Two variables holding the same values: one stepped eagerly, the other through compile. */
+const twins = (): [Variable, Variable] => {
+  const make = (): Variable => variable(tensor([1, 2, 3], { dtype: "float64" }), { requiresGrad: true });
+  return [make(), make()];
+};
+/** A step that adds the gradient of Σ(w·x)² to w.grad, clearing nothing first. */
+const accumulating = (w: Variable) => (x: Tensor): Variable => {
+  const loss = w.mul(x).square().sum();
+  loss.backward();
+  return loss;
+};
 
 describe("compile under review", () => {
   // The step never clears w.grad, so eagerly each call adds its gradient to the last (gradient
@@ -15,34 +26,22 @@ describe("compile under review", () => {
   // Fixed with a guard: a gradient that was null at the start of the recorded call, not cleared
   // inside it, must be null again before a replay.
   it("gradients accumulated across calls (no zeroGrad inside the step) match eager ones", () => {
-    const make = () => variable(tensor([1, 2, 3], { dtype: "float64" }), { requiresGrad: true });
-    const [a, b] = [make(), make()];
-    const step = (w: Variable) => (x: Tensor): Variable => {
-      const loss = w.mul(x).square().sum();
-      loss.backward();
-      return loss;
-    };
-    const compiled = compile(step(b), { onRefusal: "silent" });
+    const [a, b] = twins();
+    const compiled = compile(accumulating(b), { onRefusal: "silent" });
     for (const x of inputs(4)) {
-      step(a)(x);
+      accumulating(a)(x);
       compiled(x);
       expect(values(b.grad)).toEqual(values(a.grad));
     }
   });
 
   it("gradients cleared outside the step before each call still replay", () => {
-    const make = () => variable(tensor([1, 2, 3], { dtype: "float64" }), { requiresGrad: true });
-    const [a, b] = [make(), make()];
-    const step = (w: Variable) => (x: Tensor): Variable => {
-      const loss = w.mul(x).square().sum();
-      loss.backward();
-      return loss;
-    };
-    const compiled = compile(step(b), { onRefusal: "error" });
+    const [a, b] = twins();
+    const compiled = compile(accumulating(b), { onRefusal: "error" });
     for (const x of inputs(4)) {
       a.grad = null;
       b.grad = null;
-      step(a)(x);
+      accumulating(a)(x);
       compiled(x);
       expect(values(b.grad)).toEqual(values(a.grad));
     }
@@ -51,8 +50,7 @@ describe("compile under review", () => {
 
   // the gradient of a variable made inside the step is fresh on every call: no guard for it
   it("retainGrad on an intermediate variable replays, with its gradient as eagerly", () => {
-    const make = () => variable(tensor([1, 2, 3], { dtype: "float64" }), { requiresGrad: true });
-    const [a, b] = [make(), make()];
+    const [a, b] = twins();
     const step = (w: Variable) => (x: Tensor): Tensor => {
       w.grad = null;
       const h = w.mul(x).retainGrad();
@@ -102,8 +100,7 @@ describe("compile under review", () => {
 
   // A hook present at the recording refuses it; one registered after it was skipped by every replay.
   it("a gradient hook registered between calls runs, as eagerly", () => {
-    const make = () => variable(tensor([1, 2, 3], { dtype: "float64" }), { requiresGrad: true });
-    const [a, b] = [make(), make()];
+    const [a, b] = twins();
     const step = (w: Variable) => (x: Tensor): Variable => {
       w.grad = null;
       const loss = w.mul(x).square().sum();
