@@ -46,10 +46,9 @@ export function unaryKernel(op: string, x: Tensor, out: DataArray, p: number, q:
   // compute-bound maps split from mapPerThread elements each; memory-bound ones only contend for
   // memory on a second thread while the main thread stages (relu, 1e6 float32, staged: 1090 µs on
   // one thread, 3053 on two), but gain from it on operands already in the kernels' memory
-  const resident = isResident(x.data) && isResident(out);
   const threads = COMPUTE_BOUND.has(op)
     ? threadsFor(out.length, THRESHOLDS.mapPerThread)
-    : resident ? threadsFor(out.length, THRESHOLDS.residentMapPerThread) : 1;
+    : isResident(x.data) && isResident(out) ? threadsFor(out.length, THRESHOLDS.residentMapPerThread) : 1;
   for (const backend of preferred(out.length, THRESHOLDS.wasmMap)) {
     if (backend.unary(op, x, out, p, q, threads)) return ran("unary", backend);
   }
