@@ -22,18 +22,29 @@ interface Side {
   timedOutOfProcess?: () => { losses: [number, number]; samplesMs: number[] };
 }
 
-/** The median step time of one round of `side` (built once, in `prepared`), after checking its first losses once. */
-function roundMs(side: Side, prepared: Prepared<number> | undefined, want: [number, number] | null): { ms: number; losses?: [number, number] } {
-  if (side.timedOutOfProcess) {
-    const { losses, samplesMs } = side.timedOutOfProcess();
-    if (want && !(relativeError(losses, want) <= LOSS_TOLERANCE)) throw new Error(`${side.id}: losses ${losses} are not Strata's ${want}`);
-    return { ms: timingOf(side.id, samplesMs).medianMs, losses };
+/**
+ * The peer's median time over Strata's in each of ROUNDS rounds, the two timed back to back in
+ * ABBA order (neither side always runs right after the other's work).
+ */
+async function rounds(strataMs: () => number, peerMs: () => number | Promise<number>): Promise<number[]> {
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const [mine, theirs] = r % 2 === 0 ? [strataMs(), await peerMs()] : [await peerMs(), strataMs()].reverse();
+    ratios.push(theirs! / mine!);
   }
-  return { ms: time(side.id, () => prepared!.run()).medianMs };
+  return ratios;
 }
 
-/** Strata's rate over the peer's in each of ROUNDS rounds, both sides timed back to back. */
-function alternate(strata: Side, peer: Side): number[] {
+/** One round's median step time of `peer`: built here (`prepared`), or timed in its own process, its losses checked each time. */
+function peerRoundMs(peer: Side, prepared: Prepared<number> | undefined, want: [number, number]): number {
+  if (!peer.timedOutOfProcess) return time(peer.id, () => prepared!.run()).medianMs;
+  const { losses, samplesMs } = peer.timedOutOfProcess();
+  if (!(relativeError(losses, want) <= LOSS_TOLERANCE)) throw new Error(`${peer.id}: losses ${losses} are not Strata's ${want}`);
+  return timingOf(peer.id, samplesMs).medianMs;
+}
+
+/** Strata's step rate over the peer's, round by round, after checking the peer's first two losses. */
+async function alternate(strata: Side, peer: Side): Promise<number[]> {
   const mine = strata.build!();
   const theirs = peer.build?.();
   const want: [number, number] = [mine.run(), mine.run()];
@@ -41,13 +52,7 @@ function alternate(strata: Side, peer: Side): number[] {
     const got: [number, number] = [theirs.run(), theirs.run()];
     if (!(relativeError(got, want) <= LOSS_TOLERANCE)) throw new Error(`${peer.id}: first losses ${got} are not Strata's ${want}`);
   }
-  const ratios: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    // ABBA: neither side always runs right after the other's work
-    const order = r % 2 === 0 ? [strata, peer] : [peer, strata];
-    const ms = new Map(order.map((side) => [side.id, roundMs(side, side === strata ? mine : theirs, want).ms]));
-    ratios.push(ms.get(peer.id)! / ms.get(strata.id)!);
-  }
+  const ratios = await rounds(() => time(strata.id, () => mine.run()).medianMs, () => peerRoundMs(peer, theirs, want));
   mine.dispose();
   theirs?.dispose();
   return ratios;
@@ -63,21 +68,7 @@ async function alternateOps(strata: Prepared<Tensor>, checked: Prepared<Float32A
   const theirs = checked.run();
   checked.dispose();
   if (relativeError(theirs, mine) !== 0) throw new Error("jax-js: the result is not Strata's");
-  const ratios: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    let strataMs = 0;
-    let peerMs = 0;
-    const timeStrata = (): void => void (strataMs = time("strata-compiled", () => strata.run()).medianMs);
-    const timePeer = async (): Promise<void> => void (peerMs = (await timeAsync("jax-js", () => peer.run())).medianMs);
-    if (r % 2 === 0) {
-      timeStrata();
-      await timePeer();
-    } else {
-      await timePeer();
-      timeStrata();
-    }
-    ratios.push(peerMs / strataMs);
-  }
+  const ratios = await rounds(() => time("strata-compiled", () => strata.run()).medianMs, async () => (await timeAsync("jax-js", () => peer.run())).medianMs);
   peer.dispose();
   return ratios;
 }
@@ -91,13 +82,7 @@ async function alternateProduct(): Promise<number[]> {
   const theirs = tfjs.product(built.spec);
   const want = built.strata.run().toTypedArray();
   if (!(relativeError(theirs.run(), want) <= 1e-3)) throw new Error("tfjs-wasm: the product is not Strata's");
-  const ratios: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const timeStrata = (): number => time("strata", () => built.strata.run()).medianMs;
-    const timePeer = (): number => time("tfjs-wasm", () => theirs.run()).medianMs;
-    const [strataMs, peerMs] = r % 2 === 0 ? [timeStrata(), timePeer()] : [timePeer(), timeStrata()].reverse();
-    ratios.push(peerMs! / strataMs!);
-  }
+  const ratios = await rounds(() => time("strata", () => built.strata.run()).medianMs, () => time("tfjs-wasm", () => theirs.run()).medianMs);
   theirs.dispose();
   await tfjs.close();
   return ratios;
@@ -130,7 +115,7 @@ export async function run(): Promise<Record<string, number[]>> {
     results[name] = ratios;
     rows.push([name, median(ratios), Math.min(...ratios), Math.max(...ratios), ratios.map((x) => x.toFixed(2)).join(" ")]);
   };
-  for (const [name, strata, peer] of pairs) report(name, alternate(strata, peer));
+  for (const [name, strata, peer] of pairs) report(name, await alternate(strata, peer));
   for (const [i, n] of [1e6, 1e7].entries()) {
     const size = `1e${Math.log10(n)}`;
     const x = reluWorkload(n, 15 + 2 * i).spec;
