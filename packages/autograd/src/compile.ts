@@ -12,7 +12,7 @@
 // jax.jit; what would make a replay differ from a call (reading a value with item(), gradients
 // accumulating across calls, an op that cannot be kept) refuses the recording, and the function
 // then runs eagerly.
-import { StrataError, Tensor, isRecording, record, refuseRecording, replay, type DataArray, type Recording } from "@strata/tensor";
+import { StrataError, Tensor, isRecording, reachable, record, refuseRecording, replay, type DataArray, type Recording } from "@strata/tensor";
 import { isGradEnabled } from "./mode.js";
 import { Variable, beginGradBookkeeping, dataGeneration } from "./variable.js";
 import { bindOrCopy, describeArgs, handBackArgs, ownCopy, substituteArgs, tensorOf, unbind, type Leaf } from "./compile-args.js";
@@ -114,14 +114,6 @@ interface Entry {
   /** The storages of the output's tensors: an argument sharing one is copied in, never bound. */
   outputStorages: Set<object>;
   generation: number;
-}
-
-function tensorsIn(value: unknown, out: Tensor[] = []): Tensor[] {
-  if (value instanceof Variable) out.push(value.data);
-  else if (value instanceof Tensor) out.push(value);
-  else if (Array.isArray(value)) for (const v of value) tensorsIn(v, out);
-  else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) tensorsIn(v, out);
-  return out;
 }
 
 /**
@@ -226,7 +218,7 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
       if (onRefusal === "error") throw new StrataError(`compile: this function cannot be replayed: ${reason}`);
       return result;
     }
-    const outputStorages = new Set<object>(tensorsIn(result).map((t) => t.storage));
+    const outputStorages = new Set<object>(reachable(result).tensors.map((t) => t.storage));
     entries.push({ key, recording, inputs, written, variables, output: result, outputStorages, generation });
     return handBack(result, reuseResults, inputs) as R;
   };

@@ -14,6 +14,7 @@ import { THRESHOLDS } from "./dispatch/thresholds.js";
 import { dtypeOfArray, type DataArray } from "./dtype.js";
 import type { Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { reachable } from "./reachable.js";
 
 /**
  * What an elementwise op tells {@link compute} about its work: `out = op(x; alpha)` (a map, one
@@ -95,20 +96,6 @@ function chainWork(chain: readonly Planned[], originals: readonly (() => void)[]
 }
 
 /**
- * Adds the arrays of the tensors reachable from `value` (through arrays, maps, sets, objects'
- * own properties and an object's `data`, as a variable holds its tensor) to `into`, a few levels down.
- */
-function arraysIn(value: unknown, into: Set<unknown>, seen = new Set<object>(), depth = 0): void {
-  if (depth > 8 || value === null || typeof value !== "object" || seen.has(value)) return;
-  seen.add(value);
-  if (value instanceof Tensor) return void into.add(value.data);
-  if (ArrayBuffer.isView(value)) return void into.add(value);
-  const parts: unknown[] = value instanceof Map || value instanceof Set ? [...value.values()] : Object.values(value);
-  if ("data" in value) parts.push((value as { data: unknown }).data);
-  for (const part of parts) arraysIn(part, into, seen, depth + 1);
-}
-
-/**
  * The outputs of the chain in `chain` that nothing reads after it, given the steps after it and
  * the recorded call's result: none when a later piece of work does not say what it reads.
  */
@@ -118,7 +105,9 @@ function deadOutputs(chain: readonly Planned[], later: readonly (ElementwiseStep
     if (step === null) return new Set();
     for (const x of step.operands) if (x instanceof Tensor) live.add(x.data);
   }
-  arraysIn(result, live);
+  const { tensors, views } = reachable(result);
+  for (const t of tensors) live.add(t.data);
+  for (const v of views) live.add(v);
   // the last output is the chain's value: it is written even when nothing reads it yet
   return new Set(chain.slice(0, -1).map((p) => p.step.out).filter((out) => !live.has(out)));
 }

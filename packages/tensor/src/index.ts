@@ -32,6 +32,7 @@ export { bumpVersion } from "./version.js";
 export { allocateResident, makeResident, isResidentTensor, swapArray } from "./resident.js";
 export { optimizerUpdateKernel } from "./dispatch/dispatch.js";
 export { compute, record, replay, isRecording, noteValueRead, refuseRecording, guard, type Work, type Recording } from "./record.js";
+export { reachable } from "./reachable.js";
 export * from "./random.js";
 export * from "./interop.js";
 export * from "./format.js";
